@@ -1,0 +1,79 @@
+package org.mptunnel;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.util.ServiceLoader;
+import org.mptunnel.spi.SocketProvider;
+
+/**
+ * A {@link DatagramSocket} whose every datagram travels over several network paths at once; the
+ * far side keeps the first copy that arrives and drops the rest. Three paths that each lose 20 %
+ * independently lose about 0.8 % together.
+ *
+ * <p>Code written against {@code DatagramSocket} keeps working. A client:
+ *
+ * <pre>{@code
+ * InetSocketAddress server = new InetSocketAddress("vpn.example", 2000);
+ * TunnelConfig config = TunnelConfig.client()
+ *         .path(server)                                        // direct
+ *         .path(new InetSocketAddress("bridge.example", 4000)) // through a UDP bridge
+ *         .peerAddress(server)
+ *         .build();
+ * try (DatagramSocket socket = MultipathDatagramSocket.open(config)) {
+ *     socket.send(new DatagramPacket(request, request.length, server));
+ *     DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
+ *     socket.receive(reply);
+ * }
+ * }</pre>
+ *
+ * <p>What differs from a plain socket:
+ * <ul>
+ *   <li><b>Client</b>: open and connected from the start to {@link TunnelConfig#peerAddress()}, which
+ *       received datagrams carry; {@code connect} accepts only that address and {@code disconnect}
+ *       leaves the socket connected. Each path has its own local port; {@code getLocalPort()}
+ *       reports the first path's.</li>
+ *   <li><b>Server</b>: bound, never connected. A received datagram's address names its
+ *       <em>session</em>, not a network source: an IPv6 address in the discard-only prefix
+ *       {@code 100::/64} (RFC 6666) whose low 64 bits are the session id, with port 9. It stays the
+ *       same for the whole session while the session's paths come and go; {@code send} to it fans
+ *       out over the session's live paths. A send to any other address throws
+ *       {@link IllegalArgumentException}; a send to an expired session is dropped and counted.</li>
+ *   <li>{@link #getChannel()} returns {@code null}; multicast, broadcast and reuse-address are not
+ *       supported.</li>
+ *   <li>A datagram longer than {@link TunnelConfig#maxPayloadSize()} is refused with
+ *       {@link DatagramTooLargeException}; it is never split.</li>
+ *   <li>A datagram sent while no path is up is dropped and counted, as the network would lose it.</li>
+ * </ul>
+ *
+ * <p>Thread safety is that of {@code DatagramSocket}: {@code send} may be called from many threads
+ * at once; concurrent {@code receive} calls are served one at a time.
+ */
+public abstract class MultipathDatagramSocket extends DatagramSocket {
+
+    /** For the engine's subclass. The parent socket is given an inert implementation: no descriptor. */
+    protected MultipathDatagramSocket() {
+        super(new InertDatagramSocketImpl());
+    }
+
+    /**
+     * Opens a socket with the engine found on the class path or module path.
+     *
+     * @param config the socket's configuration
+     * @return an open socket: a client with its path sockets bound, or a bound server
+     * @throws IOException if a path does not resolve or a port cannot be bound
+     * @throws IllegalStateException if no engine ({@code mptunnel-impl}) is present
+     */
+    public static MultipathDatagramSocket open(TunnelConfig config) throws IOException {
+        SocketProvider provider = ServiceLoader.load(SocketProvider.class, MultipathDatagramSocket.class.getClassLoader())
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(
+                        "no mptunnel engine found: add org.mptunnel:mptunnel-impl to the class path"));
+        return provider.open(config);
+    }
+
+    /** @return the configuration this socket was opened with */
+    public abstract TunnelConfig config();
+
+    /** @return a snapshot of the socket's counters and of each session's paths */
+    public abstract TunnelStats stats();
+}

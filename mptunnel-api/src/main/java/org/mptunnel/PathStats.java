@@ -1,0 +1,38 @@
+package org.mptunnel;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One path of a session, as seen at the moment of the snapshot.
+ *
+ * @param remote            where this side sends the path's copies: a bridge or the peer itself
+ * @param up                whether the path is used for sending; a path is down once it has heard
+ *                          nothing for the dead timeout, and up again as soon as it hears anything
+ * @param datagramsSent     datagrams written to this path (data and keepalives)
+ * @param bytesSent         wire bytes written to this path
+ * @param sendErrors        datagrams this path failed to send (an ICMP error, a full socket buffer)
+ * @param datagramsReceived valid datagrams read from this path
+ * @param bytesReceived     wire bytes of those datagrams
+ * @param firstDeliveries   data datagrams whose first copy arrived on this path
+ * @param duplicatesDropped data datagrams on this path that another path had already delivered
+ * @param smoothedRttNanos  smoothed round-trip time in nanoseconds, or -1 before the first sample
+ */
+public record PathStats(
+        InetSocketAddress remote,
+        boolean up,
+        long datagramsSent,
+        long bytesSent,
+        long sendErrors,
+        long datagramsReceived,
+        long bytesReceived,
+        long firstDeliveries,
+        long duplicatesDropped,
+        long smoothedRttNanos) {
+
+    /** @return the smoothed round-trip time, empty until the path has been measured */
+    public Optional<Duration> smoothedRtt() {
+        return smoothedRttNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(smoothedRttNanos));
+    }
+}

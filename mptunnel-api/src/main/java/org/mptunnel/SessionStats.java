@@ -1,0 +1,32 @@
+package org.mptunnel;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * One session: a client socket and the server's view of it.
+ *
+ * @param sessionId         the random 64-bit id the client chose
+ * @param address           the address {@link MultipathDatagramSocket#receive} reports for this
+ *                          session's datagrams (see {@link MultipathDatagramSocket} for its form)
+ * @param delivered         data datagrams handed to the application
+ * @param duplicatesDropped copies dropped because an earlier copy had been delivered
+ * @param tooOldDropped     datagrams dropped because they fell behind the duplicate window
+ * @param queueDropped      datagrams dropped because the application was not receiving fast enough
+ * @param sendDropped       datagrams the application sent while no path was up
+ * @param paths             the session's paths
+ */
+public record SessionStats(
+        long sessionId,
+        InetSocketAddress address,
+        long delivered,
+        long duplicatesDropped,
+        long tooOldDropped,
+        long queueDropped,
+        long sendDropped,
+        List<PathStats> paths) {
+
+    public SessionStats {
+        paths = List.copyOf(paths);
+    }
+}

@@ -1,0 +1,398 @@
+package org.mptunnel;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The immutable, validated configuration of a {@link MultipathDatagramSocket}.
+ *
+ * <p>A <em>client</em> talks to one virtual peer over one or more paths; a <em>server</em> binds a
+ * port and serves many client sessions. Build one with {@link #client()} or {@link #server(int)}:
+ *
+ * <pre>{@code
+ * TunnelConfig client = TunnelConfig.client()
+ *         .path(new InetSocketAddress("bridge-a.example", 4000))
+ *         .path(new InetSocketAddress("bridge-b.example", 4000))
+ *         .path(new InetSocketAddress("server.example", 2000))
+ *         .keepaliveInterval(Duration.ofMillis(500))
+ *         .build();
+ *
+ * TunnelConfig server = TunnelConfig.server(2000).maxSessions(256).build();
+ * }</pre>
+ *
+ * <p>Builders check every value as it is set and throw {@link IllegalArgumentException} with the
+ * option's name; {@code build()} checks the combination.
+ */
+public final class TunnelConfig {
+
+    /** Which side of the tunnel a socket is. */
+    public enum Role {
+        /** One session towards one virtual peer over several paths. */
+        CLIENT,
+        /** Many sessions on one bound port. */
+        SERVER
+    }
+
+    /**
+     * The largest payload a tunnel datagram can carry: 65,507 bytes (the largest UDP payload over
+     * IPv4) less the 24-byte tunnel header.
+     */
+    public static final int MAX_PAYLOAD_LIMIT = 65_507 - 24;
+
+    /** Smallest duplicate window: one 64-bit bitmap word. */
+    public static final int MIN_DUPLICATE_WINDOW = 64;
+
+    /** Largest duplicate window, which bounds the bitmap at 128 KiB per session and direction. */
+    public static final int MAX_DUPLICATE_WINDOW = 1 << 20;
+
+    private final Role role;
+    private final List<InetSocketAddress> paths;
+    private final InetSocketAddress peerAddress;
+    private final InetSocketAddress bindAddress;
+    private final Duration keepaliveInterval;
+    private final Duration deadTimeout;
+    private final int duplicateWindow;
+    private final int receiveQueueCapacity;
+    private final int maxPayloadSize;
+    private final int maxSessions;
+    private final int maxPathsPerSession;
+    private final Duration sessionIdleTimeout;
+
+    private TunnelConfig(Builder<?> b, Role role, List<InetSocketAddress> paths, InetSocketAddress peer,
+                         InetSocketAddress bind, int maxSessions, int maxPathsPerSession,
+                         Duration sessionIdleTimeout) {
+        this.role = role;
+        this.paths = List.copyOf(paths);
+        this.peerAddress = peer;
+        this.bindAddress = bind;
+        this.keepaliveInterval = b.keepaliveInterval;
+        this.deadTimeout = b.deadTimeout != null ? b.deadTimeout : b.keepaliveInterval.multipliedBy(3);
+        this.duplicateWindow = b.duplicateWindow;
+        this.receiveQueueCapacity = b.receiveQueueCapacity;
+        this.maxPayloadSize = b.maxPayloadSize;
+        this.maxSessions = maxSessions;
+        this.maxPathsPerSession = maxPathsPerSession;
+        this.sessionIdleTimeout = sessionIdleTimeout;
+        if (deadTimeout.compareTo(keepaliveInterval) <= 0) {
+            throw new IllegalArgumentException("deadTimeout (" + deadTimeout
+                    + ") must be longer than keepaliveInterval (" + keepaliveInterval + ")");
+        }
+        if (role == Role.SERVER && sessionIdleTimeout.compareTo(deadTimeout) < 0) {
+            throw new IllegalArgumentException("sessionIdleTimeout (" + sessionIdleTimeout
+                    + ") must not be shorter than deadTimeout (" + deadTimeout + ")");
+        }
+    }
+
+    /** @return a builder for a client socket; add at least one path */
+    public static ClientBuilder client() {
+        return new ClientBuilder();
+    }
+
+    /**
+     * @param port the UDP port to listen on, on all interfaces (0 picks a free one)
+     * @return a builder for a server socket
+     */
+    public static ServerBuilder server(int port) {
+        return new ServerBuilder(new InetSocketAddress(checkPort("port", port)));
+    }
+
+    /**
+     * @param bindAddress the local address and port to listen on
+     * @return a builder for a server socket
+     */
+    public static ServerBuilder server(InetSocketAddress bindAddress) {
+        return new ServerBuilder(Objects.requireNonNull(bindAddress, "bindAddress"));
+    }
+
+    /** @return the socket's role */
+    public Role role() {
+        return role;
+    }
+
+    /** @return the client's paths in the order given; empty on a server */
+    public List<InetSocketAddress> paths() {
+        return paths;
+    }
+
+    /**
+     * @return on a client, the address the application knows its peer by: the socket is connected
+     *         to it, and received datagrams carry it; {@code null} on a server
+     */
+    public InetSocketAddress peerAddress() {
+        return peerAddress;
+    }
+
+    /**
+     * @return the local address to bind: the listening address on a server, the local address of
+     *         every path socket on a client (port 0 there: each path gets its own port)
+     */
+    public InetSocketAddress bindAddress() {
+        return bindAddress;
+    }
+
+    /** @return how often a client probes each path, and the unit of the server's liveness checks */
+    public Duration keepaliveInterval() {
+        return keepaliveInterval;
+    }
+
+    /** @return how long a path may stay silent before it is marked down */
+    public Duration deadTimeout() {
+        return deadTimeout;
+    }
+
+    /** @return how many sequence numbers behind the newest one are still accepted (reordering) */
+    public int duplicateWindow() {
+        return duplicateWindow;
+    }
+
+    /** @return how many received datagrams may wait for {@code receive} before new ones are dropped */
+    public int receiveQueueCapacity() {
+        return receiveQueueCapacity;
+    }
+
+    /** @return the largest payload {@code send} accepts, in bytes */
+    public int maxPayloadSize() {
+        return maxPayloadSize;
+    }
+
+    /** @return on a server, the most sessions held at once; 1 on a client */
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    /** @return on a server, the most paths remembered per session */
+    public int maxPathsPerSession() {
+        return maxPathsPerSession;
+    }
+
+    /** @return on a server, how long a silent session is kept */
+    public Duration sessionIdleTimeout() {
+        return sessionIdleTimeout;
+    }
+
+    @Override
+    public String toString() {
+        return "TunnelConfig{role=" + role + ", paths=" + paths + ", peer=" + peerAddress
+                + ", bind=" + bindAddress + ", keepalive=" + keepaliveInterval + ", dead=" + deadTimeout
+                + ", window=" + duplicateWindow + ", queue=" + receiveQueueCapacity
+                + ", maxPayload=" + maxPayloadSize + ", maxSessions=" + maxSessions
+                + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout + '}';
+    }
+
+    /**
+     * Options common to both roles.
+     *
+     * @param <B> the concrete builder, so that chained calls keep their type
+     */
+    public abstract static class Builder<B extends Builder<B>> {
+        private Duration keepaliveInterval = Duration.ofSeconds(1);
+        private Duration deadTimeout;
+        private int duplicateWindow = 4096;
+        private int receiveQueueCapacity = 1024;
+        private int maxPayloadSize = MAX_PAYLOAD_LIMIT;
+
+        Builder() {
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /**
+         * @param interval keepalive period, at least 10 ms (default 1 s)
+         * @return this builder
+         */
+        public B keepaliveInterval(Duration interval) {
+            this.keepaliveInterval = checkAtLeast("keepaliveInterval", interval, Duration.ofMillis(10));
+            return self();
+        }
+
+        /**
+         * @param timeout silence after which a path is down; longer than the keepalive interval
+         *                (default 3 keepalive intervals)
+         * @return this builder
+         */
+        public B deadTimeout(Duration timeout) {
+            this.deadTimeout = checkAtLeast("deadTimeout", timeout, Duration.ofMillis(20));
+            return self();
+        }
+
+        /**
+         * @param sequences reordering tolerance in sequence numbers, from {@value #MIN_DUPLICATE_WINDOW}
+         *                  to {@value #MAX_DUPLICATE_WINDOW} (default 4096)
+         * @return this builder
+         */
+        public B duplicateWindow(int sequences) {
+            this.duplicateWindow = checkRange("duplicateWindow", sequences, MIN_DUPLICATE_WINDOW, MAX_DUPLICATE_WINDOW);
+            return self();
+        }
+
+        /**
+         * @param datagrams how many received datagrams may wait for {@code receive}, 1 to 65,536
+         *                  (default 1024)
+         * @return this builder
+         */
+        public B receiveQueueCapacity(int datagrams) {
+            this.receiveQueueCapacity = checkRange("receiveQueueCapacity", datagrams, 1, 1 << 16);
+            return self();
+        }
+
+        /**
+         * @param bytes largest payload {@code send} accepts, 1 to {@value #MAX_PAYLOAD_LIMIT} (the default)
+         * @return this builder
+         */
+        public B maxPayloadSize(int bytes) {
+            this.maxPayloadSize = checkRange("maxPayloadSize", bytes, 1, MAX_PAYLOAD_LIMIT);
+            return self();
+        }
+    }
+
+    /** Builds a client configuration. */
+    public static final class ClientBuilder extends Builder<ClientBuilder> {
+        private final List<InetSocketAddress> paths = new ArrayList<>();
+        private InetSocketAddress peerAddress;
+        private InetAddress localAddress;
+
+        ClientBuilder() {
+        }
+
+        /**
+         * Adds a path: a bridge or the server itself. Each path gets its own local UDP port.
+         *
+         * @param address where this path's copies go; resolved when the socket opens
+         * @return this builder
+         */
+        public ClientBuilder path(InetSocketAddress address) {
+            Objects.requireNonNull(address, "path");
+            if (address.getPort() == 0) {
+                throw new IllegalArgumentException("path " + address + " has no port");
+            }
+            if (paths.contains(address)) {
+                throw new IllegalArgumentException("path " + address + " is given twice");
+            }
+            paths.add(address);
+            return this;
+        }
+
+        /**
+         * Adds every address as a path, in order.
+         *
+         * @param addresses where the paths' copies go
+         * @return this builder
+         */
+        public ClientBuilder paths(List<InetSocketAddress> addresses) {
+            addresses.forEach(this::path);
+            return this;
+        }
+
+        /**
+         * Names the peer as the application knows it. The socket is connected to this address and
+         * received datagrams carry it, so code written for a plain socket talking to this address
+         * works unchanged. Default: the first path.
+         *
+         * @param address the peer's address
+         * @return this builder
+         */
+        public ClientBuilder peerAddress(InetSocketAddress address) {
+            this.peerAddress = Objects.requireNonNull(address, "peerAddress");
+            return this;
+        }
+
+        /**
+         * @param address the local address every path socket binds to (default: the wildcard address)
+         * @return this builder
+         */
+        public ClientBuilder localAddress(InetAddress address) {
+            this.localAddress = Objects.requireNonNull(address, "localAddress");
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException if no path was added or the timing options conflict
+         */
+        public TunnelConfig build() {
+            if (paths.isEmpty()) {
+                throw new IllegalArgumentException("a client needs at least one path");
+            }
+            InetSocketAddress peer = peerAddress != null ? peerAddress : paths.get(0);
+            InetSocketAddress bind = localAddress != null ? new InetSocketAddress(localAddress, 0) : new InetSocketAddress(0);
+            return new TunnelConfig(this, Role.CLIENT, paths, peer, bind, 1, paths.size(), Duration.ZERO);
+        }
+    }
+
+    /** Builds a server configuration. */
+    public static final class ServerBuilder extends Builder<ServerBuilder> {
+        private final InetSocketAddress bindAddress;
+        private int maxSessions = 1024;
+        private int maxPathsPerSession = 8;
+        private Duration sessionIdleTimeout = Duration.ofSeconds(60);
+
+        ServerBuilder(InetSocketAddress bindAddress) {
+            this.bindAddress = bindAddress;
+        }
+
+        /**
+         * @param sessions the most sessions held at once, 1 to 1,048,576 (default 1024); a new
+         *                 session beyond it is refused and counted
+         * @return this builder
+         */
+        public ServerBuilder maxSessions(int sessions) {
+            this.maxSessions = checkRange("maxSessions", sessions, 1, 1 << 20);
+            return this;
+        }
+
+        /**
+         * @param paths the most paths remembered per session, 1 to 64 (default 8); a new path
+         *              beyond it replaces the one silent for longest
+         * @return this builder
+         */
+        public ServerBuilder maxPathsPerSession(int paths) {
+            this.maxPathsPerSession = checkRange("maxPathsPerSession", paths, 1, 64);
+            return this;
+        }
+
+        /**
+         * @param timeout how long a silent session is kept, not shorter than the dead timeout
+         *                (default 60 s)
+         * @return this builder
+         */
+        public ServerBuilder sessionIdleTimeout(Duration timeout) {
+            this.sessionIdleTimeout = checkAtLeast("sessionIdleTimeout", timeout, Duration.ofMillis(20));
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException if the timing options conflict
+         */
+        public TunnelConfig build() {
+            return new TunnelConfig(this, Role.SERVER, List.of(), null, bindAddress,
+                    maxSessions, maxPathsPerSession, sessionIdleTimeout);
+        }
+    }
+
+    private static int checkPort(String name, int port) {
+        return checkRange(name, port, 0, 65_535);
+    }
+
+    private static int checkRange(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    private static Duration checkAtLeast(String name, Duration value, Duration min) {
+        Objects.requireNonNull(value, name);
+        if (value.compareTo(min) < 0) {
+            throw new IllegalArgumentException(name + " must be at least " + min.toMillis() + " ms, got " + value);
+        }
+        return value;
+    }
+}

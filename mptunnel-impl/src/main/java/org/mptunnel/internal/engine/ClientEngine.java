@@ -1,0 +1,210 @@
+package org.mptunnel.internal.engine;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.net.StandardProtocolFamily;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.Probe;
+
+/**
+ * The client role: one session, one connected channel per path. Connected channels let the kernel
+ * filter out anything not from the path's address, report ICMP errors per path, and read without
+ * producing a sender address (so without allocating one).
+ */
+public final class ClientEngine extends Engine {
+
+    /** An RTT sample above this is a stale or forged echo, not a measurement. */
+    private static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private final Session session;
+    private final Path[] paths;
+    private final InetSocketAddress peer;
+    /** I/O thread only: keepalives are written here. */
+    private final ByteBuffer probe = Header.allocate(Header.LENGTH + Probe.ACK_LENGTH);
+    private long nextKeepalive;
+    private long probeNumber;
+
+    private ClientEngine(TunnelConfig config, long sessionId, Path[] paths, InetSocketAddress peer, long now) {
+        super(config);
+        this.paths = paths;
+        this.peer = peer;
+        this.session = new Session(sessionId, peer, config.duplicateWindow(), paths, null, paths.length, totals, now);
+        this.nextKeepalive = now;
+    }
+
+    /** Opens one channel per path, bound and connected, and starts the I/O thread. */
+    public static ClientEngine open(TunnelConfig config) throws IOException {
+        InetSocketAddress peer = resolve(config.peerAddress(), "peer");
+        List<InetSocketAddress> remotes = new ArrayList<>();
+        for (InetSocketAddress path : config.paths()) {
+            remotes.add(resolve(path, "path"));
+        }
+        Selector selector = Selector.open();
+        try {
+            long now = System.nanoTime();
+            Path[] paths = new Path[remotes.size()];
+            for (int i = 0; i < paths.length; i++) {
+                InetSocketAddress remote = remotes.get(i);
+                DatagramChannel channel = openChannel(remote.getAddress() instanceof Inet4Address
+                        ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+                try {
+                    InetAddress local = config.bindAddress().getAddress();
+                    channel.bind(local.isAnyLocalAddress() ? null : new InetSocketAddress(local, 0));
+                    channel.connect(remote);
+                    paths[i] = new Path(i, remote, channel, true, now);
+                    channel.register(selector, SelectionKey.OP_READ, paths[i]);
+                } catch (IOException | RuntimeException e) {
+                    channel.close();
+                    throw e;
+                }
+            }
+            long sessionId = new SecureRandom().nextLong();
+            ClientEngine engine = new ClientEngine(config, sessionId, paths, peer, now);
+            engine.start("mptunnel-client-" + paths[0].channel().socket().getLocalPort(), selector);
+            return engine;
+        } catch (IOException | RuntimeException e) {
+            for (SelectionKey key : selector.keys()) {
+                key.channel().close();
+            }
+            selector.close();
+            throw e;
+        }
+    }
+
+    private static InetSocketAddress resolve(InetSocketAddress address, String what) throws UnknownHostException {
+        InetSocketAddress resolved = address.isUnresolved()
+                ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
+        if (resolved.isUnresolved()) {
+            throw new UnknownHostException("cannot resolve " + what + " " + address.getHostString() + ":" + address.getPort());
+        }
+        return resolved;
+    }
+
+    public long sessionId() {
+        return session.id();
+    }
+
+    /** @return the resolved peer address, which received datagrams carry */
+    public InetSocketAddress peer() {
+        return peer;
+    }
+
+    @Override
+    public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
+        session.fanOut(encodeData(session, data, offset, length));
+    }
+
+    @Override
+    public void onReadable(SelectionKey key) {
+        Path path = (Path) key.attachment();
+        DatagramChannel channel = (DatagramChannel) key.channel();
+        for (int i = 0; i < READ_BATCH; i++) {
+            ByteBuffer buffer = inbox.current().clearedBuffer();
+            int length;
+            try {
+                length = channel.read(buffer);
+            } catch (PortUnreachableException e) {
+                path.countSendError(); // the kernel reports an earlier send's ICMP error here
+                continue;
+            } catch (IOException e) {
+                return;
+            }
+            if (length <= 0) {
+                return;
+            }
+            try {
+                onDatagram(path, buffer, length);
+            } catch (RuntimeException e) {
+                droppedOnError(e);
+            }
+        }
+    }
+
+    private void onDatagram(Path path, ByteBuffer datagram, int length) {
+        int type = Header.check(datagram, length);
+        if (type == Header.MALFORMED) {
+            totals.malformed.increment();
+            return;
+        }
+        if (Header.sessionId(datagram) != session.id()) {
+            totals.unknownSession.increment();
+            return;
+        }
+        long now = System.nanoTime();
+        switch (type) {
+            case Header.TYPE_DATA:
+                path.heard(now, length);
+                session.heard(now);
+                admitData(session, path, datagram, length, peer);
+                break;
+            case Header.TYPE_KEEPALIVE_ACK:
+                path.heard(now, length);
+                session.heard(now);
+                long rtt = now - Probe.originTime(datagram);
+                if (Probe.pathIndex(datagram) == path.index() && rtt >= 0 && rtt < MAX_RTT_NANOS) {
+                    path.rttSample(rtt);
+                }
+                break;
+            default:
+                totals.malformed.increment(); // a keepalive: only servers answer those
+        }
+    }
+
+    @Override
+    public long onTimer(long now) {
+        if (now - nextKeepalive >= 0) {
+            for (Path path : paths) {
+                sendKeepalive(path);
+            }
+            nextKeepalive = now + keepaliveNanos;
+        }
+        session.checkPaths(now, deadTimeoutNanos);
+        return Math.min(nextKeepalive, now + tickNanos);
+    }
+
+    private void sendKeepalive(Path path) {
+        long srtt = path.smoothedRttNanos();
+        Probe.writeKeepalive(probe, session.id(), probeNumber++, System.nanoTime(), path.index(),
+                srtt < 0 ? 0 : TimeUnit.NANOSECONDS.toMicros(srtt));
+        try {
+            path.transmit(probe);
+        } catch (IOException e) {
+            // closed: the loop is stopping
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) paths[0].channel().socket().getLocalSocketAddress();
+    }
+
+    @Override
+    public List<DatagramChannel> channels() {
+        List<DatagramChannel> channels = new ArrayList<>(paths.length);
+        for (Path path : paths) {
+            channels.add(path.channel());
+        }
+        return channels;
+    }
+
+    @Override
+    public TunnelStats stats() {
+        return snapshot(List.of(session.snapshot()));
+    }
+}

@@ -1,0 +1,151 @@
+package org.mptunnel.internal.engine;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.Selector;
+import java.util.List;
+import org.mptunnel.SessionStats;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.io.Inbox;
+import org.mptunnel.internal.io.IoHandler;
+import org.mptunnel.internal.io.IoLoop;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.session.TunnelCounters;
+import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.Probe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What both roles share: the inbox, the I/O loop, the counters, encoding for fan-out and the
+ * per-datagram receive loop. A subclass says where datagrams come from and what each type means.
+ */
+public abstract class Engine implements IoHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    /** Datagrams read from one channel per wake-up before the others get a turn. */
+    static final int READ_BATCH = 64;
+    /** Asked of the kernel for each channel; Linux caps it at net.core.[rw]mem_max. */
+    static final int SOCKET_BUFFER_BYTES = 4 << 20;
+
+    protected final TunnelConfig config;
+    protected final TunnelCounters totals = new TunnelCounters();
+    protected final Inbox inbox;
+    protected final long keepaliveNanos;
+    protected final long deadTimeoutNanos;
+    /** How often the timer runs: liveness is judged at this granularity. */
+    protected final long tickNanos;
+    private IoLoop loop;
+
+    protected Engine(TunnelConfig config) {
+        this.config = config;
+        this.inbox = new Inbox(config.receiveQueueCapacity(),
+                Header.LENGTH + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH));
+        this.keepaliveNanos = config.keepaliveInterval().toNanos();
+        this.deadTimeoutNanos = config.deadTimeout().toNanos();
+        this.tickNanos = Math.max(5_000_000L, Math.min(keepaliveNanos, deadTimeoutNanos) / 4);
+    }
+
+    /** Starts the I/O thread over the channels registered with {@code selector}. */
+    protected final void start(String threadName, Selector selector) {
+        loop = new IoLoop(threadName, selector, this);
+        loop.start();
+    }
+
+    /**
+     * Any thread: sends one datagram to the session named by the address (ignored on a client,
+     * which has one session).
+     */
+    public abstract void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException;
+
+    /** @return the local address of the first channel */
+    public abstract InetSocketAddress localAddress();
+
+    /** @return every channel the engine owns, for socket options */
+    public abstract List<DatagramChannel> channels();
+
+    public abstract TunnelStats stats();
+
+    /** @return the socket's totals with the given sessions' snapshots */
+    protected final TunnelStats snapshot(List<SessionStats> sessions) {
+        return new TunnelStats(config.role(), totals.delivered.get(), totals.duplicates.get(), totals.tooOld.get(),
+                totals.malformed.get(), totals.unknownSession.get(), totals.queueDropped.get(),
+                totals.sendDropped.get(), totals.sessionsRefused.get(), sessions);
+    }
+
+    public final Inbox inbox() {
+        return inbox;
+    }
+
+    /** Stops the I/O thread, closes every channel and wakes a blocked receiver. */
+    public void close() {
+        if (loop != null) {
+            loop.close();
+        }
+        inbox.wakeForClose();
+    }
+
+    /** Encodes a data datagram once into the calling thread's send buffer, ready for every path. */
+    protected static ByteBuffer encodeData(Session session, byte[] data, int offset, int length) {
+        ByteBuffer out = SendBuffers.get();
+        Header.write(out, Header.TYPE_DATA, session.id(), session.nextSequence(), length);
+        out.put(Header.LENGTH, data, offset, length);
+        out.limit(Header.LENGTH + length).position(0);
+        return out;
+    }
+
+    /**
+     * I/O thread: admits a data datagram that sits in the inbox's current frame and delivers it
+     * if it is the first copy.
+     */
+    protected final void admitData(Session session, Path path, ByteBuffer datagram,
+                                   int length, InetSocketAddress sender) {
+        if (session.admit(path, Header.sequence(datagram))) {
+            inbox.current().payload(length - Header.LENGTH, sender);
+            if (inbox.deliverCurrent()) {
+                session.countDelivered();
+            } else {
+                session.countQueueDropped();
+            }
+        }
+    }
+
+    /**
+     * I/O thread: a datagram's handling failed in a way no input should cause. It is dropped and
+     * counted, and the loop goes on: nothing a peer sends may stop the I/O thread.
+     */
+    protected final void droppedOnError(RuntimeException e) {
+        totals.malformed.increment();
+        LOG.debug("datagram dropped after an unexpected error", e);
+    }
+
+    protected static DatagramChannel openChannel(ProtocolFamily family) throws IOException {
+        DatagramChannel channel = family == null ? DatagramChannel.open() : DatagramChannel.open(family);
+        try {
+            trySetOption(channel, StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+            trySetOption(channel, StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+            channel.configureBlocking(false);
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static <T> void trySetOption(DatagramChannel channel, SocketOption<T> option, T value) {
+        try {
+            channel.setOption(option, value);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("could not set {} to {}", option, value, e);
+        }
+    }
+}

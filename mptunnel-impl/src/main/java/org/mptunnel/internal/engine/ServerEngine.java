@@ -1,0 +1,179 @@
+package org.mptunnel.internal.engine;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import org.mptunnel.SessionStats;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.session.SessionAddress;
+import org.mptunnel.internal.session.SessionTable;
+import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.Probe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server role: one bound channel, many sessions. A session is found by the id in each datagram,
+ * not by its source, and learns a path for every source address its datagrams come from.
+ */
+public final class ServerEngine extends Engine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerEngine.class);
+
+    private final DatagramChannel channel;
+    private final SessionTable sessions;
+    /** Random per server start, echoed in every keepalive-ack so that clients can tell a restart. */
+    private final long epoch = new SecureRandom().nextLong();
+    private final long idleNanos;
+
+    private ServerEngine(TunnelConfig config, DatagramChannel channel) {
+        super(config);
+        this.channel = channel;
+        this.sessions = new SessionTable(config.maxSessions());
+        this.idleNanos = config.sessionIdleTimeout().toNanos();
+    }
+
+    /** Binds the server's channel and starts the I/O thread. */
+    public static ServerEngine open(TunnelConfig config) throws IOException {
+        InetSocketAddress bind = config.bindAddress();
+        // A wildcard bind takes a dual-stack socket, so IPv4 and IPv6 clients share the port.
+        DatagramChannel channel = openChannel(bind.getAddress() instanceof Inet4Address
+                && !bind.getAddress().isAnyLocalAddress() ? StandardProtocolFamily.INET : null);
+        Selector selector = null;
+        try {
+            channel.bind(bind);
+            selector = Selector.open();
+            channel.register(selector, SelectionKey.OP_READ);
+            ServerEngine engine = new ServerEngine(config, channel);
+            engine.start("mptunnel-server-" + channel.socket().getLocalPort(), selector);
+            return engine;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            if (selector != null) {
+                selector.close();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
+        Session session = sessions.byAddress(address);
+        if (session == null || port != SessionAddress.PORT) {
+            if (port == SessionAddress.PORT && SessionAddress.isSessionAddress(address)) {
+                totals.sendDropped.incrementShared(); // the session expired: lost, as UDP would lose it
+                return;
+            }
+            throw new IllegalArgumentException(address + ":" + port
+                    + " does not name a tunnel session; reply to the address receive() reported");
+        }
+        session.fanOut(encodeData(session, data, offset, length));
+    }
+
+    @Override
+    public void onReadable(SelectionKey key) {
+        for (int i = 0; i < READ_BATCH; i++) {
+            ByteBuffer buffer = inbox.current().clearedBuffer();
+            SocketAddress source;
+            try {
+                source = channel.receive(buffer);
+            } catch (IOException e) {
+                return;
+            }
+            if (source == null) {
+                return;
+            }
+            try {
+                onDatagram((InetSocketAddress) source, buffer, buffer.position());
+            } catch (RuntimeException e) {
+                droppedOnError(e);
+            }
+        }
+    }
+
+    private void onDatagram(InetSocketAddress source, ByteBuffer datagram, int length) {
+        int type = Header.check(datagram, length);
+        if (type == Header.MALFORMED || type == Header.TYPE_KEEPALIVE_ACK) {
+            totals.malformed.increment(); // acks only ever go to clients
+            return;
+        }
+        long now = System.nanoTime();
+        long id = Header.sessionId(datagram);
+        Session session = sessions.get(id);
+        if (session == null) {
+            session = openSession(id, now);
+            if (session == null) {
+                return;
+            }
+        }
+        Path path = session.pathFrom(source, now);
+        path.heard(now, length);
+        session.heard(now);
+        if (type == Header.TYPE_DATA) {
+            admitData(session, path, datagram, length, session.address());
+        } else {
+            long reportedRttMicros = Probe.smoothedRttMicros(datagram);
+            if (reportedRttMicros > 0) {
+                path.rttReported(reportedRttMicros * 1_000);
+            }
+            Probe.turnIntoAck(datagram, epoch);
+            try {
+                path.transmit(datagram);
+            } catch (IOException e) {
+                // closed: the loop is stopping
+            }
+        }
+    }
+
+    private Session openSession(long id, long now) {
+        if (!sessions.hasRoom()) {
+            totals.sessionsRefused.increment();
+            return null;
+        }
+        Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel,
+                config.maxPathsPerSession(), totals, now);
+        sessions.add(session);
+        LOG.debug("session {} opened ({} live)", Long.toHexString(id), sessions.size());
+        return session;
+    }
+
+    @Override
+    public long onTimer(long now) {
+        sessions.forEach(session -> session.checkPaths(now, deadTimeoutNanos));
+        sessions.expire(now, idleNanos, session ->
+                LOG.debug("session {} expired ({} live)", Long.toHexString(session.id()), sessions.size()));
+        return now + tickNanos;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.socket().getLocalSocketAddress();
+    }
+
+    @Override
+    public List<DatagramChannel> channels() {
+        return List.of(channel);
+    }
+
+    @Override
+    public TunnelStats stats() {
+        List<SessionStats> live = new ArrayList<>();
+        for (Session session : sessions.sessions()) {
+            live.add(session.snapshot());
+        }
+        return snapshot(live);
+    }
+}

@@ -1,0 +1,47 @@
+package org.mptunnel.internal.io;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import org.mptunnel.internal.wire.Header;
+
+/**
+ * A pooled receive buffer: the I/O thread reads a whole datagram into it and, if it is delivered,
+ * hands the frame to the application through the {@link Inbox}; the receiving thread copies the
+ * payload out and returns the frame to the pool.
+ */
+public final class Frame {
+
+    final ByteBuffer buffer;
+    int payloadLength;
+    InetSocketAddress sender;
+
+    Frame(int capacity) {
+        this.buffer = Header.allocate(capacity);
+    }
+
+    /** @return the buffer to read a datagram into, cleared */
+    public ByteBuffer clearedBuffer() {
+        return buffer.clear();
+    }
+
+    /** Marks the frame's payload (after the header) and the address the application will see. */
+    public void payload(int length, InetSocketAddress from) {
+        this.payloadLength = length;
+        this.sender = from;
+    }
+
+    public int payloadLength() {
+        return payloadLength;
+    }
+
+    public InetSocketAddress sender() {
+        return sender;
+    }
+
+    /** Copies up to {@code max} payload bytes into {@code dst} at {@code offset}; returns the count. */
+    public int copyPayloadTo(byte[] dst, int offset, int max) {
+        int n = Math.min(payloadLength, max);
+        buffer.get(Header.LENGTH, dst, offset, n);
+        return n;
+    }
+}

@@ -1,0 +1,107 @@
+package org.mptunnel.internal.io;
+
+import java.io.IOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The socket's one I/O thread: waits on a selector over the socket's channels, hands readable
+ * channels to the {@link IoHandler} and calls its timer when due. Closing the loop stops the thread
+ * and then closes the selector and every registered channel, so the ports are free once
+ * {@link #close()} returns.
+ */
+public final class IoLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IoLoop.class);
+    private static final long CLOSE_WAIT_MILLIS = 5_000;
+
+    private final Selector selector;
+    private final IoHandler handler;
+    private final Thread thread;
+    /** Allocated once: {@code select(Consumer)} avoids the selected-key set and its iterator. */
+    private final Consumer<SelectionKey> onReady;
+    private volatile boolean running = true;
+
+    public IoLoop(String threadName, Selector selector, IoHandler handler) {
+        this.selector = selector;
+        this.handler = handler;
+        this.onReady = handler::onReadable;
+        this.thread = new Thread(this::run, threadName);
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    private void run() {
+        long nextTimer = System.nanoTime();
+        try {
+            while (running) {
+                long now = System.nanoTime();
+                if (now - nextTimer >= 0) {
+                    nextTimer = handler.onTimer(now);
+                }
+                long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTimer - now + 999_999));
+                selector.select(onReady, waitMillis);
+            }
+        } catch (ClosedSelectorException e) {
+            // closed under us: nothing more to do
+        } catch (IOException | RuntimeException e) {
+            LOG.error("I/O thread {} stopped", thread.getName(), e);
+        } finally {
+            closeAll();
+        }
+    }
+
+    private void closeAll() {
+        try {
+            for (SelectionKey key : selector.keys()) {
+                key.channel().close();
+            }
+            selector.close();
+        } catch (IOException | ClosedSelectorException e) {
+            LOG.debug("closing {}", thread.getName(), e);
+        }
+    }
+
+    /** @return whether the I/O thread is still working */
+    public boolean isRunning() {
+        return running && thread.isAlive();
+    }
+
+    /** Stops the thread and waits for it to release the channels. */
+    public void close() {
+        running = false;
+        if (thread.getState() == Thread.State.NEW) {
+            closeAll();
+            return;
+        }
+        selector.wakeup();
+        if (Thread.currentThread() == thread) {
+            return;
+        }
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+        while (thread.isAlive()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("I/O thread {} did not stop within {} ms", thread.getName(), CLOSE_WAIT_MILLIS);
+                break;
+            }
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

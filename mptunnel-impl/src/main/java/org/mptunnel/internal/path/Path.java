@@ -1,0 +1,158 @@
+package org.mptunnel.internal.path;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import org.mptunnel.PathStats;
+
+/**
+ * One network path of a session: where its copies go, whether it is alive, and what it carried.
+ *
+ * <p>Threads: the I/O thread records what the path hears and decides liveness; application threads
+ * read {@link #isUp()} and transmit. {@code up} is volatile and written only when it changes, so the
+ * per-datagram cost on the I/O thread is a plain read.
+ */
+public final class Path {
+
+    /** Weight of a new RTT sample in the smoothed RTT (RFC 6298's alpha). */
+    private static final int RTT_SMOOTHING_SHIFT = 3;
+
+    private final int index;
+    private final InetSocketAddress remote;
+    private final DatagramChannel channel;
+    private final boolean connected;
+
+    private volatile boolean up = true;
+    private volatile long smoothedRttNanos = -1;
+    /** I/O thread only. */
+    private long lastHeardNanos;
+
+    private final Counter datagramsSent = new Counter();
+    private final Counter bytesSent = new Counter();
+    private final Counter sendErrors = new Counter();
+    private final Counter datagramsReceived = new Counter();
+    private final Counter bytesReceived = new Counter();
+    private final Counter firstDeliveries = new Counter();
+    private final Counter duplicates = new Counter();
+
+    /**
+     * @param index     the path's number within its session
+     * @param remote    where copies go
+     * @param channel   the channel to send on
+     * @param connected whether {@code channel} is connected to {@code remote} (a client's own
+     *                  per-path channel) or shared and unconnected (a server's)
+     * @param nowNanos  the creation time, which counts as heard: a new path starts up
+     */
+    public Path(int index, InetSocketAddress remote, DatagramChannel channel, boolean connected, long nowNanos) {
+        this.index = index;
+        this.remote = remote;
+        this.channel = channel;
+        this.connected = connected;
+        this.lastHeardNanos = nowNanos;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    public DatagramChannel channel() {
+        return channel;
+    }
+
+    public boolean isUp() {
+        return up;
+    }
+
+    /**
+     * Sends one datagram. A failure of this path (an ICMP error, a full socket buffer) is counted
+     * and does not stop the caller from trying the other paths.
+     *
+     * @param datagram the whole datagram from position 0 to its limit; its position is restored
+     * @return whether the datagram left on this path
+     * @throws ClosedChannelException if the socket was closed
+     */
+    public boolean transmit(ByteBuffer datagram) throws ClosedChannelException {
+        int length = datagram.limit();
+        datagram.position(0);
+        try {
+            int written = connected ? channel.write(datagram) : channel.send(datagram, remote);
+            if (written == 0) {
+                sendErrors.incrementShared();
+                return false;
+            }
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            sendErrors.incrementShared();
+            return false;
+        } finally {
+            datagram.position(0);
+        }
+        datagramsSent.incrementShared();
+        bytesSent.addShared(length);
+        return true;
+    }
+
+    /** I/O thread: a valid datagram of {@code bytes} arrived on this path. */
+    public void heard(long nowNanos, int bytes) {
+        lastHeardNanos = nowNanos;
+        datagramsReceived.increment();
+        bytesReceived.add(bytes);
+        if (!up) {
+            up = true;
+        }
+    }
+
+    /** I/O thread: marks the path down if it has been silent for {@code deadTimeoutNanos}. */
+    public void checkAlive(long nowNanos, long deadTimeoutNanos) {
+        if (up && nowNanos - lastHeardNanos > deadTimeoutNanos) {
+            up = false;
+        }
+    }
+
+    /** @return when the path last heard a valid datagram, on the I/O thread's clock */
+    public long lastHeardNanos() {
+        return lastHeardNanos;
+    }
+
+    /** I/O thread: folds one RTT sample into the smoothed RTT. */
+    public void rttSample(long rttNanos) {
+        long srtt = smoothedRttNanos;
+        smoothedRttNanos = srtt < 0 ? rttNanos : srtt + ((rttNanos - srtt) >> RTT_SMOOTHING_SHIFT);
+    }
+
+    /** I/O thread: adopts the RTT the far side measured (a server learns its paths' RTT this way). */
+    public void rttReported(long rttNanos) {
+        smoothedRttNanos = rttNanos;
+    }
+
+    /** @return the smoothed RTT in nanoseconds, or -1 before the first sample */
+    public long smoothedRttNanos() {
+        return smoothedRttNanos;
+    }
+
+    /** I/O thread: the network reported an earlier send on this path as undeliverable (ICMP). */
+    public void countSendError() {
+        sendErrors.incrementShared();
+    }
+
+    public void countFirstDelivery() {
+        firstDeliveries.increment();
+    }
+
+    public void countDuplicate() {
+        duplicates.increment();
+    }
+
+    public PathStats snapshot() {
+        return new PathStats(remote, up, datagramsSent.get(), bytesSent.get(), sendErrors.get(),
+                datagramsReceived.get(), bytesReceived.get(), firstDeliveries.get(), duplicates.get(),
+                smoothedRttNanos);
+    }
+}

@@ -1,0 +1,210 @@
+package org.mptunnel.internal.session;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.mptunnel.PathStats;
+import org.mptunnel.SessionStats;
+import org.mptunnel.internal.path.Counter;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.window.DuplicateWindow;
+
+/**
+ * One tunnel session as one side sees it: the outbound sequence, the inbound duplicate window and
+ * the paths. A client socket has exactly one; a server has one per client socket instance.
+ *
+ * <p>Threads: application threads take sequence numbers and fan out over {@link #paths()}; the I/O
+ * thread admits inbound datagrams and, on a server, learns paths. The path array is replaced, never
+ * changed in place, so a sender iterates a consistent snapshot without a lock.
+ */
+public final class Session {
+
+    private static final VarHandle NEXT_SEQUENCE;
+
+    static {
+        try {
+            NEXT_SEQUENCE = MethodHandles.lookup().findVarHandle(Session.class, "nextSequence", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final long id;
+    private final InetSocketAddress address;
+    private final DuplicateWindow window;
+    private final TunnelCounters totals;
+    /** The channel learned paths send on (a server's one socket); null on a client. */
+    private final DatagramChannel learnedPathChannel;
+    private final int maxPaths;
+
+    @SuppressWarnings("unused") // accessed through NEXT_SEQUENCE
+    private long nextSequence;
+    private volatile Path[] paths;
+    /** I/O thread only. */
+    private long lastHeardNanos;
+    /** I/O thread only: numbers learned paths for the logs. */
+    private int pathsLearned;
+
+    private final Counter delivered = new Counter();
+    private final Counter duplicates = new Counter();
+    private final Counter tooOld = new Counter();
+    private final Counter queueDropped = new Counter();
+    private final Counter sendDropped = new Counter();
+
+    /**
+     * @param id                 the session id on the wire
+     * @param address            the address the application sees for this session
+     * @param windowSize         the duplicate window size
+     * @param paths              the initial paths (a client's configured paths; empty on a server)
+     * @param learnedPathChannel the channel learned paths send on, or null if paths are fixed
+     * @param maxPaths           the most paths kept
+     * @param totals             the socket's totals, counted into alongside this session's own
+     * @param nowNanos           the creation time, which counts as heard
+     */
+    public Session(long id, InetSocketAddress address, int windowSize, Path[] paths, DatagramChannel learnedPathChannel,
+                   int maxPaths, TunnelCounters totals, long nowNanos) {
+        this.id = id;
+        this.address = address;
+        this.window = new DuplicateWindow(windowSize);
+        this.paths = paths.clone();
+        this.learnedPathChannel = learnedPathChannel;
+        this.maxPaths = maxPaths;
+        this.totals = totals;
+        this.lastHeardNanos = nowNanos;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public Path[] paths() {
+        return paths;
+    }
+
+    /** Any thread: the next outbound data sequence number. */
+    public long nextSequence() {
+        return (long) NEXT_SEQUENCE.getAndAdd(this, 1L);
+    }
+
+    /**
+     * Any thread: sends one encoded datagram on every path that is up. Encoded once, the same bytes
+     * go out on each path.
+     *
+     * @param datagram the datagram from position 0 to its limit
+     * @return how many paths it left on; 0 means it was dropped (and counted)
+     * @throws ClosedChannelException if the socket was closed
+     */
+    public int fanOut(ByteBuffer datagram) throws ClosedChannelException {
+        int sent = 0;
+        for (Path path : paths) {
+            if (path.isUp() && path.transmit(datagram)) {
+                sent++;
+            }
+        }
+        if (sent == 0) {
+            sendDropped.incrementShared();
+            totals.sendDropped.incrementShared();
+        }
+        return sent;
+    }
+
+    /**
+     * I/O thread: judges an inbound data datagram that arrived on {@code path}.
+     *
+     * @return whether it is the first copy and should be delivered
+     */
+    public boolean admit(Path path, long sequence) {
+        switch (window.accept(sequence)) {
+            case DuplicateWindow.FRESH:
+                path.countFirstDelivery();
+                return true;
+            case DuplicateWindow.DUPLICATE:
+                path.countDuplicate();
+                duplicates.increment();
+                totals.duplicates.increment();
+                return false;
+            default:
+                tooOld.increment();
+                totals.tooOld.increment();
+                return false;
+        }
+    }
+
+    /** I/O thread: an admitted datagram was queued for the application. */
+    public void countDelivered() {
+        delivered.increment();
+        totals.delivered.increment();
+    }
+
+    /** I/O thread: an admitted datagram found the application's queue full. */
+    public void countQueueDropped() {
+        queueDropped.increment();
+        totals.queueDropped.increment();
+    }
+
+    /** I/O thread: the session heard a valid datagram. */
+    public void heard(long nowNanos) {
+        lastHeardNanos = nowNanos;
+    }
+
+    public long lastHeardNanos() {
+        return lastHeardNanos;
+    }
+
+    /**
+     * I/O thread (server): the path this source address stands for, learned if new. When the session
+     * already has its maximum of paths, the one silent for longest is replaced.
+     */
+    public Path pathFrom(InetSocketAddress source, long nowNanos) {
+        Path[] current = paths;
+        for (Path path : current) {
+            if (path.remote().equals(source)) {
+                return path;
+            }
+        }
+        Path learned = new Path(pathsLearned++, source, learnedPathChannel, false, nowNanos);
+        Path[] next;
+        if (current.length < maxPaths) {
+            next = Arrays.copyOf(current, current.length + 1);
+            next[current.length] = learned;
+        } else {
+            next = current.clone();
+            int stalest = 0;
+            for (int i = 1; i < next.length; i++) {
+                if (next[i].lastHeardNanos() - next[stalest].lastHeardNanos() < 0) {
+                    stalest = i;
+                }
+            }
+            next[stalest] = learned;
+        }
+        paths = next;
+        return learned;
+    }
+
+    /** I/O thread: marks silent paths down. */
+    public void checkPaths(long nowNanos, long deadTimeoutNanos) {
+        for (Path path : paths) {
+            path.checkAlive(nowNanos, deadTimeoutNanos);
+        }
+    }
+
+    public SessionStats snapshot() {
+        Path[] current = paths;
+        List<PathStats> pathStats = new ArrayList<>(current.length);
+        for (Path path : current) {
+            pathStats.add(path.snapshot());
+        }
+        return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
+                queueDropped.get(), sendDropped.get(), pathStats);
+    }
+}

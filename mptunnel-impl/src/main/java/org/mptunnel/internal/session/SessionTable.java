@@ -1,0 +1,79 @@
+package org.mptunnel.internal.session;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * A server's sessions, bounded in number. The I/O thread finds a session by its wire id in a
+ * primitive-keyed map it alone owns (no boxing per datagram); application threads find it by its
+ * {@link SessionAddress} in a concurrent map, which the I/O thread keeps in step.
+ */
+public final class SessionTable {
+
+    private final LongObjectMap<Session> byId;
+    private final ConcurrentHashMap<InetAddress, Session> byAddress;
+    private final int maxSessions;
+    /** I/O thread only: reused by {@link #expire}. */
+    private final List<Session> expired = new ArrayList<>();
+
+    public SessionTable(int maxSessions) {
+        this.maxSessions = maxSessions;
+        this.byId = new LongObjectMap<>(Math.min(maxSessions, 1024) * 2);
+        this.byAddress = new ConcurrentHashMap<>();
+    }
+
+    /** I/O thread. */
+    public Session get(long id) {
+        return byId.get(id);
+    }
+
+    /** I/O thread: @return whether another session fits */
+    public boolean hasRoom() {
+        return byId.size() < maxSessions;
+    }
+
+    /** I/O thread: adds a session; the caller has checked {@link #hasRoom()}. */
+    public void add(Session session) {
+        byId.put(session.id(), session);
+        byAddress.put(session.address().getAddress(), session);
+    }
+
+    /** Any thread: the session the application knows by this address, or null. */
+    public Session byAddress(InetAddress address) {
+        return byAddress.get(address);
+    }
+
+    /** Any thread: the live sessions, weakly consistent. */
+    public Collection<Session> sessions() {
+        return byAddress.values();
+    }
+
+    /** I/O thread. */
+    public int size() {
+        return byId.size();
+    }
+
+    /** I/O thread: removes sessions silent for longer than {@code idleNanos} and reports each. */
+    public void expire(long nowNanos, long idleNanos, Consumer<Session> onExpired) {
+        byId.forEachValue(session -> {
+            if (nowNanos - session.lastHeardNanos() > idleNanos) {
+                expired.add(session);
+            }
+        });
+        for (Session session : expired) {
+            byId.remove(session.id());
+            byAddress.remove(session.address().getAddress());
+            onExpired.accept(session);
+        }
+        expired.clear();
+    }
+
+    /** I/O thread: applies {@code action} to every session. */
+    public void forEach(Consumer<Session> action) {
+        byId.forEachValue(action);
+    }
+}

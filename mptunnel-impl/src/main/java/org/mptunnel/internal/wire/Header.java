@@ -1,0 +1,122 @@
+package org.mptunnel.internal.wire;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The 24-byte header that starts every tunnel datagram, read and written in place over a
+ * {@link ByteBuffer} with absolute, big-endian accessors. Layout (docs/PROTOCOL.md):
+ *
+ * <pre>
+ *  0      2       3     4       6               8                16               24
+ *  +------+-------+-----+-------+---------------+----------------+----------------+
+ *  |magic |version|type | flags |payload length |   session id   |    sequence    |
+ *  +------+-------+-----+-------+---------------+----------------+----------------+
+ * </pre>
+ *
+ * <p>Static methods rather than an instance: the header is always at offset 0 of a datagram
+ * buffer, so a flyweight object would only carry a reference the caller already has.
+ */
+public final class Header {
+
+    /** "MP": junk that does not start with it is rejected on the first two bytes. */
+    public static final short MAGIC = 0x4D50;
+    public static final byte VERSION = 1;
+    public static final int LENGTH = 24;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 2;
+    public static final int TYPE_OFFSET = 3;
+    public static final int FLAGS_OFFSET = 4;
+    public static final int PAYLOAD_LENGTH_OFFSET = 6;
+    public static final int SESSION_ID_OFFSET = 8;
+    public static final int SEQUENCE_OFFSET = 16;
+
+    /** Application payload; the sequence number orders it within the session and direction. */
+    public static final byte TYPE_DATA = 1;
+    /** Client to server, on every path at each keepalive interval; payload is a {@link Probe}. */
+    public static final byte TYPE_KEEPALIVE = 2;
+    /** Server to client, on the path the keepalive came from; payload is a {@link Probe} echo. */
+    public static final byte TYPE_KEEPALIVE_ACK = 3;
+
+    /** Returned by {@link #check} for anything that is not a valid tunnel datagram. */
+    public static final int MALFORMED = -1;
+
+    /** The largest payload length the 16-bit field can state. */
+    public static final int MAX_PAYLOAD_LENGTH = 0xFFFF;
+
+    private Header() {
+    }
+
+    /**
+     * Writes a header at offset 0.
+     *
+     * @param buffer        a big-endian buffer of at least {@link #LENGTH} bytes
+     * @param type          one of the {@code TYPE_} constants
+     * @param sessionId     the session
+     * @param sequence      the data sequence number, or the probe number
+     * @param payloadLength bytes that follow the header
+     */
+    public static void write(ByteBuffer buffer, byte type, long sessionId, long sequence, int payloadLength) {
+        buffer.putShort(MAGIC_OFFSET, MAGIC)
+                .put(VERSION_OFFSET, VERSION)
+                .put(TYPE_OFFSET, type)
+                .putShort(FLAGS_OFFSET, (short) 0)
+                .putShort(PAYLOAD_LENGTH_OFFSET, (short) payloadLength)
+                .putLong(SESSION_ID_OFFSET, sessionId)
+                .putLong(SEQUENCE_OFFSET, sequence);
+    }
+
+    /**
+     * Validates the datagram of {@code length} bytes at offset 0: magic, version, zero flags, a
+     * payload length that matches the datagram exactly, a known type with the payload size that type
+     * requires, and a non-negative sequence.
+     *
+     * @return the type, or {@link #MALFORMED}
+     */
+    public static int check(ByteBuffer buffer, int length) {
+        if (length < LENGTH
+                || buffer.getShort(MAGIC_OFFSET) != MAGIC
+                || buffer.get(VERSION_OFFSET) != VERSION
+                || buffer.getShort(FLAGS_OFFSET) != 0
+                || payloadLength(buffer) != length - LENGTH
+                || sequence(buffer) < 0) {
+            return MALFORMED;
+        }
+        int type = buffer.get(TYPE_OFFSET);
+        switch (type) {
+            case TYPE_DATA:
+                return type;
+            case TYPE_KEEPALIVE:
+                return length - LENGTH == Probe.KEEPALIVE_LENGTH ? type : MALFORMED;
+            case TYPE_KEEPALIVE_ACK:
+                return length - LENGTH == Probe.ACK_LENGTH ? type : MALFORMED;
+            default:
+                return MALFORMED;
+        }
+    }
+
+    public static int type(ByteBuffer buffer) {
+        return buffer.get(TYPE_OFFSET);
+    }
+
+    public static int payloadLength(ByteBuffer buffer) {
+        return buffer.getShort(PAYLOAD_LENGTH_OFFSET) & 0xFFFF;
+    }
+
+    public static long sessionId(ByteBuffer buffer) {
+        return buffer.getLong(SESSION_ID_OFFSET);
+    }
+
+    public static long sequence(ByteBuffer buffer) {
+        return buffer.getLong(SEQUENCE_OFFSET);
+    }
+
+    /**
+     * @param capacity bytes
+     * @return a direct buffer in the wire's byte order, for I/O without a JDK bounce copy
+     */
+    public static ByteBuffer allocate(int capacity) {
+        return ByteBuffer.allocateDirect(capacity).order(ByteOrder.BIG_ENDIAN);
+    }
+}

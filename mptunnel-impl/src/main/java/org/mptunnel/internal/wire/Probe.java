@@ -1,0 +1,68 @@
+package org.mptunnel.internal.wire;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The payload of a keepalive and of its acknowledgement, right after the {@link Header}.
+ *
+ * <pre>
+ *  keepalive:  0 origin time (u64, sender's clock, echoed)   8 path index (u16)
+ *             10 reserved (u16, 0)   12 sender's smoothed RTT on this path, microseconds (u32, 0 = unknown)
+ *  ack:       the 16 keepalive bytes echoed, then 16 server epoch (u64)
+ * </pre>
+ *
+ * The origin time is only ever compared with the clock that wrote it, so the two ends' clocks
+ * need not agree. The server epoch is random per server start, so a client can tell a restart.
+ */
+public final class Probe {
+
+    public static final int ORIGIN_TIME_OFFSET = Header.LENGTH;
+    public static final int PATH_INDEX_OFFSET = Header.LENGTH + 8;
+    public static final int SMOOTHED_RTT_OFFSET = Header.LENGTH + 12;
+    public static final int EPOCH_OFFSET = Header.LENGTH + 16;
+
+    public static final int KEEPALIVE_LENGTH = 16;
+    public static final int ACK_LENGTH = 24;
+
+    private Probe() {
+    }
+
+    /** Writes a whole keepalive datagram at offset 0 and sets position 0 and the limit to its end. */
+    public static void writeKeepalive(ByteBuffer buffer, long sessionId, long probeNumber, long originTime,
+                                      int pathIndex, long smoothedRttMicros) {
+        Header.write(buffer, Header.TYPE_KEEPALIVE, sessionId, probeNumber, KEEPALIVE_LENGTH);
+        buffer.putLong(ORIGIN_TIME_OFFSET, originTime)
+                .putShort(PATH_INDEX_OFFSET, (short) pathIndex)
+                .putShort(PATH_INDEX_OFFSET + 2, (short) 0)
+                .putInt(SMOOTHED_RTT_OFFSET, (int) Math.min(Math.max(smoothedRttMicros, 0), 0xFFFF_FFFFL));
+        buffer.limit(Header.LENGTH + KEEPALIVE_LENGTH).position(0);
+    }
+
+    /**
+     * Turns the keepalive in {@code buffer} into its acknowledgement in place: same session,
+     * number and probe bytes, then the epoch. Sets position 0 and the limit to its end.
+     */
+    public static void turnIntoAck(ByteBuffer buffer, long epoch) {
+        buffer.limit(buffer.capacity());
+        buffer.put(Header.TYPE_OFFSET, Header.TYPE_KEEPALIVE_ACK)
+                .putShort(Header.PAYLOAD_LENGTH_OFFSET, (short) ACK_LENGTH)
+                .putLong(EPOCH_OFFSET, epoch);
+        buffer.limit(Header.LENGTH + ACK_LENGTH).position(0);
+    }
+
+    public static long originTime(ByteBuffer buffer) {
+        return buffer.getLong(ORIGIN_TIME_OFFSET);
+    }
+
+    public static int pathIndex(ByteBuffer buffer) {
+        return buffer.getShort(PATH_INDEX_OFFSET) & 0xFFFF;
+    }
+
+    public static long smoothedRttMicros(ByteBuffer buffer) {
+        return buffer.getInt(SMOOTHED_RTT_OFFSET) & 0xFFFF_FFFFL;
+    }
+
+    public static long epoch(ByteBuffer buffer) {
+        return buffer.getLong(EPOCH_OFFSET);
+    }
+}
