@@ -24,8 +24,8 @@ import org.mptunnel.internal.wire.Probe;
 
 /**
  * The client role: one session, one connected channel per path. Connected channels let the kernel
- * filter out anything not from the path's address, report ICMP errors per path, and read without
- * producing a sender address (so without allocating one).
+ * filter out anything not from the path's address, report ICMP errors per path, and always have the
+ * same sender, so the JDK's one-entry sender-address cache always hits and receiving allocates nothing.
  */
 public final class ClientEngine extends Engine {
 
@@ -119,20 +119,21 @@ public final class ClientEngine extends Engine {
         DatagramChannel channel = (DatagramChannel) key.channel();
         for (int i = 0; i < READ_BATCH; i++) {
             ByteBuffer buffer = inbox.current().clearedBuffer();
-            int length;
+            // receive(), not read(): read() returns 0 both for "nothing there" and for an empty
+            // datagram, which would then go uncounted. On a connected channel the source is always
+            // the same, so the JDK's cached address is returned and nothing is allocated.
             try {
-                length = channel.read(buffer);
+                if (channel.receive(buffer) == null) {
+                    return;
+                }
             } catch (PortUnreachableException e) {
                 path.countSendError(); // the kernel reports an earlier send's ICMP error here
                 continue;
             } catch (IOException e) {
                 return;
             }
-            if (length <= 0) {
-                return;
-            }
             try {
-                onDatagram(path, buffer, length);
+                onDatagram(path, buffer, buffer.position());
             } catch (RuntimeException e) {
                 droppedOnError(e);
             }
