@@ -106,7 +106,7 @@ class DuplicateWindowTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {64, 100, 4096})
+    @ValueSource(ints = {64, 100, 4096, 1 << 20})
     void oldestSequenceInsideTheWindowIsJudgedAndTheOneBeyondIsTooOld(int size) {
         DuplicateWindow window = new DuplicateWindow(size);
         long newest = 10L * size + 37;
@@ -119,7 +119,7 @@ class DuplicateWindowTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {64, 100, 4096})
+    @ValueSource(ints = {64, 100, 4096, 1 << 20})
     void seenSequenceFallingOutOfTheWindowBecomesTooOld(int size) {
         DuplicateWindow window = new DuplicateWindow(size);
         window.accept(0);
