@@ -1,0 +1,287 @@
+package org.mptunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TunnelConfigTest {
+
+    private static final InetSocketAddress A = new InetSocketAddress(InetAddress.getLoopbackAddress(), 4000);
+    private static final InetSocketAddress B = new InetSocketAddress(InetAddress.getLoopbackAddress(), 4001);
+    private static final InetSocketAddress C = new InetSocketAddress(InetAddress.getLoopbackAddress(), 2000);
+
+    private static TunnelConfig.ClientBuilder client() {
+        return TunnelConfig.client().path(A);
+    }
+
+    // --- defaults ----------------------------------------------------------------------------
+
+    @Test
+    void clientDefaults() {
+        TunnelConfig config = TunnelConfig.client().path(A).path(B).build();
+
+        assertThat(config.role()).isEqualTo(TunnelConfig.Role.CLIENT);
+        assertThat(config.paths()).containsExactly(A, B);
+        assertThat(config.peerAddress()).isEqualTo(A);
+        assertThat(config.bindAddress()).isEqualTo(new InetSocketAddress(0));
+        assertThat(config.keepaliveInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.deadTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.duplicateWindow()).isEqualTo(4096);
+        assertThat(config.receiveQueueCapacity()).isEqualTo(1024);
+        assertThat(config.maxPayloadSize()).isEqualTo(TunnelConfig.MAX_PAYLOAD_LIMIT);
+        assertThat(config.maxSessions()).isEqualTo(1);
+        assertThat(config.maxPathsPerSession()).isEqualTo(2);
+    }
+
+    @Test
+    void serverDefaults() {
+        TunnelConfig config = TunnelConfig.server(2000).build();
+
+        assertThat(config.role()).isEqualTo(TunnelConfig.Role.SERVER);
+        assertThat(config.paths()).isEmpty();
+        assertThat(config.peerAddress()).isNull();
+        assertThat(config.bindAddress()).isEqualTo(new InetSocketAddress(2000));
+        assertThat(config.keepaliveInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.deadTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.duplicateWindow()).isEqualTo(4096);
+        assertThat(config.receiveQueueCapacity()).isEqualTo(1024);
+        assertThat(config.maxPayloadSize()).isEqualTo(TunnelConfig.MAX_PAYLOAD_LIMIT);
+        assertThat(config.maxSessions()).isEqualTo(1024);
+        assertThat(config.maxPathsPerSession()).isEqualTo(8);
+        assertThat(config.sessionIdleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void deadTimeoutDefaultsToThreeKeepaliveIntervals() {
+        TunnelConfig config = client().keepaliveInterval(Duration.ofMillis(250)).build();
+
+        assertThat(config.deadTimeout()).isEqualTo(Duration.ofMillis(750));
+    }
+
+    @Test
+    void explicitDeadTimeoutWinsWhicheverOrderTheOptionsAreSet() {
+        TunnelConfig config = client().deadTimeout(Duration.ofSeconds(5)).keepaliveInterval(Duration.ofSeconds(2)).build();
+
+        assertThat(config.keepaliveInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.deadTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void maxPayloadLimitIsTheLargestIpv4UdpPayloadLessTheHeader() {
+        assertThat(TunnelConfig.MAX_PAYLOAD_LIMIT).isEqualTo(65_507 - 24).isEqualTo(65_483);
+    }
+
+    @Test
+    void settersAreKeptAsGiven() {
+        TunnelConfig config = client()
+                .keepaliveInterval(Duration.ofMillis(100))
+                .deadTimeout(Duration.ofMillis(350))
+                .duplicateWindow(100)
+                .receiveQueueCapacity(7)
+                .maxPayloadSize(1400)
+                .localAddress(InetAddress.getLoopbackAddress())
+                .build();
+
+        assertThat(config.keepaliveInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(config.deadTimeout()).isEqualTo(Duration.ofMillis(350));
+        assertThat(config.duplicateWindow()).isEqualTo(100);
+        assertThat(config.receiveQueueCapacity()).isEqualTo(7);
+        assertThat(config.maxPayloadSize()).isEqualTo(1400);
+        assertThat(config.bindAddress()).isEqualTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+
+        TunnelConfig server = TunnelConfig.server(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .maxSessions(3).maxPathsPerSession(2).sessionIdleTimeout(Duration.ofSeconds(10)).build();
+
+        assertThat(server.bindAddress()).isEqualTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        assertThat(server.maxSessions()).isEqualTo(3);
+        assertThat(server.maxPathsPerSession()).isEqualTo(2);
+        assertThat(server.sessionIdleTimeout()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    // --- paths and peer ----------------------------------------------------------------------
+
+    @Test
+    void clientWithoutPathIsRejected() {
+        assertThatThrownBy(() -> TunnelConfig.client().build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("path");
+    }
+
+    @Test
+    void duplicatePathIsRejected() {
+        TunnelConfig.ClientBuilder builder = TunnelConfig.client().path(A).path(B);
+
+        assertThatThrownBy(() -> builder.path(new InetSocketAddress(InetAddress.getLoopbackAddress(), 4000)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("path")
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> TunnelConfig.client().paths(List.of(A, B, A)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void pathWithoutPortIsRejected() {
+        assertThatThrownBy(() -> TunnelConfig.client().path(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("port");
+    }
+
+    @Test
+    void nullPathIsRejectedWithItsName() {
+        assertThatThrownBy(() -> TunnelConfig.client().path(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("path");
+    }
+
+    @Test
+    void peerDefaultsToTheFirstPath() {
+        assertThat(TunnelConfig.client().path(B).path(A).path(C).build().peerAddress()).isEqualTo(B);
+    }
+
+    @Test
+    void explicitPeerIsKept() {
+        assertThat(TunnelConfig.client().path(A).path(B).peerAddress(C).build().peerAddress()).isEqualTo(C);
+    }
+
+    @Test
+    void pathsKeepTheirOrderAndCannotBeChangedAfterwards() {
+        TunnelConfig.ClientBuilder builder = TunnelConfig.client().paths(List.of(C, A));
+        TunnelConfig config = builder.build();
+        builder.path(B);
+
+        assertThat(config.paths()).containsExactly(C, A);
+        assertThat(config.maxPathsPerSession()).isEqualTo(2);
+        assertThatThrownBy(() -> config.paths().add(B)).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    // --- validation of single options ---------------------------------------------------------
+
+    static Stream<Arguments> invalidOptions() {
+        return Stream.of(
+                invalid("keepaliveInterval", b -> b.keepaliveInterval(Duration.ofMillis(9))),
+                invalid("keepaliveInterval", b -> b.keepaliveInterval(Duration.ofSeconds(-1))),
+                invalid("deadTimeout", b -> b.deadTimeout(Duration.ofMillis(19))),
+                invalid("duplicateWindow", b -> b.duplicateWindow(63)),
+                invalid("duplicateWindow", b -> b.duplicateWindow((1 << 20) + 1)),
+                invalid("receiveQueueCapacity", b -> b.receiveQueueCapacity(0)),
+                invalid("receiveQueueCapacity", b -> b.receiveQueueCapacity((1 << 16) + 1)),
+                invalid("maxPayloadSize", b -> b.maxPayloadSize(0)),
+                invalid("maxPayloadSize", b -> b.maxPayloadSize(TunnelConfig.MAX_PAYLOAD_LIMIT + 1)),
+                invalid("maxSessions", b -> b.maxSessions(0)),
+                invalid("maxSessions", b -> b.maxSessions((1 << 20) + 1)),
+                invalid("maxPathsPerSession", b -> b.maxPathsPerSession(0)),
+                invalid("maxPathsPerSession", b -> b.maxPathsPerSession(65)),
+                invalid("sessionIdleTimeout", b -> b.sessionIdleTimeout(Duration.ofMillis(19))));
+    }
+
+    private static Arguments invalid(String option, Consumer<TunnelConfig.ServerBuilder> setter) {
+        return Arguments.of(option, setter);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidOptions")
+    void outOfRangeOptionIsRejectedWithItsName(String option, Consumer<TunnelConfig.ServerBuilder> setter) {
+        assertThatThrownBy(() -> setter.accept(TunnelConfig.server(0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(option);
+    }
+
+    @Test
+    void everyBoundaryValueIsAccepted() {
+        assertThatCode(() -> TunnelConfig.server(0)
+                .keepaliveInterval(Duration.ofMillis(10))
+                .deadTimeout(Duration.ofMillis(20))
+                .sessionIdleTimeout(Duration.ofMillis(20))
+                .duplicateWindow(64).duplicateWindow(1 << 20)
+                .receiveQueueCapacity(1).receiveQueueCapacity(1 << 16)
+                .maxPayloadSize(1).maxPayloadSize(TunnelConfig.MAX_PAYLOAD_LIMIT)
+                .maxSessions(1).maxSessions(1 << 20)
+                .maxPathsPerSession(1).maxPathsPerSession(64)
+                .build())
+                .doesNotThrowAnyException();
+        assertThatCode(() -> TunnelConfig.server(65_535).build()).doesNotThrowAnyException();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 65_536})
+    void outOfRangePortIsRejected(int port) {
+        assertThatThrownBy(() -> TunnelConfig.server(port))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("port");
+    }
+
+    @Test
+    void nullOptionsAreRejectedWithTheirNames() {
+        assertThatThrownBy(() -> client().keepaliveInterval(null)).hasMessageContaining("keepaliveInterval");
+        assertThatThrownBy(() -> client().deadTimeout(null)).hasMessageContaining("deadTimeout");
+        assertThatThrownBy(() -> client().peerAddress(null)).hasMessageContaining("peerAddress");
+        assertThatThrownBy(() -> client().localAddress(null)).hasMessageContaining("localAddress");
+        assertThatThrownBy(() -> TunnelConfig.server(0).sessionIdleTimeout(null)).hasMessageContaining("sessionIdleTimeout");
+        assertThatThrownBy(() -> TunnelConfig.server(null)).hasMessageContaining("bindAddress");
+    }
+
+    // --- validation of combinations -----------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(longs = {500, 499, 20})
+    void deadTimeoutNotLongerThanTheKeepaliveIsRejected(long deadMillis) {
+        TunnelConfig.ClientBuilder builder = client()
+                .keepaliveInterval(Duration.ofMillis(500))
+                .deadTimeout(Duration.ofMillis(deadMillis));
+
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("deadTimeout")
+                .hasMessageContaining("keepaliveInterval");
+    }
+
+    @Test
+    void deadTimeoutJustLongerThanTheKeepaliveIsAccepted() {
+        assertThat(client().keepaliveInterval(Duration.ofMillis(500)).deadTimeout(Duration.ofMillis(501)).build()
+                .deadTimeout()).isEqualTo(Duration.ofMillis(501));
+    }
+
+    @Test
+    void serverRejectsSessionIdleTimeoutShorterThanTheDeadTimeout() {
+        TunnelConfig.ServerBuilder builder = TunnelConfig.server(0)
+                .deadTimeout(Duration.ofSeconds(5))
+                .sessionIdleTimeout(Duration.ofMillis(4_999));
+
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sessionIdleTimeout")
+                .hasMessageContaining("deadTimeout");
+    }
+
+    @Test
+    void serverRejectsADefaultDeadTimeoutThatOutlastsTheSessionIdleTimeout() {
+        // 30 s keepalive: the default dead timeout of 90 s exceeds the default 60 s session idle timeout
+        TunnelConfig.ServerBuilder builder = TunnelConfig.server(0).keepaliveInterval(Duration.ofSeconds(30));
+
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sessionIdleTimeout");
+    }
+
+    @Test
+    void serverAcceptsSessionIdleTimeoutEqualToTheDeadTimeout() {
+        TunnelConfig config = TunnelConfig.server(0)
+                .deadTimeout(Duration.ofSeconds(5))
+                .sessionIdleTimeout(Duration.ofSeconds(5))
+                .build();
+
+        assertThat(config.sessionIdleTimeout()).isEqualTo(config.deadTimeout());
+    }
+}
