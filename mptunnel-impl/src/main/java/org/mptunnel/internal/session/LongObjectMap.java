@@ -11,13 +11,19 @@ import java.util.function.Consumer;
 final class LongObjectMap<V> {
 
     /** Per-table secret mixed into the hash, so that crafted ids cannot be made to collide. */
-    private final long seed = ThreadLocalRandom.current().nextLong();
+    private final long seed;
     private long[] keys;
     private Object[] values;
     private int mask;
     private int size;
 
     LongObjectMap(int initialCapacity) {
+        this(initialCapacity, ThreadLocalRandom.current().nextLong());
+    }
+
+    /** With a chosen hash secret: tests pin it so that a table's layout can be reproduced. */
+    LongObjectMap(int initialCapacity, long seed) {
+        this.seed = seed;
         int capacity = Math.max(8, Integer.highestOneBit(Math.max(1, initialCapacity - 1)) << 1);
         keys = new long[capacity];
         values = new Object[capacity];
@@ -26,6 +32,11 @@ final class LongObjectMap<V> {
 
     int size() {
         return size;
+    }
+
+    /** @return the table's length, which grows by doubling */
+    int capacity() {
+        return keys.length;
     }
 
     @SuppressWarnings("unchecked")
@@ -123,7 +134,8 @@ final class LongObjectMap<V> {
         }
     }
 
-    private int slot(long key) {
+    /** @return the key's home slot in the current table */
+    int slot(long key) {
         // fmix64 of MurmurHash3 over the seeded key.
         long h = key ^ seed;
         h ^= h >>> 33;

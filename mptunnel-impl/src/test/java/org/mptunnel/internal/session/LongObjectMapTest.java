@@ -3,8 +3,6 @@ package org.mptunnel.internal.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,36 +26,16 @@ class LongObjectMapTest {
     private static final long FIXED_SEED = 0x5EED_0F_7E57L;
 
     private static <V> LongObjectMap<V> newMap(int initialCapacity) {
-        LongObjectMap<V> map = new LongObjectMap<>(initialCapacity);
-        try {
-            Field seed = LongObjectMap.class.getDeclaredField("seed");
-            seed.setAccessible(true);
-            seed.setLong(map, FIXED_SEED);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
-        return map;
+        return new LongObjectMap<>(initialCapacity, FIXED_SEED);
     }
 
     /** The slot the map's own hash gives {@code key} in its current table. */
     private static int home(LongObjectMap<?> map, long key) {
-        try {
-            Method slot = LongObjectMap.class.getDeclaredMethod("slot", long.class);
-            slot.setAccessible(true);
-            return (int) slot.invoke(map, key);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
+        return map.slot(key);
     }
 
     private static int capacity(LongObjectMap<?> map) {
-        try {
-            Field keys = LongObjectMap.class.getDeclaredField("keys");
-            keys.setAccessible(true);
-            return ((long[]) keys.get(map)).length;
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
+        return map.capacity();
     }
 
     /** The first {@code count} keys from {@code from} upwards whose home slot is {@code slot}. */
