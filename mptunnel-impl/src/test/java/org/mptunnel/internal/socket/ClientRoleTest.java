@@ -112,6 +112,17 @@ class ClientRoleTest {
     }
 
     @Test
+    void sendWithoutAnAddressSetsThePeerOnThePacketAsTheJdkDoes() throws IOException {
+        pair = Loopback.open();
+        DatagramPacket packet = new DatagramPacket(bytes("no address"), 10);
+
+        pair.client.send(packet);
+
+        assertThat(packet.getAddress()).isEqualTo(pair.serverAddress.getAddress());
+        assertThat(packet.getPort()).isEqualTo(pair.serverAddress.getPort());
+    }
+
+    @Test
     void sendAddressedToThePeerIsAccepted() throws IOException {
         pair = Loopback.open();
 
