@@ -30,10 +30,10 @@ final class Loopback implements AutoCloseable {
     /** The client's peer: the server's bound address. */
     final InetSocketAddress serverAddress;
 
-    private Loopback(MultipathDatagramSocket server, MultipathDatagramSocket client) {
+    private Loopback(InetAddress host, MultipathDatagramSocket server, MultipathDatagramSocket client) {
         this.server = server;
         this.client = client;
-        this.serverAddress = new InetSocketAddress(LOOPBACK, server.getLocalPort());
+        this.serverAddress = new InetSocketAddress(host, server.getLocalPort());
     }
 
     static Loopback open() throws IOException {
@@ -42,12 +42,18 @@ final class Loopback implements AutoCloseable {
 
     static Loopback open(UnaryOperator<TunnelConfig.ServerBuilder> server,
                          UnaryOperator<TunnelConfig.ClientBuilder> client) throws IOException {
+        return open(LOOPBACK, server, client);
+    }
+
+    /** @param host the loopback address both sockets use: 127.0.0.1 or ::1 */
+    static Loopback open(InetAddress host, UnaryOperator<TunnelConfig.ServerBuilder> server,
+                         UnaryOperator<TunnelConfig.ClientBuilder> client) throws IOException {
         MultipathDatagramSocket s = MultipathDatagramSocket.open(
-                server.apply(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0))).build());
+                server.apply(TunnelConfig.server(new InetSocketAddress(host, 0))).build());
         try {
             MultipathDatagramSocket c = MultipathDatagramSocket.open(
-                    client.apply(TunnelConfig.client().path(new InetSocketAddress(LOOPBACK, s.getLocalPort()))).build());
-            return new Loopback(s, c);
+                    client.apply(TunnelConfig.client().path(new InetSocketAddress(host, s.getLocalPort()))).build());
+            return new Loopback(host, s, c);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
