@@ -117,6 +117,10 @@ class DatagramSocketContractTest {
         assertThatThrownBy(() -> socket.receive(new DatagramPacket(new byte[8], 8))).isInstanceOf(SocketException.class);
         assertThatThrownBy(() -> socket.setSoTimeout(10)).isInstanceOf(SocketException.class);
         assertThatThrownBy(socket::getSoTimeout).isInstanceOf(SocketException.class);
+        assertThatThrownBy(() -> socket.setSendBufferSize(4096)).isInstanceOf(SocketException.class);
+        assertThatThrownBy(socket::getReceiveBufferSize).isInstanceOf(SocketException.class);
+        assertThatThrownBy(() -> socket.getOption(StandardSocketOptions.IP_TOS)).isInstanceOf(SocketException.class);
+        assertThatThrownBy(() -> socket.bind(null)).isInstanceOf(SocketException.class);
         assertThatCode(socket::close).doesNotThrowAnyException();
         assertThat(socket.isClosed()).isTrue();
     }

@@ -1,6 +1,7 @@
 package org.mptunnel.internal.socket;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mptunnel.internal.socket.Loopback.LOOPBACK;
@@ -17,6 +18,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -83,6 +85,31 @@ class ServerRoleTest {
         send(pair.server, bytes("reply"), session);
 
         assertThat(payload(receive(pair.client, 64))).isEqualTo(bytes("reply"));
+    }
+
+    @Test
+    void sessionAddressRebuiltFromItsTextualFormStillNamesTheSession() throws IOException {
+        pair = Loopback.open();
+        InetSocketAddress session = pair.openSession();
+        InetSocketAddress rebuilt = new InetSocketAddress(InetAddress.getByName(session.getAddress().getHostAddress()), 9);
+
+        send(pair.server, bytes("stored address"), rebuilt);
+
+        assertThat(payload(receive(pair.client, 64))).isEqualTo(bytes("stored address"));
+    }
+
+    @Test
+    void sendToAnExpiredSessionIsDroppedAndCounted() throws IOException {
+        Duration idle = Duration.ofMillis(100);
+        pair = Loopback.open(s -> s.keepaliveInterval(Duration.ofMillis(20)).sessionIdleTimeout(idle), c -> c);
+        InetSocketAddress session = pair.openSession();
+        pair.client.close();
+        await().atMost(Loopback.PATIENCE).until(() -> pair.server.stats().sessions().isEmpty());
+        long droppedBefore = pair.server.stats().sendDropped();
+
+        assertThatCode(() -> send(pair.server, bytes("too late"), session)).doesNotThrowAnyException();
+
+        assertThat(pair.server.stats().sendDropped()).isEqualTo(droppedBefore + 1);
     }
 
     @Test
