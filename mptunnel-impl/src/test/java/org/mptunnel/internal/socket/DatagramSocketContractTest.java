@@ -3,6 +3,7 @@ package org.mptunnel.internal.socket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.mptunnel.internal.socket.Loopback.LOOPBACK;
 import static org.mptunnel.internal.socket.Loopback.bytes;
 import static org.mptunnel.internal.socket.Loopback.pattern;
@@ -215,6 +216,20 @@ class DatagramSocketContractTest {
 
     @ParameterizedTest
     @EnumSource(Role.class)
+    void emptyDatagramIsDeliveredAsEmpty(Role role) throws IOException {
+        pair = Loopback.open();
+        Loopback.Link link = pair.towards(role);
+
+        link.send(new byte[0]);
+        DatagramPacket packet = receive(link.receiver(), 64);
+
+        assertThat(packet.getLength()).isZero();
+        link.send(bytes("next"));
+        assertThat(payload(receive(link.receiver(), 64))).isEqualTo(bytes("next"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Role.class)
     void sendTransmitsExactlyThePacketsOffsetAndLengthSlice(Role role) throws IOException {
         pair = Loopback.open();
         Loopback.Link link = pair.towards(role);
@@ -241,6 +256,10 @@ class DatagramSocketContractTest {
         link.send(largest);
         assertThat(payload(receive(link.receiver(), 2 * limit))).isEqualTo(largest);
 
+        // The engines count a datagram just after handing it on, so let the counters catch up with
+        // what has happened: on the sender, the opening keepalive (or its answer) and the payload.
+        await().atMost(Loopback.PATIENCE).until(() -> datagramsSent(link.sender().stats()) >= 2
+                && link.receiver().stats().delivered() >= 1);
         long sentBefore = datagramsSent(link.sender().stats());
         long deliveredBefore = link.receiver().stats().delivered();
         assertThatThrownBy(() -> link.send(pattern(limit + 1, 2)))
@@ -332,12 +351,15 @@ class DatagramSocketContractTest {
 
     @ParameterizedTest
     @EnumSource(Role.class)
-    void supportedOptionsAreTheUnicastOnes(Role role) throws IOException {
+    void supportedOptionsAreTheUnicastOnesWithoutMulticast(Role role) throws IOException {
         pair = Loopback.open();
 
-        assertThat(pair.socket(role).supportedOptions()).containsExactlyInAnyOrder(
-                StandardSocketOptions.SO_SNDBUF, StandardSocketOptions.SO_RCVBUF, StandardSocketOptions.SO_REUSEADDR,
-                StandardSocketOptions.SO_BROADCAST, StandardSocketOptions.IP_TOS);
+        // SO_BROADCAST and SO_REUSEADDR are left out on purpose: the class Javadoc calls them
+        // unsupported while the socket lists and applies them; which one is meant is not settled.
+        assertThat(pair.socket(role).supportedOptions())
+                .contains(StandardSocketOptions.SO_SNDBUF, StandardSocketOptions.SO_RCVBUF, StandardSocketOptions.IP_TOS)
+                .doesNotContain(StandardSocketOptions.IP_MULTICAST_IF, StandardSocketOptions.IP_MULTICAST_TTL,
+                        StandardSocketOptions.IP_MULTICAST_LOOP);
     }
 
     @ParameterizedTest
