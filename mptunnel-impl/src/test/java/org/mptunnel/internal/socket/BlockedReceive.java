@@ -51,6 +51,11 @@ final class BlockedReceive {
         thread.interrupt();
     }
 
+    /** @return the datagram received, waiting at most {@link Loopback#PATIENCE} for it */
+    DatagramPacket packet() throws InterruptedException, ExecutionException, TimeoutException {
+        return result.get(Loopback.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** @return what ended the receive, waiting at most {@link Loopback#PATIENCE} for it to end */
     Throwable failure() throws InterruptedException, TimeoutException {
         try {

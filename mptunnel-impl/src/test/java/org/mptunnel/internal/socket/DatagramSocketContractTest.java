@@ -20,8 +20,10 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
@@ -94,6 +96,36 @@ class DatagramSocketContractTest {
         socket.close();
 
         assertThat(blocked.failure()).isInstanceOf(SocketException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Role.class)
+    void closeWakesEveryBlockedReceiver(Role role) throws Exception {
+        pair = Loopback.open();
+        DatagramSocket socket = pair.socket(role);
+        BlockedReceive first = BlockedReceive.start(socket);
+        BlockedReceive second = BlockedReceive.start(socket);
+
+        socket.close();
+
+        assertThat(first.failure()).isInstanceOf(SocketException.class);
+        assertThat(second.failure()).isInstanceOf(SocketException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Role.class)
+    void concurrentReceiversEachGetOneDatagram(Role role) throws Exception {
+        pair = Loopback.open();
+        Loopback.Link link = pair.towards(role);
+        BlockedReceive first = BlockedReceive.start(link.receiver());
+        BlockedReceive second = BlockedReceive.start(link.receiver());
+
+        link.send(bytes("one"));
+        link.send(bytes("two"));
+
+        assertThat(List.of(new String(payload(first.packet()), StandardCharsets.US_ASCII),
+                new String(payload(second.packet()), StandardCharsets.US_ASCII)))
+                .containsExactlyInAnyOrder("one", "two");
     }
 
     @ParameterizedTest
