@@ -168,6 +168,9 @@ final class MultipathSocket extends MultipathDatagramSocket {
             if (!isClient()) {
                 throw new IllegalArgumentException("Address not set");
             }
+            // As the JDK's connected socket does: the packet then names where it went.
+            p.setAddress(peer.getAddress());
+            p.setPort(peer.getPort());
         } else if (isClient() && (port != peer.getPort() || !address.equals(peer.getAddress()))) {
             throw new IllegalArgumentException("Connected address and packet address differ");
         }
