@@ -38,11 +38,13 @@ import org.mptunnel.spi.SocketProvider;
  *       same for the whole session while the session's paths come and go; {@code send} to it fans
  *       out over the session's live paths. A send to any other address throws
  *       {@link IllegalArgumentException}; a send to an expired session is dropped and counted.</li>
- *   <li>{@link #getChannel()} returns {@code null}; multicast, broadcast and reuse-address are not
- *       supported.</li>
+ *   <li>{@link #getChannel()} returns {@code null}; multicast is not supported. Socket options
+ *       (buffer sizes, traffic class, broadcast, reuse-address) apply to every underlying channel.</li>
  *   <li>A datagram longer than {@link TunnelConfig#maxPayloadSize()} is refused with
  *       {@link DatagramTooLargeException}; it is never split.</li>
  *   <li>A datagram sent while no path is up is dropped and counted, as the network would lose it.</li>
+ *   <li>Interrupting a thread blocked in {@code receive} ends the call with
+ *       {@link java.io.InterruptedIOException} (interrupt status kept); the socket stays open.</li>
  * </ul>
  *
  * <p>Thread safety is that of {@code DatagramSocket}: {@code send} may be called from many threads

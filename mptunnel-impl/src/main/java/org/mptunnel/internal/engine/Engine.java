@@ -111,9 +111,11 @@ public abstract class Engine implements IoHandler {
                                    int length, InetSocketAddress sender) {
         if (session.admit(path, Header.sequence(datagram))) {
             inbox.current().payload(length - Header.LENGTH, sender);
-            if (inbox.deliverCurrent()) {
-                session.countDelivered();
-            } else {
+            // Counted before the hand-off, so that stats() read after receive() returns already
+            // includes the datagram; taken back if the queue turns out to be full.
+            session.countDelivered(1);
+            if (!inbox.deliverCurrent()) {
+                session.countDelivered(-1);
                 session.countQueueDropped();
             }
         }

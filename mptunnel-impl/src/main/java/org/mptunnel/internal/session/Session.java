@@ -140,10 +140,10 @@ public final class Session {
         }
     }
 
-    /** I/O thread: an admitted datagram was queued for the application. */
-    public void countDelivered() {
-        delivered.increment();
-        totals.delivered.increment();
+    /** I/O thread: an admitted datagram is (+1) or after all is not (-1) queued for the application. */
+    public void countDelivered(int delta) {
+        delivered.add(delta);
+        totals.delivered.add(delta);
     }
 
     /** I/O thread: an admitted datagram found the application's queue full. */
