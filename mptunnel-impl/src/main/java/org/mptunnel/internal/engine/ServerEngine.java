@@ -13,6 +13,7 @@ import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
@@ -38,6 +39,8 @@ public final class ServerEngine extends Engine {
     /** Random per server start, echoed in every keepalive-ack so that clients can tell a restart. */
     private final long epoch = new SecureRandom().nextLong();
     private final long idleNanos;
+    /** Built once: a lambda made in the timer would allocate on every tick. */
+    private final Consumer<Session> onExpired = this::expired;
 
     private ServerEngine(TunnelConfig config, DatagramChannel channel) {
         super(config);
@@ -152,10 +155,12 @@ public final class ServerEngine extends Engine {
 
     @Override
     public long onTimer(long now) {
-        sessions.forEach(session -> session.checkPaths(now, deadTimeoutNanos));
-        sessions.expire(now, idleNanos, session ->
-                LOG.debug("session {} expired ({} live)", Long.toHexString(session.id()), sessions.size()));
+        sessions.checkLiveness(now, deadTimeoutNanos, idleNanos, onExpired);
         return now + tickNanos;
+    }
+
+    private void expired(Session session) {
+        LOG.debug("session {} expired ({} live)", Long.toHexString(session.id()), sessions.size());
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.mptunnel.internal.session;
 
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 
 /**
  * Open-addressing map from {@code long} to object, with linear probing and backward-shift removal,
@@ -88,13 +87,14 @@ final class LongObjectMap<V> {
         }
     }
 
+    /**
+     * @param slot 0 to {@link #capacity()} - 1
+     * @return the value in that slot, or null if it is empty; for iterating without a lambda (and
+     *         so without allocating) while nothing is added or removed
+     */
     @SuppressWarnings("unchecked")
-    void forEachValue(Consumer<? super V> action) {
-        for (Object value : values) {
-            if (value != null) {
-                action.accept((V) value);
-            }
-        }
+    V valueAt(int slot) {
+        return (V) values[slot];
     }
 
     /** Closes the gap at {@code hole} by moving back entries whose probe chain runs through it. */

@@ -57,23 +57,27 @@ public final class SessionTable {
         return byId.size();
     }
 
-    /** I/O thread: removes sessions silent for longer than {@code idleNanos} and reports each. */
-    public void expire(long nowNanos, long idleNanos, Consumer<Session> onExpired) {
-        byId.forEachValue(session -> {
+    /**
+     * I/O thread, from the timer: marks silent paths down, then removes the sessions silent for
+     * longer than {@code idleNanos} and reports each. Allocates nothing unless a session expires.
+     */
+    public void checkLiveness(long nowNanos, long deadTimeoutNanos, long idleNanos, Consumer<Session> onExpired) {
+        for (int slot = 0; slot < byId.capacity(); slot++) {
+            Session session = byId.valueAt(slot);
+            if (session == null) {
+                continue;
+            }
             if (nowNanos - session.lastHeardNanos() > idleNanos) {
                 expired.add(session);
+            } else {
+                session.checkPaths(nowNanos, deadTimeoutNanos);
             }
-        });
+        }
         for (Session session : expired) {
             byId.remove(session.id());
             byAddress.remove(session.address().getAddress());
             onExpired.accept(session);
         }
         expired.clear();
-    }
-
-    /** I/O thread: applies {@code action} to every session. */
-    public void forEach(Consumer<Session> action) {
-        byId.forEachValue(action);
     }
 }

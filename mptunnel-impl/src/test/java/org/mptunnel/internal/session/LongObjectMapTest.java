@@ -52,7 +52,11 @@ class LongObjectMapTest {
 
     private static List<Object> values(LongObjectMap<Object> map) {
         List<Object> values = new ArrayList<>();
-        map.forEachValue(values::add);
+        for (int slot = 0; slot < map.capacity(); slot++) {
+            if (map.valueAt(slot) != null) {
+                values.add(map.valueAt(slot));
+            }
+        }
         return values;
     }
 

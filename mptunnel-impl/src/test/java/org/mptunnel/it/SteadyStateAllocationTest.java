@@ -1,0 +1,123 @@
+package org.mptunnel.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.lang.management.ManagementFactory;
+import java.net.DatagramPacket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mptunnel.MultipathDatagramSocket;
+
+/**
+ * The per-datagram path allocates nothing once warm, on every thread it runs on: the sender, both
+ * I/O threads and the receiver. Measured with the JVM's per-thread allocation counter, so the
+ * figure does not depend on timing.
+ */
+class SteadyStateAllocationTest {
+
+    private static final int ROUND = 20_000;
+    private static final int WARM_UP_ROUNDS = 2;
+    /**
+     * Timers, keepalives and a timed-out wait may allocate a few hundred bytes a round; one object
+     * per datagram, even 16 bytes, would be 320,000.
+     */
+    private static final long BUDGET_PER_ROUND = ROUND / 4;
+
+    private final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @Test
+    @Timeout(120)
+    void sendingAndReceivingAllocateNothingPerDatagram() throws Exception {
+        assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server();
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)));
+            AtomicInteger highest = new AtomicInteger(-1);
+            Thread receiver = new Thread(() -> receiveNumbers(server, highest), "allocation-receiver");
+            receiver.setDaemon(true);
+            receiver.start();
+            Thread[] measured = {
+                Thread.currentThread(), named("mptunnel-client-" + client.getLocalPort()),
+                named("mptunnel-server-" + server.getLocalPort()), receiver};
+            String[] names = {"sender", "client I/O", "server I/O", "receiver"};
+
+            long[] allocated = new long[measured.length];
+            for (int round = 0; round <= WARM_UP_ROUNDS; round++) {
+                byte[][] datagrams = new byte[ROUND][];
+                for (int n = 0; n < ROUND; n++) {
+                    datagrams[n] = ByteBuffer.allocate(200).putInt(round * ROUND + n).array();
+                }
+                DatagramPacket packet = new DatagramPacket(datagrams[0], 200);
+                long[] before = allocatedBy(measured);
+                for (int n = 0; n < ROUND; n++) {
+                    awaitInFlightBelow(round * ROUND + n, highest);
+                    packet.setData(datagrams[n]);
+                    client.send(packet);
+                }
+                long senderAfter = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                int last = (round + 1) * ROUND - 1;
+                await().atMost(Duration.ofSeconds(10)).until(() -> highest.get() == last);
+                long[] after = allocatedBy(measured);
+                after[0] = senderAfter; // the wait above is the test's, not the datagrams'
+                for (int i = 0; i < measured.length; i++) {
+                    allocated[i] = after[i] - before[i];
+                }
+            }
+            for (int i = 0; i < measured.length; i++) {
+                System.out.printf("steady state: %s allocated %d bytes for %d datagrams%n", names[i], allocated[i], ROUND);
+            }
+            for (int i = 0; i < measured.length; i++) {
+                assertThat(allocated[i]).as("bytes allocated by the %s for %d datagrams", names[i], ROUND)
+                        .isLessThan(BUDGET_PER_ROUND);
+            }
+        }
+    }
+
+    /** Keeps at most 64 datagrams ahead of the receiver, so nothing is lost in a socket buffer. */
+    private static void awaitInFlightBelow(int number, AtomicInteger highest) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (number - highest.get() > 64 && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private static void receiveNumbers(MultipathDatagramSocket server, AtomicInteger highest) {
+        DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
+        try {
+            server.setSoTimeout(100);
+            while (!server.isClosed()) {
+                try {
+                    server.receive(packet);
+                    byte[] b = packet.getData();
+                    int number = (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
+                    highest.lazySet(Math.max(highest.get(), number));
+                } catch (SocketTimeoutException e) {
+                    // look at isClosed again
+                }
+            }
+        } catch (Exception e) {
+            // closed
+        }
+    }
+
+    private long[] allocatedBy(Thread[] measured) {
+        long[] bytes = new long[measured.length];
+        for (int i = 0; i < measured.length; i++) {
+            bytes[i] = threads.getThreadAllocatedBytes(measured[i].getId());
+        }
+        return bytes;
+    }
+
+    private static Thread named(String name) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
+    }
+}
