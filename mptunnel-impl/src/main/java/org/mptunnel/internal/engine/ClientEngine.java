@@ -21,6 +21,8 @@ import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client role: one session, one connected channel per path. Connected channels let the kernel
@@ -28,6 +30,8 @@ import org.mptunnel.internal.wire.Probe;
  * same sender, so the JDK's one-entry sender-address cache always hits and receiving allocates nothing.
  */
 public final class ClientEngine extends Engine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientEngine.class);
 
     /** An RTT sample above this is a stale or forged echo, not a measurement. */
     private static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -39,6 +43,9 @@ public final class ClientEngine extends Engine {
     private final ByteBuffer probe = Header.allocate(Header.LENGTH + Probe.ACK_LENGTH);
     private long nextKeepalive;
     private long probeNumber;
+    /** I/O thread only: the server's epoch from its last keepalive-ack, once one has arrived. */
+    private long serverEpoch;
+    private boolean epochKnown;
     /** I/O thread only: when each path was last probed. */
     private final long[] lastProbeSent;
 
@@ -164,6 +171,7 @@ public final class ClientEngine extends Engine {
                 if (Probe.pathIndex(datagram) == path.index() && rtt >= 0 && rtt < MAX_RTT_NANOS) {
                     path.rttSample(rtt);
                 }
+                noteServerEpoch(Probe.epoch(datagram));
                 break;
             default:
                 totals.malformed.increment(); // a keepalive: only servers answer those
@@ -176,6 +184,21 @@ public final class ClientEngine extends Engine {
      * path is not marked down for a few lost probes (with 20 % loss each way, three probes all fail
      * 5 % of the time; the nine or so a doubtful path gets before the dead timeout, 0.01 %).
      */
+    /**
+     * A new epoch means the server restarted: it has forgotten the session and numbers its replies
+     * from 0 again, which the old window would refuse as too old. The session goes on under the
+     * same id (the server recreates it from the next datagram); only the inbound window restarts.
+     */
+    private void noteServerEpoch(long epoch) {
+        if (epochKnown && epoch != serverEpoch) {
+            session.restartInbound();
+            LOG.info("server {} restarted (epoch {} -> {}): reply numbering restarts", peer,
+                    Long.toHexString(serverEpoch), Long.toHexString(epoch));
+        }
+        serverEpoch = epoch;
+        epochKnown = true;
+    }
+
     @Override
     public long onTimer(long now) {
         boolean round = now - nextKeepalive >= 0;

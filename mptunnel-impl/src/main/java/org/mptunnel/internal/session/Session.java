@@ -140,6 +140,11 @@ public final class Session {
         }
     }
 
+    /** I/O thread: the peer restarted its numbering; forget what the window has seen. */
+    public void restartInbound() {
+        window.reset();
+    }
+
     /** I/O thread: an admitted datagram is (+1) or after all is not (-1) queued for the application. */
     public void countDelivered(int delta) {
         delivered.add(delta);
