@@ -35,7 +35,7 @@ final class BlockedReceive {
     static BlockedReceive start(DatagramSocket socket) {
         BlockedReceive receive = new BlockedReceive(socket);
         receive.thread.start();
-        await().atMost(Loopback.PATIENCE)
+        await().atMost(SocketPair.PATIENCE)
                 .failFast("receive returned instead of blocking", receive.result::isDone)
                 .until(receive::isParked);
         return receive;
@@ -51,15 +51,15 @@ final class BlockedReceive {
         thread.interrupt();
     }
 
-    /** @return the datagram received, waiting at most {@link Loopback#PATIENCE} for it */
+    /** @return the datagram received, waiting at most {@link SocketPair#PATIENCE} for it */
     DatagramPacket packet() throws InterruptedException, ExecutionException, TimeoutException {
-        return result.get(Loopback.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        return result.get(SocketPair.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** @return what ended the receive, waiting at most {@link Loopback#PATIENCE} for it to end */
+    /** @return what ended the receive, waiting at most {@link SocketPair#PATIENCE} for it to end */
     Throwable failure() throws InterruptedException, TimeoutException {
         try {
-            DatagramPacket packet = result.get(Loopback.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            DatagramPacket packet = result.get(SocketPair.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             throw new AssertionError("receive returned a datagram of " + packet.getLength() + " bytes instead of failing");
         } catch (ExecutionException e) {
             return e.getCause();

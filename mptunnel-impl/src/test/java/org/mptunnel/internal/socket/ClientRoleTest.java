@@ -3,11 +3,11 @@ package org.mptunnel.internal.socket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.mptunnel.internal.socket.Loopback.LOOPBACK;
-import static org.mptunnel.internal.socket.Loopback.bytes;
-import static org.mptunnel.internal.socket.Loopback.payload;
-import static org.mptunnel.internal.socket.Loopback.receive;
-import static org.mptunnel.internal.socket.Loopback.send;
+import static org.mptunnel.internal.socket.SocketPair.LOOPBACK;
+import static org.mptunnel.internal.socket.SocketPair.bytes;
+import static org.mptunnel.internal.socket.SocketPair.payload;
+import static org.mptunnel.internal.socket.SocketPair.receive;
+import static org.mptunnel.internal.socket.SocketPair.send;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +24,7 @@ import org.mptunnel.MultipathDatagramSocket;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ClientRoleTest {
 
-    private Loopback pair;
+    private SocketPair pair;
 
     @AfterEach
     void closePair() {
@@ -40,7 +40,7 @@ class ClientRoleTest {
 
     @Test
     void clientIsConnectedToItsPeerFromTheStart() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         MultipathDatagramSocket client = pair.client;
 
         assertThat(client.isConnected()).isTrue();
@@ -52,7 +52,7 @@ class ClientRoleTest {
 
     @Test
     void connectToThePeerIsAccepted() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
 
         assertThatCode(() -> pair.client.connect(pair.serverAddress)).doesNotThrowAnyException();
         assertThatCode(() -> pair.client.connect(pair.serverAddress.getAddress(), pair.serverAddress.getPort()))
@@ -62,7 +62,7 @@ class ClientRoleTest {
 
     @Test
     void connectToAnotherAddressThrowsSocketExceptionAndKeepsThePeer() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress other = notThePeer();
 
         assertThatThrownBy(() -> pair.client.connect(other)).isInstanceOf(SocketException.class);
@@ -71,7 +71,7 @@ class ClientRoleTest {
 
     @Test
     void connectByAddressAndPortToAnotherAddressThrowsUncheckedIoException() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress other = notThePeer();
 
         assertThatThrownBy(() -> pair.client.connect(other.getAddress(), other.getPort()))
@@ -82,7 +82,7 @@ class ClientRoleTest {
 
     @Test
     void disconnectLeavesTheClientConnectedToItsPeer() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
 
         pair.client.disconnect();
 
@@ -94,7 +94,7 @@ class ClientRoleTest {
 
     @Test
     void closedClientStaysConnectedAsTheJdkSays() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
 
         pair.client.close();
 
@@ -104,7 +104,7 @@ class ClientRoleTest {
 
     @Test
     void sendWithoutAnAddressGoesToThePeer() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
 
         pair.client.send(new DatagramPacket(bytes("no address"), 10));
 
@@ -113,7 +113,7 @@ class ClientRoleTest {
 
     @Test
     void sendWithoutAnAddressSetsThePeerOnThePacketAsTheJdkDoes() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramPacket packet = new DatagramPacket(bytes("no address"), 10);
 
         pair.client.send(packet);
@@ -124,7 +124,7 @@ class ClientRoleTest {
 
     @Test
     void sendAddressedToThePeerIsAccepted() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
 
         send(pair.client, bytes("to the peer"), pair.serverAddress);
 
@@ -133,7 +133,7 @@ class ClientRoleTest {
 
     @Test
     void sendToAnotherAddressThrowsIllegalArgumentException() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress otherPort = notThePeer();
         InetSocketAddress otherHost = new InetSocketAddress(
                 LOOPBACK.getAddress().length == 4 ? "::1" : "127.0.0.1", pair.serverAddress.getPort());
@@ -144,7 +144,7 @@ class ClientRoleTest {
 
     @Test
     void receivedDatagramsCarryThePeerAddress() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress session = pair.openSession();
 
         send(pair.server, bytes("reply"), session);
@@ -157,7 +157,7 @@ class ClientRoleTest {
     void configuredPeerAddressIsTheOneReceivedDatagramsCarryAndSendsMayName() throws IOException {
         // Any address the application knows the server by; here a loopback port nobody serves.
         InetSocketAddress peer = new InetSocketAddress(LOOPBACK, 4);
-        pair = Loopback.open(s -> s, c -> c.peerAddress(peer));
+        pair = SocketPair.open(s -> s, c -> c.peerAddress(peer));
 
         assertThat(pair.client.getRemoteSocketAddress()).isEqualTo(peer);
         send(pair.client, bytes("to the named peer"), peer);

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.mptunnel.internal.socket.Loopback.LOOPBACK;
-import static org.mptunnel.internal.socket.Loopback.bytes;
-import static org.mptunnel.internal.socket.Loopback.pattern;
-import static org.mptunnel.internal.socket.Loopback.payload;
-import static org.mptunnel.internal.socket.Loopback.receive;
-import static org.mptunnel.internal.socket.Loopback.receiveInto;
+import static org.mptunnel.internal.socket.SocketPair.LOOPBACK;
+import static org.mptunnel.internal.socket.SocketPair.bytes;
+import static org.mptunnel.internal.socket.SocketPair.pattern;
+import static org.mptunnel.internal.socket.SocketPair.payload;
+import static org.mptunnel.internal.socket.SocketPair.receive;
+import static org.mptunnel.internal.socket.SocketPair.receiveInto;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -43,7 +43,7 @@ import org.mptunnel.TunnelStats;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DatagramSocketContractTest {
 
-    private Loopback pair;
+    private SocketPair pair;
 
     @AfterEach
     void closePair() {
@@ -57,8 +57,8 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void receiveThrowsSocketTimeoutExceptionAfterSoTimeoutAndTheSocketStaysUsable(Role role) throws IOException {
-        pair = Loopback.open();
-        Loopback.Link link = pair.towards(role);
+        pair = SocketPair.open();
+        SocketPair.Link link = pair.towards(role);
         DatagramSocket socket = link.receiver();
         socket.setSoTimeout(100);
         assertThat(socket.getSoTimeout()).isEqualTo(100);
@@ -76,7 +76,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void negativeSoTimeoutIsRejected(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramSocket socket = pair.socket(role);
         socket.setSoTimeout(250);
 
@@ -89,7 +89,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void closeFromAnotherThreadWakesAReceiveBlockedWithoutTimeout(Role role) throws Exception {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramSocket socket = pair.socket(role);
         BlockedReceive blocked = BlockedReceive.start(socket);
 
@@ -101,7 +101,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void closeWakesEveryBlockedReceiver(Role role) throws Exception {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramSocket socket = pair.socket(role);
         BlockedReceive first = BlockedReceive.start(socket);
         BlockedReceive second = BlockedReceive.start(socket);
@@ -115,8 +115,8 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void concurrentReceiversEachGetOneDatagram(Role role) throws Exception {
-        pair = Loopback.open();
-        Loopback.Link link = pair.towards(role);
+        pair = SocketPair.open();
+        SocketPair.Link link = pair.towards(role);
         BlockedReceive first = BlockedReceive.start(link.receiver());
         BlockedReceive second = BlockedReceive.start(link.receiver());
 
@@ -131,7 +131,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void closedSocketReportsClosedStateAndRefusesIo(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress session = pair.openSession();
         MultipathDatagramSocket socket = pair.socket(role);
         DatagramPacket sendable = new DatagramPacket(bytes("late"), 4);
@@ -161,7 +161,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void closeReleasesThePortForAPlainSocket(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramSocket socket = pair.socket(role);
         int port = socket.getLocalPort();
 
@@ -177,8 +177,8 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void interruptEndsABlockedReceiveWithInterruptedIoExceptionAndTheSocketStaysUsable(Role role) throws Exception {
-        pair = Loopback.open();
-        Loopback.Link link = pair.towards(role);
+        pair = SocketPair.open();
+        SocketPair.Link link = pair.towards(role);
         BlockedReceive blocked = BlockedReceive.start(link.receiver());
 
         blocked.interrupt();
@@ -196,8 +196,8 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void datagramLongerThanThePacketIsTruncatedToItsCapacity(Role role) throws IOException {
-        pair = Loopback.open();
-        Loopback.Link link = pair.towards(role);
+        pair = SocketPair.open();
+        SocketPair.Link link = pair.towards(role);
         byte[] sent = pattern(100, 1);
 
         link.send(sent);
@@ -210,8 +210,8 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void receiveWritesAtThePacketOffsetAndNeverBeyondItsCapacity(Role role) throws IOException {
-        pair = Loopback.open();
-        Loopback.Link link = pair.towards(role);
+        pair = SocketPair.open();
+        SocketPair.Link link = pair.towards(role);
         byte guard = (byte) 0xEE;
         byte[] buffer = new byte[64];
         Arrays.fill(buffer, guard);
@@ -231,8 +231,8 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void reusedPacketIsLimitedByItsCapacityNotByTheLastReceivedLength(Role role) throws IOException {
-        pair = Loopback.open();
-        Loopback.Link link = pair.towards(role);
+        pair = SocketPair.open();
+        SocketPair.Link link = pair.towards(role);
         DatagramPacket packet = new DatagramPacket(new byte[100], 3, 90);
         byte[] longer = pattern(50, 2);
 
@@ -249,8 +249,8 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void emptyDatagramIsDeliveredAsEmpty(Role role) throws IOException {
-        pair = Loopback.open();
-        Loopback.Link link = pair.towards(role);
+        pair = SocketPair.open();
+        SocketPair.Link link = pair.towards(role);
 
         link.send(new byte[0]);
         DatagramPacket packet = receive(link.receiver(), 64);
@@ -263,8 +263,8 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void sendTransmitsExactlyThePacketsOffsetAndLengthSlice(Role role) throws IOException {
-        pair = Loopback.open();
-        Loopback.Link link = pair.towards(role);
+        pair = SocketPair.open();
+        SocketPair.Link link = pair.towards(role);
         byte[] data = pattern(40, 1);
 
         link.send(new DatagramPacket(data, 7, 12));
@@ -279,9 +279,9 @@ class DatagramSocketContractTest {
     void payloadOfExactlyTheConfiguredLimitGoesThroughAndOneByteMoreIsRefusedUnsent(Role role) throws IOException {
         int limit = 1000;
         Duration quiet = Duration.ofSeconds(10); // keepalives only at open: counters then move with the test's datagrams
-        pair = Loopback.open(s -> s.maxPayloadSize(limit).keepaliveInterval(quiet),
+        pair = SocketPair.open(s -> s.maxPayloadSize(limit).keepaliveInterval(quiet),
                 c -> c.maxPayloadSize(limit).keepaliveInterval(quiet));
-        Loopback.Link link = pair.towards(role);
+        SocketPair.Link link = pair.towards(role);
         pair.awaitKeepaliveAnswered();
         byte[] largest = pattern(limit, 1);
 
@@ -290,7 +290,7 @@ class DatagramSocketContractTest {
 
         // The engines count a datagram just after handing it on, so let the counters catch up with
         // what has happened: on the sender, the opening keepalive (or its answer) and the payload.
-        await().atMost(Loopback.PATIENCE).until(() -> datagramsSent(link.sender().stats()) >= 2
+        await().atMost(SocketPair.PATIENCE).until(() -> datagramsSent(link.sender().stats()) >= 2
                 && link.receiver().stats().delivered() >= 1);
         long sentBefore = datagramsSent(link.sender().stats());
         long deliveredBefore = link.receiver().stats().delivered();
@@ -309,8 +309,8 @@ class DatagramSocketContractTest {
     @EnumSource(Role.class)
     void defaultLimitIsTheLargestUdpPayloadLessTheTunnelHeader(Role role) throws IOException {
         int limit = TunnelConfig.MAX_PAYLOAD_LIMIT;
-        pair = Loopback.open();
-        Loopback.Link link = pair.towards(role);
+        pair = SocketPair.open();
+        SocketPair.Link link = pair.towards(role);
         byte[] largest = pattern(limit, 3);
 
         link.send(largest);
@@ -329,7 +329,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void socketIsBoundFromTheStartAndCannotBeBoundAgain(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramSocket socket = pair.socket(role);
         int port = socket.getLocalPort();
 
@@ -342,7 +342,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void socketHasNoChannel(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
 
         assertThat(pair.socket(role).getChannel()).isNull();
     }
@@ -352,7 +352,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void bufferSizesAreSetAndReadBack(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramSocket socket = pair.socket(role);
 
         // Linux reports twice the requested size (its bookkeeping overhead); other systems the size itself.
@@ -371,7 +371,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void trafficClassIsSetAndReadBack(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramSocket socket = pair.socket(role);
 
         socket.setTrafficClass(0x28);
@@ -384,7 +384,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void supportedOptionsAreTheUnicastOnesWithoutMulticast(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
 
         // SO_BROADCAST and SO_REUSEADDR are left out on purpose: the class Javadoc calls them
         // unsupported while the socket lists and applies them; which one is meant is not settled.
@@ -397,7 +397,7 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void unsupportedOptionThrowsUnsupportedOperationException(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramSocket socket = pair.socket(role);
 
         assertThatThrownBy(() -> socket.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 4))
@@ -409,9 +409,9 @@ class DatagramSocketContractTest {
     @ParameterizedTest
     @EnumSource(Role.class)
     void joiningAMulticastGroupThrowsSocketException(Role role) throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         DatagramSocket socket = pair.socket(role);
-        // Loopback addresses only, by the test suite's rule: the socket refuses before looking at them.
+        // SocketPair addresses only, by the test suite's rule: the socket refuses before looking at them.
         NetworkInterface loopback = NetworkInterface.getByInetAddress(LOOPBACK);
 
         assertThatThrownBy(() -> socket.joinGroup(new InetSocketAddress(LOOPBACK, 5000), loopback))

@@ -1,11 +1,11 @@
 package org.mptunnel.internal.socket;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.mptunnel.internal.socket.Loopback.bytes;
-import static org.mptunnel.internal.socket.Loopback.pattern;
-import static org.mptunnel.internal.socket.Loopback.payload;
-import static org.mptunnel.internal.socket.Loopback.receive;
-import static org.mptunnel.internal.socket.Loopback.send;
+import static org.mptunnel.internal.socket.SocketPair.bytes;
+import static org.mptunnel.internal.socket.SocketPair.pattern;
+import static org.mptunnel.internal.socket.SocketPair.payload;
+import static org.mptunnel.internal.socket.SocketPair.receive;
+import static org.mptunnel.internal.socket.SocketPair.send;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -23,11 +23,11 @@ import org.mptunnel.TunnelConfig;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class Ipv6LoopbackTest {
 
-    private Loopback pair;
+    private SocketPair pair;
 
     @BeforeEach
     void openPair() throws IOException {
-        pair = Loopback.open(InetAddress.getByName("::1"), UnaryOperator.identity(), UnaryOperator.identity());
+        pair = SocketPair.open(InetAddress.getByName("::1"), UnaryOperator.identity(), UnaryOperator.identity());
     }
 
     @AfterEach

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.mptunnel.internal.socket.Loopback.LOOPBACK;
-import static org.mptunnel.internal.socket.Loopback.bytes;
-import static org.mptunnel.internal.socket.Loopback.payload;
-import static org.mptunnel.internal.socket.Loopback.receive;
-import static org.mptunnel.internal.socket.Loopback.send;
+import static org.mptunnel.internal.socket.SocketPair.LOOPBACK;
+import static org.mptunnel.internal.socket.SocketPair.bytes;
+import static org.mptunnel.internal.socket.SocketPair.payload;
+import static org.mptunnel.internal.socket.SocketPair.receive;
+import static org.mptunnel.internal.socket.SocketPair.send;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +31,7 @@ import org.mptunnel.TunnelConfig;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ServerRoleTest {
 
-    private Loopback pair;
+    private SocketPair pair;
 
     @AfterEach
     void closePair() {
@@ -42,7 +42,7 @@ class ServerRoleTest {
 
     @Test
     void serverIsNeverConnected() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         MultipathDatagramSocket server = pair.server;
 
         assertThat(server.isConnected()).isFalse();
@@ -55,7 +55,7 @@ class ServerRoleTest {
 
     @Test
     void connectThrowsSocketException() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress session = pair.openSession();
 
         assertThatThrownBy(() -> pair.server.connect(session)).isInstanceOf(SocketException.class);
@@ -68,7 +68,7 @@ class ServerRoleTest {
 
     @Test
     void disconnectLeavesTheServerServing() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress session = pair.openSession();
 
         assertThatCode(pair.server::disconnect).doesNotThrowAnyException();
@@ -79,7 +79,7 @@ class ServerRoleTest {
 
     @Test
     void sendToTheReportedSessionAddressReachesTheClient() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress session = pair.openSession();
 
         send(pair.server, bytes("reply"), session);
@@ -89,7 +89,7 @@ class ServerRoleTest {
 
     @Test
     void sessionAddressRebuiltFromItsTextualFormStillNamesTheSession() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress session = pair.openSession();
         InetSocketAddress rebuilt = new InetSocketAddress(InetAddress.getByName(session.getAddress().getHostAddress()), 9);
 
@@ -101,10 +101,10 @@ class ServerRoleTest {
     @Test
     void sendToAnExpiredSessionIsDroppedAndCounted() throws IOException {
         Duration idle = Duration.ofMillis(100);
-        pair = Loopback.open(s -> s.keepaliveInterval(Duration.ofMillis(20)).sessionIdleTimeout(idle), c -> c);
+        pair = SocketPair.open(s -> s.keepaliveInterval(Duration.ofMillis(20)).sessionIdleTimeout(idle), c -> c);
         InetSocketAddress session = pair.openSession();
         pair.client.close();
-        await().atMost(Loopback.PATIENCE).until(() -> pair.server.stats().sessions().isEmpty());
+        await().atMost(SocketPair.PATIENCE).until(() -> pair.server.stats().sessions().isEmpty());
         long droppedBefore = pair.server.stats().sendDropped();
 
         assertThatCode(() -> send(pair.server, bytes("too late"), session)).doesNotThrowAnyException();
@@ -114,7 +114,7 @@ class ServerRoleTest {
 
     @Test
     void sendWithoutAnAddressThrowsIllegalArgumentException() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         pair.openSession();
 
         assertThatThrownBy(() -> pair.server.send(new DatagramPacket(bytes("x"), 1)))
@@ -123,7 +123,7 @@ class ServerRoleTest {
 
     @Test
     void sendToANetworkAddressThrowsIllegalArgumentException() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         pair.openSession();
         InetSocketAddress clientSource = new InetSocketAddress(LOOPBACK, pair.client.getLocalPort());
         InetSocketAddress discardPort = new InetSocketAddress(LOOPBACK, 9);
@@ -135,7 +135,7 @@ class ServerRoleTest {
 
     @Test
     void sendToTheSessionAddressOnAnotherPortThrowsIllegalArgumentException() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress session = pair.openSession();
 
         assertThatThrownBy(() -> send(pair.server, bytes("x"), new InetSocketAddress(session.getAddress(), 10)))
@@ -144,7 +144,7 @@ class ServerRoleTest {
 
     @Test
     void sendToAnUnknownSessionAddressIsDroppedAndCounted() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         InetSocketAddress session = pair.openSession();
         InetSocketAddress unknown = sessionAddress(sessionIdOf(session) ^ 1);
         long droppedBefore = pair.server.stats().sendDropped();
@@ -156,7 +156,7 @@ class ServerRoleTest {
 
     @Test
     void receivedDatagramsCarryOneSessionAddressPerClientSocket() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
 
         InetSocketAddress first = pair.openSession();
         send(pair.client, bytes("second"));
@@ -177,7 +177,7 @@ class ServerRoleTest {
 
     @Test
     void twoClientSocketsAreTwoSessionAddresses() throws IOException {
-        pair = Loopback.open();
+        pair = SocketPair.open();
         try (MultipathDatagramSocket other = MultipathDatagramSocket.open(
                 TunnelConfig.client().path(pair.serverAddress).build())) {
             InetSocketAddress first = pair.openSession();

@@ -19,7 +19,7 @@ import org.mptunnel.TunnelConfig;
  * A server and a one-path client over loopback, with the small helpers the contract tests share.
  * The server is opened first; the client's only path (and so its peer) is the server's port.
  */
-final class Loopback implements AutoCloseable {
+final class SocketPair implements AutoCloseable {
 
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     /** Long enough for any datagram on loopback; a test that waits this long has failed. */
@@ -30,30 +30,30 @@ final class Loopback implements AutoCloseable {
     /** The client's peer: the server's bound address. */
     final InetSocketAddress serverAddress;
 
-    private Loopback(InetAddress host, MultipathDatagramSocket server, MultipathDatagramSocket client) {
+    private SocketPair(InetAddress host, MultipathDatagramSocket server, MultipathDatagramSocket client) {
         this.server = server;
         this.client = client;
         this.serverAddress = new InetSocketAddress(host, server.getLocalPort());
     }
 
-    static Loopback open() throws IOException {
+    static SocketPair open() throws IOException {
         return open(UnaryOperator.identity(), UnaryOperator.identity());
     }
 
-    static Loopback open(UnaryOperator<TunnelConfig.ServerBuilder> server,
+    static SocketPair open(UnaryOperator<TunnelConfig.ServerBuilder> server,
                          UnaryOperator<TunnelConfig.ClientBuilder> client) throws IOException {
         return open(LOOPBACK, server, client);
     }
 
     /** @param host the loopback address both sockets use: 127.0.0.1 or ::1 */
-    static Loopback open(InetAddress host, UnaryOperator<TunnelConfig.ServerBuilder> server,
+    static SocketPair open(InetAddress host, UnaryOperator<TunnelConfig.ServerBuilder> server,
                          UnaryOperator<TunnelConfig.ClientBuilder> client) throws IOException {
         MultipathDatagramSocket s = MultipathDatagramSocket.open(
                 server.apply(TunnelConfig.server(new InetSocketAddress(host, 0))).build());
         try {
             MultipathDatagramSocket c = MultipathDatagramSocket.open(
                     client.apply(TunnelConfig.client().path(new InetSocketAddress(host, s.getLocalPort()))).build());
-            return new Loopback(host, s, c);
+            return new SocketPair(host, s, c);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
