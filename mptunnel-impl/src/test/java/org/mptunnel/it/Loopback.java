@@ -45,8 +45,12 @@ final class Loopback implements AutoCloseable {
     }
 
     UdpBridge bridge(InetSocketAddress target, Impairment impairment) {
+        return bridge(target, impairment, new InetSocketAddress(LOOPBACK, 0));
+    }
+
+    UdpBridge bridge(InetSocketAddress target, Impairment impairment, InetSocketAddress listen) {
         try {
-            return track(UdpBridge.start(new InetSocketAddress(LOOPBACK, 0), target, impairment));
+            return track(UdpBridge.start(listen, target, impairment));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -78,6 +78,33 @@ class PathLivenessTest {
         }
     }
 
+    @Test
+    @Timeout(30)
+    void aBridgeRestartedOnTheSamePortIsRelearnedAndItsOldUpstreamForgotten() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server();
+            UdpBridge steady = net.bridge(Loopback.addressOf(server), Impairment.NONE);
+            UdpBridge restarting = net.bridge(Loopback.addressOf(server), Impairment.NONE);
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(List.of(steady, restarting)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.stats().sessions().size() == 1
+                    && server.stats().sessions().get(0).paths().size() == 2);
+
+            java.net.InetSocketAddress port = restarting.localAddress();
+            restarting.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> !path(client, 1).up());
+            UdpBridge restarted = net.bridge(Loopback.addressOf(server), Impairment.NONE, port);
+            long restartedAt = System.nanoTime();
+            await().atMost(Duration.ofSeconds(5)).until(() -> path(client, 1).up());
+            System.out.printf("restarted bridge back up %d ms after it returned (keepalive %d ms)%n",
+                    (System.nanoTime() - restartedAt) / 1_000_000, Loopback.KEEPALIVE.toMillis());
+            // The server sees the restarted bridge from a new source port: a new path, and the old
+            // one forgotten once silent for ten dead timeouts.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(server.stats().sessions().get(0).paths())
+                    .hasSize(2).allSatisfy(p -> assertThat(p.up()).isTrue()));
+            assertThat(restarted.forwarded()).isPositive();
+        }
+    }
+
     private static PathStats path(MultipathDatagramSocket socket, int index) {
         return socket.stats().sessions().get(0).paths().get(index);
     }

@@ -39,6 +39,8 @@ public final class ServerEngine extends Engine {
     /** Random per server start, echoed in every keepalive-ack so that clients can tell a restart. */
     private final long epoch = new SecureRandom().nextLong();
     private final long idleNanos;
+    /** A learned path silent this long is forgotten: long enough to ride out an outage of the path. */
+    private final long forgetPathNanos;
     /** Built once: a lambda made in the timer would allocate on every tick. */
     private final Consumer<Session> onExpired = this::expired;
 
@@ -47,6 +49,7 @@ public final class ServerEngine extends Engine {
         this.channel = channel;
         this.sessions = new SessionTable(config.maxSessions());
         this.idleNanos = config.sessionIdleTimeout().toNanos();
+        this.forgetPathNanos = Math.min(idleNanos, 10 * deadTimeoutNanos);
     }
 
     /** Binds the server's channel and starts the I/O thread. */
@@ -155,7 +158,7 @@ public final class ServerEngine extends Engine {
 
     @Override
     public long onTimer(long now) {
-        sessions.checkLiveness(now, deadTimeoutNanos, idleNanos, onExpired);
+        sessions.checkLiveness(now, deadTimeoutNanos, forgetPathNanos, idleNanos, onExpired);
         return now + tickNanos;
     }
 

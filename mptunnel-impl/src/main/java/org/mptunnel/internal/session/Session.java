@@ -203,6 +203,31 @@ public final class Session {
         }
     }
 
+    /**
+     * I/O thread (server): forgets learned paths silent for longer than {@code forgetNanos}, such
+     * as a bridge's old source port after the bridge restarted on a new one.
+     */
+    public void forgetPaths(long nowNanos, long forgetNanos) {
+        Path[] current = paths;
+        int keep = 0;
+        for (Path path : current) {
+            if (nowNanos - path.lastHeardNanos() <= forgetNanos) {
+                keep++;
+            }
+        }
+        if (keep == current.length) {
+            return;
+        }
+        Path[] next = new Path[keep];
+        int i = 0;
+        for (Path path : current) {
+            if (nowNanos - path.lastHeardNanos() <= forgetNanos) {
+                next[i++] = path;
+            }
+        }
+        paths = next;
+    }
+
     public SessionStats snapshot() {
         Path[] current = paths;
         List<PathStats> pathStats = new ArrayList<>(current.length);

@@ -58,10 +58,12 @@ public final class SessionTable {
     }
 
     /**
-     * I/O thread, from the timer: marks silent paths down, then removes the sessions silent for
-     * longer than {@code idleNanos} and reports each. Allocates nothing unless a session expires.
+     * I/O thread, from the timer: marks silent paths down, forgets paths silent for
+     * {@code forgetPathNanos}, then removes the sessions silent for longer than {@code idleNanos}
+     * and reports each. Allocates nothing unless a path is forgotten or a session expires.
      */
-    public void checkLiveness(long nowNanos, long deadTimeoutNanos, long idleNanos, Consumer<Session> onExpired) {
+    public void checkLiveness(long nowNanos, long deadTimeoutNanos, long forgetPathNanos, long idleNanos,
+                              Consumer<Session> onExpired) {
         for (int slot = 0; slot < byId.capacity(); slot++) {
             Session session = byId.valueAt(slot);
             if (session == null) {
@@ -71,6 +73,7 @@ public final class SessionTable {
                 expired.add(session);
             } else {
                 session.checkPaths(nowNanos, deadTimeoutNanos);
+                session.forgetPaths(nowNanos, forgetPathNanos);
             }
         }
         for (Session session : expired) {

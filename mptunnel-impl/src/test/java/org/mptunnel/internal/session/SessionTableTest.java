@@ -22,7 +22,7 @@ class SessionTableTest {
 
     private static List<Session> expire(SessionTable table, long nowNanos) {
         List<Session> expired = new ArrayList<>();
-        table.checkLiveness(nowNanos, Long.MAX_VALUE, IDLE, expired::add);
+        table.checkLiveness(nowNanos, Long.MAX_VALUE, Long.MAX_VALUE, IDLE, expired::add);
         return expired;
     }
 
