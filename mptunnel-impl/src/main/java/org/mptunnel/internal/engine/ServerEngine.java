@@ -20,6 +20,7 @@ import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.SessionAddress;
+import org.mptunnel.internal.session.SessionAdmission;
 import org.mptunnel.internal.session.SessionTable;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
@@ -36,6 +37,7 @@ public final class ServerEngine extends Engine {
 
     private final DatagramChannel channel;
     private final SessionTable sessions;
+    private final SessionAdmission admission = new SessionAdmission();
     /** Random per server start, echoed in every keepalive-ack so that clients can tell a restart. */
     private final long epoch = new SecureRandom().nextLong();
     private final long idleNanos;
@@ -120,7 +122,7 @@ public final class ServerEngine extends Engine {
         long id = Header.sessionId(datagram);
         Session session = sessions.get(id);
         if (session == null) {
-            session = openSession(id, now);
+            session = openSession(id, source, now);
             if (session == null) {
                 return;
             }
@@ -144,10 +146,18 @@ public final class ServerEngine extends Engine {
         }
     }
 
-    private Session openSession(long id, long now) {
-        if (!sessions.hasRoom()) {
+    private Session openSession(long id, InetSocketAddress source, long now) {
+        if (!admission.tryAdmit(source, now)) {
             totals.sessionsRefused.increment();
             return null;
+        }
+        if (!sessions.hasRoom()) {
+            Session evicted = sessions.evictSilent(now, deadTimeoutNanos);
+            if (evicted == null) {
+                totals.sessionsRefused.increment();
+                return null;
+            }
+            LOG.debug("session {} evicted for a new one: silent with the table full", Long.toHexString(evicted.id()));
         }
         Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel,
                 config.maxPathsPerSession(), totals, now);

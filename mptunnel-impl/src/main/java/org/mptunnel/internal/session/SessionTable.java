@@ -17,8 +17,10 @@ public final class SessionTable {
     private final LongObjectMap<Session> byId;
     private final ConcurrentHashMap<InetAddress, Session> byAddress;
     private final int maxSessions;
-    /** I/O thread only: reused by {@link #expire}. */
+    /** I/O thread only: reused by {@link #checkLiveness}. */
     private final List<Session> expired = new ArrayList<>();
+    /** I/O thread only: no session can be evicted before this time. */
+    private long nextEvictableAt;
 
     public SessionTable(int maxSessions) {
         this.maxSessions = maxSessions;
@@ -34,6 +36,35 @@ public final class SessionTable {
     /** I/O thread: @return whether another session fits */
     public boolean hasRoom() {
         return byId.size() < maxSessions;
+    }
+
+    /**
+     * I/O thread, when the table is full: removes the session silent for longest, if it has been
+     * silent for more than {@code silentNanos}. A live client is heard at every keepalive interval,
+     * so only dead sessions, or ids that were used once (spoofed ones), can be evicted. The earliest
+     * time a session can become evictable is remembered, so a flood of new ids into a table of live
+     * sessions costs one scan per that interval, not one per datagram.
+     *
+     * @return the evicted session, or null if none may be
+     */
+    public Session evictSilent(long nowNanos, long silentNanos) {
+        if (nowNanos - nextEvictableAt < 0) {
+            return null;
+        }
+        Session stalest = null;
+        for (int slot = 0; slot < byId.capacity(); slot++) {
+            Session session = byId.valueAt(slot);
+            if (session != null && (stalest == null || session.lastHeardNanos() - stalest.lastHeardNanos() < 0)) {
+                stalest = session;
+            }
+        }
+        if (stalest == null || nowNanos - stalest.lastHeardNanos() <= silentNanos) {
+            nextEvictableAt = stalest == null ? nowNanos : stalest.lastHeardNanos() + silentNanos + 1;
+            return null;
+        }
+        byId.remove(stalest.id());
+        byAddress.remove(stalest.address().getAddress());
+        return stalest;
     }
 
     /** I/O thread: adds a session; the caller has checked {@link #hasRoom()}. */
