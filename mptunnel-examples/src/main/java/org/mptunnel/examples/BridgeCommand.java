@@ -93,6 +93,9 @@ final class BridgeCommand implements Callable<Integer> {
             bridge.close();
             out.printf("mpbridge summary after %.1f s: %s%n", (System.nanoTime() - started) / 1e9, counts(bridge));
             out.flush();
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace(); // the JVM is halting: this is the only chance to say why
+            throw e;
         } finally {
             until.finished();
         }

@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.examples.cli.DurationConverter;
 import org.mptunnel.examples.cli.Endpoints;
+import org.mptunnel.examples.cli.StatsReport;
 import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.examples.cli.UntilStopped;
@@ -96,11 +97,15 @@ final class ClientCommand implements Callable<Integer> {
                 out.println("mpclient stats: " + forwarder.stats().line());
                 out.flush();
             });
+            StatsReport last = forwarder.stats(); // before closing: paths still up or down
             forwarder.close();
             out.printf("mpclient summary after %.1f s (replies received, over every session):%n",
                     (System.nanoTime() - started) / 1e9);
-            out.println(forwarder.stats().summary());
+            out.println(last.summary());
             out.flush();
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace(); // the JVM is halting: this is the only chance to say why
+            throw e;
         } finally {
             until.finished();
         }

@@ -103,6 +103,9 @@ final class ServerCommand implements Callable<Integer> {
                     forwarder.targetDropped());
             out.println(last.summary());
             out.flush();
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace(); // the JVM is halting: this is the only chance to say why
+            throw e;
         } finally {
             until.finished();
         }

@@ -61,7 +61,8 @@ public final class LoadGenerator {
      */
     public static Result run(InetSocketAddress target, int count, int rate, int size, Progress progress)
             throws IOException, InterruptedException {
-        try (DatagramSocket socket = new DatagramSocket(null)) {
+        DatagramSocket socket = new DatagramSocket(null);
+        try {
             socket.setReceiveBufferSize(4 << 20);
             socket.setSendBufferSize(4 << 20);
             socket.bind(Loopback.anyPort());
@@ -109,6 +110,8 @@ public final class LoadGenerator {
                 return new Result(count, receiver.echoed.get(), receiver.duplicates,
                         Arrays.copyOf(receiver.rtts, receiver.echoed.get()), elapsed);
             }
+        } finally {
+            socket.close();
         }
     }
 
