@@ -20,6 +20,7 @@ public final class LoadGenerator {
 
     /** Time allowed after the last send for late echoes; loopback round trips take well under this. */
     private static final long DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final long PROGRESS_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     /** Sequence number and send time. */
     static final int MIN_SIZE = 12;
@@ -75,6 +76,7 @@ public final class LoadGenerator {
             byte[] payload = new byte[Math.max(MIN_SIZE, size)];
             ByteBuffer fields = ByteBuffer.wrap(payload);
             DatagramPacket packet = new DatagramPacket(payload, payload.length);
+            warmUp(socket, packet, fields, receiver);
             long interval = 1_000_000_000L / rate;
             long start = System.nanoTime();
             long nextProgress = start + PROGRESS_NANOS;
@@ -115,6 +117,23 @@ public final class LoadGenerator {
         }
     }
 
+    /**
+     * Measures the steady state, not the start: one unnumbered round trip first, so that whatever
+     * opens on the first datagram (an mpclient's session, its sockets) is open. Retried, since it
+     * may be lost; given up after a while, as the run itself will show what is wrong.
+     */
+    private static void warmUp(DatagramSocket socket, DatagramPacket packet, ByteBuffer fields, Receiver receiver)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + WARM_UP_NANOS;
+        while (!receiver.warm && System.nanoTime() - deadline < 0) {
+            fields.putInt(0, -1).putLong(4, System.nanoTime());
+            socket.send(packet);
+            for (int i = 0; i < 10 && !receiver.warm; i++) {
+                Thread.sleep(10);
+            }
+        }
+    }
+
     /** Records each echo once; runs until the socket closes. */
     private static final class Receiver implements Runnable {
         private final DatagramSocket socket;
@@ -123,6 +142,7 @@ public final class LoadGenerator {
         final AtomicInteger echoed = new AtomicInteger();
         int duplicates;
         long lastEchoNanos;
+        volatile boolean warm;
 
         Receiver(DatagramSocket socket, int count) {
             this.socket = socket;
@@ -155,6 +175,10 @@ public final class LoadGenerator {
                 }
                 int n = fields.getInt(0);
                 long sentAt = fields.getLong(4);
+                if (n == -1) {
+                    warm = true;
+                    continue;
+                }
                 synchronized (this) {
                     if (n < 0 || n >= rtts.length) {
                         continue;
