@@ -1,0 +1,131 @@
+package org.mptunnel.examples;
+
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mptunnel.examples.cli.Endpoints;
+import org.mptunnel.examples.cli.ToolOptions;
+import org.mptunnel.examples.cli.UntilStopped;
+import org.mptunnel.examples.cli.UserError;
+import org.mptunnel.internal.bridge.Impairment;
+import org.mptunnel.internal.bridge.UdpBridge;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mpbridge LISTEN_PORT TARGET_HOST TARGET_PORT}: a plain UDP relay for one tunnel path. */
+@Command(name = "mpbridge", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = Main.Version.class,
+        description = {"Relays UDP from LISTEN_PORT to TARGET_HOST:TARGET_PORT and back, with one upstream "
+                + "socket per client address, so many clients can share it: what "
+                + "'socat udp-listen:4000 udp4:SERVER:2000' is to the C mptunnel. It knows nothing of the "
+                + "tunnel. Optional impairment, in both directions, for tests and demos."})
+final class BridgeCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "LISTEN_PORT", converter = Endpoints.ListenPort.class,
+            description = "UDP port to listen on (0 picks a free one).")
+    int listenPort;
+
+    @Parameters(index = "1", paramLabel = "TARGET_HOST", description = "Where to relay to: usually the mpserver.")
+    String targetHost;
+
+    @Parameters(index = "2", paramLabel = "TARGET_PORT", converter = Endpoints.RemotePort.class,
+            description = "Port to relay to.")
+    int targetPort;
+
+    @Option(names = "--bind", paramLabel = "ADDR", converter = Endpoints.Address.class,
+            description = "Listen on this local address only (default: all interfaces).")
+    InetAddress bind;
+
+    @Option(names = "--loss", paramLabel = "P", description = "Drop each datagram with probability P, 0 to 1 (default: 0).")
+    double loss;
+
+    @Option(names = "--delay", paramLabel = "MS", description = "Delay every datagram by MS milliseconds (default: 0).")
+    double delayMillis;
+
+    @Option(names = "--jitter", paramLabel = "MS", description = "Add a uniform random delay of up to MS milliseconds (default: 0).")
+    double jitterMillis;
+
+    @Option(names = "--duplicate", paramLabel = "P", description = "Send a datagram twice with probability P (default: 0).")
+    double duplicate;
+
+    @Option(names = "--reorder", paramLabel = "P", description = "Hold a datagram back so later ones overtake it, with probability P (default: 0).")
+    double reorder;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of the impairment's random draws, to repeat a run (default: random).")
+    Long seed;
+
+    @Mixin
+    ToolOptions toolOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        Duration statsInterval = toolOptions.statsInterval();
+        Impairment impairment = new Impairment(probability("--loss", loss), millis("--delay", delayMillis),
+                millis("--jitter", jitterMillis), probability("--duplicate", duplicate),
+                probability("--reorder", reorder), seed != null ? seed : System.nanoTime());
+        InetSocketAddress target = new InetSocketAddress(Endpoints.resolve(targetHost), targetPort);
+        InetSocketAddress listen = bind == null ? new InetSocketAddress(listenPort) : new InetSocketAddress(bind, listenPort);
+
+        UdpBridge bridge;
+        try {
+            bridge = UdpBridge.start(listen, target, impairment);
+        } catch (BindException e) {
+            throw Endpoints.bindFailed(listen, e);
+        }
+        PrintStream out = System.out;
+        out.println("mpbridge: listening on " + Endpoints.format(bridge.localAddress()) + ", relaying to "
+                + Endpoints.format(target) + (impairment.isNone() ? "" : ", impairment " + describe(impairment)));
+        out.flush();
+
+        long started = System.nanoTime();
+        UntilStopped until = new UntilStopped();
+        try {
+            until.await(statsInterval, () -> {
+                out.println("mpbridge stats: " + counts(bridge));
+                out.flush();
+            });
+            bridge.close();
+            out.printf("mpbridge summary after %.1f s: %s%n", (System.nanoTime() - started) / 1e9, counts(bridge));
+            out.flush();
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace(); // the JVM is halting: this is the only chance to say why
+            throw e;
+        } finally {
+            until.finished();
+        }
+        return 0;
+    }
+
+    private static String counts(UdpBridge bridge) {
+        long forwarded = bridge.forwarded();
+        long dropped = bridge.dropped();
+        long total = forwarded + dropped;
+        return String.format(Locale.ROOT, "forwarded %d dropped %d (%s)", forwarded, dropped,
+                total == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * dropped / total));
+    }
+
+    private static String describe(Impairment i) {
+        return String.format(Locale.ROOT, "loss %.3g, delay %d ms, jitter %d ms, duplicate %.3g, reorder %.3g, seed %d",
+                i.loss(), i.delay().toMillis(), i.jitter().toMillis(), i.duplicate(), i.reorder(), i.seed());
+    }
+
+    private static double probability(String option, double p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new UserError(option + " must be a probability between 0 and 1, got " + p);
+        }
+        return p;
+    }
+
+    private static Duration millis(String option, double ms) {
+        if (!(ms >= 0 && ms <= 3_600_000)) {
+            throw new UserError(option + " must be between 0 and 3600000 milliseconds, got " + ms);
+        }
+        return Duration.ofNanos(Math.round(ms * 1_000_000));
+    }
+}

@@ -1,0 +1,118 @@
+package org.mptunnel.examples;
+
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.examples.cli.DurationConverter;
+import org.mptunnel.examples.cli.Endpoints;
+import org.mptunnel.examples.cli.StatsReport;
+import org.mptunnel.examples.cli.ToolOptions;
+import org.mptunnel.examples.cli.TunnelOptions;
+import org.mptunnel.examples.cli.UntilStopped;
+import org.mptunnel.examples.cli.UserError;
+import org.mptunnel.examples.server.TargetForwarder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mpserver LISTEN_PORT TARGET_HOST TARGET_PORT}: the tunnel's far end, in front of a UDP service. */
+@Command(name = "mpserver", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = Main.Version.class,
+        description = {"Receives the tunnel on LISTEN_PORT (from mpclients, directly or through mpbridges) and "
+                + "forwards each session to TARGET_HOST:TARGET_PORT from its own UDP socket, so the target "
+                + "sees one distinct client per session.",
+                "Example, in front of an OpenVPN server:  mpserver 2000 127.0.0.1 1194"})
+final class ServerCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "LISTEN_PORT", converter = Endpoints.ListenPort.class,
+            description = "UDP port the tunnel listens on (0 picks a free one).")
+    int listenPort;
+
+    @Parameters(index = "1", paramLabel = "TARGET_HOST", description = "Host of the UDP service.")
+    String targetHost;
+
+    @Parameters(index = "2", paramLabel = "TARGET_PORT", converter = Endpoints.RemotePort.class,
+            description = "Port of the UDP service.")
+    int targetPort;
+
+    @Option(names = "--bind", paramLabel = "ADDR", converter = Endpoints.Address.class,
+            description = "Listen on this local address only (default: all interfaces).")
+    InetAddress bind;
+
+    @Option(names = "--max-sessions", paramLabel = "N",
+            description = "Most tunnel sessions at once; more are refused (default: 1024).")
+    Integer maxSessions;
+
+    @Option(names = "--session-idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "A session that hears nothing this long expires, and its target socket is closed; "
+                    + "a target socket is also closed after this long without data (default: 60s).")
+    Duration sessionIdleTimeout;
+
+    @Mixin
+    TunnelOptions tunnelOptions;
+
+    @Mixin
+    ToolOptions toolOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        Duration statsInterval = toolOptions.statsInterval();
+        InetSocketAddress target = new InetSocketAddress(Endpoints.resolve(targetHost), targetPort);
+        InetSocketAddress listen = bind == null ? new InetSocketAddress(listenPort) : new InetSocketAddress(bind, listenPort);
+        TunnelConfig.ServerBuilder builder = tunnelOptions.applyTo(TunnelConfig.server(listen));
+        try {
+            if (maxSessions != null) {
+                builder.maxSessions(maxSessions);
+            }
+            if (sessionIdleTimeout != null) {
+                builder.sessionIdleTimeout(sessionIdleTimeout);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        TunnelConfig config = TunnelOptions.build(builder::build);
+
+        TargetForwarder forwarder;
+        try {
+            forwarder = TargetForwarder.start(config, target);
+        } catch (BindException e) {
+            throw Endpoints.bindFailed(listen, e);
+        }
+        PrintStream out = System.out;
+        out.println("mpserver: listening on " + Endpoints.format(forwarder.localAddress())
+                + ", forwarding each session to " + Endpoints.format(target));
+        out.flush();
+
+        long started = System.nanoTime();
+        UntilStopped until = new UntilStopped();
+        try {
+            until.await(statsInterval, () -> {
+                out.println("mpserver stats: " + report(forwarder).line()
+                        + " target-sockets " + forwarder.targetSockets());
+                out.flush();
+            });
+            StatsReport last = report(forwarder);
+            forwarder.close();
+            out.printf("mpserver summary after %.1f s: %d datagrams to the target, %d from it, %d not taken by it%n",
+                    (System.nanoTime() - started) / 1e9, forwarder.toTarget(), forwarder.fromTarget(),
+                    forwarder.targetDropped());
+            out.println(last.summary());
+            out.flush();
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace(); // the JVM is halting: this is the only chance to say why
+            throw e;
+        } finally {
+            until.finished();
+        }
+        return 0;
+    }
+
+    private static StatsReport report(TargetForwarder forwarder) {
+        return new StatsReport().add(forwarder.tunnelStats(), true);
+    }
+}

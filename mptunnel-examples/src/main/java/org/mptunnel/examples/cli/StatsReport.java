@@ -1,0 +1,195 @@
+package org.mptunnel.examples.cli;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.mptunnel.PathStats;
+import org.mptunnel.SessionStats;
+import org.mptunnel.TunnelStats;
+
+/**
+ * Tunnel statistics summed over sockets and sessions, with each path keyed by its remote address,
+ * and printed as one line per interval or as a closing summary. An mpclient adds the snapshots of
+ * its live sockets and of the ones it has closed; an mpserver adds its one socket's.
+ */
+public final class StatsReport {
+
+    private final Map<InetSocketAddress, PathTotals> paths = new LinkedHashMap<>();
+    private long delivered;
+    private long duplicatesDropped;
+    private long tooOldDropped;
+    private long malformedDropped;
+    private long unknownSessionDropped;
+    private long queueDropped;
+    private long sendDropped;
+    private long sessionsRefused;
+    private int liveSessions;
+
+    /** Per-path sums. */
+    public static final class PathTotals {
+        private final InetSocketAddress remote;
+        private boolean up;
+        private long sent;
+        private long received;
+        private long sendErrors;
+        private long firstDeliveries;
+        private long duplicatesDropped;
+        private long rttSumNanos;
+        private int rttSamples;
+
+        PathTotals(InetSocketAddress remote) {
+            this.remote = remote;
+        }
+
+        /** @return where this path's copies go */
+        public InetSocketAddress remote() {
+            return remote;
+        }
+
+        /** @return data datagrams whose first copy came over this path */
+        public long firstDeliveries() {
+            return firstDeliveries;
+        }
+
+        /** @return the mean smoothed RTT of the path's live sessions in nanoseconds, or -1 if unmeasured */
+        public long rttNanos() {
+            return rttSamples == 0 ? -1 : rttSumNanos / rttSamples;
+        }
+    }
+
+    /**
+     * Adds one socket's snapshot.
+     *
+     * @param stats the snapshot
+     * @param live  whether the socket is still open: only live sockets' paths count as up, have an
+     *              RTT, and count as sessions
+     * @return this report
+     */
+    public StatsReport add(TunnelStats stats, boolean live) {
+        delivered += stats.delivered();
+        duplicatesDropped += stats.duplicatesDropped();
+        tooOldDropped += stats.tooOldDropped();
+        malformedDropped += stats.malformedDropped();
+        unknownSessionDropped += stats.unknownSessionDropped();
+        queueDropped += stats.queueDropped();
+        sendDropped += stats.sendDropped();
+        sessionsRefused += stats.sessionsRefused();
+        for (SessionStats session : stats.sessions()) {
+            if (live) {
+                liveSessions++;
+            }
+            for (PathStats p : session.paths()) {
+                PathTotals t = paths.computeIfAbsent(p.remote(), PathTotals::new);
+                t.sent += p.datagramsSent();
+                t.received += p.datagramsReceived();
+                t.sendErrors += p.sendErrors();
+                t.firstDeliveries += p.firstDeliveries();
+                t.duplicatesDropped += p.duplicatesDropped();
+                if (live) {
+                    t.up |= p.up();
+                    if (p.smoothedRttNanos() >= 0) {
+                        t.rttSumNanos += p.smoothedRttNanos();
+                        t.rttSamples++;
+                    }
+                }
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Adds another report's counters, as those of closed sockets: its paths count as neither up
+     * nor measured, and its sessions not as live.
+     *
+     * @param other the report to add
+     * @return this report
+     */
+    public StatsReport addClosed(StatsReport other) {
+        delivered += other.delivered;
+        duplicatesDropped += other.duplicatesDropped;
+        tooOldDropped += other.tooOldDropped;
+        malformedDropped += other.malformedDropped;
+        unknownSessionDropped += other.unknownSessionDropped;
+        queueDropped += other.queueDropped;
+        sendDropped += other.sendDropped;
+        sessionsRefused += other.sessionsRefused;
+        for (PathTotals o : other.paths.values()) {
+            PathTotals t = paths.computeIfAbsent(o.remote, PathTotals::new);
+            t.sent += o.sent;
+            t.received += o.received;
+            t.sendErrors += o.sendErrors;
+            t.firstDeliveries += o.firstDeliveries;
+            t.duplicatesDropped += o.duplicatesDropped;
+        }
+        return this;
+    }
+
+    /** @return the paths in the order first seen */
+    public List<PathTotals> paths() {
+        return new ArrayList<>(paths.values());
+    }
+
+    /** @return data datagrams delivered, over all sockets */
+    public long delivered() {
+        return delivered;
+    }
+
+    /** @return copies dropped as duplicates, over all sockets */
+    public long duplicatesDropped() {
+        return duplicatesDropped;
+    }
+
+    /** @return one line: each path's state, then the totals */
+    public String line() {
+        StringBuilder b = new StringBuilder();
+        long firsts = totalFirsts();
+        for (PathTotals p : paths.values()) {
+            b.append(String.format(Locale.ROOT, "path %s %s rtt %s sent %d recv %d first %s | ",
+                    Endpoints.format(p.remote), p.up ? "up" : "down", rtt(p.rttNanos()),
+                    p.sent, p.received, share(p.firstDeliveries, firsts)));
+        }
+        b.append(String.format(Locale.ROOT, "sessions %d delivered %d duplicates-dropped %d malformed-dropped %d",
+                liveSessions, delivered, duplicatesDropped, malformedDropped));
+        return b.toString();
+    }
+
+    /** @return a few lines: a table of paths, then every total */
+    public String summary() {
+        StringBuilder b = new StringBuilder();
+        long firsts = totalFirsts();
+        b.append(String.format(Locale.ROOT, "  %-24s %-5s %10s %10s %10s %7s %11s %11s%n",
+                "path", "state", "rtt", "sent", "received", "errors", "first", "duplicates"));
+        for (PathTotals p : paths.values()) {
+            b.append(String.format(Locale.ROOT, "  %-24s %-5s %10s %10d %10d %7d %11s %11d%n",
+                    Endpoints.format(p.remote), p.up ? "up" : "down", rtt(p.rttNanos()), p.sent, p.received,
+                    p.sendErrors, share(p.firstDeliveries, firsts), p.duplicatesDropped));
+        }
+        b.append(String.format(Locale.ROOT,
+                "  delivered %d, duplicates dropped %d, too old %d, malformed %d, unknown session %d,"
+                        + " queue full %d, no path up %d, sessions refused %d",
+                delivered, duplicatesDropped, tooOldDropped, malformedDropped, unknownSessionDropped,
+                queueDropped, sendDropped, sessionsRefused));
+        return b.toString();
+    }
+
+    private long totalFirsts() {
+        long sum = 0;
+        for (PathTotals p : paths.values()) {
+            sum += p.firstDeliveries;
+        }
+        return sum;
+    }
+
+    /** @return a share as a percentage, or "-" when there is nothing to share */
+    public static String share(long part, long whole) {
+        return whole == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * part / whole);
+    }
+
+    /** @return an RTT in milliseconds, or "-" before the first sample */
+    public static String rtt(long nanos) {
+        return nanos < 0 ? "-" : String.format(Locale.ROOT, "%.2fms", nanos / 1e6);
+    }
+}

@@ -1,0 +1,72 @@
+package org.mptunnel.examples.cli;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.mptunnel.TunnelConfig;
+import picocli.CommandLine.Option;
+
+/**
+ * The library's tuning options, shared by mpclient and mpserver. An option left out is not passed
+ * to the builder at all, so the library's own default applies.
+ */
+public final class TunnelOptions {
+
+    @Option(names = "--keepalive", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Keepalive interval per path, e.g. 200ms (default: 1s).")
+    Duration keepalive;
+
+    @Option(names = "--dead-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Silence after which a path is marked down (default: 3 keepalive intervals).")
+    Duration deadTimeout;
+
+    @Option(names = "--window", paramLabel = "N",
+            description = "Duplicate window: how far behind the newest sequence number a datagram is still accepted (default: 4096).")
+    Integer window;
+
+    @Option(names = "--queue", paramLabel = "N",
+            description = "Received datagrams that may wait for the forwarder before new ones are dropped (default: 1024).")
+    Integer queue;
+
+    @Option(names = "--max-payload", paramLabel = "BYTES",
+            description = "Largest datagram carried; longer ones are refused, never split (default: the library's maximum).")
+    Integer maxPayload;
+
+    /** @return the keepalive interval given, or the library's default */
+    public Duration keepaliveOr(Duration fallback) {
+        return keepalive != null ? keepalive : fallback;
+    }
+
+    /**
+     * Applies the options that were given.
+     *
+     * @throws UserError naming the option if the library refuses a value
+     */
+    public <B extends TunnelConfig.Builder<B>> B applyTo(B builder) {
+        set("--keepalive", keepalive, builder::keepaliveInterval);
+        set("--dead-timeout", deadTimeout, builder::deadTimeout);
+        set("--window", window, builder::duplicateWindow);
+        set("--queue", queue, builder::receiveQueueCapacity);
+        set("--max-payload", maxPayload, builder::maxPayloadSize);
+        return builder;
+    }
+
+    private static <T> void set(String option, T value, Consumer<T> setter) {
+        if (value == null) {
+            return;
+        }
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(option + ": " + e.getMessage());
+        }
+    }
+
+    /** Builds with the library's combination checks turned into a user error. */
+    public static TunnelConfig build(java.util.function.Supplier<TunnelConfig> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+}

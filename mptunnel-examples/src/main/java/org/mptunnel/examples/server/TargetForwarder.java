@@ -1,0 +1,325 @@
+package org.mptunnel.examples.server;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.HashSet;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.mptunnel.MultipathDatagramSocket;
+import org.mptunnel.SessionStats;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The heart of mpserver: one tunnel server socket, and for every tunnel session its own UDP socket
+ * towards the target, so the target sees one distinct client per session. A reader thread takes
+ * datagrams out of the tunnel and writes them to the session's target socket (opened on the
+ * session's first datagram); a selector thread reads the target's replies and sends them into the
+ * tunnel to that session. A session's target socket is closed when the tunnel session expires, or
+ * when it has carried nothing either way for the session idle timeout.
+ */
+public final class TargetForwarder implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TargetForwarder.class);
+    private static final int MAX_DATAGRAM = 65_535;
+    private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final MultipathDatagramSocket tunnel;
+    private final InetSocketAddress target;
+    private final long idleNanos;
+    private final Selector selector;
+    /** Keyed by the session address's IP: the port is always the same. */
+    private final ConcurrentHashMap<InetAddress, TargetLink> links = new ConcurrentHashMap<>();
+    /** Links opened by the reader, registered by the selector thread (which owns the selector). */
+    private final Queue<TargetLink> toRegister = new ConcurrentLinkedQueue<>();
+    private final AtomicLong toTarget = new AtomicLong();
+    private final AtomicLong fromTarget = new AtomicLong();
+    private final AtomicLong targetDropped = new AtomicLong();
+    private final Thread reader;
+    private final Thread replier;
+    private volatile boolean closed;
+
+    private TargetForwarder(MultipathDatagramSocket tunnel, InetSocketAddress target, Selector selector) {
+        this.tunnel = tunnel;
+        this.target = target;
+        this.idleNanos = tunnel.config().sessionIdleTimeout().toNanos();
+        this.selector = selector;
+        this.reader = new Thread(this::readTunnel, "mpserver-tunnel-" + tunnel.getLocalPort());
+        this.replier = new Thread(this::readTargets, "mpserver-target-" + tunnel.getLocalPort());
+    }
+
+    /**
+     * Opens the tunnel server socket and starts forwarding.
+     *
+     * @param config the server configuration (its bind address is where clients' paths arrive)
+     * @param target where each session's datagrams go
+     * @return the running forwarder
+     * @throws IOException if the server port cannot be bound
+     */
+    public static TargetForwarder start(TunnelConfig config, InetSocketAddress target) throws IOException {
+        Selector selector = Selector.open();
+        MultipathDatagramSocket tunnel;
+        try {
+            tunnel = MultipathDatagramSocket.open(config);
+        } catch (IOException | RuntimeException e) {
+            selector.close();
+            throw e;
+        }
+        TargetForwarder forwarder = new TargetForwarder(tunnel, target, selector);
+        forwarder.reader.start();
+        forwarder.replier.start();
+        return forwarder;
+    }
+
+    /** @return where the tunnel server listens */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) tunnel.getLocalSocketAddress();
+    }
+
+    /** @return the tunnel socket's statistics */
+    public TunnelStats tunnelStats() {
+        return tunnel.stats();
+    }
+
+    /** @return how many sessions have a socket towards the target now */
+    public int targetSockets() {
+        return links.size();
+    }
+
+    /** @return datagrams written to the target */
+    public long toTarget() {
+        return toTarget.get();
+    }
+
+    /** @return datagrams read from the target */
+    public long fromTarget() {
+        return fromTarget.get();
+    }
+
+    /** @return datagrams the target's sockets could not take (full buffer, ICMP error) */
+    public long targetDropped() {
+        return targetDropped.get();
+    }
+
+    private void readTunnel() {
+        byte[] buffer = new byte[MAX_DATAGRAM];
+        ByteBuffer view = ByteBuffer.wrap(buffer);
+        DatagramPacket in = new DatagramPacket(buffer, buffer.length);
+        while (!closed) {
+            in.setData(buffer);
+            try {
+                tunnel.receive(in);
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("tunnel socket failed, mpserver stops forwarding: {}", e.toString());
+                }
+                return;
+            }
+            view.clear().limit(in.getLength());
+            toTarget(in.getAddress(), in.getPort(), view);
+        }
+    }
+
+    private void toTarget(InetAddress session, int port, ByteBuffer datagram) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            TargetLink link = links.get(session);
+            if (link == null) {
+                link = open(session, port);
+                if (link == null) {
+                    targetDropped.incrementAndGet();
+                    return;
+                }
+            }
+            link.lastActive = System.nanoTime();
+            try {
+                if (link.channel.write(datagram) > 0) {
+                    toTarget.incrementAndGet();
+                } else {
+                    targetDropped.incrementAndGet(); // socket buffer full: lost, as on a network
+                }
+                return;
+            } catch (ClosedChannelException e) {
+                links.remove(session, link); // expired under us: open a fresh one, once
+                datagram.rewind();
+            } catch (IOException e) {
+                targetDropped.incrementAndGet(); // e.g. the target's port is closed (an ICMP error)
+                return;
+            }
+        }
+    }
+
+    private TargetLink open(InetAddress session, int port) {
+        DatagramChannel channel = null;
+        try {
+            channel = DatagramChannel.open(target.getAddress() instanceof Inet4Address
+                    ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+            channel.connect(target);
+            channel.configureBlocking(false);
+        } catch (IOException e) {
+            LOG.warn("cannot open a socket towards {}: {}", target, e.toString());
+            closeQuietly(channel);
+            return null;
+        }
+        TargetLink link = new TargetLink(new InetSocketAddress(session, port), channel);
+        links.put(session, link);
+        toRegister.add(link);
+        selector.wakeup();
+        LOG.info("session {} opened: target socket {} ({} live)", sessionId(session),
+                channel.socket().getLocalSocketAddress(), links.size());
+        return link;
+    }
+
+    /** @return the session id a session address carries in its low 64 bits, in hex, for logs */
+    static String sessionId(InetAddress session) {
+        byte[] b = session.getAddress();
+        long id = 0;
+        for (int i = b.length - 8; i < b.length; i++) {
+            id = (id << 8) | (b[i] & 0xFF);
+        }
+        return Long.toHexString(id);
+    }
+
+    private void readTargets() {
+        ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
+        DatagramPacket out = new DatagramPacket(buffer.array(), 0);
+        long nextSweep = System.nanoTime() + SWEEP_NANOS;
+        try {
+            while (!closed) {
+                for (TargetLink link; (link = toRegister.poll()) != null; ) {
+                    try {
+                        link.channel.register(selector, SelectionKey.OP_READ, link);
+                    } catch (ClosedChannelException e) {
+                        // closed before it was registered
+                    }
+                }
+                selector.select(key -> fromTarget((TargetLink) key.attachment(), buffer, out), 250);
+                long now = System.nanoTime();
+                if (now - nextSweep >= 0) {
+                    sweep(now);
+                    nextSweep = now + SWEEP_NANOS;
+                }
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            if (!closed) {
+                LOG.warn("target reader failed, mpserver stops returning replies: {}", e.toString());
+            }
+        }
+    }
+
+    private void fromTarget(TargetLink link, ByteBuffer buffer, DatagramPacket out) {
+        for (int i = 0; i < 64; i++) {
+            buffer.clear();
+            int n;
+            try {
+                n = link.channel.read(buffer);
+            } catch (PortUnreachableException e) {
+                targetDropped.incrementAndGet(); // an earlier write's ICMP error: the target is not listening
+                continue;
+            } catch (IOException e) {
+                return;
+            }
+            if (n <= 0) {
+                return;
+            }
+            link.lastActive = System.nanoTime();
+            fromTarget.incrementAndGet();
+            out.setData(buffer.array(), 0, n);
+            out.setSocketAddress(link.session);
+            try {
+                tunnel.send(out);
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.debug("reply not sent into the tunnel: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * Closes the target sockets of sessions the tunnel no longer has, and of sessions that carried
+     * nothing for the idle timeout. Links younger than the snapshot are spared: their session may
+     * have been born after it.
+     */
+    private void sweep(long now) {
+        long snapshotAt = System.nanoTime();
+        Set<InetAddress> live = new HashSet<>();
+        for (SessionStats s : tunnel.stats().sessions()) {
+            live.add(s.address().getAddress());
+        }
+        links.forEach((session, link) -> {
+            boolean expired = !live.contains(session) && link.createdAt - snapshotAt < 0;
+            boolean idle = now - link.lastActive > idleNanos;
+            if ((expired || idle) && links.remove(session, link)) {
+                closeQuietly(link.channel);
+                LOG.info("session {} {}: target socket closed ({} live)", sessionId(session),
+                        expired ? "expired" : "idle", links.size());
+            }
+        });
+    }
+
+    /** Stops forwarding and closes the tunnel and every target socket. */
+    @Override
+    public void close() {
+        closed = true;
+        tunnel.close();
+        selector.wakeup();
+        try {
+            reader.join(TimeUnit.SECONDS.toMillis(5));
+            replier.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        links.values().forEach(link -> closeQuietly(link.channel));
+        links.clear();
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.debug("closing the selector", e);
+        }
+    }
+
+    private static void closeQuietly(DatagramChannel channel) {
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("closing a target socket", e);
+        }
+    }
+
+    /** One session's socket towards the target. */
+    private static final class TargetLink {
+        final InetSocketAddress session;
+        final DatagramChannel channel;
+        final long createdAt = System.nanoTime();
+        volatile long lastActive = createdAt;
+
+        TargetLink(InetSocketAddress session, DatagramChannel channel) {
+            this.session = session;
+            this.channel = channel;
+        }
+    }
+}

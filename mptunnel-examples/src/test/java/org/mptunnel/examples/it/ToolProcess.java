@@ -1,0 +1,159 @@
+package org.mptunnel.examples.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One tool of {@code mptunnel.jar} run as a separate process, as a user would run it. Its stdout and
+ * stderr are collected line by line; a test waits for a line with a deadline, never by sleeping.
+ */
+final class ToolProcess implements AutoCloseable {
+
+    static final Path JAR = Path.of(System.getProperty("mptunnel.jar", "target/mptunnel.jar"));
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+    private final Process process;
+    private final List<String> out = new ArrayList<>();
+    private final List<String> err = new ArrayList<>();
+    private final Thread outPump;
+    private final Thread errPump;
+
+    private ToolProcess(Process process) {
+        this.process = process;
+        this.outPump = pump(process.getInputStream(), out);
+        this.errPump = pump(process.getErrorStream(), err);
+    }
+
+    /** Starts {@code java -jar mptunnel.jar ARGS...}. */
+    static ToolProcess start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(JAVA, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return new ToolProcess(new ProcessBuilder(command).start());
+    }
+
+    /** Starts a program other than the jar, e.g. a launcher script. */
+    static ToolProcess startCommand(String... command) throws IOException {
+        return new ToolProcess(new ProcessBuilder(command).start());
+    }
+
+    /** Runs the jar to its end and returns the finished process. */
+    static ToolProcess run(Duration timeout, String... args) throws IOException, InterruptedException {
+        ToolProcess tool = start(args);
+        tool.awaitExit(timeout);
+        return tool;
+    }
+
+    private static Thread pump(InputStream stream, List<String> lines) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line; (line = reader.readLine()) != null; ) {
+                    synchronized (lines) {
+                        lines.add(line);
+                        lines.notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }, "pump");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /**
+     * Waits for a stdout line matching {@code regex} and returns the match.
+     *
+     * @throws AssertionError with everything the process printed if none comes in time
+     */
+    Matcher awaitOut(String regex, Duration timeout) throws InterruptedException {
+        Pattern pattern = Pattern.compile(regex);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int checked = 0;
+        synchronized (out) {
+            while (true) {
+                for (; checked < out.size(); checked++) {
+                    Matcher m = pattern.matcher(out.get(checked));
+                    if (m.find()) {
+                        return m;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || (!process.isAlive() && !outPump.isAlive())) {
+                    throw new AssertionError("no line matching '" + regex + "' within " + timeout + "\n" + transcript());
+                }
+                out.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
+            }
+        }
+    }
+
+    /** @return the port in the tool's "listening on HOST:PORT" line */
+    int awaitListeningPort() throws InterruptedException {
+        return Integer.parseInt(awaitOut("listening on \\S+:(\\d+)", Duration.ofSeconds(20)).group(1));
+    }
+
+    /** Waits for the process to end; returns its status. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("did not exit within " + timeout + "\n" + transcript());
+        }
+        outPump.join(5_000);
+        errPump.join(5_000);
+        return process.exitValue();
+    }
+
+    /**
+     * Sends SIGTERM, as {@code kill} does. Through the process handle: {@code Process.destroy()}
+     * also closes our ends of its pipes, so the tool's closing summary would be lost.
+     */
+    void terminate() {
+        process.toHandle().destroy();
+    }
+
+    int exitValue() {
+        return process.exitValue();
+    }
+
+    String stdout() {
+        synchronized (out) {
+            return String.join("\n", out);
+        }
+    }
+
+    String stderr() {
+        synchronized (err) {
+            return String.join("\n", err);
+        }
+    }
+
+    String transcript() {
+        return "--- stdout\n" + stdout() + "\n--- stderr\n" + stderr();
+    }
+
+    /** Ends the process, forcibly if it does not stop on SIGTERM within a few seconds. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package org.mptunnel.examples.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** mpclient, mpbridge and mpserver as separate processes on loopback, as a user would run them. */
+class TunnelToolsIT {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private static final String KEEPALIVE = "100ms";
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        started.add(resource);
+        return resource;
+    }
+
+    @Test
+    @Timeout(120)
+    void echoThroughThreeLossyBridgesLosesLittleAndDuplicatesNothing() throws Exception {
+        TestEcho echo = track(new TestEcho());
+        ToolProcess server = track(ToolProcess.start("mpserver", "--bind", "127.0.0.1", "--keepalive", KEEPALIVE,
+                "0", "127.0.0.1", String.valueOf(echo.port())));
+        int serverPort = server.awaitListeningPort();
+        List<ToolProcess> bridges = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            bridges.add(track(ToolProcess.start("mpbridge", "--bind", "127.0.0.1", "--loss", "0.2",
+                    "--seed", String.valueOf(4_000 + i), "0", "127.0.0.1", String.valueOf(serverPort))));
+        }
+        StringBuilder config = new StringBuilder("# three lossy bridges\n");
+        for (ToolProcess bridge : bridges) {
+            config.append("127.0.0.1 ").append(bridge.awaitListeningPort()).append('\n');
+        }
+        Path configFile = Files.writeString(dir.resolve("mpclient.conf"), config);
+        ToolProcess client = track(ToolProcess.start("mpclient", "--listen", "127.0.0.1:0", "--keepalive", KEEPALIVE,
+                "--stats-interval", "1", configFile.toString()));
+        int clientPort = client.awaitListeningPort();
+
+        int count = 2_000;
+        BitSet seen = new BitSet(count);
+        int duplicates = 0;
+        try (DatagramSocket app = track(new DatagramSocket(new InetSocketAddress(LOOPBACK, 0)))) {
+            app.setReceiveBufferSize(1 << 20);
+            app.connect(new InetSocketAddress(LOOPBACK, clientPort));
+            app.setSoTimeout(1);
+            byte[] in = new byte[2048];
+            DatagramPacket reply = new DatagramPacket(in, in.length);
+            long start = System.nanoTime();
+            long interval = 1_000_000L; // 1000/s: a steady load, far below what loopback can carry
+            long drainUntil = Long.MAX_VALUE;
+            int sent = 0;
+            while (System.nanoTime() < drainUntil) {
+                if (sent < count && System.nanoTime() - (start + sent * interval) >= 0) {
+                    byte[] request = (sent + ":payload").getBytes(StandardCharsets.US_ASCII);
+                    app.send(new DatagramPacket(request, request.length));
+                    if (++sent == count) {
+                        drainUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                    }
+                }
+                try {
+                    reply.setData(in);
+                    app.receive(reply);
+                } catch (SocketTimeoutException e) {
+                    continue;
+                }
+                String text = new String(in, 0, reply.getLength(), StandardCharsets.US_ASCII);
+                int number = Integer.parseInt(text.substring(0, text.indexOf(':')));
+                if (seen.get(number)) {
+                    duplicates++;
+                }
+                seen.set(number);
+                if (seen.cardinality() == count) {
+                    break;
+                }
+            }
+        }
+        double loss = 1.0 - (double) seen.cardinality() / count;
+        System.out.printf("round trip through 3 bridges losing 20%% each way: %d of %d echoed, loss %.2f%% (theory 1.59%%)%n",
+                seen.cardinality(), count, loss * 100);
+        // Theory: 1 - (1 - 0.2^3)^2 = 1.59 %; one path alone would lose 36 %.
+        assertThat(loss).as("round-trip loss").isLessThan(0.05);
+        assertThat(duplicates).as("duplicates delivered").isZero();
+        client.awaitOut("mpclient stats: path 127\\.0\\.0\\.1:\\d+ (up|down) .* delivered \\d+", Duration.ofSeconds(10));
+
+        client.terminate();
+        assertThat(client.awaitExit(Duration.ofSeconds(15))).as("mpclient status after SIGTERM").isZero();
+        assertThat(client.stdout()).as(client.transcript()).contains("mpclient summary after");
+        server.terminate();
+        assertThat(server.awaitExit(Duration.ofSeconds(15))).as("mpserver status after SIGTERM").isZero();
+        assertThat(server.stdout()).as(server.transcript()).contains("mpserver summary after");
+    }
+
+    @Test
+    @Timeout(60)
+    void twoApplicationsBehindOneClientEachGetTheirOwnReplies() throws Exception {
+        TestEcho echo = track(new TestEcho());
+        ToolProcess server = track(ToolProcess.start("mpserver", "--bind", "127.0.0.1", "--keepalive", KEEPALIVE,
+                "0", "127.0.0.1", String.valueOf(echo.port())));
+        int serverPort = server.awaitListeningPort();
+        ToolProcess bridge = track(ToolProcess.start("mpbridge", "--bind", "127.0.0.1", "0", "127.0.0.1",
+                String.valueOf(serverPort)));
+        Path configFile = Files.writeString(dir.resolve("mpclient.conf"),
+                "127.0.0.1 " + bridge.awaitListeningPort() + "\n127.0.0.1 " + serverPort + "   # the server itself\n");
+        ToolProcess client = track(ToolProcess.start("mpclient", "--listen", "127.0.0.1:0", "--keepalive", KEEPALIVE,
+                configFile.toString()));
+        InetSocketAddress mpclient = new InetSocketAddress(LOOPBACK, client.awaitListeningPort());
+
+        DatagramSocket a = track(new DatagramSocket(new InetSocketAddress(LOOPBACK, 0)));
+        DatagramSocket b = track(new DatagramSocket(new InetSocketAddress(LOOPBACK, 0)));
+        Set<String> targetPortsSeenByA = new HashSet<>();
+        Set<String> targetPortsSeenByB = new HashSet<>();
+        // Interleaved requests: if replies went to the last application seen (as in the C original),
+        // each would receive the other's.
+        for (int i = 0; i < 20; i++) {
+            send(a, mpclient, "A" + i);
+            send(b, mpclient, "B" + i);
+            String replyA = receive(a);
+            String replyB = receive(b);
+            assertThat(replyA).startsWith("A" + i + "|");
+            assertThat(replyB).startsWith("B" + i + "|");
+            targetPortsSeenByA.add(replyA.substring(replyA.indexOf('|') + 1));
+            targetPortsSeenByB.add(replyB.substring(replyB.indexOf('|') + 1));
+        }
+        assertThat(targetPortsSeenByA).as("A's session reaches the target from one socket").hasSize(1);
+        assertThat(targetPortsSeenByB).as("B's session reaches the target from one socket").hasSize(1);
+        assertThat(targetPortsSeenByA).as("the target sees two distinct clients").doesNotContainAnyElementsOf(targetPortsSeenByB);
+    }
+
+    private static void send(DatagramSocket socket, InetSocketAddress to, String text) throws Exception {
+        byte[] data = text.getBytes(StandardCharsets.US_ASCII);
+        socket.send(new DatagramPacket(data, data.length, to));
+    }
+
+    /** Receives one reply; a request or reply lost on the way would be retried by a real application, here it fails. */
+    private static String receive(DatagramSocket socket) throws Exception {
+        socket.setSoTimeout(5_000);
+        byte[] buffer = new byte[2048];
+        DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+        socket.receive(packet);
+        return new String(buffer, 0, packet.getLength(), StandardCharsets.US_ASCII);
+    }
+}

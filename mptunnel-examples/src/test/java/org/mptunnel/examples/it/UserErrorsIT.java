@@ -1,0 +1,105 @@
+package org.mptunnel.examples.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every user error: one clear line, the usage, status 2, and no stack trace. */
+@Timeout(30)
+class UserErrorsIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void unknownOption() throws Exception {
+        expectUserError("Unknown option: '--frobnicate'", "mpserver", "--frobnicate", "0", "127.0.0.1", "9");
+    }
+
+    @Test
+    void missingArgument() throws Exception {
+        expectUserError("Missing required parameter: 'TARGET_PORT'", "mpserver", "0", "127.0.0.1");
+    }
+
+    @Test
+    void portOutOfRange() throws Exception {
+        expectUserError("port 70000 is out of range", "mpbridge", "70000", "127.0.0.1", "9");
+    }
+
+    @Test
+    void noTool() throws Exception {
+        expectUserError("name a tool");
+    }
+
+    @Test
+    void missingConfigFile() throws Exception {
+        Path missing = dir.resolve("missing.conf");
+        expectUserError("cannot read config file " + missing + ": no such file", "mpclient", missing.toString());
+    }
+
+    @Test
+    void badLineInConfigFile() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.conf"), "# two paths\n127.0.0.1 4000\n127.0.0.1:4001\n");
+        expectUserError(bad + ":3: expected 'HOST PORT', got '127.0.0.1:4001'", "mpclient", bad.toString());
+    }
+
+    @Test
+    void portOutOfRangeInConfigFile() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.conf"), "127.0.0.1 99999\n");
+        expectUserError(bad + ":1: port 99999 is out of range", "mpclient", bad.toString());
+    }
+
+    @Test
+    void hostThatDoesNotResolve() throws Exception {
+        expectUserError("cannot resolve host 'no-such-host.invalid'", "mpserver", "0", "no-such-host.invalid", "9");
+    }
+
+    @Test
+    void hostThatDoesNotResolveInConfigFile() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.conf"), "\n\nno-such-host.invalid 4000\n");
+        expectUserError(bad + ":3: cannot resolve host 'no-such-host.invalid'", "mpclient", bad.toString());
+    }
+
+    @Test
+    void portAlreadyInUse() throws Exception {
+        try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            String port = String.valueOf(taken.getLocalPort());
+            expectUserError("cannot listen on 127.0.0.1:" + port + ": address already in use",
+                    "mpserver", "--bind", "127.0.0.1", port, "127.0.0.1", "9");
+            expectUserError("cannot listen on 127.0.0.1:" + port + ": address already in use",
+                    "mpbridge", "--bind", "127.0.0.1", port, "127.0.0.1", "9");
+            Path config = Files.writeString(dir.resolve("ok.conf"), "127.0.0.1 4000\n");
+            expectUserError("cannot listen on 127.0.0.1:" + port + ": address already in use",
+                    "mpclient", "--listen", "127.0.0.1:" + port, config.toString());
+        }
+    }
+
+    @Test
+    void badDuration() throws Exception {
+        Path config = Files.writeString(dir.resolve("ok.conf"), "127.0.0.1 4000\n");
+        expectUserError("'200' is not a duration", "mpclient", "--keepalive", "200", config.toString());
+    }
+
+    @Test
+    void valueTheLibraryRefuses() throws Exception {
+        expectUserError("--window: duplicateWindow must be between", "mpserver", "--window", "1", "0", "127.0.0.1", "9");
+    }
+
+    private static void expectUserError(String message, String... args) throws Exception {
+        ToolProcess tool = ToolProcess.run(Duration.ofSeconds(20), args);
+        String err = tool.stderr();
+        assertThat(tool.exitValue()).as("status\n" + tool.transcript()).isEqualTo(2);
+        assertThat(err.lines().findFirst().orElse("")).as("first line of stderr")
+                .startsWith("error: ").contains(message);
+        assertThat(err).as("usage").contains("Usage: ");
+        assertThat(err).as("no stack trace").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+}
