@@ -15,6 +15,9 @@ import org.mptunnel.TunnelConfig;
 /** A server that restarts on the same port serves the same client again, with nothing done at the client. */
 class ServerRestartTest {
 
+    /** How many sends the last request of {@link #echoOnce} took. */
+    private int attempts;
+
     @Test
     @Timeout(30)
     void clientResumesWithARestartedServer() throws Exception {
@@ -28,8 +31,9 @@ class ServerRestartTest {
             MultipathDatagramSocket second = net.track(MultipathDatagramSocket.open(
                     TunnelConfig.server(address).keepaliveInterval(Loopback.KEEPALIVE).build()));
             long restartedAt = System.nanoTime();
-            // The new server numbers its replies from 0 again: 0..99 were seen from the old one.
+            // The new server numbers its replies afresh: they must not look like the old server's.
             int answered = echoOnce(client, second, 1);
+            assertThat(attempts).as("attempts until the restarted server's first reply arrived").isEqualTo(1);
             long resumedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedAt);
             System.out.printf("client resumed %d ms after the server restarted (keepalive %d ms)%n",
                     resumedMillis, Loopback.KEEPALIVE.toMillis());
@@ -40,9 +44,9 @@ class ServerRestartTest {
 
     /**
      * Sends {@code count} requests, each answered by the server, and returns how many replies came
-     * back; each request is retried every 100 ms for up to 5 s.
+     * back; each request is retried every 100 ms for up to 5 s (the tries are left in {@link #attempts}).
      */
-    private static int echoOnce(MultipathDatagramSocket client, MultipathDatagramSocket server, int count) throws Exception {
+    private int echoOnce(MultipathDatagramSocket client, MultipathDatagramSocket server, int count) throws Exception {
         client.setSoTimeout(100);
         server.setSoTimeout(100);
         DatagramPacket in = new DatagramPacket(new byte[64], 64);
@@ -51,7 +55,9 @@ class ServerRestartTest {
         for (int n = 0; n < count; n++) {
             byte[] request = {(byte) n};
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            attempts = 0;
             while (System.nanoTime() - deadline < 0) {
+                attempts++;
                 client.send(new DatagramPacket(request, 1));
                 try {
                     server.receive(atServer);

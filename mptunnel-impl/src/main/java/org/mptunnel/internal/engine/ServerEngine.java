@@ -13,6 +13,7 @@ import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
@@ -161,6 +162,10 @@ public final class ServerEngine extends Engine {
         }
         Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel,
                 config.maxPathsPerSession(), totals, now);
+        // Numbered from the wall clock in microseconds, so that a restarted server's replies carry
+        // higher numbers than the old server's (unless it sent more than one a microsecond) and the
+        // client's window takes them at once, before any keepalive-ack reveals the new epoch.
+        session.startOutboundAt(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
         sessions.add(session);
         LOG.debug("session {} opened ({} live)", Long.toHexString(id), sessions.size());
         return session;

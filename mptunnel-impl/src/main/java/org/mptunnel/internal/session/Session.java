@@ -91,6 +91,11 @@ public final class Session {
         return paths;
     }
 
+    /** Before the session is shared: numbers outbound data from {@code first} on. */
+    public void startOutboundAt(long first) {
+        NEXT_SEQUENCE.setRelease(this, first);
+    }
+
     /** Any thread: the next outbound data sequence number. */
     public long nextSequence() {
         return (long) NEXT_SEQUENCE.getAndAdd(this, 1L);
