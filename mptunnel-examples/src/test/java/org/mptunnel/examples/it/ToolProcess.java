@@ -77,22 +77,31 @@ final class ToolProcess implements AutoCloseable {
      * @throws AssertionError with everything the process printed if none comes in time
      */
     Matcher awaitOut(String regex, Duration timeout) throws InterruptedException {
+        return await(out, outPump, regex, timeout);
+    }
+
+    /** Waits for a stderr line (the log) matching {@code regex}; see {@link #awaitOut}. */
+    Matcher awaitErr(String regex, Duration timeout) throws InterruptedException {
+        return await(err, errPump, regex, timeout);
+    }
+
+    private Matcher await(List<String> lines, Thread pump, String regex, Duration timeout) throws InterruptedException {
         Pattern pattern = Pattern.compile(regex);
         long deadline = System.nanoTime() + timeout.toNanos();
         int checked = 0;
-        synchronized (out) {
+        synchronized (lines) {
             while (true) {
-                for (; checked < out.size(); checked++) {
-                    Matcher m = pattern.matcher(out.get(checked));
+                for (; checked < lines.size(); checked++) {
+                    Matcher m = pattern.matcher(lines.get(checked));
                     if (m.find()) {
                         return m;
                     }
                 }
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || (!process.isAlive() && !outPump.isAlive())) {
+                if (left <= 0 || (!process.isAlive() && !pump.isAlive())) {
                     throw new AssertionError("no line matching '" + regex + "' within " + timeout + "\n" + transcript());
                 }
-                out.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
+                lines.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
             }
         }
     }
@@ -110,6 +119,11 @@ final class ToolProcess implements AutoCloseable {
         outPump.join(5_000);
         errPump.join(5_000);
         return process.exitValue();
+    }
+
+    /** Sends SIGKILL, as {@code kill -9} does: no shutdown hook runs, as in a crash. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     /**

@@ -1,0 +1,111 @@
+package org.mptunnel.examples.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The C original's worst bug: when one end stops, both must be restarted by hand. Here each end is
+ * killed and started again as a process, and the other end carries on by itself.
+ */
+class ProcessRestartIT {
+
+    private static final String KEEPALIVE = "100ms";
+    private static final long KEEPALIVE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int RATE = 200;
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        started.add(resource);
+        return resource;
+    }
+
+    @Test
+    @Timeout(120)
+    void aKilledAndRestartedServerIsUsedAgainWithoutTouchingTheClient() throws Exception {
+        TestEcho echo = track(new TestEcho());
+        ToolProcess server = track(startServer("0", echo));
+        String port = String.valueOf(server.awaitListeningPort());
+        ToolProcess bridge = track(ToolProcess.start("mpbridge", "--bind", "127.0.0.1", "0", "127.0.0.1", port));
+        Path config = Files.writeString(dir.resolve("mpclient.conf"),
+                "127.0.0.1 " + port + "\n127.0.0.1 " + bridge.awaitListeningPort() + "\n");
+        ToolProcess client = track(ToolProcess.start("mpclient", "--listen", "127.0.0.1:0", "--keepalive", KEEPALIVE,
+                config.toString()));
+        RequestStream app = track(new RequestStream(client.awaitListeningPort(), RATE, 100_000));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> app.answered(0, app.sent()) >= 200);
+        server.kill();
+        long killedAt = System.nanoTime();
+        int firstWhileDown = app.firstSentAfter(killedAt);
+        await().atMost(Duration.ofSeconds(10)).until(() -> app.sent() >= firstWhileDown + RATE / 2); // half a second down
+
+        ToolProcess restarted = track(startServer(port, echo));
+        restarted.awaitListeningPort();
+        long backAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(10)).until(() -> app.firstAnswerAfter(backAt) > 0);
+        long recoveredMillis = TimeUnit.NANOSECONDS.toMillis(app.firstAnswerAfter(backAt) - backAt);
+        int firstAfterBack = app.firstSentAfter(backAt + 2 * KEEPALIVE_NANOS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> app.sent() >= firstAfterBack + 400);
+        int lastChecked = firstAfterBack + 400;
+        await().atMost(Duration.ofSeconds(10)).until(() -> app.answered(firstAfterBack, lastChecked) == 400);
+
+        int beforeKill = firstWhileDown - RATE / 10; // the last 100 ms before the kill may be in flight
+        System.out.printf("mpserver restart: first reply %d ms after it was back (keepalive %s); answered: "
+                        + "%d/%d before the kill, %d/%d while down, %d/%d from 2 keepalives after its return%n",
+                recoveredMillis, KEEPALIVE, app.answered(0, beforeKill), beforeKill,
+                app.answered(firstWhileDown, app.firstSentAfter(backAt)), app.firstSentAfter(backAt) - firstWhileDown,
+                app.answered(firstAfterBack, lastChecked), lastChecked - firstAfterBack);
+        assertThat(app.answered(0, beforeKill)).as("answered before the kill").isEqualTo(beforeKill);
+    }
+
+    @Test
+    @Timeout(120)
+    void aRestartedClientIsServedAtOnceAndItsOldSessionExpires() throws Exception {
+        TestEcho echo = track(new TestEcho());
+        ToolProcess server = track(ToolProcess.start("mpserver", "--bind", "127.0.0.1", "--keepalive", KEEPALIVE,
+                "--session-idle-timeout", "1s", "0", "127.0.0.1", String.valueOf(echo.port())));
+        Path config = Files.writeString(dir.resolve("mpclient.conf"), "127.0.0.1 " + server.awaitListeningPort() + "\n");
+
+        ToolProcess first = track(ToolProcess.start("mpclient", "--listen", "127.0.0.1:0", "--keepalive", KEEPALIVE,
+                config.toString()));
+        RequestStream firstApp = track(new RequestStream(first.awaitListeningPort(), RATE, 10_000));
+        await().atMost(Duration.ofSeconds(20)).until(() -> firstApp.answered(0, firstApp.sent()) >= 50);
+        first.kill();
+        firstApp.close();
+
+        ToolProcess second = track(ToolProcess.start("mpclient", "--listen", "127.0.0.1:0", "--keepalive", KEEPALIVE,
+                config.toString()));
+        RequestStream secondApp = track(new RequestStream(second.awaitListeningPort(), RATE, 10_000));
+        await().atMost(Duration.ofSeconds(20)).until(() -> secondApp.sent() >= 100);
+        await().atMost(Duration.ofSeconds(10)).until(() -> secondApp.answered(0, 100) == 100);
+
+        server.awaitErr("session \\S+ (expired|closed).*target socket closed", Duration.ofSeconds(10));
+        System.out.println("mpclient restart: new session served from its first request; old session expired, its target socket closed");
+    }
+
+    private static ToolProcess startServer(String port, TestEcho echo) throws Exception {
+        return ToolProcess.start("mpserver", "--bind", "127.0.0.1", "--keepalive", KEEPALIVE, port, "127.0.0.1",
+                String.valueOf(echo.port()));
+    }
+}
