@@ -58,6 +58,7 @@ public final class TunnelConfig {
     private final int duplicateWindow;
     private final int receiveQueueCapacity;
     private final int maxPayloadSize;
+    private final boolean jmx;
     private final int maxSessions;
     private final int maxPathsPerSession;
     private final Duration sessionIdleTimeout;
@@ -74,6 +75,7 @@ public final class TunnelConfig {
         this.duplicateWindow = b.duplicateWindow;
         this.receiveQueueCapacity = b.receiveQueueCapacity;
         this.maxPayloadSize = b.maxPayloadSize;
+        this.jmx = b.jmx;
         this.maxSessions = maxSessions;
         this.maxPathsPerSession = maxPathsPerSession;
         this.sessionIdleTimeout = sessionIdleTimeout;
@@ -159,6 +161,14 @@ public final class TunnelConfig {
         return maxPayloadSize;
     }
 
+    /**
+     * @return whether the socket registers a JMX MBean with its statistics, named
+     *         {@code org.mptunnel:type=MultipathDatagramSocket,role=client|server,port=LOCAL_PORT}
+     */
+    public boolean jmx() {
+        return jmx;
+    }
+
     /** @return on a server, the most sessions held at once; 1 on a client */
     public int maxSessions() {
         return maxSessions;
@@ -180,7 +190,8 @@ public final class TunnelConfig {
                 + ", bind=" + bindAddress + ", keepalive=" + keepaliveInterval + ", dead=" + deadTimeout
                 + ", window=" + duplicateWindow + ", queue=" + receiveQueueCapacity
                 + ", maxPayload=" + maxPayloadSize + ", maxSessions=" + maxSessions
-                + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout + '}';
+                + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout
+                + ", jmx=" + jmx + '}';
     }
 
     /**
@@ -194,6 +205,7 @@ public final class TunnelConfig {
         private int duplicateWindow = 4096;
         private int receiveQueueCapacity = 1024;
         private int maxPayloadSize = MAX_PAYLOAD_LIMIT;
+        private boolean jmx;
 
         Builder() {
         }
@@ -248,6 +260,16 @@ public final class TunnelConfig {
          */
         public B maxPayloadSize(int bytes) {
             this.maxPayloadSize = checkRange("maxPayloadSize", bytes, 1, MAX_PAYLOAD_LIMIT);
+            return self();
+        }
+
+        /**
+         * @param enabled whether the socket registers a JMX MBean with its statistics while it is
+         *                open, for JConsole, VisualVM or a Prometheus JMX exporter (default off)
+         * @return this builder
+         */
+        public B jmx(boolean enabled) {
+            this.jmx = enabled;
             return self();
         }
     }

@@ -47,7 +47,7 @@ public final class TunnelOptions {
         set("--window", window, builder::duplicateWindow);
         set("--queue", queue, builder::receiveQueueCapacity);
         set("--max-payload", maxPayload, builder::maxPayloadSize);
-        return builder;
+        return builder.jmx(true); // the tools are watched from outside: JConsole, VisualVM, exporters
     }
 
     private static <T> void set(String option, T value, Consumer<T> setter) {

@@ -14,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,7 @@ import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.engine.Engine;
 import org.mptunnel.internal.io.Frame;
 import org.mptunnel.internal.io.Inbox;
+import org.mptunnel.internal.jmx.SocketMetrics;
 
 /**
  * The {@code DatagramSocket} contract over an {@link Engine}. Every public method of
@@ -48,6 +50,8 @@ final class MultipathSocket extends MultipathDatagramSocket {
     /** Serialises receivers, as the JDK's socket does: the inbox has one consumer at a time. */
     private final ReentrantLock receiveLock = new ReentrantLock();
     private volatile int soTimeoutMillis;
+    /** The JMX registration, if the configuration asked for one. */
+    private final SocketMetrics metrics;
 
     MultipathSocket(TunnelConfig config, Engine engine, InetSocketAddress peer) {
         this.config = config;
@@ -55,6 +59,8 @@ final class MultipathSocket extends MultipathDatagramSocket {
         this.inbox = engine.inbox();
         this.peer = peer;
         this.maxPayload = config.maxPayloadSize();
+        this.metrics = config.jmx() ? SocketMetrics.register(config.role().name().toLowerCase(Locale.ROOT),
+                engine.localAddress().getPort(), engine::stats) : null;
     }
 
     @Override
@@ -330,6 +336,9 @@ final class MultipathSocket extends MultipathDatagramSocket {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            if (metrics != null) {
+                metrics.unregister();
+            }
             engine.close();
         }
     }

@@ -1,0 +1,55 @@
+package org.mptunnel.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.lang.management.ManagementFactory;
+import java.net.DatagramPacket;
+import java.time.Duration;
+import java.util.List;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mptunnel.MultipathDatagramSocket;
+
+/** With {@code jmx(true)} a socket's figures are readable over JMX while it is open, and only then. */
+class JmxTest {
+
+    private final MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+
+    @Test
+    @Timeout(30)
+    void statisticsArePublishedWhileOpenAndWithdrawnAtClose() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.jmx(true));
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)), b -> b.jmx(true));
+            ObjectName serverName = new ObjectName("org.mptunnel:type=MultipathDatagramSocket,role=server,port="
+                    + server.getLocalPort());
+            ObjectName clientName = new ObjectName("org.mptunnel:type=MultipathDatagramSocket,role=client,port="
+                    + client.getLocalPort());
+
+            for (int i = 0; i < 5; i++) {
+                client.send(new DatagramPacket(new byte[] {(byte) i}, 1));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> (Long) mbeans.getAttribute(serverName, "Delivered") == 5L);
+            assertThat(mbeans.getAttribute(serverName, "Sessions")).isEqualTo(1);
+            assertThat(mbeans.getAttribute(serverName, "Role")).isEqualTo("server");
+            assertThat(mbeans.getAttribute(clientName, "PathsUp")).isEqualTo(1);
+            assertThat((Long) mbeans.getAttribute(clientName, "DatagramsSent")).isGreaterThanOrEqualTo(5L);
+
+            client.close();
+            assertThat(mbeans.isRegistered(clientName)).isFalse();
+            assertThat(mbeans.isRegistered(serverName)).isTrue();
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void offByDefault() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server();
+            assertThat(mbeans.queryNames(new ObjectName("org.mptunnel:port=" + server.getLocalPort() + ",*"), null)).isEmpty();
+        }
+    }
+}
