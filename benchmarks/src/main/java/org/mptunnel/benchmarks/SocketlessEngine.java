@@ -36,6 +36,11 @@ final class SocketlessEngine extends Engine {
         return path;
     }
 
+    /** Read from the counter directly: a stats snapshot would allocate inside the measured trial. */
+    long delivered() {
+        return totals.delivered.get();
+    }
+
     /** The sender's step: {@code Engine.encodeData} itself, into the calling thread's send buffer. */
     static ByteBuffer encode(Session session, byte[] data, int offset, int length) {
         return encodeData(session, data, offset, length);
