@@ -124,6 +124,7 @@ public final class ClientEngine extends Engine {
     public void onReadable(SelectionKey key) {
         Path path = (Path) key.attachment();
         DatagramChannel channel = (DatagramChannel) key.channel();
+        long now = System.nanoTime(); // once per batch: liveness needs no finer clock, and it costs ~20 ns
         for (int i = 0; i < READ_BATCH; i++) {
             ByteBuffer buffer = inbox.current().clearedBuffer();
             // receive(), not read(): read() returns 0 both for "nothing there" and for an empty
@@ -140,14 +141,14 @@ public final class ClientEngine extends Engine {
                 return;
             }
             try {
-                onDatagram(path, buffer, buffer.position());
+                onDatagram(path, buffer, buffer.position(), now);
             } catch (RuntimeException e) {
                 droppedOnError(e);
             }
         }
     }
 
-    private void onDatagram(Path path, ByteBuffer datagram, int length) {
+    private void onDatagram(Path path, ByteBuffer datagram, int length, long now) {
         int type = Header.check(datagram, length);
         if (type == Header.MALFORMED) {
             totals.malformed.increment();
@@ -157,7 +158,6 @@ public final class ClientEngine extends Engine {
             totals.unknownSession.increment();
             return;
         }
-        long now = System.nanoTime();
         switch (type) {
             case Header.TYPE_DATA:
                 path.heard(now, length);
@@ -167,7 +167,7 @@ public final class ClientEngine extends Engine {
             case Header.TYPE_KEEPALIVE_ACK:
                 path.heard(now, length);
                 session.heard(now);
-                long rtt = now - Probe.originTime(datagram);
+                long rtt = System.nanoTime() - Probe.originTime(datagram); // a fresh clock for the sample
                 if (Probe.pathIndex(datagram) == path.index() && rtt >= 0 && rtt < MAX_RTT_NANOS) {
                     path.rttSample(rtt);
                 }
