@@ -26,6 +26,9 @@ import java.util.Objects;
  *
  * <p>Builders check every value as it is set and throw {@link IllegalArgumentException} with the
  * option's name; {@code build()} checks the combination.
+ *
+ * <p>Both roles can instead speak the original C mptunnel's wire format, to replace one end of an
+ * existing C deployment at a time: see {@link WireFormat#LEGACY} and its limits.
  */
 public final class TunnelConfig {
 
@@ -38,10 +41,94 @@ public final class TunnelConfig {
     }
 
     /**
+     * What a socket's datagrams look like on the wire.
+     *
+     * <p>{@link #MPTUNNEL_V1} is this library's own protocol (docs/PROTOCOL.md). The two legacy
+     * formats are those of the original C {@code mpclient} and {@code mpserver}, so that one end of an
+     * existing C tunnel can be replaced at a time; choose the same format at both ends. The legacy
+     * format has no session id, keepalive or authentication, which limits what a legacy socket does:
+     * <ul>
+     *   <li>a legacy <b>server serves one peer</b>: every valid datagram, from any source address,
+     *       belongs to its single session, whose address (as {@code receive} reports it) never
+     *       changes; {@code maxSessions} and {@code sessionIdleTimeout} do not apply, and two peers
+     *       at once would corrupt each other's numbering;</li>
+     *   <li><b>no keepalive, liveness or RTT</b>: every path is always up (a client sends on all of
+     *       them; a server on every source address it has heard, up to {@code maxPathsPerSession});
+     *       {@code keepaliveInterval} does not apply;</li>
+     *   <li><b>numbering restarts</b>: each side numbers its datagrams 1, 2, 3, … (32 bits) and a
+     *       restarted peer starts again at 1, which the receiver recognises by a heuristic: a low
+     *       number that the duplicate window would refuse as too old, or a repeated low number after
+     *       the peer was silent for {@code deadTimeout}; see docs/PROTOCOL.md for its limits;</li>
+     *   <li><b>no authentication</b>, and the obfuscation of {@link #LEGACY} is not encryption:
+     *       anyone on a path can read, forge or replay datagrams;</li>
+     *   <li>the largest payload is {@value #LEGACY_MAX_PAYLOAD_LIMIT} bytes (the header is 16).</li>
+     * </ul>
+     */
+    public enum WireFormat {
+        /** This library's protocol, version 1: sessions, keepalives, 64-bit numbering. The default. */
+        MPTUNNEL_V1,
+        /**
+         * The C mptunnel's format with its LFSR obfuscation, which the C tools use unless the
+         * environment variable {@code MPTUNNEL_ENCRYPT} is set to 0.
+         */
+        LEGACY,
+        /** The C mptunnel's format without obfuscation: the C tools run with {@code MPTUNNEL_ENCRYPT=0}. */
+        LEGACY_PLAIN;
+
+        /** @return whether this is one of the C mptunnel's formats */
+        public boolean isLegacy() {
+            return this != MPTUNNEL_V1;
+        }
+
+        /** @return the largest payload a datagram of this format can carry */
+        public int maxPayloadLimit() {
+            return isLegacy() ? LEGACY_MAX_PAYLOAD_LIMIT : MAX_PAYLOAD_LIMIT;
+        }
+
+        /**
+         * The legacy format the C tools would use given the value of their {@code MPTUNNEL_ENCRYPT}
+         * environment variable. The library never reads the environment itself; a tool passes
+         * {@code System.getenv("MPTUNNEL_ENCRYPT")}. The rule is the C tools' own: unset means
+         * obfuscated; otherwise the value is read as C's {@code atoi} reads it (leading blanks, a
+         * sign, digits; anything else counts as 0) and 0 means plain. So "0", "00", "" and "no"
+         * turn obfuscation off, "1" and "2" leave it on.
+         *
+         * @param mptunnelEncrypt the variable's value, or {@code null} if it is not set
+         * @return {@link #LEGACY} or {@link #LEGACY_PLAIN}
+         */
+        public static WireFormat legacyFor(String mptunnelEncrypt) {
+            return mptunnelEncrypt == null || atoiIsNonZero(mptunnelEncrypt) ? LEGACY : LEGACY_PLAIN;
+        }
+
+        private static boolean atoiIsNonZero(String value) {
+            int i = 0;
+            int n = value.length();
+            while (i < n && " \t\n\013\f\r".indexOf(value.charAt(i)) >= 0) {
+                i++;
+            }
+            if (i < n && (value.charAt(i) == '+' || value.charAt(i) == '-')) {
+                i++;
+            }
+            for (; i < n && value.charAt(i) >= '0' && value.charAt(i) <= '9'; i++) {
+                if (value.charAt(i) != '0') {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
      * The largest payload a tunnel datagram can carry: 65,507 bytes (the largest UDP payload over
      * IPv4) less the 24-byte tunnel header.
      */
     public static final int MAX_PAYLOAD_LIMIT = 65_507 - 24;
+
+    /**
+     * The largest payload a {@linkplain WireFormat#LEGACY legacy} datagram can carry: 65,507 bytes
+     * less the 16-byte legacy header.
+     */
+    public static final int LEGACY_MAX_PAYLOAD_LIMIT = 65_507 - 16;
 
     /** Smallest duplicate window: one 64-bit bitmap word. */
     public static final int MIN_DUPLICATE_WINDOW = 64;
@@ -62,6 +149,7 @@ public final class TunnelConfig {
     private final int maxSessions;
     private final int maxPathsPerSession;
     private final Duration sessionIdleTimeout;
+    private final WireFormat wireFormat;
 
     private TunnelConfig(Builder<?> b, Role role, List<InetSocketAddress> paths, InetSocketAddress peer,
                          InetSocketAddress bind, int maxSessions, int maxPathsPerSession,
@@ -74,7 +162,8 @@ public final class TunnelConfig {
         this.deadTimeout = b.deadTimeout != null ? b.deadTimeout : b.keepaliveInterval.multipliedBy(3);
         this.duplicateWindow = b.duplicateWindow;
         this.receiveQueueCapacity = b.receiveQueueCapacity;
-        this.maxPayloadSize = b.maxPayloadSize;
+        this.wireFormat = b.wireFormat;
+        this.maxPayloadSize = b.maxPayloadSize != 0 ? b.maxPayloadSize : wireFormat.maxPayloadLimit();
         this.jmx = b.jmx;
         this.maxSessions = maxSessions;
         this.maxPathsPerSession = maxPathsPerSession;
@@ -82,6 +171,10 @@ public final class TunnelConfig {
         if (deadTimeout.compareTo(keepaliveInterval) <= 0) {
             throw new IllegalArgumentException("deadTimeout (" + deadTimeout
                     + ") must be longer than keepaliveInterval (" + keepaliveInterval + ")");
+        }
+        if (maxPayloadSize > wireFormat.maxPayloadLimit()) {
+            throw new IllegalArgumentException("maxPayloadSize (" + maxPayloadSize + ") exceeds the "
+                    + wireFormat + " limit of " + wireFormat.maxPayloadLimit() + " bytes");
         }
         if (role == Role.SERVER && sessionIdleTimeout.compareTo(deadTimeout) < 0) {
             throw new IllegalArgumentException("sessionIdleTimeout (" + sessionIdleTimeout
@@ -156,6 +249,11 @@ public final class TunnelConfig {
         return receiveQueueCapacity;
     }
 
+    /** @return the wire format, {@link WireFormat#MPTUNNEL_V1} unless a legacy one was chosen */
+    public WireFormat wireFormat() {
+        return wireFormat;
+    }
+
     /** @return the largest payload {@code send} accepts, in bytes */
     public int maxPayloadSize() {
         return maxPayloadSize;
@@ -191,7 +289,7 @@ public final class TunnelConfig {
                 + ", window=" + duplicateWindow + ", queue=" + receiveQueueCapacity
                 + ", maxPayload=" + maxPayloadSize + ", maxSessions=" + maxSessions
                 + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout
-                + ", jmx=" + jmx + '}';
+                + ", wireFormat=" + wireFormat + ", jmx=" + jmx + '}';
     }
 
     /**
@@ -204,7 +302,9 @@ public final class TunnelConfig {
         private Duration deadTimeout;
         private int duplicateWindow = 4096;
         private int receiveQueueCapacity = 1024;
-        private int maxPayloadSize = MAX_PAYLOAD_LIMIT;
+        /** 0: the wire format's limit, whichever format is chosen. */
+        private int maxPayloadSize;
+        private WireFormat wireFormat = WireFormat.MPTUNNEL_V1;
         private boolean jmx;
 
         Builder() {
@@ -255,11 +355,26 @@ public final class TunnelConfig {
         }
 
         /**
-         * @param bytes largest payload {@code send} accepts, 1 to {@value #MAX_PAYLOAD_LIMIT} (the default)
+         * @param bytes largest payload {@code send} accepts, 1 to the wire format's limit (the
+         *              default): {@value #MAX_PAYLOAD_LIMIT}, or {@value #LEGACY_MAX_PAYLOAD_LIMIT} for a
+         *              legacy format; {@code build()} checks it against the format chosen
          * @return this builder
          */
         public B maxPayloadSize(int bytes) {
-            this.maxPayloadSize = checkRange("maxPayloadSize", bytes, 1, MAX_PAYLOAD_LIMIT);
+            this.maxPayloadSize = checkRange("maxPayloadSize", bytes, 1,
+                    Math.max(MAX_PAYLOAD_LIMIT, LEGACY_MAX_PAYLOAD_LIMIT));
+            return self();
+        }
+
+        /**
+         * Chooses the wire format. Both ends of a tunnel must use the same one; a legacy format
+         * talks to the original C mptunnel and has the limits listed at {@link WireFormat}.
+         *
+         * @param format the format (default {@link WireFormat#MPTUNNEL_V1})
+         * @return this builder
+         */
+        public B wireFormat(WireFormat format) {
+            this.wireFormat = Objects.requireNonNull(format, "wireFormat");
             return self();
         }
 

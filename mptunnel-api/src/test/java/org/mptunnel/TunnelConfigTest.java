@@ -41,6 +41,7 @@ class TunnelConfigTest {
         assertThat(config.duplicateWindow()).isEqualTo(4096);
         assertThat(config.receiveQueueCapacity()).isEqualTo(1024);
         assertThat(config.maxPayloadSize()).isEqualTo(TunnelConfig.MAX_PAYLOAD_LIMIT);
+        assertThat(config.wireFormat()).isEqualTo(TunnelConfig.WireFormat.MPTUNNEL_V1);
         assertThat(config.maxSessions()).isEqualTo(1);
         assertThat(config.maxPathsPerSession()).isEqualTo(2);
     }
@@ -178,7 +179,7 @@ class TunnelConfigTest {
                 invalid("receiveQueueCapacity", b -> b.receiveQueueCapacity(0)),
                 invalid("receiveQueueCapacity", b -> b.receiveQueueCapacity((1 << 16) + 1)),
                 invalid("maxPayloadSize", b -> b.maxPayloadSize(0)),
-                invalid("maxPayloadSize", b -> b.maxPayloadSize(TunnelConfig.MAX_PAYLOAD_LIMIT + 1)),
+                invalid("maxPayloadSize", b -> b.maxPayloadSize(TunnelConfig.LEGACY_MAX_PAYLOAD_LIMIT + 1)),
                 invalid("maxSessions", b -> b.maxSessions(0)),
                 invalid("maxSessions", b -> b.maxSessions((1 << 20) + 1)),
                 invalid("maxPathsPerSession", b -> b.maxPathsPerSession(0)),
@@ -226,6 +227,7 @@ class TunnelConfigTest {
     void nullOptionsAreRejectedWithTheirNames() {
         assertThatThrownBy(() -> client().keepaliveInterval(null)).hasMessageContaining("keepaliveInterval");
         assertThatThrownBy(() -> client().deadTimeout(null)).hasMessageContaining("deadTimeout");
+        assertThatThrownBy(() -> client().wireFormat(null)).hasMessageContaining("wireFormat");
         assertThatThrownBy(() -> client().peerAddress(null)).hasMessageContaining("peerAddress");
         assertThatThrownBy(() -> client().localAddress(null)).hasMessageContaining("localAddress");
         assertThatThrownBy(() -> TunnelConfig.server(0).sessionIdleTimeout(null)).hasMessageContaining("sessionIdleTimeout");
@@ -283,5 +285,75 @@ class TunnelConfigTest {
                 .build();
 
         assertThat(config.sessionIdleTimeout()).isEqualTo(config.deadTimeout());
+    }
+
+    // --- wire format --------------------------------------------------------------------------
+
+    @Test
+    void serverDefaultsToTheV1WireFormat() {
+        assertThat(TunnelConfig.server(0).build().wireFormat()).isEqualTo(TunnelConfig.WireFormat.MPTUNNEL_V1);
+    }
+
+    @Test
+    void legacyMaxPayloadLimitIsTheLargestIpv4UdpPayloadLessTheLegacyHeader() {
+        assertThat(TunnelConfig.LEGACY_MAX_PAYLOAD_LIMIT).isEqualTo(65_507 - 16).isEqualTo(65_491);
+        assertThat(TunnelConfig.WireFormat.LEGACY.maxPayloadLimit()).isEqualTo(65_491);
+        assertThat(TunnelConfig.WireFormat.LEGACY_PLAIN.maxPayloadLimit()).isEqualTo(65_491);
+        assertThat(TunnelConfig.WireFormat.MPTUNNEL_V1.maxPayloadLimit()).isEqualTo(TunnelConfig.MAX_PAYLOAD_LIMIT);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"LEGACY", "LEGACY_PLAIN"})
+    void legacyFormatDefaultsToItsOwnPayloadLimitOnBothRoles(TunnelConfig.WireFormat format) {
+        TunnelConfig client = client().wireFormat(format).build();
+        TunnelConfig server = TunnelConfig.server(0).wireFormat(format).build();
+
+        assertThat(client.wireFormat()).isEqualTo(format);
+        assertThat(server.wireFormat()).isEqualTo(format);
+        assertThat(client.maxPayloadSize()).isEqualTo(TunnelConfig.LEGACY_MAX_PAYLOAD_LIMIT);
+        assertThat(server.maxPayloadSize()).isEqualTo(TunnelConfig.LEGACY_MAX_PAYLOAD_LIMIT);
+    }
+
+    @Test
+    void payloadLimitIsCheckedAgainstTheFormatWhateverTheOrderOfTheSetters() {
+        int legacyOnly = TunnelConfig.MAX_PAYLOAD_LIMIT + 1;
+
+        assertThat(client().maxPayloadSize(legacyOnly).wireFormat(TunnelConfig.WireFormat.LEGACY).build()
+                .maxPayloadSize()).isEqualTo(legacyOnly);
+        assertThat(client().wireFormat(TunnelConfig.WireFormat.LEGACY_PLAIN)
+                .maxPayloadSize(TunnelConfig.LEGACY_MAX_PAYLOAD_LIMIT).build().maxPayloadSize())
+                .isEqualTo(TunnelConfig.LEGACY_MAX_PAYLOAD_LIMIT);
+        assertThatThrownBy(() -> client().maxPayloadSize(legacyOnly).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("maxPayloadSize")
+                .hasMessageContaining("MPTUNNEL_V1");
+        assertThatThrownBy(() -> TunnelConfig.server(0).wireFormat(TunnelConfig.WireFormat.LEGACY)
+                .maxPayloadSize(legacyOnly).wireFormat(TunnelConfig.WireFormat.MPTUNNEL_V1).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("maxPayloadSize");
+    }
+
+    @ParameterizedTest(name = "MPTUNNEL_ENCRYPT={0}")
+    @ValueSource(strings = {"0", "00", "", "no", " 0", "-0", "+0", "0x1", "\t0"})
+    void mptunnelEncryptThatAtoiReadsAsZeroMeansPlain(String value) {
+        assertThat(TunnelConfig.WireFormat.legacyFor(value)).isEqualTo(TunnelConfig.WireFormat.LEGACY_PLAIN);
+    }
+
+    @ParameterizedTest(name = "MPTUNNEL_ENCRYPT={0}")
+    @ValueSource(strings = {"1", "2", "-1", " 1", "01", "1yes", "10", "007"})
+    void mptunnelEncryptThatAtoiReadsAsNonZeroMeansObfuscated(String value) {
+        assertThat(TunnelConfig.WireFormat.legacyFor(value)).isEqualTo(TunnelConfig.WireFormat.LEGACY);
+    }
+
+    @Test
+    void unsetMptunnelEncryptMeansObfuscated() {
+        assertThat(TunnelConfig.WireFormat.legacyFor(null)).isEqualTo(TunnelConfig.WireFormat.LEGACY);
+    }
+
+    @Test
+    void onlyTheLegacyFormatsAreLegacy() {
+        assertThat(TunnelConfig.WireFormat.MPTUNNEL_V1.isLegacy()).isFalse();
+        assertThat(TunnelConfig.WireFormat.LEGACY.isLegacy()).isTrue();
+        assertThat(TunnelConfig.WireFormat.LEGACY_PLAIN.isLegacy()).isTrue();
     }
 }

@@ -11,9 +11,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.mptunnel.MultipathDatagramSocket;
+import org.mptunnel.TunnelConfig.WireFormat;
 
 /**
  * The per-datagram path allocates nothing once warm, on every thread it runs on: the sender, both
@@ -33,13 +35,15 @@ class SteadyStateAllocationTest {
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    @Test
+    /** LEGACY: the obfuscated format, which also runs the LFSR both ways in place. */
+    @ParameterizedTest
+    @EnumSource(value = WireFormat.class, names = {"MPTUNNEL_V1", "LEGACY"})
     @Timeout(120)
-    void sendingAndReceivingAllocateNothingPerDatagram() throws Exception {
+    void sendingAndReceivingAllocateNothingPerDatagram(WireFormat format) throws Exception {
         assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
         try (Loopback net = new Loopback()) {
-            MultipathDatagramSocket server = net.server();
-            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)));
+            MultipathDatagramSocket server = net.server(b -> b.wireFormat(format));
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)), b -> b.wireFormat(format));
             AtomicInteger highest = new AtomicInteger(-1);
             Thread receiver = new Thread(() -> receiveNumbers(server, highest), "allocation-receiver");
             receiver.setDaemon(true);

@@ -3,6 +3,7 @@ package org.mptunnel.it;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -115,13 +116,23 @@ final class Traffic {
      */
     static void sendPaced(DatagramSocket socket, int from, int to, int length, int inFlight, Receiver receiver)
             throws IOException {
+        sendPaced(socket, null, from, to, length, inFlight, receiver);
+    }
+
+    /** As {@link #sendPaced(DatagramSocket, int, int, int, int, Receiver)}, to {@code address} (a server's session address), or to the connected peer if null. */
+    static void sendPaced(DatagramSocket socket, SocketAddress address, int from, int to, int length, int inFlight,
+                          Receiver receiver) throws IOException {
         for (int n = from; n < to; n++) {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
             while (n - receiver.highest.get() > inFlight && System.nanoTime() - deadline < 0) {
                 LockSupport.parkNanos(20_000);
             }
             byte[] data = datagram(n, length);
-            socket.send(new DatagramPacket(data, data.length));
+            DatagramPacket packet = new DatagramPacket(data, data.length);
+            if (address != null) {
+                packet.setSocketAddress(address);
+            }
+            socket.send(packet);
         }
     }
 }

@@ -1,18 +1,10 @@
 package org.mptunnel.internal.engine;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.PortUnreachableException;
-import java.net.StandardProtocolFamily;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.mptunnel.TunnelConfig;
@@ -25,11 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client role: one session, one connected channel per path. Connected channels let the kernel
- * filter out anything not from the path's address, report ICMP errors per path, and always have the
- * same sender, so the JDK's one-entry sender-address cache always hits and receiving allocates nothing.
+ * The client role of wire format v1: one session, one connected channel per path (see
+ * {@link ConnectedEngine}), keepalives on every path, liveness and RTT per path.
  */
-public final class ClientEngine extends Engine {
+public final class ClientEngine extends ConnectedEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientEngine.class);
 
@@ -37,8 +28,6 @@ public final class ClientEngine extends Engine {
     private static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final Session session;
-    private final Path[] paths;
-    private final InetSocketAddress peer;
     /** I/O thread only: keepalives are written here. */
     private final ByteBuffer probe = Header.allocate(Header.LENGTH + Probe.ACK_LENGTH);
     private long nextKeepalive;
@@ -50,9 +39,7 @@ public final class ClientEngine extends Engine {
     private final long[] lastProbeSent;
 
     private ClientEngine(TunnelConfig config, long sessionId, Path[] paths, InetSocketAddress peer, long now) {
-        super(config);
-        this.paths = paths;
-        this.peer = peer;
+        super(config, paths, peer);
         this.session = new Session(sessionId, peer, config.duplicateWindow(), paths, null, paths.length, totals, now);
         this.nextKeepalive = now;
         this.lastProbeSent = new long[paths.length];
@@ -60,59 +47,12 @@ public final class ClientEngine extends Engine {
 
     /** Opens one channel per path, bound and connected, and starts the I/O thread. */
     public static ClientEngine open(TunnelConfig config) throws IOException {
-        InetSocketAddress peer = resolve(config.peerAddress(), "peer");
-        List<InetSocketAddress> remotes = new ArrayList<>();
-        for (InetSocketAddress path : config.paths()) {
-            remotes.add(resolve(path, "path"));
-        }
-        Selector selector = Selector.open();
-        try {
-            long now = System.nanoTime();
-            Path[] paths = new Path[remotes.size()];
-            for (int i = 0; i < paths.length; i++) {
-                InetSocketAddress remote = remotes.get(i);
-                DatagramChannel channel = openChannel(remote.getAddress() instanceof Inet4Address
-                        ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
-                try {
-                    InetAddress local = config.bindAddress().getAddress();
-                    channel.bind(local.isAnyLocalAddress() ? null : new InetSocketAddress(local, 0));
-                    channel.connect(remote);
-                    paths[i] = new Path(i, remote, channel, true, now);
-                    channel.register(selector, SelectionKey.OP_READ, paths[i]);
-                } catch (IOException | RuntimeException e) {
-                    channel.close();
-                    throw e;
-                }
-            }
-            long sessionId = new SecureRandom().nextLong();
-            ClientEngine engine = new ClientEngine(config, sessionId, paths, peer, now);
-            engine.start("mptunnel-client-" + paths[0].channel().socket().getLocalPort(), selector);
-            return engine;
-        } catch (IOException | RuntimeException e) {
-            for (SelectionKey key : selector.keys()) {
-                key.channel().close();
-            }
-            selector.close();
-            throw e;
-        }
-    }
-
-    private static InetSocketAddress resolve(InetSocketAddress address, String what) throws UnknownHostException {
-        InetSocketAddress resolved = address.isUnresolved()
-                ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
-        if (resolved.isUnresolved()) {
-            throw new UnknownHostException("cannot resolve " + what + " " + address.getHostString() + ":" + address.getPort());
-        }
-        return resolved;
+        long sessionId = new SecureRandom().nextLong();
+        return open(config, (c, paths, peer, now) -> new ClientEngine(c, sessionId, paths, peer, now));
     }
 
     public long sessionId() {
         return session.id();
-    }
-
-    /** @return the resolved peer address, which received datagrams carry */
-    public InetSocketAddress peer() {
-        return peer;
     }
 
     @Override
@@ -121,34 +61,7 @@ public final class ClientEngine extends Engine {
     }
 
     @Override
-    public void onReadable(SelectionKey key) {
-        Path path = (Path) key.attachment();
-        DatagramChannel channel = (DatagramChannel) key.channel();
-        long now = System.nanoTime(); // once per batch: liveness needs no finer clock, and it costs ~20 ns
-        for (int i = 0; i < READ_BATCH; i++) {
-            ByteBuffer buffer = inbox.current().clearedBuffer();
-            // receive(), not read(): read() returns 0 both for "nothing there" and for an empty
-            // datagram, which would then go uncounted. On a connected channel the source is always
-            // the same, so the JDK's cached address is returned and nothing is allocated.
-            try {
-                if (channel.receive(buffer) == null) {
-                    return;
-                }
-            } catch (PortUnreachableException e) {
-                path.countSendError(); // the kernel reports an earlier send's ICMP error here
-                continue;
-            } catch (IOException e) {
-                return;
-            }
-            try {
-                onDatagram(path, buffer, buffer.position(), now);
-            } catch (RuntimeException e) {
-                droppedOnError(e);
-            }
-        }
-    }
-
-    private void onDatagram(Path path, ByteBuffer datagram, int length, long now) {
+    protected void onDatagram(Path path, ByteBuffer datagram, int length, long now) {
         int type = Header.check(datagram, length);
         if (type == Header.MALFORMED) {
             totals.malformed.increment();
@@ -179,12 +92,6 @@ public final class ClientEngine extends Engine {
     }
 
     /**
-     * Every interval, a keepalive on every path. A path that has heard nothing for a whole interval
-     * is in doubt: it is probed four times as often until it answers, so that a lossy but working
-     * path is not marked down for a few lost probes (with 20 % loss each way, three probes all fail
-     * 5 % of the time; the nine or so a doubtful path gets before the dead timeout, 0.01 %).
-     */
-    /**
      * A new epoch means the server restarted: it has forgotten the session and numbers its replies
      * from 0 again, which the old window would refuse as too old. The session goes on under the
      * same id (the server recreates it from the next datagram); only the inbound window restarts.
@@ -199,6 +106,12 @@ public final class ClientEngine extends Engine {
         epochKnown = true;
     }
 
+    /**
+     * Every interval, a keepalive on every path. A path that has heard nothing for a whole interval
+     * is in doubt: it is probed four times as often until it answers, so that a lossy but working
+     * path is not marked down for a few lost probes (with 20 % loss each way, three probes all fail
+     * 5 % of the time; the nine or so a doubtful path gets before the dead timeout, 0.01 %).
+     */
     @Override
     public long onTimer(long now) {
         boolean round = now - nextKeepalive >= 0;
@@ -226,20 +139,6 @@ public final class ClientEngine extends Engine {
         } catch (IOException e) {
             // closed: the loop is stopping
         }
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) paths[0].channel().socket().getLocalSocketAddress();
-    }
-
-    @Override
-    public List<DatagramChannel> channels() {
-        List<DatagramChannel> channels = new ArrayList<>(paths.length);
-        for (Path path : paths) {
-            channels.add(path.channel());
-        }
-        return channels;
     }
 
     @Override

@@ -109,8 +109,20 @@ public abstract class Engine implements IoHandler {
      */
     protected final void admitData(Session session, Path path, ByteBuffer datagram,
                                    int length, InetSocketAddress sender) {
-        if (session.admit(path, Header.sequence(datagram))) {
-            inbox.current().payload(length - Header.LENGTH, sender);
+        admitData(session, path, Header.sequence(datagram), Header.LENGTH, length - Header.LENGTH, sender);
+    }
+
+    /**
+     * I/O thread: admits a data datagram of any wire format that sits in the inbox's current frame
+     * and delivers it if it is the first copy.
+     *
+     * @param sequence      the datagram's number as the duplicate window counts it, non-negative
+     * @param payloadOffset where the payload starts in the frame
+     */
+    protected final void admitData(Session session, Path path, long sequence, int payloadOffset,
+                                   int payloadLength, InetSocketAddress sender) {
+        if (session.admit(path, sequence)) {
+            inbox.current().payload(payloadOffset, payloadLength, sender);
             // Counted before the hand-off, so that stats() read after receive() returns already
             // includes the datagram; taken back if the queue turns out to be full.
             session.countDelivered(1);

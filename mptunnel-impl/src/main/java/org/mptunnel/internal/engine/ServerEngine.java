@@ -1,15 +1,10 @@
 package org.mptunnel.internal.engine;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,11 +27,10 @@ import org.slf4j.LoggerFactory;
  * The server role: one bound channel, many sessions. A session is found by the id in each datagram,
  * not by its source, and learns a path for every source address its datagrams come from.
  */
-public final class ServerEngine extends Engine {
+public final class ServerEngine extends BoundEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerEngine.class);
 
-    private final DatagramChannel channel;
     private final SessionTable sessions;
     private final SessionAdmission admission = new SessionAdmission();
     /** Random per server start, echoed in every keepalive-ack so that clients can tell a restart. */
@@ -48,8 +42,7 @@ public final class ServerEngine extends Engine {
     private final Consumer<Session> onExpired = this::expired;
 
     private ServerEngine(TunnelConfig config, DatagramChannel channel) {
-        super(config);
-        this.channel = channel;
+        super(config, channel);
         this.sessions = new SessionTable(config.maxSessions());
         this.idleNanos = config.sessionIdleTimeout().toNanos();
         this.forgetPathNanos = Math.min(idleNanos, 10 * deadTimeoutNanos);
@@ -57,25 +50,7 @@ public final class ServerEngine extends Engine {
 
     /** Binds the server's channel and starts the I/O thread. */
     public static ServerEngine open(TunnelConfig config) throws IOException {
-        InetSocketAddress bind = config.bindAddress();
-        // A wildcard bind takes a dual-stack socket, so IPv4 and IPv6 clients share the port.
-        DatagramChannel channel = openChannel(bind.getAddress() instanceof Inet4Address
-                && !bind.getAddress().isAnyLocalAddress() ? StandardProtocolFamily.INET : null);
-        Selector selector = null;
-        try {
-            channel.bind(bind);
-            selector = Selector.open();
-            channel.register(selector, SelectionKey.OP_READ);
-            ServerEngine engine = new ServerEngine(config, channel);
-            engine.start("mptunnel-server-" + channel.socket().getLocalPort(), selector);
-            return engine;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            if (selector != null) {
-                selector.close();
-            }
-            throw e;
-        }
+        return open(config, ServerEngine::new);
     }
 
     @Override
@@ -93,28 +68,7 @@ public final class ServerEngine extends Engine {
     }
 
     @Override
-    public void onReadable(SelectionKey key) {
-        long now = System.nanoTime(); // once per batch: liveness needs no finer clock
-        for (int i = 0; i < READ_BATCH; i++) {
-            ByteBuffer buffer = inbox.current().clearedBuffer();
-            SocketAddress source;
-            try {
-                source = channel.receive(buffer);
-            } catch (IOException e) {
-                return;
-            }
-            if (source == null) {
-                return;
-            }
-            try {
-                onDatagram((InetSocketAddress) source, buffer, buffer.position(), now);
-            } catch (RuntimeException e) {
-                droppedOnError(e);
-            }
-        }
-    }
-
-    private void onDatagram(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
+    protected void onDatagram(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
         int type = Header.check(datagram, length);
         if (type == Header.MALFORMED || type == Header.TYPE_KEEPALIVE_ACK) {
             totals.malformed.increment(); // acks only ever go to clients
@@ -179,16 +133,6 @@ public final class ServerEngine extends Engine {
 
     private void expired(Session session) {
         LOG.debug("session {} expired ({} live)", Long.toHexString(session.id()), sessions.size());
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) channel.socket().getLocalSocketAddress();
-    }
-
-    @Override
-    public List<DatagramChannel> channels() {
-        return List.of(channel);
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.mptunnel.internal.wire.Header;
 public final class Frame {
 
     final ByteBuffer buffer;
+    int payloadOffset = Header.LENGTH;
     int payloadLength;
     InetSocketAddress sender;
 
@@ -24,8 +25,18 @@ public final class Frame {
         return buffer.clear();
     }
 
-    /** Marks the frame's payload (after the header) and the address the application will see. */
+    /** Marks the frame's payload (after the v1 header) and the address the application will see. */
     public void payload(int length, InetSocketAddress from) {
+        payload(Header.LENGTH, length, from);
+    }
+
+    /**
+     * Marks the frame's payload and the address the application will see.
+     *
+     * @param offset where the payload starts: the length of the wire format's header
+     */
+    public void payload(int offset, int length, InetSocketAddress from) {
+        this.payloadOffset = offset;
         this.payloadLength = length;
         this.sender = from;
     }
@@ -41,7 +52,7 @@ public final class Frame {
     /** Copies up to {@code max} payload bytes into {@code dst} at {@code offset}; returns the count. */
     public int copyPayloadTo(byte[] dst, int offset, int max) {
         int n = Math.min(payloadLength, max);
-        buffer.get(Header.LENGTH, dst, offset, n);
+        buffer.get(payloadOffset, dst, offset, n);
         return n;
     }
 }

@@ -145,6 +145,11 @@ public final class Session {
         }
     }
 
+    /** I/O thread: the newest inbound sequence accepted, or -1 before the first (or since a restart). */
+    public long newestInbound() {
+        return window.newest();
+    }
+
     /** I/O thread: the peer restarted its numbering; forget what the window has seen. */
     public void restartInbound() {
         window.reset();

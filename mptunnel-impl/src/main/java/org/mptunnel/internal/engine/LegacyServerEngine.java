@@ -1,0 +1,108 @@
+package org.mptunnel.internal.engine;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.List;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.legacy.LegacyHeader;
+import org.mptunnel.internal.legacy.LegacyNumbering;
+import org.mptunnel.internal.path.Counter;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.session.SessionAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server role in the C mptunnel's wire format. The format has no session id, so the server
+ * serves one peer, as the C server does: every valid datagram, from any source, belongs to its one
+ * session, which exists from the start, never expires and has one address for the application
+ * ({@link SessionAddress} of id 0). Every source address heard is a path, learned as the v1 server
+ * learns them (up to {@code maxPathsPerSession}, the stalest replaced); with no keepalive, no path
+ * is ever marked down.
+ */
+public final class LegacyServerEngine extends BoundEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LegacyServerEngine.class);
+
+    /** The one session's id: never on the wire, it only names the session's address. */
+    public static final long SESSION_ID = 0;
+
+    private static final long IDLE_TIMER_NANOS = 1_000_000_000L;
+
+    private final Session session;
+    private final InetAddress sessionAddress;
+    private final boolean obfuscated;
+    private final LegacyNumbering numbering;
+    private final Counter controlReceived = new Counter();
+
+    private LegacyServerEngine(TunnelConfig config, DatagramChannel channel) {
+        super(config, channel);
+        this.session = new Session(SESSION_ID, SessionAddress.of(SESSION_ID), config.duplicateWindow(), new Path[0],
+                channel, config.maxPathsPerSession(), totals, System.nanoTime());
+        this.sessionAddress = session.address().getAddress();
+        this.obfuscated = config.wireFormat() == TunnelConfig.WireFormat.LEGACY;
+        this.numbering = new LegacyNumbering(config.duplicateWindow(), deadTimeoutNanos);
+    }
+
+    /** Binds the server's channel and starts the I/O thread. */
+    public static LegacyServerEngine open(TunnelConfig config) throws IOException {
+        return open(config, LegacyServerEngine::new);
+    }
+
+    /** @return the address the application sees for the one peer, and replies to */
+    public InetSocketAddress sessionAddress() {
+        return session.address();
+    }
+
+    @Override
+    public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
+        if (port != SessionAddress.PORT || !sessionAddress.equals(address)) {
+            throw new IllegalArgumentException(address + ":" + port + " does not name the legacy server's peer "
+                    + session.address() + "; reply to the address receive() reported");
+        }
+        session.fanOut(LegacySend.encodeData(session, obfuscated, data, offset, length));
+    }
+
+    @Override
+    protected void onDatagram(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
+        int type = LegacyHeader.check(datagram, length, obfuscated);
+        if (type == LegacyHeader.MALFORMED) {
+            totals.malformed.increment();
+            return;
+        }
+        long silent = now - session.lastHeardNanos();
+        Path path = session.pathFrom(source, now);
+        path.heard(now, length);
+        session.heard(now);
+        if (type == LegacyHeader.TYPE_CONTROL) {
+            controlReceived.increment(); // valid, but means nothing to the application
+            return;
+        }
+        long sequence = LegacyHeader.sequence(LegacyHeader.id(datagram));
+        if (numbering.isRestart(sequence, session.newestInbound(), silent, now)) {
+            LOG.info("peer restarted its numbering (id {} after {}, from {})", sequence, session.newestInbound(), source);
+            session.restartInbound();
+        }
+        admitData(session, path, sequence, LegacyHeader.LENGTH, length - LegacyHeader.LENGTH, session.address());
+    }
+
+    @Override
+    public long onTimer(long now) {
+        return now + IDLE_TIMER_NANOS;
+    }
+
+    /** @return control datagrams received: valid, counted as heard on their path, not delivered */
+    public long controlReceived() {
+        return controlReceived.get();
+    }
+
+    @Override
+    public TunnelStats stats() {
+        return snapshot(List.of(session.snapshot()));
+    }
+}
