@@ -87,7 +87,8 @@ final class ClientCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         out.println("mpclient: listening on " + Endpoints.format(forwarder.localAddress()) + ", " + paths.size()
-                + " path(s): " + paths.stream().map(Endpoints::format).collect(Collectors.joining(", ")));
+                + " path(s): " + paths.stream().map(Endpoints::format).collect(Collectors.joining(", "))
+                + TunnelOptions.wireFormatNote(config));
         out.flush();
 
         long started = System.nanoTime();

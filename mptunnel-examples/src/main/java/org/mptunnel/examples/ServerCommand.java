@@ -85,7 +85,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         out.println("mpserver: listening on " + Endpoints.format(forwarder.localAddress())
-                + ", forwarding each session to " + Endpoints.format(target));
+                + ", forwarding each session to " + Endpoints.format(target) + TunnelOptions.wireFormatNote(config));
         out.flush();
 
         long started = System.nanoTime();

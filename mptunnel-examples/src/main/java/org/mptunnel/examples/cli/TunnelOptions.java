@@ -31,6 +31,12 @@ public final class TunnelOptions {
             description = "Largest datagram carried; longer ones are refused, never split (default: the library's maximum).")
     Integer maxPayload;
 
+    @Option(names = "--legacy",
+            description = "Speak the original C mptunnel's wire format, to run against its mpclient or mpserver: "
+                    + "LFSR-obfuscated as the original is, plain if the environment has MPTUNNEL_ENCRYPT=0. "
+                    + "One peer per server, no keepalives, no authentication.")
+    boolean legacy;
+
     /** @return the keepalive interval given, or the library's default */
     public Duration keepaliveOr(Duration fallback) {
         return keepalive != null ? keepalive : fallback;
@@ -47,6 +53,10 @@ public final class TunnelOptions {
         set("--window", window, builder::duplicateWindow);
         set("--queue", queue, builder::receiveQueueCapacity);
         set("--max-payload", maxPayload, builder::maxPayloadSize);
+        if (legacy) {
+            // The original reads the variable at start; so do we, and the library takes the result.
+            builder.wireFormat(TunnelConfig.WireFormat.legacyFor(System.getenv("MPTUNNEL_ENCRYPT")));
+        }
         return builder.jmx(true); // the tools are watched from outside: JConsole, VisualVM, exporters
     }
 
@@ -58,6 +68,18 @@ public final class TunnelOptions {
             setter.accept(value);
         } catch (IllegalArgumentException e) {
             throw new UserError(option + ": " + e.getMessage());
+        }
+    }
+
+    /** @return what the start line says of the wire format: nothing for the tunnel's own */
+    public static String wireFormatNote(TunnelConfig config) {
+        switch (config.wireFormat()) {
+            case LEGACY:
+                return ", speaking the C original's wire format (LFSR-obfuscated)";
+            case LEGACY_PLAIN:
+                return ", speaking the C original's wire format (plain, MPTUNNEL_ENCRYPT=0)";
+            default:
+                return "";
         }
     }
 

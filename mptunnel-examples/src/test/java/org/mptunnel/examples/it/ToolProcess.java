@@ -36,9 +36,19 @@ final class ToolProcess implements AutoCloseable {
 
     /** Starts {@code java -jar mptunnel.jar ARGS...}. */
     static ToolProcess start(String... args) throws IOException {
+        return startWithEnvironment(List.of(), args);
+    }
+
+    /** Starts {@code java -jar mptunnel.jar ARGS...} with extra {@code NAME=VALUE} environment variables. */
+    static ToolProcess startWithEnvironment(List<String> environment, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(JAVA, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
         command.addAll(List.of(args));
-        return new ToolProcess(new ProcessBuilder(command).start());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        for (String variable : environment) {
+            int eq = variable.indexOf('=');
+            builder.environment().put(variable.substring(0, eq), variable.substring(eq + 1));
+        }
+        return new ToolProcess(builder.start());
     }
 
     /** Starts a program other than the jar, e.g. a launcher script. */

@@ -47,9 +47,25 @@ class TunnelToolsIT {
     @Test
     @Timeout(120)
     void echoThroughThreeLossyBridgesLosesLittleAndDuplicatesNothing() throws Exception {
+        echoThroughThreeLossyBridges(List.of(), List.of());
+    }
+
+    /** Both tools speaking the C original's format, obfuscated (as the original defaults to) and plain. */
+    @Test
+    @Timeout(120)
+    void legacyModeEchoThroughThreeLossyBridges() throws Exception {
+        echoThroughThreeLossyBridges(List.of("--legacy"), List.of());
+        stopEverything();
+        started.clear();
+        echoThroughThreeLossyBridges(List.of("--legacy"), List.of("MPTUNNEL_ENCRYPT=0"));
+    }
+
+    private void echoThroughThreeLossyBridges(List<String> modeArgs, List<String> environment) throws Exception {
         TestEcho echo = track(new TestEcho());
-        ToolProcess server = track(ToolProcess.start("mpserver", "--bind", "127.0.0.1", "--keepalive", KEEPALIVE,
-                "0", "127.0.0.1", String.valueOf(echo.port())));
+        List<String> serverArgs = new ArrayList<>(List.of("mpserver", "--bind", "127.0.0.1", "--keepalive", KEEPALIVE));
+        serverArgs.addAll(modeArgs);
+        serverArgs.addAll(List.of("0", "127.0.0.1", String.valueOf(echo.port())));
+        ToolProcess server = track(ToolProcess.startWithEnvironment(environment, serverArgs.toArray(String[]::new)));
         int serverPort = server.awaitListeningPort();
         List<ToolProcess> bridges = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -61,9 +77,19 @@ class TunnelToolsIT {
             config.append("127.0.0.1 ").append(bridge.awaitListeningPort()).append('\n');
         }
         Path configFile = Files.writeString(dir.resolve("mpclient.conf"), config);
-        ToolProcess client = track(ToolProcess.start("mpclient", "--listen", "127.0.0.1:0", "--keepalive", KEEPALIVE,
-                "--stats-interval", "1", configFile.toString()));
+        List<String> clientArgs = new ArrayList<>(List.of("mpclient", "--listen", "127.0.0.1:0", "--keepalive", KEEPALIVE,
+                "--stats-interval", "1"));
+        clientArgs.addAll(modeArgs);
+        clientArgs.add(configFile.toString());
+        ToolProcess client = track(ToolProcess.startWithEnvironment(environment, clientArgs.toArray(String[]::new)));
         int clientPort = client.awaitListeningPort();
+        String wireFormat = environment.isEmpty() ? "LFSR-obfuscated" : "plain, MPTUNNEL_ENCRYPT=0";
+        if (!modeArgs.isEmpty()) {
+            server.awaitOut("speaking the C original's wire format \\(" + java.util.regex.Pattern.quote(wireFormat), Duration.ofSeconds(5));
+            client.awaitOut("speaking the C original's wire format \\(" + java.util.regex.Pattern.quote(wireFormat), Duration.ofSeconds(5));
+        } else {
+            assertThat(client.stdout()).doesNotContain("C original's wire format");
+        }
 
         int count = 2_000;
         BitSet seen = new BitSet(count);
@@ -104,8 +130,8 @@ class TunnelToolsIT {
             }
         }
         double loss = 1.0 - (double) seen.cardinality() / count;
-        System.out.printf("round trip through 3 bridges losing 20%% each way: %d of %d echoed, loss %.2f%% (theory 1.59%%)%n",
-                seen.cardinality(), count, loss * 100);
+        System.out.printf("round trip through 3 bridges losing 20%% each way %s%s: %d of %d echoed, loss %.2f%% (theory 1.59%%)%n",
+                modeArgs, environment, seen.cardinality(), count, loss * 100);
         // Theory: 1 - (1 - 0.2^3)^2 = 1.59 %; one path alone would lose 36 %.
         assertThat(loss).as("round-trip loss").isLessThan(0.05);
         assertThat(duplicates).as("duplicates delivered").isZero();
