@@ -18,8 +18,9 @@ import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.internal.wire.Header;
 
 /**
- * A flood of well-formed datagrams under made-up session ids cannot push out live sessions, and
- * cannot keep a new client out: a full table gives way only to sessions that have gone silent.
+ * A flood of junk and of well-formed datagrams under made-up session ids cannot push out live
+ * sessions, and cannot keep a new client out: a full table gives way only to sessions that have
+ * gone silent, and one source opens new sessions only at a limited rate.
  */
 class SpoofedSessionFloodTest {
 
@@ -38,10 +39,14 @@ class SpoofedSessionFloodTest {
             Thread flood = new Thread(() -> {
                 SplittableRandom random = new SplittableRandom(99);
                 ByteBuffer datagram = ByteBuffer.allocate(Header.LENGTH + 32);
+                byte[] noise = new byte[Header.LENGTH + 32];
                 try {
                     while (flooding.get()) {
+                        // well-formed datagrams of made-up sessions, and random bytes in between
                         Header.write(datagram, Header.TYPE_DATA, random.nextLong(), 0, 32);
                         attacker.send(datagram.clear(), Loopback.addressOf(server));
+                        random.nextBytes(noise);
+                        attacker.send(ByteBuffer.wrap(noise), Loopback.addressOf(server));
                         spoofed.incrementAndGet();
                     }
                 } catch (Exception e) {
@@ -62,8 +67,9 @@ class SpoofedSessionFloodTest {
                 flooding.set(false);
                 flood.join(5_000);
             }
-            System.out.printf("spoofed-session flood: %d datagrams, %d sessions refused, legit clients served%n",
-                    spoofed.get(), server.stats().sessionsRefused());
+            System.out.printf("flood: %d spoofed-session datagrams and as many random ones; %d sessions refused, "
+                    + "%d malformed dropped; both real clients served%n",
+                    spoofed.get(), server.stats().sessionsRefused(), server.stats().malformedDropped());
             echo.interrupt();
         }
     }
