@@ -20,9 +20,16 @@ module org.mptunnel.impl {
     // Exported for JMX only: internal, like every org.mptunnel.internal package.
     exports org.mptunnel.internal.jmx;
 
-    // The impairing UDP bridge, for the mpbridge tool, the demo and the soak run (their jars name
-    // these modules through Automatic-Module-Name).
+    // The impairing UDP bridge, for the mpbridge tool, the demo and the soak run; the JMH benchmarks
+    // also drive the engine's parts directly. (Their jars name these modules through
+    // Automatic-Module-Name; Javadoc resolves them as such.)
     exports org.mptunnel.internal.bridge to org.mptunnel.examples, org.mptunnel.benchmarks;
+    exports org.mptunnel.internal.engine to org.mptunnel.benchmarks;
+    exports org.mptunnel.internal.io to org.mptunnel.benchmarks;
+    exports org.mptunnel.internal.path to org.mptunnel.benchmarks;
+    exports org.mptunnel.internal.session to org.mptunnel.benchmarks;
+    exports org.mptunnel.internal.window to org.mptunnel.benchmarks;
+    exports org.mptunnel.internal.wire to org.mptunnel.benchmarks;
 
     provides org.mptunnel.spi.SocketProvider with org.mptunnel.internal.socket.MultipathSocketProvider;
 }
