@@ -9,7 +9,9 @@ import java.io.IOException;
 public final class DatagramTooLargeException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The length of the refused datagram, in bytes. */
     private final int size;
+    /** The largest payload the socket accepted, in bytes. */
     private final int limit;
 
     /**

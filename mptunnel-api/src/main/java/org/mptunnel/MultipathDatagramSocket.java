@@ -26,6 +26,22 @@ import org.mptunnel.spi.SocketProvider;
  * }
  * }</pre>
  *
+ * <p>A server, echoing every datagram to the session it came from:
+ *
+ * <pre>{@code
+ * try (MultipathDatagramSocket socket = MultipathDatagramSocket.open(TunnelConfig.server(2000).build())) {
+ *     DatagramPacket packet = new DatagramPacket(new byte[65_536], 65_536);
+ *     while (true) {
+ *         socket.receive(packet); // packet.getSocketAddress() names the client's session
+ *         socket.send(packet);    // to every live path of that session
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>A library that takes a {@code DatagramSocket} or a factory of them gets one from
+ * {@link #open}; on a client, set {@link TunnelConfig.ClientBuilder#peerAddress} to the address
+ * the library is told to talk to.
+ *
  * <p>What differs from a plain socket:
  * <ul>
  *   <li><b>Client</b>: open and connected from the start to {@link TunnelConfig#peerAddress()}, which
@@ -69,13 +85,22 @@ public abstract class MultipathDatagramSocket extends DatagramSocket {
         SocketProvider provider = ServiceLoader.load(SocketProvider.class, MultipathDatagramSocket.class.getClassLoader())
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException(
-                        "no mptunnel engine found: add org.mptunnel:mptunnel-impl to the class path"));
+                        "no mptunnel engine found: add org.mptunnel:mptunnel-impl to the class path or module path"));
         return provider.open(config);
     }
 
-    /** @return the configuration this socket was opened with */
+    /**
+     * Returns the configuration this socket was opened with.
+     *
+     * @return the configuration
+     */
     public abstract TunnelConfig config();
 
-    /** @return a snapshot of the socket's counters and of each session's paths */
+    /**
+     * Takes a snapshot of the socket's counters and of each session's paths. It may be called from
+     * any thread, at any time, also after close.
+     *
+     * @return an immutable snapshot
+     */
     public abstract TunnelStats stats();
 }

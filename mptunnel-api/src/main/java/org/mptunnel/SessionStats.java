@@ -26,6 +26,18 @@ public record SessionStats(
         long sendDropped,
         List<PathStats> paths) {
 
+    /**
+     * Creates a snapshot; the list of paths is copied, so the snapshot stays immutable.
+     *
+     * @param sessionId         the random 64-bit id the client chose
+     * @param address           the address {@code receive} reports for this session's datagrams
+     * @param delivered         data datagrams handed to the application
+     * @param duplicatesDropped copies dropped because an earlier copy had been delivered
+     * @param tooOldDropped     datagrams dropped because they fell behind the duplicate window
+     * @param queueDropped      datagrams dropped because the application was not receiving fast enough
+     * @param sendDropped       datagrams the application sent while no path was up
+     * @param paths             the session's paths
+     */
     public SessionStats {
         paths = List.copyOf(paths);
     }

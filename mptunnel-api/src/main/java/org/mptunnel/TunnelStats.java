@@ -31,6 +31,20 @@ public record TunnelStats(
         long sessionsRefused,
         List<SessionStats> sessions) {
 
+    /**
+     * Creates a snapshot; the list of sessions is copied, so the snapshot stays immutable.
+     *
+     * @param role                  the socket's role
+     * @param delivered             data datagrams handed to the application
+     * @param duplicatesDropped     copies dropped because an earlier copy had been delivered
+     * @param tooOldDropped         datagrams dropped because they fell behind the duplicate window
+     * @param malformedDropped      datagrams that are not valid tunnel datagrams
+     * @param unknownSessionDropped valid datagrams for a session this socket does not have
+     * @param queueDropped          datagrams dropped because the application was not receiving fast enough
+     * @param sendDropped           datagrams sent while no path was up (or to an expired session)
+     * @param sessionsRefused       new sessions refused at the session limit
+     * @param sessions              the live sessions
+     */
     public TunnelStats {
         sessions = List.copyOf(sessions);
     }

@@ -1,0 +1,6 @@
+/**
+ * Internal: no compatibility promise; exported only to the tools and benchmarks. A plain UDP relay
+ * that can drop, delay, duplicate and reorder datagrams: the bridge of the tests, the demo and the
+ * {@code mpbridge} tool.
+ */
+package org.mptunnel.internal.bridge;
