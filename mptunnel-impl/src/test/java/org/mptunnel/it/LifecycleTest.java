@@ -28,7 +28,8 @@ class LifecycleTest {
             cycle(server, CYCLES);
 
             await().atMost(Duration.ofSeconds(10)).until(() -> tunnelThreads() == threadsBefore);
-            assertThat(openDescriptors()).as("open file descriptors").isEqualTo(descriptorsBefore);
+            // At most as many as before: the JDK may close one of its own lazily opened descriptors meanwhile.
+            assertThat(openDescriptors()).as("open file descriptors").isLessThanOrEqualTo(descriptorsBefore);
             assertThat(server.stats().delivered()).isEqualTo(CYCLES + 20);
             System.out.printf("%d open/send/close cycles: threads %d -> %d, descriptors %d -> %d%n", CYCLES,
                     threadsBefore, tunnelThreads(), descriptorsBefore, openDescriptors());

@@ -92,14 +92,15 @@ public final class ClientEngine extends ConnectedEngine {
     }
 
     /**
-     * A new epoch means the server restarted: it has forgotten the session and numbers its replies
-     * from 0 again, which the old window would refuse as too old. The session goes on under the
-     * same id (the server recreates it from the next datagram); only the inbound window restarts.
+     * A new epoch means the server restarted and has forgotten the session. Its replies normally
+     * run ahead of the old server's (it numbers them from its clock), but if its clock stepped back
+     * the old window would refuse them; so the inbound window restarts here. The session goes on
+     * under the same id (the server recreates it from the next datagram).
      */
     private void noteServerEpoch(long epoch) {
         if (epochKnown && epoch != serverEpoch) {
             session.restartInbound();
-            LOG.info("server {} restarted (epoch {} -> {}): reply numbering restarts", peer,
+            LOG.info("server {} restarted (epoch {} -> {})", peer,
                     Long.toHexString(serverEpoch), Long.toHexString(epoch));
         }
         serverEpoch = epoch;
