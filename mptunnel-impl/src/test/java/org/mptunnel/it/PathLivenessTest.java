@@ -40,7 +40,7 @@ class PathLivenessTest {
 
                 flaky.blackhole(false);
                 long healedAt = System.nanoTime();
-                await().atMost(Duration.ofSeconds(5)).until(() -> path(client, 1).up());
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1)).until(() -> path(client, 1).up());
                 System.out.printf("path back up %d ms after healing (keepalive %d ms)%n",
                         (System.nanoTime() - healedAt) / 1_000_000, Loopback.KEEPALIVE.toMillis());
                 long forwardedBefore = flaky.forwarded();
@@ -94,7 +94,7 @@ class PathLivenessTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> !path(client, 1).up());
             UdpBridge restarted = net.bridge(Loopback.addressOf(server), Impairment.NONE, port);
             long restartedAt = System.nanoTime();
-            await().atMost(Duration.ofSeconds(5)).until(() -> path(client, 1).up());
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1)).until(() -> path(client, 1).up());
             System.out.printf("restarted bridge back up %d ms after it returned (keepalive %d ms)%n",
                     (System.nanoTime() - restartedAt) / 1_000_000, Loopback.KEEPALIVE.toMillis());
             // The server sees the restarted bridge from a new source port: a new path, and the old
