@@ -1,11 +1,16 @@
 package org.mptunnel.examples;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +26,11 @@ import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
 import org.mptunnel.examples.client.ClientConfigFile;
 import org.mptunnel.examples.client.LocalForwarder;
+import org.mptunnel.examples.client.SocksServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,8 +42,12 @@ import picocli.CommandLine.Parameters;
         description = {"Receives local applications' datagrams on --listen and sends each one over every path "
                 + "in CONFIG_FILE (mpbridges, or the mpserver itself); the mpserver keeps the first copy. "
                 + "Every local application (source address) gets its own session, and its own replies.",
+                "With --socks it is also a SOCKS5 proxy for UDP (UDP ASSOCIATE): each association is its own "
+                        + "session, and its datagrams name their destinations, which the mpserver's --allow must permit.",
                 "CONFIG_FILE: one path per line as 'HOST PORT'; blank lines and # comments are ignored."})
 final class ClientCommand implements Callable<Integer> {
+
+    private static final String PASSWORD_VARIABLE = "MPTUNNEL_SOCKS_PASSWORD";
 
     @Parameters(index = "0", paramLabel = "CONFIG_FILE", description = "The paths, one 'HOST PORT' per line.")
     Path configFile;
@@ -55,6 +69,20 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "256",
             description = "Most local applications served at once (default: ${DEFAULT-VALUE}).")
     int maxSessions;
+
+    @Option(names = "--socks", paramLabel = "[HOST:]PORT", converter = SocksListen.class,
+            description = "Also accept SOCKS5 clients (UDP ASSOCIATE) on this TCP address; a port alone means "
+                    + "127.0.0.1 (default: off).")
+    InetSocketAddress socks;
+
+    @Option(names = "--socks-user", paramLabel = "USER",
+            description = "Require this user name and a password (RFC 1929) from SOCKS clients; the password "
+                    + "comes from --socks-password-file or the environment variable " + PASSWORD_VARIABLE + ".")
+    String socksUser;
+
+    @Option(names = "--socks-password-file", paramLabel = "FILE",
+            description = "File whose first line is the SOCKS password (not on the command line, where ps shows it).")
+    Path socksPasswordFile;
 
     @Mixin
     TunnelOptions tunnelOptions;
@@ -78,6 +106,7 @@ final class ClientCommand implements Callable<Integer> {
             builder.localAddress(bind);
         }
         TunnelConfig config = TunnelOptions.build(builder::build);
+        SocksServer.Credentials credentials = socksCredentials(config);
 
         LocalForwarder forwarder;
         try {
@@ -85,24 +114,51 @@ final class ClientCommand implements Callable<Integer> {
         } catch (BindException e) {
             throw Endpoints.bindFailed(listen, e);
         }
+        SocksServer socksServer = null;
+        if (socks != null) {
+            try {
+                socksServer = SocksServer.start(socks, config, credentials, idleTimeout, maxSessions);
+            } catch (BindException e) {
+                forwarder.close();
+                throw Endpoints.bindFailed(socks, e);
+            }
+        }
         PrintStream out = System.out;
         out.println("mpclient: listening on " + Endpoints.format(forwarder.localAddress()) + ", " + paths.size()
                 + " path(s): " + paths.stream().map(Endpoints::format).collect(Collectors.joining(", "))
                 + TunnelOptions.wireFormatNote(config));
+        if (socksServer != null) {
+            out.println("mpclient: SOCKS5 on " + Endpoints.format(socksServer.localAddress())
+                    + (credentials != null ? " (user name and password required)" : " (no authentication)"));
+            if (credentials == null && !socksServer.localAddress().getAddress().isLoopbackAddress()) {
+                // The logger is made here, not in a static field: slf4j-simple reads -v when the first one is made.
+                Logger log = LoggerFactory.getLogger(ClientCommand.class);
+                log.warn("SOCKS5 without authentication on a non-loopback address: anyone who reaches {} can use "
+                        + "the tunnel (consider --socks-user)", Endpoints.format(socksServer.localAddress()));
+            }
+        }
         out.flush();
+        SocksServer socksSide = socksServer;
 
         long started = System.nanoTime();
         UntilStopped until = new UntilStopped();
         try {
             until.await(statsInterval, () -> {
-                out.println("mpclient stats: " + forwarder.stats().line());
+                out.println("mpclient stats: " + report(forwarder, socksSide).line() + socksLine(socksSide));
                 out.flush();
             });
-            StatsReport last = forwarder.stats(); // before closing: paths still up or down
+            StatsReport last = report(forwarder, socksSide); // before closing: paths still up or down
+            String lastSocks = socksLine(socksSide);
+            if (socksSide != null) {
+                socksSide.close();
+            }
             forwarder.close();
             out.printf("mpclient summary after %.1f s (replies received, over every session):%n",
                     (System.nanoTime() - started) / 1e9);
             out.println(last.summary());
+            if (!lastSocks.isEmpty()) {
+                out.println(" " + lastSocks);
+            }
             out.flush();
         } catch (RuntimeException | Error e) {
             e.printStackTrace(); // the JVM is halting: this is the only chance to say why
@@ -111,6 +167,69 @@ final class ClientCommand implements Callable<Integer> {
             until.finished();
         }
         return 0;
+    }
+
+    private static StatsReport report(LocalForwarder forwarder, SocksServer socksServer) {
+        StatsReport report = forwarder.stats();
+        return socksServer == null ? report : socksServer.addTo(report);
+    }
+
+    private static String socksLine(SocksServer socksServer) {
+        return socksServer == null ? "" : " " + socksServer.line();
+    }
+
+    /** @return the SOCKS credentials the options name, or null for none */
+    private SocksServer.Credentials socksCredentials(TunnelConfig config) {
+        if (socks == null) {
+            if (socksUser != null || socksPasswordFile != null) {
+                throw new UserError("--socks-user and --socks-password-file need --socks");
+            }
+            return null;
+        }
+        if (config.wireFormat().isLegacy()) {
+            throw new UserError("--socks cannot be used with --legacy: the C mpserver knows no SOCKS");
+        }
+        if (socksUser == null) {
+            if (socksPasswordFile != null) {
+                throw new UserError("--socks-password-file needs --socks-user");
+            }
+            return null;
+        }
+        String password;
+        if (socksPasswordFile != null) {
+            try {
+                password = Files.readAllLines(socksPasswordFile, StandardCharsets.UTF_8).stream().findFirst().orElse("");
+            } catch (IOException | UncheckedIOException e) {
+                throw new UserError("cannot read --socks-password-file " + socksPasswordFile + ": "
+                        + (e instanceof NoSuchFileException ? "no such file" : String.valueOf(e.getMessage())));
+            }
+        } else {
+            password = System.getenv(PASSWORD_VARIABLE);
+            if (password == null) {
+                throw new UserError("--socks-user needs a password: --socks-password-file FILE or " + PASSWORD_VARIABLE);
+            }
+        }
+        byte[] user = socksUser.getBytes(StandardCharsets.UTF_8);
+        byte[] secret = password.getBytes(StandardCharsets.UTF_8);
+        if (user.length < 1 || user.length > 255 || secret.length < 1 || secret.length > 255) {
+            throw new UserError("the SOCKS user name and password must each be 1 to 255 bytes (RFC 1929)");
+        }
+        return new SocksServer.Credentials(user, secret);
+    }
+
+    /** Converts {@code --socks}: {@code HOST:PORT}, or a port alone on loopback. */
+    static final class SocksListen implements ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(String value) {
+            if (value.chars().allMatch(Character::isDigit) && !value.isEmpty()) {
+                try {
+                    return new InetSocketAddress(InetAddress.getLoopbackAddress(), Endpoints.parsePort(value, true));
+                } catch (IllegalArgumentException e) {
+                    throw new TypeConversionException(e.getMessage());
+                }
+            }
+            return new Endpoints.HostPort().convert(value);
+        }
     }
 
     /** The path sockets bind lazily, one set per application: find a bad --bind now, not then. */

@@ -4,7 +4,10 @@ import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.Security;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.examples.cli.DurationConverter;
@@ -15,6 +18,10 @@ import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
 import org.mptunnel.examples.server.TargetForwarder;
+import org.mptunnel.examples.socks.AllowList;
+import org.mptunnel.examples.socks.AllowRule;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,6 +33,8 @@ import picocli.CommandLine.Parameters;
         description = {"Receives the tunnel on LISTEN_PORT (from mpclients, directly or through mpbridges) and "
                 + "forwards each session to TARGET_HOST:TARGET_PORT from its own UDP socket, so the target "
                 + "sees one distinct client per session.",
+                "Sessions of an mpclient in SOCKS mode (--socks) name their own destinations instead: "
+                        + "each may reach only what --allow permits, or TARGET_HOST:TARGET_PORT alone if no --allow is given.",
                 "Example, in front of an OpenVPN server:  mpserver 2000 127.0.0.1 1194"})
 final class ServerCommand implements Callable<Integer> {
 
@@ -53,6 +62,17 @@ final class ServerCommand implements Callable<Integer> {
                     + "a target socket is also closed after this long without data (default: 60s).")
     Duration sessionIdleTimeout;
 
+    @Option(names = "--allow", paramLabel = "CIDR[:PORTS]", converter = AllowRuleConverter.class,
+            description = "A destination SOCKS sessions may reach, e.g. 10.0.0.0/8:53, 192.0.2.7:1000-2000, "
+                    + "[2001:db8::]/32:443 (IP literals only; repeatable). Default: only TARGET_HOST:TARGET_PORT.")
+    List<AllowRule> allow = new ArrayList<>();
+
+    @Option(names = "--dns-cache-ttl", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "60s",
+            description = "How long a SOCKS destination's domain name, resolved here, is used: 1s to 60s "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration dnsCacheTtl;
+
     @Mixin
     TunnelOptions tunnelOptions;
 
@@ -62,6 +82,12 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration statsInterval = toolOptions.statsInterval();
+        if (dnsCacheTtl.compareTo(Duration.ofSeconds(1)) < 0 || dnsCacheTtl.compareTo(MAX_DNS_TTL) > 0) {
+            throw new UserError("--dns-cache-ttl must be between 1s and 60s, got " + DurationConverter.format(dnsCacheTtl));
+        }
+        // Our cache bounds how long an answer is used; the JVM's own (30 s by default) would add to it.
+        Security.setProperty("networkaddress.cache.ttl", "0");
+        Security.setProperty("networkaddress.cache.negative.ttl", "0");
         InetSocketAddress target = new InetSocketAddress(Endpoints.resolve(targetHost), targetPort);
         InetSocketAddress listen = bind == null ? new InetSocketAddress(listenPort) : new InetSocketAddress(bind, listenPort);
         TunnelConfig.ServerBuilder builder = tunnelOptions.applyTo(TunnelConfig.server(listen));
@@ -79,13 +105,15 @@ final class ServerCommand implements Callable<Integer> {
 
         TargetForwarder forwarder;
         try {
-            forwarder = TargetForwarder.start(config, target);
+            forwarder = TargetForwarder.start(config, target,
+                    new TargetForwarder.SocksSettings(AllowList.of(allow, target), dnsCacheTtl));
         } catch (BindException e) {
             throw Endpoints.bindFailed(listen, e);
         }
         PrintStream out = System.out;
         out.println("mpserver: listening on " + Endpoints.format(forwarder.localAddress())
                 + ", forwarding each session to " + Endpoints.format(target) + TunnelOptions.wireFormatNote(config));
+        out.println("mpserver: SOCKS sessions may reach " + AllowList.of(allow, target));
         out.flush();
 
         long started = System.nanoTime();
@@ -93,7 +121,7 @@ final class ServerCommand implements Callable<Integer> {
         try {
             until.await(statsInterval, () -> {
                 out.println("mpserver stats: " + report(forwarder).line()
-                        + " target-sockets " + forwarder.targetSockets());
+                        + " target-sockets " + forwarder.targetSockets() + " " + forwarder.socksCounters().line());
                 out.flush();
             });
             StatsReport last = report(forwarder);
@@ -102,6 +130,7 @@ final class ServerCommand implements Callable<Integer> {
                     (System.nanoTime() - started) / 1e9, forwarder.toTarget(), forwarder.fromTarget(),
                     forwarder.targetDropped());
             out.println(last.summary());
+            out.println("  " + forwarder.socksCounters().line());
             out.flush();
         } catch (RuntimeException | Error e) {
             e.printStackTrace(); // the JVM is halting: this is the only chance to say why
@@ -110,6 +139,20 @@ final class ServerCommand implements Callable<Integer> {
             until.finished();
         }
         return 0;
+    }
+
+    private static final Duration MAX_DNS_TTL = Duration.ofSeconds(60);
+
+    /** Converts one {@code --allow} value. */
+    static final class AllowRuleConverter implements ITypeConverter<AllowRule> {
+        @Override
+        public AllowRule convert(String value) {
+            try {
+                return AllowRule.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     private static StatsReport report(TargetForwarder forwarder) {

@@ -14,7 +14,9 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +27,8 @@ import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.examples.socks.AllowList;
+import org.mptunnel.examples.socks.SocksUdp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * session's first datagram); a selector thread reads the target's replies and sends them into the
  * tunnel to that session. A session's target socket is closed when the tunnel session expires, or
  * when it has carried nothing either way for the session idle timeout.
+ *
+ * <p>Sessions whose first datagram carries the SOCKS mark are SOCKS sessions instead, handed to a
+ * {@link SocksRelay} on the same two threads: their datagrams name their own destinations.
  */
 public final class TargetForwarder implements AutoCloseable {
 
@@ -50,7 +57,8 @@ public final class TargetForwarder implements AutoCloseable {
     /** Keyed by the session address's IP: the port is always the same. */
     private final ConcurrentHashMap<InetAddress, TargetLink> links = new ConcurrentHashMap<>();
     /** Links opened by the reader, registered by the selector thread (which owns the selector). */
-    private final Queue<TargetLink> toRegister = new ConcurrentLinkedQueue<>();
+    private final Queue<Registration> toRegister = new ConcurrentLinkedQueue<>();
+    private final SocksRelay socks;
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong fromTarget = new AtomicLong();
     private final AtomicLong targetDropped = new AtomicLong();
@@ -58,11 +66,21 @@ public final class TargetForwarder implements AutoCloseable {
     private final Thread replier;
     private volatile boolean closed;
 
-    private TargetForwarder(MultipathDatagramSocket tunnel, InetSocketAddress target, Selector selector) {
+    /** A channel for the selector thread to register, with what its key carries. */
+    private record Registration(DatagramChannel channel, Object attachment) {
+    }
+
+    private TargetForwarder(MultipathDatagramSocket tunnel, InetSocketAddress target, Selector selector,
+                            SocksSettings socksSettings) {
         this.tunnel = tunnel;
         this.target = target;
         this.idleNanos = tunnel.config().sessionIdleTimeout().toNanos();
         this.selector = selector;
+        this.socks = new SocksRelay(tunnel, socksSettings.allow(), new NameResolver(socksSettings.dnsCacheTtl()),
+                socksSettings.dnsCacheTtl().toNanos(), idleNanos, link -> {
+                    toRegister.add(new Registration(link.channel, link));
+                    selector.wakeup();
+                });
         this.reader = new Thread(this::readTunnel, "mpserver-tunnel-" + tunnel.getLocalPort());
         this.replier = new Thread(this::readTargets, "mpserver-target-" + tunnel.getLocalPort());
     }
@@ -76,6 +94,34 @@ public final class TargetForwarder implements AutoCloseable {
      * @throws IOException if the server port cannot be bound
      */
     public static TargetForwarder start(TunnelConfig config, InetSocketAddress target) throws IOException {
+        return start(config, target, SocksSettings.onlyTarget(target));
+    }
+
+    /**
+     * What SOCKS sessions may reach, and how long a resolved name is used.
+     *
+     * @param allow       the destinations SOCKS datagrams may reach
+     * @param dnsCacheTtl how long a domain name's answer is used (at most 60 s is sensible)
+     */
+    public record SocksSettings(AllowList allow, Duration dnsCacheTtl) {
+        /** @return settings that let SOCKS sessions reach {@code target} only */
+        public static SocksSettings onlyTarget(InetSocketAddress target) {
+            return new SocksSettings(AllowList.of(List.of(), target), Duration.ofSeconds(60));
+        }
+    }
+
+    /**
+     * Opens the tunnel server socket and starts forwarding, classic sessions to {@code target} and
+     * SOCKS sessions to the destinations {@code socks} allows.
+     *
+     * @param config the server configuration (its bind address is where clients' paths arrive)
+     * @param target where each classic session's datagrams go
+     * @param socks  what SOCKS sessions may reach
+     * @return the running forwarder
+     * @throws IOException if the server port cannot be bound
+     */
+    public static TargetForwarder start(TunnelConfig config, InetSocketAddress target, SocksSettings socks)
+            throws IOException {
         Selector selector = Selector.open();
         MultipathDatagramSocket tunnel;
         try {
@@ -84,7 +130,7 @@ public final class TargetForwarder implements AutoCloseable {
             selector.close();
             throw e;
         }
-        TargetForwarder forwarder = new TargetForwarder(tunnel, target, selector);
+        TargetForwarder forwarder = new TargetForwarder(tunnel, target, selector, socks);
         forwarder.reader.start();
         forwarder.replier.start();
         return forwarder;
@@ -120,6 +166,36 @@ public final class TargetForwarder implements AutoCloseable {
         return targetDropped.get();
     }
 
+    /** @return the SOCKS side's counters and sizes, for statistics lines */
+    public SocksCounters socksCounters() {
+        return new SocksCounters(socks.sessions(), socks.sockets(), socks.toDestinations(), socks.fromDestinations(),
+                socks.denied(), socks.fragmented(), socks.malformed(), socks.unresolved(), socks.dropped());
+    }
+
+    /**
+     * A snapshot of the SOCKS side.
+     *
+     * @param sessions         SOCKS sessions now
+     * @param sockets          destination sockets open now
+     * @param toDestinations   datagrams sent to destinations
+     * @param fromDestinations replies read from destinations
+     * @param denied           datagrams to destinations outside the allow list
+     * @param fragmented       datagrams with FRAG other than 0
+     * @param malformed        payloads that were not a SOCKS UDP request
+     * @param unresolved       datagrams to domain names that did not resolve
+     * @param dropped          datagrams lost otherwise (full buffers, ICMP errors, too many destinations)
+     */
+    public record SocksCounters(int sessions, int sockets, long toDestinations, long fromDestinations, long denied,
+                                long fragmented, long malformed, long unresolved, long dropped) {
+        /** @return the counters as the tools' statistics lines show them */
+        public String line() {
+            return "socks-sessions " + sessions + " socks-sockets " + sockets + " socks-sent " + toDestinations
+                    + " socks-replies " + fromDestinations + " socks-denied " + denied + " socks-fragmented "
+                    + fragmented + " socks-malformed " + malformed + " socks-unresolved " + unresolved
+                    + " socks-dropped " + dropped;
+        }
+    }
+
     private void readTunnel() {
         byte[] buffer = new byte[MAX_DATAGRAM];
         ByteBuffer view = ByteBuffer.wrap(buffer);
@@ -134,8 +210,14 @@ public final class TargetForwarder implements AutoCloseable {
                 }
                 return;
             }
-            view.clear().limit(in.getLength());
-            toTarget(in.getAddress(), in.getPort(), view);
+            int length = in.getLength();
+            InetAddress session = in.getAddress();
+            if (!links.containsKey(session) && socks.claims(session, buffer, length)) {
+                socks.fromTunnel(session, in.getPort(), view.clear(), length, null);
+                continue;
+            }
+            view.clear().limit(length);
+            toTarget(session, in.getPort(), view);
         }
     }
 
@@ -183,7 +265,7 @@ public final class TargetForwarder implements AutoCloseable {
         }
         TargetLink link = new TargetLink(new InetSocketAddress(session, port), channel);
         links.put(session, link);
-        toRegister.add(link);
+        toRegister.add(new Registration(channel, link));
         selector.wakeup();
         LOG.info("session {} opened: target socket {} ({} live)", sessionId(session),
                 channel.socket().getLocalSocketAddress(), links.size());
@@ -201,19 +283,26 @@ public final class TargetForwarder implements AutoCloseable {
     }
 
     private void readTargets() {
-        ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
+        // Room before the data for a SOCKS reply's header, so that it is written in place.
+        ByteBuffer buffer = ByteBuffer.allocate(SocksUdp.MAX_IP_HEADER + MAX_DATAGRAM);
         DatagramPacket out = new DatagramPacket(buffer.array(), 0);
         long nextSweep = System.nanoTime() + SWEEP_NANOS;
         try {
             while (!closed) {
-                for (TargetLink link; (link = toRegister.poll()) != null; ) {
+                for (Registration r; (r = toRegister.poll()) != null; ) {
                     try {
-                        link.channel.register(selector, SelectionKey.OP_READ, link);
+                        r.channel().register(selector, SelectionKey.OP_READ, r.attachment());
                     } catch (ClosedChannelException e) {
                         // closed before it was registered
                     }
                 }
-                selector.select(key -> fromTarget((TargetLink) key.attachment(), buffer, out), 250);
+                selector.select(key -> {
+                    if (key.attachment() instanceof TargetLink link) {
+                        fromTarget(link, buffer, out);
+                    } else {
+                        socks.fromDestination((SocksRelay.DestinationLink) key.attachment(), buffer, out);
+                    }
+                }, 250);
                 long now = System.nanoTime();
                 if (now - nextSweep >= 0) {
                     sweep(now);
@@ -276,6 +365,7 @@ public final class TargetForwarder implements AutoCloseable {
                         expired ? "expired" : "idle", links.size());
             }
         });
+        socks.sweep(now, live, snapshotAt);
     }
 
     /** Stops forwarding and closes the tunnel and every target socket. */
@@ -292,6 +382,7 @@ public final class TargetForwarder implements AutoCloseable {
         }
         links.values().forEach(link -> closeQuietly(link.channel));
         links.clear();
+        socks.close();
         try {
             selector.close();
         } catch (IOException e) {

@@ -93,6 +93,27 @@ class UserErrorsIT {
         expectUserError("--window: duplicateWindow must be between", "mpserver", "--window", "1", "0", "127.0.0.1", "9");
     }
 
+    @Test
+    void badAllowRule() throws Exception {
+        expectUserError("'10.0.0.0/33' is not CIDR[:PORT-RANGE]: prefix length must be 0-32",
+                "mpserver", "--allow", "10.0.0.0/33", "0", "127.0.0.1", "9");
+        expectUserError("'example.com:53' is not CIDR[:PORT-RANGE]", "mpserver", "--allow", "example.com:53",
+                "0", "127.0.0.1", "9");
+    }
+
+    @Test
+    void socksMistakes() throws Exception {
+        Path config = Files.writeString(dir.resolve("ok.conf"), "127.0.0.1 4000\n");
+        expectUserError("--socks-user needs a password", "mpclient", "--socks", "0", "--socks-user", "alice",
+                config.toString());
+        expectUserError("--socks cannot be used with --legacy", "mpclient", "--socks", "0", "--legacy", config.toString());
+        expectUserError("--socks-user and --socks-password-file need --socks", "mpclient", "--socks-user", "alice",
+                config.toString());
+        Path missing = dir.resolve("missing-password");
+        expectUserError("cannot read --socks-password-file " + missing + ": no such file", "mpclient", "--socks", "0",
+                "--socks-user", "alice", "--socks-password-file", missing.toString(), config.toString());
+    }
+
     private static void expectUserError(String message, String... args) throws Exception {
         ToolProcess tool = ToolProcess.run(Duration.ofSeconds(20), args);
         String err = tool.stderr();

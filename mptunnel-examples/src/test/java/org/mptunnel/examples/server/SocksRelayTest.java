@@ -1,0 +1,168 @@
+package org.mptunnel.examples.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mptunnel.MultipathDatagramSocket;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.examples.socks.AllowList;
+import org.mptunnel.examples.socks.AllowRule;
+import org.mptunnel.examples.socks.SocksUdp;
+
+/**
+ * mpserver's SOCKS side in one JVM, fed raw tunnel payloads by a library client: what mpclient
+ * would never send (no mark, FRAG, bad ATYP, odd names) is dropped and counted, never forwarded.
+ */
+@Timeout(30)
+class SocksRelayTest {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private DatagramSocket echo;
+    private Thread echoThread;
+    private DatagramSocket forbidden;
+    private TargetForwarder forwarder;
+
+    @BeforeEach
+    void start() throws IOException {
+        echo = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+        echoThread = new Thread(() -> {
+            byte[] buffer = new byte[2048];
+            DatagramPacket p = new DatagramPacket(buffer, buffer.length);
+            while (!echo.isClosed()) {
+                try {
+                    p.setData(buffer);
+                    echo.receive(p);
+                    echo.send(p);
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "echo");
+        echoThread.setDaemon(true);
+        echoThread.start();
+        forbidden = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+        InetSocketAddress target = new InetSocketAddress(LOOPBACK, echo.getLocalPort());
+        forwarder = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build(), target,
+                new TargetForwarder.SocksSettings(
+                        AllowList.of(List.of(AllowRule.parse("127.0.0.1:" + echo.getLocalPort())), target),
+                        Duration.ofSeconds(5)));
+    }
+
+    @AfterEach
+    void stop() {
+        forwarder.close();
+        echo.close();
+        forbidden.close();
+    }
+
+    private MultipathDatagramSocket client() throws IOException {
+        MultipathDatagramSocket socket = MultipathDatagramSocket.open(
+                TunnelConfig.client().path(forwarder.localAddress()).build());
+        socket.setSoTimeout(2_000);
+        return socket;
+    }
+
+    private static byte[] marked(int... header) {
+        byte[] b = new byte[SocksUdp.MARK_LENGTH + header.length + 2];
+        SocksUdp.writeMark(b, 0);
+        for (int i = 0; i < header.length; i++) {
+            b[SocksUdp.MARK_LENGTH + i] = (byte) header[i];
+        }
+        b[b.length - 2] = 'h';
+        b[b.length - 1] = 'i';
+        return b;
+    }
+
+    private int[] ipv4(int port) {
+        return new int[] {0, 0, 0, 1, 127, 0, 0, 1, port >>> 8, port & 0xFF};
+    }
+
+    private static void send(DatagramSocket socket, byte[] payload) throws IOException {
+        socket.send(new DatagramPacket(payload, payload.length));
+    }
+
+    private static byte[] receive(DatagramSocket socket) throws IOException {
+        DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+        socket.receive(p);
+        return Arrays.copyOf(p.getData(), p.getLength());
+    }
+
+    @Test
+    void repliesCarryTheSourceAndEveryBadPayloadIsCounted() throws Exception {
+        int port = echo.getLocalPort();
+        try (MultipathDatagramSocket socks = client()) {
+            send(socks, marked(ipv4(port)));
+            byte[] reply = receive(socks);
+            byte[] expected = ByteBuffer.allocate(12).put(new byte[] {0, 0, 0, 1, 127, 0, 0, 1})
+                    .putShort((short) port).put((byte) 'h').put((byte) 'i').array();
+            assertThat(reply).as("SOCKS header of the reply, then the data; no mark").containsExactly(expected);
+
+            // By name, resolved at the server: the reply names the address.
+            byte[] name = "localhost".getBytes(StandardCharsets.US_ASCII);
+            int[] byName = new int[5 + name.length + 2];
+            byName[3] = SocksUdp.ATYP_DOMAIN;
+            byName[4] = name.length;
+            for (int i = 0; i < name.length; i++) {
+                byName[5 + i] = name[i];
+            }
+            byName[byName.length - 2] = port >>> 8;
+            byName[byName.length - 1] = port & 0xFF;
+            send(socks, marked(byName));
+            assertThat(receive(socks)).containsExactly(expected);
+
+            int[] fragment = ipv4(port);
+            fragment[2] = 1;
+            send(socks, marked(fragment));
+            send(socks, marked(0, 0, 0, 9, 1, 2, 3, 4));                       // unknown ATYP
+            send(socks, marked(0, 7, 0, 1, 127, 0, 0, 1, port >>> 8, port & 0xFF)); // RSV not 0
+            send(socks, marked(0, 0, 0, 3, 3, 'a', ' ', 'b', 0, 53));           // not a host name
+            send(socks, marked(0, 0, 0, 1, 127, 0, 0, 1, 0, 0));                // port 0
+            send(socks, new byte[] {0, 0, 0, 1, 127, 0, 0, 1, (byte) (port >>> 8), (byte) port, 'x'}); // no mark
+            send(socks, marked(ipv4(forbidden.getLocalPort())));
+            await().atMost(Duration.ofSeconds(5)).until(() -> forwarder.socksCounters().malformed() == 5
+                    && forwarder.socksCounters().fragmented() == 1 && forwarder.socksCounters().denied() == 1);
+            TargetForwarder.SocksCounters c = forwarder.socksCounters();
+            assertThat(c.sessions()).isEqualTo(1);
+            assertThat(c.sockets()).as("one socket for 127.0.0.1:port, one for localhost:port").isEqualTo(2);
+            assertThat(c.toDestinations()).isEqualTo(2);
+            assertThat(forwarder.toTarget()).as("nothing of a SOCKS session reaches the target as classic").isZero();
+        }
+        forbidden.setSoTimeout(300);
+        try {
+            forbidden.receive(new DatagramPacket(new byte[64], 64));
+            throw new AssertionError("a denied destination received a datagram");
+        } catch (SocketTimeoutException expected) {
+            // nothing came
+        }
+    }
+
+    @Test
+    void aClassicSessionStaysClassicEvenIfALaterPayloadLooksMarked() throws Exception {
+        int port = echo.getLocalPort();
+        try (MultipathDatagramSocket classic = client()) {
+            send(classic, "plain".getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(receive(classic), StandardCharsets.US_ASCII)).isEqualTo("plain");
+            byte[] looksMarked = marked(ipv4(port));
+            send(classic, looksMarked);
+            assertThat(receive(classic)).as("sent to the target unchanged, mark and all").containsExactly(looksMarked);
+        }
+        assertThat(forwarder.socksCounters().sessions()).isZero();
+        assertThat(forwarder.toTarget()).isEqualTo(2);
+    }
+}
