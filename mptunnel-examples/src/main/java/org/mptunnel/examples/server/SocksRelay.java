@@ -271,18 +271,18 @@ final class SocksRelay implements AutoCloseable {
         int start = SocksUdp.MAX_IP_HEADER - header.length;
         for (int i = 0; i < 64; i++) {
             buffer.clear().position(SocksUdp.MAX_IP_HEADER); // room for the header before the data
-            int n;
+            // receive(), not read(): read() returns 0 for an empty reply too, which would be lost
             try {
-                n = link.channel.read(buffer);
+                if (link.channel.receive(buffer) == null) {
+                    return;
+                }
             } catch (PortUnreachableException e) {
                 dropped.incrementAndGet(); // an earlier write's ICMP error: nothing listens there
                 continue;
             } catch (IOException e) {
                 return;
             }
-            if (n <= 0) {
-                return;
-            }
+            int n = buffer.position() - SocksUdp.MAX_IP_HEADER;
             long now = System.nanoTime();
             link.lastActive = now;
             link.session.lastActive = now;

@@ -319,18 +319,18 @@ public final class TargetForwarder implements AutoCloseable {
     private void fromTarget(TargetLink link, ByteBuffer buffer, DatagramPacket out) {
         for (int i = 0; i < 64; i++) {
             buffer.clear();
-            int n;
+            // receive(), not read(): read() returns 0 for an empty reply too, which would be lost
             try {
-                n = link.channel.read(buffer);
+                if (link.channel.receive(buffer) == null) {
+                    return;
+                }
             } catch (PortUnreachableException e) {
                 targetDropped.incrementAndGet(); // an earlier write's ICMP error: the target is not listening
                 continue;
             } catch (IOException e) {
                 return;
             }
-            if (n <= 0) {
-                return;
-            }
+            int n = buffer.position();
             link.lastActive = System.nanoTime();
             fromTarget.incrementAndGet();
             out.setData(buffer.array(), 0, n);
