@@ -108,7 +108,14 @@ public final class Harness {
                 tunnelGen.awaitEcho(READY_TIMEOUT);
                 bareGen.awaitEcho(READY_TIMEOUT);
 
-                // Latency first, while nothing has been pushed to saturation yet.
+                // Every JVM compiles its hot paths first: a deployment runs warm, and the first
+                // seconds of interpreted code would otherwise land in the latency figures.
+                if (!options.jitWarmUp().isZero()) {
+                    log.println("warming up both paths for " + options.jitWarmUp().toSeconds() + " s each (not measured)");
+                    tunnelGen.run(options.latencyRate(), Duration.ZERO, options.jitWarmUp(), null);
+                    bareGen.run(options.latencyRate(), Duration.ZERO, options.jitWarmUp(), null);
+                }
+                // Latency next, while nothing has been pushed to saturation yet.
                 report.latency("tunnel", step("latency", "tunnel", tunnelGen, tunnelProcesses,
                         options.latencyRate(), options.latency()));
                 report.latency("bare", step("latency", "bare", bareGen, bareProcesses,

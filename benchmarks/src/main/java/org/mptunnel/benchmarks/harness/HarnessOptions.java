@@ -15,6 +15,7 @@ import java.util.List;
  * @param out            where the CSV files, the SVG plot and the processes' logs go
  * @param size           datagram size in bytes
  * @param rates          the offered rates stepped through, ascending
+ * @param jitWarmUp      sent on each path before anything is measured, so that every JVM runs compiled code
  * @param warmUp         sent at each step's rate before its measured window
  * @param step           each step's measured window
  * @param maxLoss        a step passes with at most this round-trip loss
@@ -30,7 +31,7 @@ import java.util.List;
  * @param jvmOptions     options of every process's JVM
  * @param quick          the short self-check: also fails the run if the tunnel does not work
  */
-record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration warmUp, Duration step,
+record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
                       double maxLoss, int maxFailures, int refine, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
                       boolean quick) {
@@ -50,6 +51,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "  --max-rate R          drop the rates above R",
             "  --step-seconds S      measured window of each step (default: 3)",
             "  --warmup-seconds S    sent before each measured window, not counted (default: 1)",
+            "  --jit-warmup-seconds S  sent on each path at the latency rate before anything is measured (default: 5)",
             "  --max-loss P          a step passes with round-trip loss <= P (default: 0.005)",
             "  --max-failures N      stop stepping after N failed steps (default: 2)",
             "  --refine N            extra steps bisecting between the best pass and the first failure (default: 2)",
@@ -97,6 +99,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         List<Integer> rates = DEFAULT_RATES;
         int maxRate = Integer.MAX_VALUE;
         double warmUp = 1;
+        double jitWarmUp = 5;
         double step = 3;
         double maxLoss = 0.005;
         int maxFailures = 2;
@@ -120,6 +123,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 quick = true;
                 rates = List.of(2_000, 5_000);
                 warmUp = 0.3;
+                jitWarmUp = 1;
                 step = 1;
                 refine = 0;
                 latency = 1;
@@ -139,6 +143,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 case "--max-rate" -> maxRate = intValue(a, v, 1, Integer.MAX_VALUE);
                 case "--step-seconds" -> step = seconds(a, v, 0.1);
                 case "--warmup-seconds" -> warmUp = seconds(a, v, 0);
+                case "--jit-warmup-seconds" -> jitWarmUp = seconds(a, v, 0);
                 case "--max-loss" -> maxLoss = probability(a, v);
                 case "--max-failures" -> maxFailures = intValue(a, v, 1, 100);
                 case "--refine" -> refine = intValue(a, v, 0, 20);
@@ -162,7 +167,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             throw new UsageException("no mptunnel.jar at " + jar
                     + ": build it with 'mvn -B -DskipTests package', or name it with --jar");
         }
-        return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(warmUp),
+        return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
                 duration(step), maxLoss, maxFailures, refine, latencyRate, duration(latency), lossyRate,
                 duration(lossy), lossyP, seed, paths, jvm, quick);
     }

@@ -65,21 +65,23 @@ final class LossPlot {
         s.append(line(LEFT, limitY, WIDTH - RIGHT, limitY, "#c00000", 1.2, "6 4"));
         s.append(text(WIDTH - RIGHT - 4, limitY - 5, "end", "limit " + percentLabel(options.maxLoss()), "#c00000"));
 
-        series(s, bare, xMax, BARE_COLOUR);
-        series(s, tunnel, xMax, TUNNEL_COLOUR);
+        // the bare path on top and dashed, so that where the two coincide both stay visible
+        series(s, tunnel, xMax, TUNNEL_COLOUR, null);
+        series(s, bare, xMax, BARE_COLOUR, "7 4");
 
         // legend
         int lx = LEFT + 14;
         int ly = TOP + 14;
         s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"330\" height=\"46\" fill=\"white\" "
                 + "fill-opacity=\"0.9\" stroke=\"#999\"/>%n", lx - 8, ly - 12));
-        legend(s, lx, ly + 2, TUNNEL_COLOUR, "tunnel, " + options.paths() + " bridges: sustains " + best(tunnelBest));
-        legend(s, lx, ly + 22, BARE_COLOUR, "bare path, 1 bridge: sustains " + best(bareBest));
+        legend(s, lx, ly + 2, TUNNEL_COLOUR, null, "tunnel, " + options.paths() + " bridges: sustains " + best(tunnelBest));
+        legend(s, lx, ly + 22, BARE_COLOUR, "7 4", "bare path, 1 bridge: sustains " + best(bareBest));
+        s.append(text(WIDTH - RIGHT, HEIGHT - 4, "end", "filled: loss within the limit; hollow: over it", "#666"));
         s.append("</svg>\n");
         return s.toString();
     }
 
-    private static void series(StringBuilder s, List<Measured> steps, double xMax, String colour) {
+    private static void series(StringBuilder s, List<Measured> steps, double xMax, String colour, String dash) {
         List<Measured> ordered = new ArrayList<>(steps);
         ordered.sort(Comparator.comparingInt(m -> m.result().offeredRate()));
         if (ordered.isEmpty()) {
@@ -89,8 +91,8 @@ final class LossPlot {
         for (Measured m : ordered) {
             points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px(m.result().offeredRate(), xMax), py(m.result().loss())));
         }
-        s.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\"/>%n",
-                points.toString().trim(), colour));
+        s.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\"%s/>%n",
+                points.toString().trim(), colour, dash == null ? "" : " stroke-dasharray=\"" + dash + "\""));
         for (Measured m : ordered) {
             s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"%s\" "
                             + "stroke-width=\"1.5\"><title>%s/s offered: %s lost</title></circle>%n",
@@ -99,8 +101,8 @@ final class LossPlot {
         }
     }
 
-    private static void legend(StringBuilder s, int x, int y, String colour, String label) {
-        s.append(line(x, y - 4, x + 26, y - 4, colour, 2.2, null));
+    private static void legend(StringBuilder s, int x, int y, String colour, String dash, String label) {
+        s.append(line(x, y - 4, x + 26, y - 4, colour, 2.2, dash));
         s.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"%s\"/>%n", x + 13, y - 4, colour));
         s.append(text(x + 34, y, "start", label));
     }
