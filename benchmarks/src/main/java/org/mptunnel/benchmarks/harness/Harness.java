@@ -131,6 +131,10 @@ public final class Harness {
                 lossyProcesses.addAll(lossy.processes());
                 try (LoadGenerator lossyGen = LoadGenerator.open("lossy", loopback(lossy.clientPort()), options.size())) {
                     lossyGen.awaitEcho(READY_TIMEOUT);
+                    if (!options.jitWarmUp().isZero()) {
+                        // new JVMs: warm them too, or their first seconds' stalls count as loss
+                        lossyGen.run(options.lossyRate(), Duration.ZERO, options.jitWarmUp(), null);
+                    }
                     report.lossy(step("lossy", "lossy-tunnel", lossyGen, lossyProcesses,
                             options.lossyRate(), options.lossy()));
                 }
