@@ -146,8 +146,10 @@ public final class Harness {
     }
 
     /**
-     * Steps the offered rate up until {@code maxFailures} steps have failed, then bisects between
-     * the best pass and the failure just above it.
+     * Steps the offered rate up until {@code maxFailures} rates have failed, then bisects between
+     * the best pass and the failure just above it. A failed rate is tried again (up to
+     * {@code retries} times) before it counts: on a shared machine one stall of a neighbour's can
+     * lose a few hundred datagrams, and that says nothing about the tunnel.
      */
     private List<Measured> sweep(String path, LoadGenerator generator, List<ChildProcess> processes)
             throws IOException, InterruptedException {
@@ -156,20 +158,24 @@ public final class Harness {
         int bestPass = 0;
         int firstFailAbove = Integer.MAX_VALUE;
         for (int rate : options.rates()) {
-            Measured m = step("sweep", path, generator, processes, rate, options.step());
-            steps.add(m);
-            if (m.passed()) {
+            if (attempts(path, generator, processes, rate, steps)) {
                 bestPass = Math.max(bestPass, rate);
             } else {
                 failures++;
+                if (rate > bestPass) {
+                    firstFailAbove = Math.min(firstFailAbove, rate);
+                }
             }
             if (failures >= options.maxFailures()) {
                 break;
             }
         }
-        for (Measured m : steps) {
-            if (!m.passed() && m.result().offeredRate() > bestPass) {
-                firstFailAbove = Math.min(firstFailAbove, m.result().offeredRate());
+        if (firstFailAbove < bestPass) {
+            firstFailAbove = Integer.MAX_VALUE; // a failure below a later pass: nothing to bisect there
+            for (Measured m : steps) {
+                if (m.result().offeredRate() > bestPass) {
+                    firstFailAbove = Math.min(firstFailAbove, m.result().offeredRate());
+                }
             }
         }
         for (int i = 0; i < options.refine() && bestPass > 0 && firstFailAbove != Integer.MAX_VALUE; i++) {
@@ -177,9 +183,7 @@ public final class Harness {
             if (mid <= bestPass || mid >= firstFailAbove) {
                 break;
             }
-            Measured m = step("sweep", path, generator, processes, mid, options.step());
-            steps.add(m);
-            if (m.passed()) {
+            if (attempts(path, generator, processes, mid, steps)) {
                 bestPass = mid;
             } else {
                 firstFailAbove = mid;
@@ -188,8 +192,26 @@ public final class Harness {
         return steps;
     }
 
+    /** Runs a sweep step, again if it fails, adding every attempt to {@code steps}; true if one passed. */
+    private boolean attempts(String path, LoadGenerator generator, List<ChildProcess> processes, int rate,
+                             List<Measured> steps) throws IOException, InterruptedException {
+        for (int attempt = 1; attempt <= 1 + options.retries(); attempt++) {
+            Measured m = step("sweep", path, generator, processes, rate, options.step(), attempt);
+            steps.add(m);
+            if (m.passed()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Measured step(String phase, String path, LoadGenerator generator, List<ChildProcess> processes,
                           int rate, Duration window) throws IOException, InterruptedException {
+        return step(phase, path, generator, processes, rate, window, 1);
+    }
+
+    private Measured step(String phase, String path, LoadGenerator generator, List<ChildProcess> processes,
+                          int rate, Duration window, int attempt) throws IOException, InterruptedException {
         for (ChildProcess p : processes) {
             if (!p.isAlive()) {
                 throw new IOException(p.name() + " has ended; see its log in " + options.out().resolve("logs"));
@@ -202,11 +224,11 @@ public final class Harness {
         }
         UsageMeter meter = new UsageMeter(metered);
         StepResult r = generator.run(rate, options.warmUp(), window, meter);
-        Measured m = new Measured(phase, path, r, meter.usage(), r.loss() <= options.maxLoss());
+        Measured m = new Measured(phase, path, r, meter.usage(), r.loss() <= options.maxLoss(), attempt);
         log.printf(Locale.ROOT, "%-7s %-12s offered %,7d/s sent %,9.0f/s echoed %,9.0f/s loss %6.2f %% "
                         + "p50 %,8.0f µs p99 %,8.0f µs cpu %.2f cores%s%n",
                 phase, path, rate, r.sentRate(), r.echoRate(), 100 * r.loss(), r.rttMicros(50), r.rttMicros(99),
-                m.totalCores(), r.generatorKeptUp() ? "" : "  (generator fell behind)");
+                m.totalCores(), (r.generatorKeptUp() ? "" : "  (generator fell behind)") + (attempt > 1 ? "  (again)" : ""));
         Thread.sleep(SETTLE_MILLIS);
         return m;
     }

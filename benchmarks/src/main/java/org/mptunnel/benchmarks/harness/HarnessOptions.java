@@ -20,6 +20,7 @@ import java.util.List;
  * @param step           each step's measured window
  * @param maxLoss        a step passes with at most this round-trip loss
  * @param maxFailures    stepping stops after this many failed steps
+ * @param retries        times a failed sweep step is run again before it counts as failed
  * @param refine         steps spent halving the gap between the best pass and the first failure
  * @param latencyRate    the fixed rate of the latency runs
  * @param latency        the latency runs' measured window
@@ -32,7 +33,7 @@ import java.util.List;
  * @param quick          the short self-check: also fails the run if the tunnel does not work
  */
 record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
-                      double maxLoss, int maxFailures, int refine, int latencyRate, Duration latency,
+                      double maxLoss, int maxFailures, int retries, int refine, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
                       boolean quick) {
 
@@ -53,7 +54,8 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "  --warmup-seconds S    sent before each measured window, not counted (default: 1)",
             "  --jit-warmup-seconds S  sent on each path at the latency rate before anything is measured (default: 5)",
             "  --max-loss P          a step passes with round-trip loss <= P (default: 0.005)",
-            "  --max-failures N      stop stepping after N failed steps (default: 2)",
+            "  --max-failures N      stop stepping after N failed rates (default: 2)",
+            "  --retries N           run a failed step again up to N times before the rate counts as failed (default: 1)",
             "  --refine N            extra steps bisecting between the best pass and the first failure (default: 2)",
             "  --latency-rate R      rate of the latency runs (default: 5000)",
             "  --latency-seconds S   measured window of the latency runs (default: 10)",
@@ -103,6 +105,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         double step = 3;
         double maxLoss = 0.005;
         int maxFailures = 2;
+        int retries = 1;
         int refine = 2;
         int latencyRate = 5_000;
         double latency = 10;
@@ -147,6 +150,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 case "--max-loss" -> maxLoss = probability(a, v);
                 case "--max-failures" -> maxFailures = intValue(a, v, 1, 100);
                 case "--refine" -> refine = intValue(a, v, 0, 20);
+                case "--retries" -> retries = intValue(a, v, 0, 5);
                 case "--latency-rate" -> latencyRate = intValue(a, v, 1, 10_000_000);
                 case "--latency-seconds" -> latency = seconds(a, v, 0.1);
                 case "--lossy-rate" -> lossyRate = intValue(a, v, 1, 10_000_000);
@@ -168,7 +172,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                     + ": build it with 'mvn -B -DskipTests package', or name it with --jar");
         }
         return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
-                duration(step), maxLoss, maxFailures, refine, latencyRate, duration(latency), lossyRate,
+                duration(step), maxLoss, maxFailures, retries, refine, latencyRate, duration(latency), lossyRate,
                 duration(lossy), lossyP, seed, paths, jvm, quick);
     }
 

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes the SVG plot of round-trip loss against offered rate, by hand: two polylines on a
@@ -87,8 +89,13 @@ final class LossPlot {
         if (ordered.isEmpty()) {
             return;
         }
-        StringBuilder points = new StringBuilder();
+        // The line joins each rate's best attempt; every attempt gets its marker.
+        Map<Integer, Measured> best = new TreeMap<>();
         for (Measured m : ordered) {
+            best.merge(m.result().offeredRate(), m, (a, b) -> a.result().loss() <= b.result().loss() ? a : b);
+        }
+        StringBuilder points = new StringBuilder();
+        for (Measured m : best.values()) {
             points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px(m.result().offeredRate(), xMax), py(m.result().loss())));
         }
         s.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\"%s/>%n",

@@ -10,8 +10,9 @@ import java.util.Map;
  * @param result  the step's figures
  * @param usage   per process, in the order they were metered
  * @param passed  whether the loss was within the limit
+ * @param attempt 1, or 2 and up for a failed step run again at the same rate
  */
-record Measured(String phase, String path, StepResult result, Map<String, Usage> usage, boolean passed) {
+record Measured(String phase, String path, StepResult result, Map<String, Usage> usage, boolean passed, int attempt) {
 
     /**
      * What one process used during a measured window.
