@@ -224,11 +224,12 @@ public final class Harness {
         }
         UsageMeter meter = new UsageMeter(metered);
         StepResult r = generator.run(rate, options.warmUp(), window, meter);
-        Measured m = new Measured(phase, path, r, meter.usage(), r.loss() <= options.maxLoss(), attempt);
+        Measured m = new Measured(phase, path, r, meter.usage(), r.loss() <= options.maxLoss(), attempt,
+                meter.machineCores(), meter.softirqCores());
         log.printf(Locale.ROOT, "%-7s %-12s offered %,7d/s sent %,9.0f/s echoed %,9.0f/s loss %6.2f %% "
-                        + "p50 %,8.0f µs p99 %,8.0f µs cpu %.2f cores%s%n",
+                        + "p50 %,8.0f µs p99 %,8.0f µs cpu %.2f cores (softirq %.2f, others %.2f)%s%n",
                 phase, path, rate, r.sentRate(), r.echoRate(), 100 * r.loss(), r.rttMicros(50), r.rttMicros(99),
-                m.totalCores(), (r.generatorKeptUp() ? "" : "  (generator fell behind)") + (attempt > 1 ? "  (again)" : ""));
+                m.totalCores(), m.softirqCores(), m.otherCores(), (r.generatorKeptUp() ? "" : "  (generator fell behind)") + (attempt > 1 ? "  (again)" : ""));
         Thread.sleep(SETTLE_MILLIS);
         return m;
     }
@@ -243,6 +244,9 @@ public final class Harness {
         private final Map<String, ProcessMeter.Reading> before = new LinkedHashMap<>();
         private final Map<String, Measured.Usage> usage = new LinkedHashMap<>();
         private long startNanos;
+        private ProcessMeter.Machine machineBefore;
+        private double machineCores = Double.NaN;
+        private double softirqCores = Double.NaN;
 
         UsageMeter(Map<String, ProcessHandle> processes) {
             this.processes = processes;
@@ -251,12 +255,18 @@ public final class Harness {
         @Override
         public synchronized void measureStarted() {
             startNanos = System.nanoTime();
+            machineBefore = ProcessMeter.readMachine();
             processes.forEach((name, handle) -> before.put(name, ProcessMeter.read(handle)));
         }
 
         @Override
         public synchronized void measureEnded() {
             double seconds = (System.nanoTime() - startNanos) / 1e9;
+            ProcessMeter.Machine machineAfter = ProcessMeter.readMachine();
+            if (machineBefore.busyNanos() >= 0 && machineAfter.busyNanos() >= 0) {
+                machineCores = (machineAfter.busyNanos() - machineBefore.busyNanos()) / 1e9 / seconds;
+                softirqCores = (machineAfter.softirqNanos() - machineBefore.softirqNanos()) / 1e9 / seconds;
+            }
             processes.forEach((name, handle) -> {
                 ProcessMeter.Reading a = before.get(name);
                 ProcessMeter.Reading b = ProcessMeter.read(handle);
@@ -267,6 +277,14 @@ public final class Harness {
                         : (b.forcedSwitches() - a.forcedSwitches()) / seconds;
                 usage.put(name, new Measured.Usage(cores, voluntary, forced));
             });
+        }
+
+        synchronized double machineCores() {
+            return machineCores;
+        }
+
+        synchronized double softirqCores() {
+            return softirqCores;
         }
 
         synchronized Map<String, Measured.Usage> usage() {

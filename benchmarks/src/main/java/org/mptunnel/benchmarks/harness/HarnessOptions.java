@@ -48,7 +48,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "  --out DIR             output directory (default: benchmarks/target/harness in the repo)",
             "  --size BYTES          datagram size (default: 1000)",
             "  --rates R1,R2,...     offered rates to step through, datagrams/s",
-            "                        (default: 2000,5000,10000,15000,20000,25000,30000,40000,50000,60000,80000,100000,120000)",
+            "                        (default: 2000,5000,10000,15000,20000,25000,30000,40000,50000,60000,80000,100000,120000,150000,200000)",
             "  --max-rate R          drop the rates above R",
             "  --step-seconds S      measured window of each step (default: 3)",
             "  --warmup-seconds S    sent before each measured window, not counted (default: 1)",
@@ -70,7 +70,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "  -h, --help            this text");
 
     private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
-            40_000, 50_000, 60_000, 80_000, 100_000, 120_000);
+            40_000, 50_000, 60_000, 80_000, 100_000, 120_000, 150_000, 200_000);
 
     /** Thrown for a bad command line; its message says what is wrong. */
     static final class UsageException extends Exception {

@@ -11,8 +11,17 @@ import java.util.Map;
  * @param usage   per process, in the order they were metered
  * @param passed  whether the loss was within the limit
  * @param attempt 1, or 2 and up for a failed step run again at the same rate
+ * @param machineCores CPU cores the whole machine kept busy meanwhile outside softirqs, ours and everyone else's
+ * @param softirqCores  CPU cores spent in softirqs meanwhile: on loopback mostly the kernel delivering
+ *                      our datagrams, accounted to no process
  */
-record Measured(String phase, String path, StepResult result, Map<String, Usage> usage, boolean passed, int attempt) {
+record Measured(String phase, String path, StepResult result, Map<String, Usage> usage, boolean passed, int attempt,
+                double machineCores, double softirqCores) {
+
+    /** @return the CPU cores busy with work other than this run's processes and softirqs: the machine's noise */
+    double otherCores() {
+        return Math.max(0, machineCores - totalCores());
+    }
 
     /**
      * What one process used during a measured window.

@@ -27,6 +27,43 @@ final class ProcessMeter {
     private ProcessMeter() {
     }
 
+    /** Linux's clock ticks per second in /proc/stat (USER_HZ), 100 on every common build. */
+    private static final double TICKS_PER_SECOND = 100;
+
+    /**
+     * The whole machine's CPU time so far, every CPU, in ns; -1 where unknown.
+     *
+     * @param busyNanos    user, nice, system, irq and steal time (on a VM, steal is time its CPUs were not ours)
+     * @param softirqNanos time in softirqs: on loopback that is mostly delivering our own datagrams,
+     *                     accounted to no process
+     */
+    record Machine(long busyNanos, long softirqNanos) {
+    }
+
+    static Machine readMachine() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("cpu ")) {
+                    String[] f = line.trim().split("\\s+");
+                    // cpu user nice system idle iowait irq softirq steal
+                    long busy = 0;
+                    for (int i : new int[] {1, 2, 3, 6, 8}) {
+                        busy += i < f.length ? Long.parseLong(f[i]) : 0;
+                    }
+                    long softirq = f.length > 7 ? Long.parseLong(f[7]) : 0;
+                    return new Machine(nanos(busy), nanos(softirq));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return new Machine(-1, -1);
+    }
+
+    private static long nanos(long ticks) {
+        return (long) (ticks / TICKS_PER_SECOND * 1e9);
+    }
+
     static Reading read(ProcessHandle process) {
         long cpu = process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
         long voluntary = 0;

@@ -137,7 +137,7 @@ final class Report {
                     signed(tl.result().rttMicros(99.9) - bl.result().rttMicros(99.9)) + " µs", ""));
             s.append(row("loss at " + lr + "/s", percent(tl.result().loss()), percent(bl.result().loss()), "", ""));
             s.append(row("CPU at " + lr + "/s (cores, all processes)", number(tl.totalCores(), 2),
-                    number(bl.totalCores(), 2), "", ""));
+                    number(bl.totalCores(), 2), number(tl.totalCores() / bl.totalCores(), 2), ""));
         }
         if (ts != null && bs != null) {
             s.append(row("CPU at the sustained rate (cores, all processes)", number(ts.totalCores(), 2),
@@ -164,17 +164,17 @@ final class Report {
             s.append(String.format(Locale.ROOT, "Steps, %s:%n%n", path.equals("tunnel")
                     ? "tunnel (generator → mpclient → " + options.paths() + " bridges → mpserver → echo)"
                     : "bare path (generator → bridge → echo)"));
-            s.append("| offered /s | sent /s | echoed /s | loss | duplicates | p50 µs | p99 µs | p99.9 µs | CPU cores | wake-ups /s | pass |\n");
-            s.append("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|\n");
+            s.append("| offered /s | sent /s | echoed /s | loss | duplicates | p50 µs | p99 µs | p99.9 µs | CPU cores | softirq cores | other load, cores | wake-ups /s | pass |\n");
+            s.append("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|\n");
             List<Measured> ordered = new ArrayList<>(steps(path));
             ordered.sort(Comparator.comparingInt((Measured m) -> m.result().offeredRate()).thenComparingInt(Measured::attempt));
             for (Measured m : ordered) {
                 StepResult r = m.result();
-                s.append(String.format(Locale.ROOT, "| %s%s | %s%s | %s | %s | %d | %s | %s | %s | %s | %s | %s |%n",
+                s.append(String.format(Locale.ROOT, "| %s%s | %s%s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                         grouped(r.offeredRate()), m.attempt() > 1 ? " (again)" : "", grouped(r.sentRate()), r.generatorKeptUp() ? "" : " ⚠",
                         grouped(r.echoRate()), percent(r.loss()), r.duplicates(), number(r.rttMicros(50), 0),
                         number(r.rttMicros(99), 0), number(r.rttMicros(99.9), 0), number(m.totalCores(), 2),
-                        grouped(m.totalWakeUps()), m.passed() ? "✓" : "✗"));
+                        number(m.softirqCores(), 2), number(m.otherCores(), 2), grouped(m.totalWakeUps()), m.passed() ? "✓" : "✗"));
             }
             s.append('\n');
         }
@@ -186,6 +186,10 @@ final class Report {
             s.append("(again): a failed step run once more at the same rate; the rate fails only if every attempt did.\n\n");
         }
 
+        s.append("CPU cores: this run's processes on that path, harness included (2.00 = both cores of a 2-CPU machine); "
+                + "softirq: the whole machine's time in softirqs, on loopback mostly the kernel delivering datagrams "
+                + "(ours and anyone's); other load: what else the machine kept busy meanwhile (other users' work, "
+                + "steal time). Both are machine-wide and approximate.\n\n");
         appendUsage(s, "tunnel at its sustained rate", ts);
         appendUsage(s, "bare path at its sustained rate", bs);
         return s.toString();
@@ -272,14 +276,14 @@ final class Report {
     private String stepsCsv() {
         StringBuilder s = new StringBuilder("phase,path,size_bytes,offered_per_s,sent_per_s,sent,echoed,duplicates,loss,"
                 + "echoed_per_s,goodput_mbit_s,rtt_p50_us,rtt_p99_us,rtt_p999_us,rtt_max_us,cpu_cores,"
-                + "voluntary_switches_per_s,passed,attempt\n");
+                + "voluntary_switches_per_s,softirq_cores,other_load_cores,passed,attempt\n");
         for (Measured m : all()) {
             StepResult r = m.result();
-            s.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.1f,%d,%d,%d,%.6f,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.3f,%.0f,%b,%d%n",
+            s.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.1f,%d,%d,%d,%.6f,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.3f,%.0f,%.3f,%.3f,%b,%d%n",
                     m.phase(), m.path(), options.size(), r.offeredRate(), r.sentRate(), r.sent(), r.echoed(),
                     r.duplicates(), r.loss(), r.echoRate(), goodputMbps(r.echoRate()), r.rttMicros(50),
                     r.rttMicros(99), r.rttMicros(99.9), r.rtt().getTotalCount() == 0 ? Double.NaN : r.rtt().getMaxValue() / 1e3,
-                    m.totalCores(), m.totalWakeUps(), m.passed(), m.attempt()));
+                    m.totalCores(), m.totalWakeUps(), m.softirqCores(), m.otherCores(), m.passed(), m.attempt()));
         }
         return s.toString();
     }
