@@ -66,7 +66,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "  --paths N             bridges in the tunnel (default: 3)",
             "  --jvm-opts 'OPTS'     JVM options of every process (default: '" + defaultJvmOptions() + "')",
             "  --quick               a self-check of ~20 s: rates 2000,5000, 1 s steps, short latency and lossy runs;",
-            "                        exits with 1 if the tunnel lost more than 5 % at 2000/s",
+            "                        exits with 1 if the tunnel or the bare path lost more than 5 % at 2000/s",
             "  -h, --help            this text");
 
     private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
