@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The harness's options; {@link #USAGE} lists them. {@code --quick} sets short, low-rate defaults
@@ -72,6 +73,11 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
     private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
             40_000, 50_000, 60_000, 80_000, 100_000, 120_000, 150_000, 200_000);
 
+    private static final Set<String> VALUED = Set.of("--jar", "--out", "--size", "--rates", "--max-rate",
+            "--step-seconds", "--warmup-seconds", "--jit-warmup-seconds", "--max-loss", "--max-failures", "--retries",
+            "--refine", "--latency-rate", "--latency-seconds", "--lossy-rate", "--lossy-seconds", "--lossy-p", "--seed",
+            "--paths", "--jvm-opts");
+
     /** Thrown for a bad command line; its message says what is wrong. */
     static final class UsageException extends Exception {
         private static final long serialVersionUID = 1L;
@@ -134,8 +140,11 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 lossy = 1;
                 continue;
             }
+            if (!VALUED.contains(a)) {
+                throw new UsageException((a.startsWith("-") ? "unknown option: " : "unknown argument: ") + a);
+            }
             if (i + 1 >= args.length) {
-                throw new UsageException(a.startsWith("--") ? a + " needs a value" : "unknown argument: " + a);
+                throw new UsageException(a + " needs a value");
             }
             String v = args[++i];
             switch (a) {
