@@ -1,0 +1,254 @@
+package org.mptunnel.benchmarks.harness;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The harness's options; {@link #USAGE} lists them. {@code --quick} sets short, low-rate defaults
+ * that the options after it may still override.
+ *
+ * @param jar            mptunnel.jar, whose tools are started
+ * @param out            where the CSV files, the SVG plot and the processes' logs go
+ * @param size           datagram size in bytes
+ * @param rates          the offered rates stepped through, ascending
+ * @param jitWarmUp      sent on each path before anything is measured, so that every JVM runs compiled code
+ * @param warmUp         sent at each step's rate before its measured window
+ * @param step           each step's measured window
+ * @param maxLoss        a step passes with at most this round-trip loss
+ * @param maxFailures    stepping stops after this many failed steps
+ * @param retries        times a failed sweep step is run again before it counts as failed
+ * @param refine         steps spent halving the gap between the best pass and the first failure
+ * @param latencyRate    the fixed rate of the latency runs
+ * @param latency        the latency runs' measured window
+ * @param lossyRate      the rate of the lossy run
+ * @param lossy          the lossy run's measured window
+ * @param lossyP         each lossy bridge's loss probability, each way
+ * @param seed           the first lossy bridge's seed
+ * @param paths          bridges in the tunnel
+ * @param jvmOptions     options of every process's JVM
+ * @param quick          the short self-check: also fails the run if the tunnel does not work
+ */
+record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
+                      double maxLoss, int maxFailures, int retries, int refine, int latencyRate, Duration latency,
+                      int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
+                      boolean quick) {
+
+    static final String USAGE = String.join("\n",
+            "usage: java -cp benchmarks/target/benchmarks.jar org.mptunnel.benchmarks.harness.Harness [OPTIONS]",
+            "",
+            "Starts echo target, mpserver, bridges and mpclient as separate JVMs on 127.0.0.1 and measures",
+            "round trips through the tunnel and through one bare bridge. Prints a Markdown table; writes",
+            "steps.csv, processes.csv, summary.csv, loss-vs-rate.svg and logs/ under --out.",
+            "",
+            "  --jar PATH            mptunnel.jar (default: mptunnel-examples/target/mptunnel.jar in the repo)",
+            "  --out DIR             output directory (default: benchmarks/target/harness in the repo)",
+            "  --size BYTES          datagram size (default: 1000)",
+            "  --rates R1,R2,...     offered rates to step through, datagrams/s",
+            "                        (default: 2000,5000,10000,15000,20000,25000,30000,40000,50000,60000,80000,100000,120000,150000,200000)",
+            "  --max-rate R          drop the rates above R",
+            "  --step-seconds S      measured window of each step (default: 3)",
+            "  --warmup-seconds S    sent before each measured window, not counted (default: 1)",
+            "  --jit-warmup-seconds S  sent on each path at the latency rate before anything is measured (default: 5)",
+            "  --max-loss P          a step passes with round-trip loss <= P (default: 0.005)",
+            "  --max-failures N      stop stepping after N failed rates (default: 2)",
+            "  --retries N           run a failed step again up to N times before the rate counts as failed (default: 1)",
+            "  --refine N            extra steps bisecting between the best pass and the first failure (default: 2)",
+            "  --latency-rate R      rate of the latency runs (default: 5000)",
+            "  --latency-seconds S   measured window of the latency runs (default: 10)",
+            "  --lossy-rate R        rate of the lossy run (default: 5000)",
+            "  --lossy-seconds S     measured window of the lossy run (default: 10; 0 skips it)",
+            "  --lossy-p P           each lossy bridge's loss, each way (default: 0.2)",
+            "  --seed N              first lossy bridge's seed (default: 1)",
+            "  --paths N             bridges in the tunnel (default: 3)",
+            "  --jvm-opts 'OPTS'     JVM options of every process (default: '" + defaultJvmOptions() + "')",
+            "  --quick               a self-check of ~20 s: rates 2000,5000, 1 s steps, short latency and lossy runs;",
+            "                        exits with 1 if the tunnel or the bare path lost more than 5 % at 2000/s",
+            "  -h, --help            this text");
+
+    private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
+            40_000, 50_000, 60_000, 80_000, 100_000, 120_000, 150_000, 200_000);
+
+    private static final Set<String> VALUED = Set.of("--jar", "--out", "--size", "--rates", "--max-rate",
+            "--step-seconds", "--warmup-seconds", "--jit-warmup-seconds", "--max-loss", "--max-failures", "--retries",
+            "--refine", "--latency-rate", "--latency-seconds", "--lossy-rate", "--lossy-seconds", "--lossy-p", "--seed",
+            "--paths", "--jvm-opts");
+
+    /** Thrown for a bad command line; its message says what is wrong. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static String defaultJvmOptions() {
+        // Serial GC: the tools allocate next to nothing per datagram, and on two cores a concurrent
+        // collector's threads would only compete with the tunnel's. A fixed small heap starts fast.
+        return "-Xms64m -Xmx256m -XX:+UseSerialGC";
+    }
+
+    /**
+     * Parses a command line.
+     *
+     * @return the options, or null if help was asked for
+     * @throws UsageException for a bad option or value
+     */
+    static HarnessOptions parse(String... args) throws UsageException {
+        Path root = repoRoot();
+        Path jar = root.resolve("mptunnel-examples/target/mptunnel.jar");
+        Path out = root.resolve("benchmarks/target/harness");
+        int size = 1000;
+        List<Integer> rates = DEFAULT_RATES;
+        int maxRate = Integer.MAX_VALUE;
+        double warmUp = 1;
+        double jitWarmUp = 5;
+        double step = 3;
+        double maxLoss = 0.005;
+        int maxFailures = 2;
+        int retries = 1;
+        int refine = 2;
+        int latencyRate = 5_000;
+        double latency = 10;
+        int lossyRate = 5_000;
+        double lossy = 10;
+        double lossyP = 0.2;
+        long seed = 1;
+        int paths = 3;
+        String jvm = defaultJvmOptions();
+        boolean quick = false;
+
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                return null;
+            }
+            if (a.equals("--quick")) {
+                quick = true;
+                rates = List.of(2_000, 5_000);
+                warmUp = 0.3;
+                jitWarmUp = 1;
+                step = 1;
+                refine = 0;
+                latency = 1;
+                lossyRate = 2_000;
+                lossy = 1;
+                continue;
+            }
+            if (!VALUED.contains(a)) {
+                throw new UsageException((a.startsWith("-") ? "unknown option: " : "unknown argument: ") + a);
+            }
+            if (i + 1 >= args.length) {
+                throw new UsageException(a + " needs a value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--jar" -> jar = Path.of(v);
+                case "--out" -> out = Path.of(v);
+                case "--size" -> size = intValue(a, v, LoadGenerator.HEADER, 65_000);
+                case "--rates" -> rates = rateList(a, v);
+                case "--max-rate" -> maxRate = intValue(a, v, 1, Integer.MAX_VALUE);
+                case "--step-seconds" -> step = seconds(a, v, 0.1);
+                case "--warmup-seconds" -> warmUp = seconds(a, v, 0);
+                case "--jit-warmup-seconds" -> jitWarmUp = seconds(a, v, 0);
+                case "--max-loss" -> maxLoss = probability(a, v);
+                case "--max-failures" -> maxFailures = intValue(a, v, 1, 100);
+                case "--refine" -> refine = intValue(a, v, 0, 20);
+                case "--retries" -> retries = intValue(a, v, 0, 5);
+                case "--latency-rate" -> latencyRate = intValue(a, v, 1, 10_000_000);
+                case "--latency-seconds" -> latency = seconds(a, v, 0.1);
+                case "--lossy-rate" -> lossyRate = intValue(a, v, 1, 10_000_000);
+                case "--lossy-seconds" -> lossy = seconds(a, v, 0);
+                case "--lossy-p" -> lossyP = probability(a, v);
+                case "--seed" -> seed = longValue(a, v);
+                case "--paths" -> paths = intValue(a, v, 1, 16);
+                case "--jvm-opts" -> jvm = v;
+                default -> throw new UsageException("unknown option: " + a);
+            }
+        }
+        int cap = maxRate;
+        List<Integer> kept = rates.stream().filter(r -> r <= cap).toList();
+        if (kept.isEmpty()) {
+            throw new UsageException("no rate left at or below --max-rate " + maxRate);
+        }
+        if (!Files.isRegularFile(jar)) {
+            throw new UsageException("no mptunnel.jar at " + jar
+                    + ": build it with 'mvn -B -DskipTests package', or name it with --jar");
+        }
+        return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
+                duration(step), maxLoss, maxFailures, retries, refine, latencyRate, duration(latency), lossyRate,
+                duration(lossy), lossyP, seed, paths, jvm, quick);
+    }
+
+    /** The repository's root: the first directory upwards from here that holds mptunnel-examples. */
+    private static Path repoRoot() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path p = here; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("mptunnel-examples")) && Files.isDirectory(p.resolve("benchmarks"))) {
+                return p;
+            }
+        }
+        return here;
+    }
+
+    private static Duration duration(double seconds) {
+        return Duration.ofNanos(Math.round(seconds * 1e9));
+    }
+
+    private static List<Integer> rateList(String option, String value) throws UsageException {
+        List<Integer> list = new ArrayList<>();
+        for (String part : value.split(",")) {
+            list.add(intValue(option, part.trim(), 1, 10_000_000));
+        }
+        return Arrays.stream(list.toArray(Integer[]::new)).sorted().distinct().toList();
+    }
+
+    private static int intValue(String option, String value, int min, int max) throws UsageException {
+        try {
+            int n = Integer.parseInt(value.replace("_", ""));
+            if (n < min || n > max) {
+                throw new UsageException(option + " must be between " + min + " and " + max + ", got " + value);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " needs a whole number, got " + value);
+        }
+    }
+
+    private static long longValue(String option, String value) throws UsageException {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " needs a whole number, got " + value);
+        }
+    }
+
+    private static double seconds(String option, String value, double min) throws UsageException {
+        double s = number(option, value);
+        if (!(s >= min && s <= 3_600)) {
+            throw new UsageException(option + " must be between " + min + " and 3600 seconds, got " + value);
+        }
+        return s;
+    }
+
+    private static double probability(String option, String value) throws UsageException {
+        double p = number(option, value);
+        if (!(p >= 0 && p <= 1)) {
+            throw new UsageException(option + " must be between 0 and 1, got " + value);
+        }
+        return p;
+    }
+
+    private static double number(String option, String value) throws UsageException {
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " needs a number, got " + value);
+        }
+    }
+}
