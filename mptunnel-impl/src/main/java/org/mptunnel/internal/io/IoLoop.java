@@ -70,11 +70,6 @@ public final class IoLoop {
         }
     }
 
-    /** @return whether the I/O thread is still working */
-    public boolean isRunning() {
-        return running && thread.isAlive();
-    }
-
     /** Stops the thread and waits for it to release the channels. */
     public void close() {
         running = false;
