@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * The heart of mpserver: one tunnel server socket, and for every tunnel session its own UDP socket
  * towards the target, so the target sees one distinct client per session. The tunnel's receive
  * handler writes each datagram, on the tunnel's I/O thread and straight from its receive buffer,
- * to the session's target socket (opened on the session's first datagram); a selector thread reads the target's replies and sends them into the
- * tunnel to that session. A session's target socket is closed when the tunnel session expires, or
- * when it has carried nothing either way for the session idle timeout.
+ * to the session's target socket (opened on the session's first datagram); a selector thread
+ * reads the target's replies and sends them into the tunnel to that session. A session's target
+ * socket is closed when the tunnel session expires, or when it has carried nothing either way for
+ * the session idle timeout.
  *
  * <p>Sessions whose first datagram carries the SOCKS mark are SOCKS sessions instead, handed to a
  * {@link SocksRelay} on the same two threads: their datagrams name their own destinations.
