@@ -61,6 +61,9 @@ import org.mptunnel.spi.SocketProvider;
  *   <li>A datagram sent while no path is up is dropped and counted, as the network would lose it.</li>
  *   <li>Interrupting a thread blocked in {@code receive} ends the call with
  *       {@link java.io.InterruptedIOException} (interrupt status kept); the socket stays open.</li>
+ *   <li>With a {@link TunnelConfig.Builder#receiveHandler receive handler}, datagrams go to the
+ *       handler on the socket's I/O thread and {@code receive} throws
+ *       {@link java.net.SocketException} saying so.</li>
  * </ul>
  *
  * <p>Thread safety is that of {@code DatagramSocket}: {@code send} may be called from many threads

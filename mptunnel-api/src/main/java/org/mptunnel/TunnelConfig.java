@@ -150,6 +150,7 @@ public final class TunnelConfig {
     private final int maxPathsPerSession;
     private final Duration sessionIdleTimeout;
     private final WireFormat wireFormat;
+    private final DatagramHandler receiveHandler;
 
     private TunnelConfig(Builder<?> b, Role role, List<InetSocketAddress> paths, InetSocketAddress peer,
                          InetSocketAddress bind, int maxSessions, int maxPathsPerSession,
@@ -165,6 +166,7 @@ public final class TunnelConfig {
         this.wireFormat = b.wireFormat;
         this.maxPayloadSize = b.maxPayloadSize != 0 ? b.maxPayloadSize : wireFormat.maxPayloadLimit();
         this.jmx = b.jmx;
+        this.receiveHandler = b.receiveHandler;
         this.maxSessions = maxSessions;
         this.maxPathsPerSession = maxPathsPerSession;
         this.sessionIdleTimeout = sessionIdleTimeout;
@@ -180,6 +182,25 @@ public final class TunnelConfig {
             throw new IllegalArgumentException("sessionIdleTimeout (" + sessionIdleTimeout
                     + ") must not be shorter than deadTimeout (" + deadTimeout + ")");
         }
+    }
+
+    /** A copy of {@code base} with another handler: the values were validated when it was built. */
+    private TunnelConfig(TunnelConfig base, DatagramHandler receiveHandler) {
+        this.role = base.role;
+        this.paths = base.paths;
+        this.peerAddress = base.peerAddress;
+        this.bindAddress = base.bindAddress;
+        this.keepaliveInterval = base.keepaliveInterval;
+        this.deadTimeout = base.deadTimeout;
+        this.duplicateWindow = base.duplicateWindow;
+        this.receiveQueueCapacity = base.receiveQueueCapacity;
+        this.maxPayloadSize = base.maxPayloadSize;
+        this.jmx = base.jmx;
+        this.maxSessions = base.maxSessions;
+        this.maxPathsPerSession = base.maxPathsPerSession;
+        this.sessionIdleTimeout = base.sessionIdleTimeout;
+        this.wireFormat = base.wireFormat;
+        this.receiveHandler = receiveHandler;
     }
 
     /** @return a builder for a client socket; add at least one path */
@@ -282,6 +303,25 @@ public final class TunnelConfig {
         return sessionIdleTimeout;
     }
 
+    /**
+     * @return the handler that takes received datagrams on the socket's I/O thread, or
+     *         {@code null} if they wait for {@code receive} (the default)
+     */
+    public DatagramHandler receiveHandler() {
+        return receiveHandler;
+    }
+
+    /**
+     * Returns this configuration with another receive handler, for code that is given a
+     * configuration and opens sockets of its own with it (a relay with one handler per socket).
+     *
+     * @param handler see {@link Builder#receiveHandler}; {@code null} for none
+     * @return a copy of this configuration that differs only in its handler
+     */
+    public TunnelConfig withReceiveHandler(DatagramHandler handler) {
+        return new TunnelConfig(this, handler);
+    }
+
     @Override
     public String toString() {
         return "TunnelConfig{role=" + role + ", paths=" + paths + ", peer=" + peerAddress
@@ -289,7 +329,8 @@ public final class TunnelConfig {
                 + ", window=" + duplicateWindow + ", queue=" + receiveQueueCapacity
                 + ", maxPayload=" + maxPayloadSize + ", maxSessions=" + maxSessions
                 + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout
-                + ", wireFormat=" + wireFormat + ", jmx=" + jmx + '}';
+                + ", wireFormat=" + wireFormat + ", jmx=" + jmx
+                + (receiveHandler != null ? ", receiveHandler=" + receiveHandler : "") + '}';
     }
 
     /**
@@ -306,6 +347,7 @@ public final class TunnelConfig {
         private int maxPayloadSize;
         private WireFormat wireFormat = WireFormat.MPTUNNEL_V1;
         private boolean jmx;
+        private DatagramHandler receiveHandler;
 
         Builder() {
         }
@@ -385,6 +427,22 @@ public final class TunnelConfig {
          */
         public B jmx(boolean enabled) {
             this.jmx = enabled;
+            return self();
+        }
+
+        /**
+         * Delivers received datagrams to {@code handler} on the socket's I/O thread instead of
+         * queueing them for {@code receive}: no hand-off between threads and no copy. The handler
+         * gets the engine's receive buffer, valid only during the call; it must not keep the
+         * buffer and must not block (the rules are at {@link DatagramHandler}). With a handler,
+         * {@code receiveQueueCapacity} does not apply and {@code receive} throws
+         * {@link java.net.SocketException}; sending is unchanged.
+         *
+         * @param handler where datagrams go, or {@code null} for {@code receive} (the default)
+         * @return this builder
+         */
+        public B receiveHandler(DatagramHandler handler) {
+            this.receiveHandler = handler;
             return self();
         }
     }

@@ -13,7 +13,8 @@ import java.util.List;
  * @param malformedDropped      datagrams that are not valid tunnel datagrams (bad magic, version,
  *                              type, length)
  * @param unknownSessionDropped valid datagrams for a session this socket does not have
- * @param queueDropped          datagrams dropped because the application was not receiving fast enough
+ * @param queueDropped          datagrams dropped because the application was not receiving fast enough,
+ *                              or because its {@linkplain DatagramHandler receive handler} threw
  * @param sendDropped           datagrams the application sent while no path was up (or to an
  *                              expired session)
  * @param sessionsRefused       new sessions refused because the server was at its session limit
@@ -40,7 +41,8 @@ public record TunnelStats(
      * @param tooOldDropped         datagrams dropped because they fell behind the duplicate window
      * @param malformedDropped      datagrams that are not valid tunnel datagrams
      * @param unknownSessionDropped valid datagrams for a session this socket does not have
-     * @param queueDropped          datagrams dropped because the application was not receiving fast enough
+     * @param queueDropped          datagrams dropped because the application was not receiving fast enough,
+     *                              or because its receive handler threw
      * @param sendDropped           datagrams sent while no path was up (or to an expired session)
      * @param sessionsRefused       new sessions refused at the session limit
      * @param sessions              the live sessions

@@ -29,6 +29,20 @@ class TunnelConfigTest {
     // --- defaults ----------------------------------------------------------------------------
 
     @Test
+    void receiveHandlerIsNoneByDefaultAndCopiesKeepEverythingElse() {
+        DatagramHandler handler = (payload, from) -> { };
+        TunnelConfig plain = TunnelConfig.server(0).maxSessions(7).keepaliveInterval(Duration.ofMillis(50)).build();
+        TunnelConfig withHandler = plain.withReceiveHandler(handler);
+
+        assertThat(plain.receiveHandler()).isNull();
+        assertThat(TunnelConfig.client().path(A).receiveHandler(handler).build().receiveHandler()).isSameAs(handler);
+        assertThat(withHandler.receiveHandler()).isSameAs(handler);
+        assertThat(withHandler.withReceiveHandler(null).toString()).isEqualTo(plain.toString());
+        assertThat(withHandler.maxSessions()).isEqualTo(7);
+        assertThat(withHandler.keepaliveInterval()).isEqualTo(Duration.ofMillis(50));
+    }
+
+    @Test
     void clientDefaults() {
         TunnelConfig config = TunnelConfig.client().path(A).path(B).build();
 

@@ -40,18 +40,39 @@ class SteadyStateAllocationTest {
     @EnumSource(value = WireFormat.class, names = {"MPTUNNEL_V1", "LEGACY"})
     @Timeout(120)
     void sendingAndReceivingAllocateNothingPerDatagram(WireFormat format) throws Exception {
+        measure(format, false);
+    }
+
+    /** With a receive handler the server's I/O thread delivers in place: still nothing per datagram. */
+    @ParameterizedTest
+    @EnumSource(value = WireFormat.class, names = {"MPTUNNEL_V1", "LEGACY"})
+    @Timeout(120)
+    void aReceiveHandlerAllocatesNothingPerDatagram(WireFormat format) throws Exception {
+        measure(format, true);
+    }
+
+    private void measure(WireFormat format, boolean handler) throws Exception {
         assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
         try (Loopback net = new Loopback()) {
-            MultipathDatagramSocket server = net.server(b -> b.wireFormat(format));
-            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)), b -> b.wireFormat(format));
             AtomicInteger highest = new AtomicInteger(-1);
-            Thread receiver = new Thread(() -> receiveNumbers(server, highest), "allocation-receiver");
-            receiver.setDaemon(true);
-            receiver.start();
-            Thread[] measured = {
-                Thread.currentThread(), named("mptunnel-client-" + client.getLocalPort()),
-                named("mptunnel-server-" + server.getLocalPort()), receiver};
-            String[] names = {"sender", "client I/O", "server I/O", "receiver"};
+            MultipathDatagramSocket server = net.server(b -> handler
+                    ? b.wireFormat(format).receiveHandler((payload, from) -> advance(highest, payload.getInt(payload.position())))
+                    : b.wireFormat(format));
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)), b -> b.wireFormat(format));
+            Thread[] measured;
+            String[] names;
+            Thread clientIo = named("mptunnel-client-" + client.getLocalPort());
+            Thread serverIo = named("mptunnel-server-" + server.getLocalPort());
+            if (handler) {
+                measured = new Thread[] {Thread.currentThread(), clientIo, serverIo};
+                names = new String[] {"sender", "client I/O", "server I/O and handler"};
+            } else {
+                Thread receiver = new Thread(() -> receiveNumbers(server, highest), "allocation-receiver");
+                receiver.setDaemon(true);
+                receiver.start();
+                measured = new Thread[] {Thread.currentThread(), clientIo, serverIo, receiver};
+                names = new String[] {"sender", "client I/O", "server I/O", "receiver"};
+            }
 
             long[] allocated = new long[measured.length];
             for (int round = 0; round <= WARM_UP_ROUNDS; round++) {
@@ -101,8 +122,7 @@ class SteadyStateAllocationTest {
                 try {
                     server.receive(packet);
                     byte[] b = packet.getData();
-                    int number = (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
-                    highest.lazySet(Math.max(highest.get(), number));
+                    advance(highest, (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF));
                 } catch (SocketTimeoutException e) {
                     // look at isClosed again
                 }
@@ -110,6 +130,11 @@ class SteadyStateAllocationTest {
         } catch (Exception e) {
             // closed
         }
+    }
+
+    /** Single writer: the receiver, or the server's I/O thread running the handler. */
+    private static void advance(AtomicInteger highest, int number) {
+        highest.lazySet(Math.max(highest.get(), number));
     }
 
     private long[] allocatedBy(Thread[] measured) {

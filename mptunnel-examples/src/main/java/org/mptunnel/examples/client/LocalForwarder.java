@@ -2,11 +2,15 @@ package org.mptunnel.examples.client;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The heart of mpclient: a local UDP socket for applications, and for every distinct local source
- * address its own tunnel client (so its own session), with a thread that sends that session's
- * replies back to exactly that application. A session that carries nothing either way for the idle
- * timeout is closed; the application's next datagram opens a new one.
+ * address its own tunnel client (so its own session), whose receive handler sends that session's
+ * replies back to exactly that application, on the tunnel's I/O thread and straight from its
+ * receive buffer. A session that carries nothing either way for the idle timeout is closed by the
+ * local reader's sweep; the application's next datagram opens a new one.
  */
 public final class LocalForwarder implements AutoCloseable {
 
@@ -32,9 +37,17 @@ public final class LocalForwarder implements AutoCloseable {
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
     private static final long OPEN_FAILURE_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    private final DatagramSocket local;
+    /**
+     * Non-blocking: the reader waits on {@link #selector}, which also times the idle sweep, and the
+     * tunnels' I/O threads write replies to it without ever blocking (a full buffer drops the
+     * reply, as the network would).
+     */
+    private final DatagramChannel local;
+    private final Selector selector;
     private final TunnelConfig tunnelConfig;
     private final long idleNanos;
+    /** How often the reader looks for idle sessions. */
+    private final long sweepMillis;
     private final int maxSessions;
     private final ConcurrentHashMap<SocketAddress, Session> sessions = new ConcurrentHashMap<>();
     /** Counters of closed sessions, so that totals survive expiry; guarded by itself. */
@@ -45,12 +58,15 @@ public final class LocalForwarder implements AutoCloseable {
     /** Reader thread only. */
     private long lastOpenFailureLog;
 
-    private LocalForwarder(DatagramSocket local, TunnelConfig tunnelConfig, Duration idleTimeout, int maxSessions) {
+    private LocalForwarder(DatagramChannel local, Selector selector, TunnelConfig tunnelConfig, Duration idleTimeout,
+                           int maxSessions) {
         this.local = local;
+        this.selector = selector;
         this.tunnelConfig = tunnelConfig;
         this.idleNanos = idleTimeout.toNanos();
+        this.sweepMillis = Math.max(10, Math.min(1_000, TimeUnit.NANOSECONDS.toMillis(idleNanos) / 4));
         this.maxSessions = maxSessions;
-        this.reader = new Thread(this::readLocal, "mpclient-local-" + local.getLocalPort());
+        this.reader = new Thread(this::readLocal, "mpclient-local-" + local.socket().getLocalPort());
     }
 
     /**
@@ -65,23 +81,30 @@ public final class LocalForwarder implements AutoCloseable {
      */
     public static LocalForwarder start(InetSocketAddress listen, TunnelConfig tunnelConfig, Duration idleTimeout,
                                        int maxSessions) throws IOException {
-        DatagramSocket local = new DatagramSocket(null);
+        DatagramChannel local = DatagramChannel.open();
+        Selector selector = null;
         try {
-            local.setReceiveBufferSize(SOCKET_BUFFER_BYTES);
-            local.setSendBufferSize(SOCKET_BUFFER_BYTES);
+            local.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+            local.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
             local.bind(listen);
+            local.configureBlocking(false);
+            selector = Selector.open();
+            local.register(selector, SelectionKey.OP_READ);
         } catch (IOException | RuntimeException e) {
             local.close();
+            if (selector != null) {
+                selector.close();
+            }
             throw e;
         }
-        LocalForwarder forwarder = new LocalForwarder(local, tunnelConfig, idleTimeout, maxSessions);
+        LocalForwarder forwarder = new LocalForwarder(local, selector, tunnelConfig, idleTimeout, maxSessions);
         forwarder.reader.start();
         return forwarder;
     }
 
     /** @return where applications send */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) local.getLocalSocketAddress();
+        return (InetSocketAddress) local.socket().getLocalSocketAddress();
     }
 
     /** @return how many applications have a session now */
@@ -108,21 +131,43 @@ public final class LocalForwarder implements AutoCloseable {
 
     private void readLocal() {
         byte[] buffer = new byte[MAX_DATAGRAM];
-        DatagramPacket in = new DatagramPacket(buffer, buffer.length);
+        ByteBuffer in = ByteBuffer.wrap(buffer);
         // Only this thread sends into the tunnels, so one packet serves them all.
         DatagramPacket out = new DatagramPacket(buffer, 0);
-        while (!closed) {
-            in.setData(buffer);
-            try {
-                local.receive(in);
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("local socket failed, mpclient stops forwarding: {}", e.toString());
+        long nextSweep = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sweepMillis);
+        try {
+            while (!closed) {
+                if (selector.select(sweepMillis) > 0) {
+                    selector.selectedKeys().clear();
+                    // A bounded batch, so that a flood does not starve the sweep.
+                    for (int i = 0; i < 64 && !closed; i++) {
+                        SocketAddress app = local.receive(in.clear());
+                        if (app == null) {
+                            break;
+                        }
+                        out.setData(buffer, 0, in.position());
+                        forward(app, out);
+                    }
                 }
-                return;
+                long now = System.nanoTime();
+                if (now - nextSweep >= 0) {
+                    expireIdle(now);
+                    nextSweep = now + TimeUnit.MILLISECONDS.toNanos(sweepMillis);
+                }
             }
-            out.setData(buffer, 0, in.getLength());
-            forward(in.getSocketAddress(), out);
+        } catch (IOException | ClosedSelectorException e) {
+            if (!closed) {
+                LOG.warn("local socket failed, mpclient stops forwarding: {}", e.toString());
+            }
+        }
+    }
+
+    /** Reader thread: closes the sessions that carried nothing either way for the idle timeout. */
+    private void expireIdle(long now) {
+        for (Session session : sessions.values()) {
+            if (now - session.lastActive > idleNanos) {
+                session.expire();
+            }
         }
     }
 
@@ -160,9 +205,9 @@ public final class LocalForwarder implements AutoCloseable {
             }
             return null;
         }
-        MultipathDatagramSocket tunnel;
+        Session session;
         try {
-            tunnel = MultipathDatagramSocket.open(tunnelConfig);
+            session = new Session((InetSocketAddress) app);
         } catch (IOException | RuntimeException e) {
             long now = System.nanoTime();
             if (lastOpenFailureLog == 0 || now - lastOpenFailureLog > OPEN_FAILURE_LOG_NANOS) {
@@ -171,11 +216,9 @@ public final class LocalForwarder implements AutoCloseable {
             }
             return null;
         }
-        Session session = new Session((InetSocketAddress) app, tunnel);
         sessions.put(app, session);
-        session.replies.start();
         LOG.info("new application {}: session {} opened ({} live)", app,
-                Long.toHexString(tunnel.stats().sessions().get(0).sessionId()), sessions.size());
+                Long.toHexString(session.tunnel.stats().sessions().get(0).sessionId()), sessions.size());
         return session;
     }
 
@@ -183,67 +226,51 @@ public final class LocalForwarder implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        local.close();
-        for (Session session : sessions.values()) {
-            session.close();
-        }
+        selector.wakeup();
         try {
             reader.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        closeQuietly(local);
+        for (Session session : sessions.values()) {
+            session.close();
+        }
+        closeQuietly(selector);
     }
 
-    /** One application's tunnel session and the thread returning its replies. */
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.debug("closing {}", closeable, e);
+        }
+    }
+
+    /** One application's tunnel session, whose receive handler returns its replies. */
     private final class Session {
         final InetSocketAddress app;
         final MultipathDatagramSocket tunnel;
-        final Thread replies;
         final AtomicBoolean closing = new AtomicBoolean();
         volatile long lastActive = System.nanoTime();
 
-        Session(InetSocketAddress app, MultipathDatagramSocket tunnel) {
+        Session(InetSocketAddress app) throws IOException {
             this.app = app;
-            this.tunnel = tunnel;
-            this.replies = new Thread(this::returnReplies, "mpclient-replies-" + app.getPort());
-            this.replies.setDaemon(true);
+            // Last: the handler may run as soon as the tunnel is open, and uses the fields above.
+            this.tunnel = MultipathDatagramSocket.open(tunnelConfig.withReceiveHandler(this::reply));
         }
 
         void touch() {
             lastActive = System.nanoTime();
         }
 
-        private void returnReplies() {
-            byte[] buffer = new byte[MAX_DATAGRAM];
-            DatagramPacket in = new DatagramPacket(buffer, buffer.length);
-            DatagramPacket out = new DatagramPacket(buffer, 0, app);
+        /** The tunnel's I/O thread: one reply, from the tunnel's receive buffer to the application. */
+        private void reply(ByteBuffer payload, InetSocketAddress from) {
+            touch();
             try {
-                // Wake up now and then to notice idleness; a reply resets the clock too.
-                tunnel.setSoTimeout((int) Math.max(10, Math.min(1_000, TimeUnit.NANOSECONDS.toMillis(idleNanos) / 4)));
-            } catch (SocketException e) {
-                return;
-            }
-            while (!closed && !tunnel.isClosed()) {
-                in.setData(buffer);
-                try {
-                    tunnel.receive(in);
-                } catch (SocketTimeoutException e) {
-                    if (System.nanoTime() - lastActive > idleNanos) {
-                        expire();
-                        return;
-                    }
-                    continue;
-                } catch (IOException e) {
-                    return; // closed
-                }
-                touch();
-                out.setData(buffer, 0, in.getLength());
-                try {
-                    local.send(out);
-                } catch (IOException e) {
-                    if (closed) {
-                        return;
-                    }
+                local.send(payload, app); // 0 when the socket buffer is full: lost, as on a network
+            } catch (IOException e) {
+                if (!closed) {
                     LOG.debug("reply to {} not delivered: {}", app, e.toString());
                 }
             }

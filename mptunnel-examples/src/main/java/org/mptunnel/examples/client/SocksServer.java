@@ -6,12 +6,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Set;
@@ -32,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * mpclient's SOCKS5 side (RFC 1928, UDP ASSOCIATE only; RFC 1929 username/password when
  * configured). Each control connection gets a thread; each association a UDP relay socket on the
  * address the client reached us on, one tunnel session (its own {@link MultipathDatagramSocket},
- * whose payloads carry the SOCKS mark) and two relay threads. The association lives as long as its
+ * whose payloads carry the SOCKS mark), a thread from the relay socket into the tunnel, and the
+ * tunnel's receive handler, which writes replies to the relay socket on the tunnel's I/O thread,
+ * straight from its receive buffer. The association lives as long as its
  * TCP connection, and is released when that closes, or after the idle timeout without datagrams.
  */
 public final class SocksServer implements AutoCloseable {
@@ -284,22 +292,30 @@ public final class SocksServer implements AutoCloseable {
     }
 
     private Association open(Socket control, InetAddress clientIp, int clientPort) throws IOException {
-        DatagramSocket relay = new DatagramSocket(null);
-        MultipathDatagramSocket tunnel = null;
+        DatagramChannel relay = DatagramChannel.open();
+        Selector selector = null;
+        Association association;
         try {
-            relay.setReceiveBufferSize(SOCKET_BUFFER_BYTES);
-            relay.setSendBufferSize(SOCKET_BUFFER_BYTES);
+            relay.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+            relay.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
             relay.bind(new InetSocketAddress(control.getLocalAddress(), 0)); // where the client reached us
-            tunnel = MultipathDatagramSocket.open(tunnelConfig);
+            // Non-blocking, so that the tunnel's I/O thread never waits on it; the outbound thread
+            // waits on the selector instead.
+            relay.configureBlocking(false);
+            selector = Selector.open();
+            relay.register(selector, SelectionKey.OP_READ);
+            association = new Association(control, relay, selector, clientIp, clientPort);
         } catch (IOException | RuntimeException e) {
             relay.close();
+            if (selector != null) {
+                selector.close();
+            }
             throw e;
         }
-        Association association = new Association(control, relay, tunnel, clientIp, clientPort);
         associations.add(association);
         LOG.info("SOCKS association for {}: relay {}, session {} opened ({} live)", association.peer,
                 Endpoints.format(association.relayAddress()),
-                Long.toHexString(tunnel.stats().sessions().get(0).sessionId()), associations.size());
+                Long.toHexString(association.tunnel.stats().sessions().get(0).sessionId()), associations.size());
         return association;
     }
 
@@ -346,10 +362,11 @@ public final class SocksServer implements AutoCloseable {
         }
     }
 
-    /** One UDP association: the client's relay socket, its tunnel session and the threads between them. */
+    /** One UDP association: the client's relay socket, its tunnel session and the paths between them. */
     private final class Association {
         final Socket control;
-        final DatagramSocket relay;
+        final DatagramChannel relay;
+        final Selector selector;
         final MultipathDatagramSocket tunnel;
         final InetAddress clientIp;
         final InetSocketAddress relayAddress;
@@ -357,24 +374,23 @@ public final class SocksServer implements AutoCloseable {
         final String peer;
         final AtomicBoolean closing = new AtomicBoolean();
         final Thread outbound;
-        final Thread inbound;
         /** The client's UDP address: named in its request, or learnt from its first datagram. */
         volatile InetSocketAddress client;
         volatile long lastActive = System.nanoTime();
 
-        Association(Socket control, DatagramSocket relay, MultipathDatagramSocket tunnel, InetAddress clientIp,
-                    int clientPort) {
+        Association(Socket control, DatagramChannel relay, Selector selector, InetAddress clientIp,
+                    int clientPort) throws IOException {
             this.control = control;
             this.relay = relay;
-            this.tunnel = tunnel;
+            this.selector = selector;
             this.clientIp = clientIp;
-            this.relayAddress = (InetSocketAddress) relay.getLocalSocketAddress();
+            this.relayAddress = (InetSocketAddress) relay.socket().getLocalSocketAddress();
             this.peer = Endpoints.format((InetSocketAddress) control.getRemoteSocketAddress());
             this.client = clientPort == 0 ? null : new InetSocketAddress(clientIp, clientPort);
-            this.outbound = new Thread(this::toTunnel, "mpclient-socks-out-" + relay.getLocalPort());
-            this.inbound = new Thread(this::fromTunnel, "mpclient-socks-in-" + relay.getLocalPort());
+            this.outbound = new Thread(this::toTunnel, "mpclient-socks-out-" + relayAddress.getPort());
             outbound.setDaemon(true);
-            inbound.setDaemon(true);
+            // Last: the handler may run as soon as the tunnel is open, and uses the fields above.
+            this.tunnel = MultipathDatagramSocket.open(tunnelConfig.withReceiveHandler(this::fromTunnel));
         }
 
         InetSocketAddress relayAddress() {
@@ -383,7 +399,6 @@ public final class SocksServer implements AutoCloseable {
 
         void start() {
             outbound.start();
-            inbound.start();
         }
 
         /**
@@ -410,74 +425,73 @@ public final class SocksServer implements AutoCloseable {
         private void toTunnel() {
             byte[] buffer = new byte[SocksUdp.MARK_LENGTH + MAX_DATAGRAM];
             SocksUdp.writeMark(buffer, 0);
-            DatagramPacket in = new DatagramPacket(buffer, SocksUdp.MARK_LENGTH, MAX_DATAGRAM);
+            ByteBuffer in = ByteBuffer.wrap(buffer);
             DatagramPacket out = new DatagramPacket(buffer, 0);
-            while (!closing.get()) {
-                in.setData(buffer, SocksUdp.MARK_LENGTH, MAX_DATAGRAM);
-                try {
-                    relay.receive(in);
-                } catch (IOException e) {
-                    return; // closed
-                }
-                if (!fromClient(in)) {
-                    foreign.incrementAndGet();
-                    continue;
-                }
-                int header = SocksUdp.headerLength(buffer, SocksUdp.MARK_LENGTH, in.getLength());
-                if (header < 0) {
-                    (header == SocksUdp.FRAGMENTED ? fragmented : malformed).incrementAndGet();
-                    continue;
-                }
-                lastActive = System.nanoTime();
-                out.setData(buffer, 0, SocksUdp.MARK_LENGTH + in.getLength());
-                try {
-                    tunnel.send(out);
-                } catch (IOException e) {
-                    if (tunnel.isClosed()) {
-                        return;
+            try {
+                while (!closing.get()) {
+                    selector.select();
+                    selector.selectedKeys().clear();
+                    while (!closing.get()) {
+                        in.limit(buffer.length).position(SocksUdp.MARK_LENGTH);
+                        SocketAddress from = relay.receive(in);
+                        if (from == null) {
+                            break;
+                        }
+                        toTunnel((InetSocketAddress) from, buffer, in.position() - SocksUdp.MARK_LENGTH, out);
                     }
+                }
+            } catch (IOException | ClosedSelectorException e) {
+                // closed
+            }
+        }
+
+        private void toTunnel(InetSocketAddress from, byte[] buffer, int length, DatagramPacket out) {
+            if (!fromClient(from)) {
+                foreign.incrementAndGet();
+                return;
+            }
+            int header = SocksUdp.headerLength(buffer, SocksUdp.MARK_LENGTH, length);
+            if (header < 0) {
+                (header == SocksUdp.FRAGMENTED ? fragmented : malformed).incrementAndGet();
+                return;
+            }
+            lastActive = System.nanoTime();
+            out.setData(buffer, 0, SocksUdp.MARK_LENGTH + length);
+            try {
+                tunnel.send(out);
+            } catch (IOException e) {
+                if (!tunnel.isClosed()) {
                     LOG.debug("SOCKS datagram not sent: {}", e.toString()); // e.g. too large: dropped, as UDP would
                 }
             }
         }
 
-        private boolean fromClient(DatagramPacket in) {
+        private boolean fromClient(InetSocketAddress from) {
             InetSocketAddress known = client;
             if (known != null) {
-                return known.getPort() == in.getPort() && known.getAddress().equals(in.getAddress());
+                return known.getPort() == from.getPort() && known.getAddress().equals(from.getAddress());
             }
-            if (!clientIp.equals(in.getAddress())) {
+            if (!clientIp.equals(from.getAddress())) {
                 return false;
             }
-            client = (InetSocketAddress) in.getSocketAddress(); // the first datagram names the client's port
+            client = from; // the first datagram names the client's port
             return true;
         }
 
-        /** Replies (already with their SOCKS header, from mpserver) to the client, as they are. */
-        private void fromTunnel() {
-            byte[] buffer = new byte[MAX_DATAGRAM];
-            DatagramPacket in = new DatagramPacket(buffer, buffer.length);
-            DatagramPacket out = new DatagramPacket(buffer, 0);
-            while (!closing.get()) {
-                in.setData(buffer);
-                try {
-                    tunnel.receive(in);
-                } catch (IOException e) {
-                    return; // closed
-                }
-                InetSocketAddress to = client;
-                if (to == null) {
-                    continue; // no datagram from the client yet, so nowhere to send
-                }
-                lastActive = System.nanoTime();
-                out.setData(buffer, 0, in.getLength());
-                out.setSocketAddress(to);
-                try {
-                    relay.send(out);
-                } catch (IOException e) {
-                    if (relay.isClosed()) {
-                        return;
-                    }
+        /**
+         * The tunnel's receive handler, on its I/O thread: a reply (already with its SOCKS header,
+         * from mpserver) goes to the client as it is, from the tunnel's buffer.
+         */
+        private void fromTunnel(ByteBuffer payload, InetSocketAddress from) {
+            InetSocketAddress to = client;
+            if (to == null) {
+                return; // no datagram from the client yet, so nowhere to send
+            }
+            lastActive = System.nanoTime();
+            try {
+                relay.send(payload, to); // 0 when the socket buffer is full: lost, as on a network
+            } catch (IOException e) {
+                if (relay.isOpen()) {
                     LOG.debug("SOCKS reply to {} not delivered: {}", to, e.toString());
                 }
             }
@@ -490,7 +504,12 @@ public final class SocksServer implements AutoCloseable {
             associations.remove(this);
             TunnelStats last = tunnel.stats();
             tunnel.close();
-            relay.close();
+            try {
+                relay.close();
+                selector.close(); // wakes the outbound thread
+            } catch (IOException e) {
+                LOG.debug("closing a SOCKS relay socket", e);
+            }
             try {
                 control.close();
             } catch (IOException e) {

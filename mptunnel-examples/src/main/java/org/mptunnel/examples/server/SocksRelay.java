@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * request header. Each session gets one socket per destination (connected to it, so only that
  * destination's replies come back on it), opened only if the {@link AllowList} allows the
  * destination — after resolution, for a domain name. Replies go back into the tunnel with a SOCKS
- * UDP header naming their source. The tunnel reader calls {@link #fromTunnel}; the target selector
- * thread calls {@link #fromDestination} and {@link #sweep}.
+ * UDP header naming their source. The tunnel's I/O thread calls {@link #fromTunnel} (through
+ * {@link TargetForwarder}'s receive handler); the target selector thread calls
+ * {@link #fromDestination} and {@link #sweep}.
  */
 final class SocksRelay implements AutoCloseable {
 
@@ -40,7 +41,6 @@ final class SocksRelay implements AutoCloseable {
     private static final int MAX_LOGGED_DENIALS = 1_024;
     private static final int SOCKET_BUFFER_BYTES = 1 << 20;
 
-    private final MultipathDatagramSocket tunnel;
     private final AllowList allow;
     private final NameResolver resolver;
     private final long ttlNanos;
@@ -60,9 +60,8 @@ final class SocksRelay implements AutoCloseable {
     /**
      * @param register hands a new destination socket to the selector thread, which reads its replies
      */
-    SocksRelay(MultipathDatagramSocket tunnel, AllowList allow, NameResolver resolver, long ttlNanos,
+    SocksRelay(AllowList allow, NameResolver resolver, long ttlNanos,
                long idleNanos, Consumer<DestinationLink> register) {
-        this.tunnel = tunnel;
         this.allow = allow;
         this.resolver = resolver;
         this.ttlNanos = ttlNanos;
@@ -76,8 +75,8 @@ final class SocksRelay implements AutoCloseable {
      *
      * @return whether this datagram belongs here
      */
-    boolean claims(InetAddress session, byte[] payload, int length) {
-        return sessions.containsKey(session) || SocksUdp.hasMark(payload, 0, length);
+    boolean claims(InetAddress session, ByteBuffer payload) {
+        return sessions.containsKey(session) || SocksUdp.hasMark(payload);
     }
 
     /**
@@ -264,8 +263,13 @@ final class SocksRelay implements AutoCloseable {
         }
     }
 
-    /** Reads a destination's replies and sends each into the tunnel with a SOCKS UDP header. */
-    void fromDestination(DestinationLink link, ByteBuffer buffer, DatagramPacket out) {
+    /**
+     * Reads a destination's replies and sends each into the tunnel with a SOCKS UDP header.
+     *
+     * @param tunnel passed in rather than held, because the tunnel is opened after this relay:
+     *               its receive handler needs the relay from the first datagram on
+     */
+    void fromDestination(DestinationLink link, ByteBuffer buffer, DatagramPacket out, MultipathDatagramSocket tunnel) {
         byte[] array = buffer.array();
         byte[] header = link.replyHeader;
         int start = SocksUdp.MAX_IP_HEADER - header.length;

@@ -34,11 +34,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The heart of mpserver: one tunnel server socket, and for every tunnel session its own UDP socket
- * towards the target, so the target sees one distinct client per session. A reader thread takes
- * datagrams out of the tunnel and writes them to the session's target socket (opened on the
- * session's first datagram); a selector thread reads the target's replies and sends them into the
- * tunnel to that session. A session's target socket is closed when the tunnel session expires, or
- * when it has carried nothing either way for the session idle timeout.
+ * towards the target, so the target sees one distinct client per session. The tunnel's receive
+ * handler writes each datagram, on the tunnel's I/O thread and straight from its receive buffer,
+ * to the session's target socket (opened on the session's first datagram); a selector thread
+ * reads the target's replies and sends them into the tunnel to that session. A session's target
+ * socket is closed when the tunnel session expires, or when it has carried nothing either way for
+ * the session idle timeout.
  *
  * <p>Sessions whose first datagram carries the SOCKS mark are SOCKS sessions instead, handed to a
  * {@link SocksRelay} on the same two threads: their datagrams name their own destinations.
@@ -56,13 +57,18 @@ public final class TargetForwarder implements AutoCloseable {
     private final Selector selector;
     /** Keyed by the session address's IP: the port is always the same. */
     private final ConcurrentHashMap<InetAddress, TargetLink> links = new ConcurrentHashMap<>();
-    /** Links opened by the reader, registered by the selector thread (which owns the selector). */
+    /** Links opened by the tunnel handler, registered by the selector thread (which owns the selector). */
     private final Queue<Registration> toRegister = new ConcurrentLinkedQueue<>();
     private final SocksRelay socks;
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong fromTarget = new AtomicLong();
     private final AtomicLong targetDropped = new AtomicLong();
-    private final Thread reader;
+    /**
+     * Tunnel I/O thread only: SOCKS payloads are copied here, as {@link SocksRelay} reads arrays;
+     * classic ones go to the target from the tunnel's own buffer.
+     */
+    private final byte[] socksBuffer = new byte[MAX_DATAGRAM];
+    private final ByteBuffer socksView = ByteBuffer.wrap(socksBuffer);
     private final Thread replier;
     private volatile boolean closed;
 
@@ -70,18 +76,24 @@ public final class TargetForwarder implements AutoCloseable {
     private record Registration(DatagramChannel channel, Object attachment) {
     }
 
-    private TargetForwarder(MultipathDatagramSocket tunnel, InetSocketAddress target, Selector selector,
-                            SocksSettings socksSettings) {
-        this.tunnel = tunnel;
+    private TargetForwarder(TunnelConfig config, InetSocketAddress target, Selector selector,
+                            SocksSettings socksSettings) throws IOException {
         this.target = target;
-        this.idleNanos = tunnel.config().sessionIdleTimeout().toNanos();
+        this.idleNanos = config.sessionIdleTimeout().toNanos();
         this.selector = selector;
-        this.socks = new SocksRelay(tunnel, socksSettings.allow(), new NameResolver(socksSettings.dnsCacheTtl()),
+        this.socks = new SocksRelay(socksSettings.allow(), new NameResolver(socksSettings.dnsCacheTtl()),
                 socksSettings.dnsCacheTtl().toNanos(), idleNanos, link -> {
                     toRegister.add(new Registration(link.channel, link));
                     selector.wakeup();
                 });
-        this.reader = new Thread(this::readTunnel, "mpserver-tunnel-" + tunnel.getLocalPort());
+        // Last: the handler runs from the first datagram on and uses every field above, which the
+        // start of the tunnel's I/O thread publishes to it.
+        try {
+            this.tunnel = MultipathDatagramSocket.open(config.withReceiveHandler(this::fromTunnel));
+        } catch (IOException | RuntimeException e) {
+            socks.close();
+            throw e;
+        }
         this.replier = new Thread(this::readTargets, "mpserver-target-" + tunnel.getLocalPort());
     }
 
@@ -123,15 +135,13 @@ public final class TargetForwarder implements AutoCloseable {
     public static TargetForwarder start(TunnelConfig config, InetSocketAddress target, SocksSettings socks)
             throws IOException {
         Selector selector = Selector.open();
-        MultipathDatagramSocket tunnel;
+        TargetForwarder forwarder;
         try {
-            tunnel = MultipathDatagramSocket.open(config);
+            forwarder = new TargetForwarder(config, target, selector, socks);
         } catch (IOException | RuntimeException e) {
             selector.close();
             throw e;
         }
-        TargetForwarder forwarder = new TargetForwarder(tunnel, target, selector, socks);
-        forwarder.reader.start();
         forwarder.replier.start();
         return forwarder;
     }
@@ -196,32 +206,26 @@ public final class TargetForwarder implements AutoCloseable {
         }
     }
 
-    private void readTunnel() {
-        byte[] buffer = new byte[MAX_DATAGRAM];
-        ByteBuffer view = ByteBuffer.wrap(buffer);
-        DatagramPacket in = new DatagramPacket(buffer, buffer.length);
-        while (!closed) {
-            in.setData(buffer);
-            try {
-                tunnel.receive(in);
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("tunnel socket failed, mpserver stops forwarding: {}", e.toString());
-                }
-                return;
-            }
-            int length = in.getLength();
-            InetAddress session = in.getAddress();
-            if (!links.containsKey(session) && socks.claims(session, buffer, length)) {
-                socks.fromTunnel(session, in.getPort(), view.clear(), length, null);
-                continue;
-            }
-            view.clear().limit(length);
-            toTarget(session, in.getPort(), view);
+    /**
+     * The tunnel's receive handler, on its I/O thread: a classic datagram is written from the
+     * tunnel's buffer to the session's target socket; a SOCKS one is copied for {@link SocksRelay}.
+     */
+    private void fromTunnel(ByteBuffer payload, InetSocketAddress from) {
+        if (closed) {
+            return;
         }
+        InetAddress session = from.getAddress();
+        if (!links.containsKey(session) && socks.claims(session, payload)) {
+            int length = payload.remaining();
+            payload.get(socksBuffer, 0, length);
+            socks.fromTunnel(session, from.getPort(), socksView.clear(), length, null);
+            return;
+        }
+        toTarget(session, from.getPort(), payload);
     }
 
     private void toTarget(InetAddress session, int port, ByteBuffer datagram) {
+        int start = datagram.position();
         for (int attempt = 0; attempt < 2; attempt++) {
             TargetLink link = links.get(session);
             if (link == null) {
@@ -241,7 +245,10 @@ public final class TargetForwarder implements AutoCloseable {
                 return;
             } catch (ClosedChannelException e) {
                 links.remove(session, link); // expired under us: open a fresh one, once
-                datagram.rewind();
+                if (closed) {
+                    return;
+                }
+                datagram.position(start);
             } catch (IOException e) {
                 targetDropped.incrementAndGet(); // e.g. the target's port is closed (an ICMP error)
                 return;
@@ -300,7 +307,7 @@ public final class TargetForwarder implements AutoCloseable {
                     if (key.attachment() instanceof TargetLink link) {
                         fromTarget(link, buffer, out);
                     } else {
-                        socks.fromDestination((SocksRelay.DestinationLink) key.attachment(), buffer, out);
+                        socks.fromDestination((SocksRelay.DestinationLink) key.attachment(), buffer, out, tunnel);
                     }
                 }, 250);
                 long now = System.nanoTime();
@@ -372,10 +379,9 @@ public final class TargetForwarder implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        tunnel.close();
+        tunnel.close(); // waits for its I/O thread, so the handler is done with the links
         selector.wakeup();
         try {
-            reader.join(TimeUnit.SECONDS.toMillis(5));
             replier.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,5 +1,7 @@
 package org.mptunnel.examples.socks;
 
+import java.nio.ByteBuffer;
+
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 
@@ -42,6 +44,13 @@ public final class SocksUdp {
     public static boolean hasMark(byte[] buffer, int offset, int length) {
         return length >= MARK_LENGTH && buffer[offset] == MARK[0] && buffer[offset + 1] == MARK[1]
                 && buffer[offset + 2] == MARK[2] && buffer[offset + 3] == MARK[3];
+    }
+
+    /** @return whether the bytes from the buffer's position to its limit start with the mark */
+    public static boolean hasMark(ByteBuffer payload) {
+        int p = payload.position();
+        return payload.remaining() >= MARK_LENGTH && payload.get(p) == MARK[0] && payload.get(p + 1) == MARK[1]
+                && payload.get(p + 2) == MARK[2] && payload.get(p + 3) == MARK[3];
     }
 
     /**

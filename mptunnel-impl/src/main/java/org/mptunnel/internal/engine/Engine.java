@@ -10,9 +10,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.Selector;
 import java.util.List;
+import org.mptunnel.DatagramHandler;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.io.Frame;
 import org.mptunnel.internal.io.Inbox;
 import org.mptunnel.internal.io.IoHandler;
 import org.mptunnel.internal.io.IoLoop;
@@ -44,6 +46,8 @@ public abstract class Engine implements IoHandler {
     protected final long deadTimeoutNanos;
     /** How often the timer runs: liveness is judged at this granularity. */
     protected final long tickNanos;
+    /** Takes deliveries on this thread instead of the inbox; null when {@code receive} does. */
+    private final DatagramHandler handler;
     private IoLoop loop;
 
     protected Engine(TunnelConfig config) {
@@ -53,6 +57,7 @@ public abstract class Engine implements IoHandler {
         this.keepaliveNanos = config.keepaliveInterval().toNanos();
         this.deadTimeoutNanos = config.deadTimeout().toNanos();
         this.tickNanos = Math.max(5_000_000L, Math.min(keepaliveNanos, deadTimeoutNanos) / 4);
+        this.handler = config.receiveHandler();
     }
 
     /** Starts the I/O thread over the channels registered with {@code selector}. */
@@ -122,7 +127,12 @@ public abstract class Engine implements IoHandler {
     protected final void admitData(Session session, Path path, long sequence, int payloadOffset,
                                    int payloadLength, InetSocketAddress sender) {
         if (session.admit(path, sequence)) {
-            inbox.current().payload(payloadOffset, payloadLength, sender);
+            Frame frame = inbox.current();
+            frame.payload(payloadOffset, payloadLength, sender);
+            if (handler != null) {
+                deliverToHandler(session, frame);
+                return;
+            }
             // Counted before the hand-off, so that stats() read after receive() returns already
             // includes the datagram; taken back if the queue turns out to be full.
             session.countDelivered(1);
@@ -130,6 +140,24 @@ public abstract class Engine implements IoHandler {
                 session.countDelivered(-1);
                 session.countQueueDropped();
             }
+        }
+    }
+
+    /**
+     * I/O thread: hands the frame's payload to the application's handler. The frame stays the
+     * current one, so the next datagram is read over it: no queue, no wake-up, no copy. A throwing
+     * handler costs only its datagram, counted as not delivered, as a full queue would be.
+     */
+    private void deliverToHandler(Session session, Frame frame) {
+        // Counted before the call, as for the inbox, so that stats() read from inside the
+        // handler or just after it already include the datagram.
+        session.countDelivered(1);
+        try {
+            handler.onDatagram(frame.payloadBuffer(), frame.sender());
+        } catch (RuntimeException e) {
+            session.countDelivered(-1);
+            session.countQueueDropped();
+            LOG.debug("receive handler threw; its datagram is dropped", e);
         }
     }
 

@@ -49,6 +49,14 @@ public final class Frame {
         return sender;
     }
 
+    /**
+     * @return the buffer with its position and limit around the payload, for a receive handler;
+     *         the next {@link #clearedBuffer()} resets them
+     */
+    public ByteBuffer payloadBuffer() {
+        return buffer.limit(payloadOffset + payloadLength).position(payloadOffset);
+    }
+
     /** Copies up to {@code max} payload bytes into {@code dst} at {@code offset}; returns the count. */
     public int copyPayloadTo(byte[] dst, int offset, int max) {
         int n = Math.min(payloadLength, max);

@@ -190,12 +190,16 @@ final class MultipathSocket extends MultipathDatagramSocket {
     /**
      * Waits for the next datagram. Honours the packet's offset and capacity (not its last received
      * length); a longer datagram is truncated, as UDP does. An interrupt ends the wait with
-     * {@link InterruptedIOException} and leaves the socket open.
+     * {@link InterruptedIOException} and leaves the socket open. With a receive handler nothing
+     * ever reaches the inbox, so it throws rather than wait forever.
      */
     @Override
     public void receive(DatagramPacket p) throws IOException {
         Objects.requireNonNull(p, "packet");
         ensureOpen();
+        if (config.receiveHandler() != null) {
+            throw new SocketException("datagrams go to the receive handler: receive() is not available");
+        }
         int timeout = soTimeoutMillis;
         long deadline = timeout > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout) : 0;
         try {
