@@ -61,6 +61,25 @@ public final class DuplicateWindow {
         return FRESH;
     }
 
+    /**
+     * Judges a sequence as {@link #accept} would, but remembers nothing and slides nothing: for a
+     * look before a datagram has been authenticated (protocol v2), when nothing may change yet, so
+     * that copies already delivered are dropped without the cost of opening them.
+     *
+     * @param sequence a non-negative sequence number
+     * @return {@link #FRESH}, {@link #DUPLICATE} or {@link #TOO_OLD}
+     */
+    public int judge(long sequence) {
+        if (sequence > newest) {
+            return FRESH;
+        }
+        if (newest - sequence >= size) {
+            return TOO_OLD;
+        }
+        int word = (int) (sequence >>> WORD_SHIFT) & wordMask;
+        return (words[word] & (1L << sequence)) != 0 ? DUPLICATE : FRESH;
+    }
+
     /** @return the newest sequence accepted, or -1 before the first */
     public long newest() {
         return newest;

@@ -335,4 +335,25 @@ class DuplicateWindowTest {
         assertThat(window.accept(newest - size - distance)).isEqualTo(TOO_OLD);
         assertThat(window.accept(newest + 1 + distance)).isEqualTo(FRESH);
     }
+
+    /** Seeded: judge says what accept would say, and a judge alone changes nothing. */
+    @org.junit.jupiter.api.Test
+    void judgeForeseesAcceptAndChangesNothing() {
+        Random random = new Random(6479);
+        DuplicateWindow window = new DuplicateWindow(256);
+        DuplicateWindow twin = new DuplicateWindow(256);
+        long base = 0;
+        for (int i = 0; i < 100_000; i++) {
+            base += random.nextInt(3);
+            long sequence = Math.max(0, base + random.nextInt(700) - 500);
+            long probe = Math.max(0, base + random.nextInt(700) - 350);
+            // A judge only, on one window: the two must still agree afterwards.
+            int judged = window.judge(probe);
+            assertThat(window.newest()).isEqualTo(twin.newest());
+            int verdict = window.judge(sequence);
+            assertThat(window.accept(sequence)).isEqualTo(verdict);
+            assertThat(twin.accept(sequence)).isEqualTo(verdict);
+            assertThat(judged).isBetween(FRESH, TOO_OLD);
+        }
+    }
 }

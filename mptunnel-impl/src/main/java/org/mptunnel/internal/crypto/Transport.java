@@ -1,0 +1,173 @@
+package org.mptunnel.internal.crypto;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One session's transport keys at one end (docs/PROTOCOL.md, "Transport" and "Rekeying"): seals and
+ * opens whole version 2 datagrams in place, the 24-byte header as associated data and the
+ * datagram's type and sequence as the nonce. It holds the current key generation, the next one
+ * while a responder awaits its confirmation, and the previous generation's receive key during its
+ * grace period. Replays of authentic datagrams are not its business: the engine's duplicate window
+ * (DATA) and probe window (keepalives) refuse them after {@link #open} succeeds.
+ *
+ * <p>Socket-free and clock-free: times are passed in. Not thread-safe.
+ */
+public final class Transport {
+
+    public static final int HEADER = 24;
+    public static final byte VERSION = 2;
+    public static final int GENERATION_OFFSET = 4;
+    static final int PAYLOAD_LENGTH_OFFSET = 6;
+    static final int SEQUENCE_OFFSET = 16;
+    /** The largest type a sealed datagram may have (DATA 1, KEEPALIVE 2, KEEPALIVE_ACK 3). */
+    static final int MAX_SEALED_TYPE = 3;
+
+    private final long graceNanos;
+    private Handshake.Keys current;
+    private Handshake.Keys next;
+    private Handshake.Keys previous;
+    private long previousUntil;
+    private long currentSince;
+    private long sealedUnderCurrent;
+
+    /**
+     * @param first      the keys of the session's first handshake
+     * @param graceNanos how long the previous generation still opens after a switch (one dead timeout)
+     */
+    public Transport(Handshake.Keys first, long nowNanos, long graceNanos) {
+        this.current = first;
+        this.currentSince = nowNanos;
+        this.graceNanos = graceNanos;
+    }
+
+    /** The generation datagrams are sealed under. */
+    public int generation() {
+        return current.generation;
+    }
+
+    /**
+     * Initiator: the keys of a rekey's completed handshake; sealing switches to them at once, the
+     * old generation still opens for the grace period.
+     */
+    public void install(Handshake.Keys keys, long nowNanos) {
+        retire(nowNanos);
+        current = keys;
+    }
+
+    /**
+     * Responder: the keys of a rekey it answered. They open datagrams at once, but sealing stays
+     * on the current generation until the first datagram under the new one opens (key
+     * confirmation). A later offer replaces an unconfirmed one. An offer of the current
+     * generation replaces the current keys at once: the initiator retried because it never got
+     * the response that gave them, so nothing was ever sealed under them on its side.
+     */
+    public void offer(Handshake.Keys keys) {
+        if ((keys.generation & 0xFFFF) == (current.generation & 0xFFFF)) {
+            current.destroy();
+            current = keys;
+            return;
+        }
+        if (next != null) {
+            next.destroy();
+        }
+        next = keys;
+    }
+
+    private void retire(long nowNanos) {
+        if (previous != null) {
+            previous.destroy();
+        }
+        previous = current;
+        previousUntil = nowNanos + graceNanos;
+        currentSince = nowNanos;
+        sealedUnderCurrent = 0;
+    }
+
+    /** True once {@code afterDatagrams} have been sealed or {@code afterNanos} passed under the current keys. */
+    public boolean rekeyDue(long nowNanos, long afterNanos, long afterDatagrams) {
+        return sealedUnderCurrent >= afterDatagrams || nowNanos - currentSince >= afterNanos;
+    }
+
+    /**
+     * Validates a sealed datagram's header: magic, version 2, a sealed type, the payload length
+     * field equal to what arrived and room for the tag.
+     *
+     * @return the type, or -1
+     */
+    public static int check(ByteBuffer datagram, int length) {
+        if (length < HEADER + Aead.TAG_LENGTH || datagram.limit() < length
+                || datagram.getShort(0) != Handshake.MAGIC || datagram.get(2) != VERSION
+                || (datagram.getShort(PAYLOAD_LENGTH_OFFSET) & 0xFFFF) != length - HEADER) {
+            return -1;
+        }
+        int type = datagram.get(3);
+        return type >= 1 && type <= MAX_SEALED_TYPE && datagram.getLong(SEQUENCE_OFFSET) >= 0 ? type : -1;
+    }
+
+    /**
+     * Seals in place a datagram whose header (magic, version 2, type, session id, sequence) is
+     * written at offset 0 and whose {@code payloadLength} bytes of payload follow it; writes the
+     * generation and the payload length (tag included) into the header first, since both are
+     * authenticated. The buffer needs {@link Aead#TAG_LENGTH} bytes of room after the payload.
+     *
+     * @return the datagram's length
+     */
+    public int seal(ByteBuffer datagram, int payloadLength) {
+        datagram.putShort(GENERATION_OFFSET, (short) current.generation)
+                .putShort(PAYLOAD_LENGTH_OFFSET, (short) (payloadLength + Aead.TAG_LENGTH));
+        int type = datagram.get(3);
+        long sequence = datagram.getLong(SEQUENCE_OFFSET);
+        ByteBuffer aad = datagram.duplicate().position(0).limit(HEADER);
+        ByteBuffer in = datagram.duplicate().position(HEADER).limit(HEADER + payloadLength);
+        ByteBuffer out = datagram.duplicate().position(HEADER).limit(HEADER + payloadLength + Aead.TAG_LENGTH);
+        current.send.seal(type, sequence, aad, in, out);
+        sealedUnderCurrent++;
+        return HEADER + payloadLength + Aead.TAG_LENGTH;
+    }
+
+    /**
+     * Opens in place a datagram that passed {@link #check}, under the keys of the generation its
+     * header names. A responder's first datagram under offered keys confirms them: they become
+     * current. On failure nothing changes, here or in the buffer's payload.
+     *
+     * @return the payload's length (it starts at offset 24), or -1 if it does not authenticate or
+     *         names a generation whose keys this end does not hold
+     */
+    public int open(ByteBuffer datagram, int length, long nowNanos) {
+        int generation = datagram.getShort(GENERATION_OFFSET) & 0xFFFF;
+        Handshake.Keys keys;
+        if ((current.generation & 0xFFFF) == generation) {
+            keys = current;
+        } else if (next != null && (next.generation & 0xFFFF) == generation) {
+            keys = next;
+        } else if (previous != null && (previous.generation & 0xFFFF) == generation
+                && nowNanos - previousUntil < 0) {
+            keys = previous;
+        } else {
+            return -1;
+        }
+        int type = datagram.get(3);
+        long sequence = datagram.getLong(SEQUENCE_OFFSET);
+        ByteBuffer aad = datagram.duplicate().position(0).limit(HEADER);
+        ByteBuffer in = datagram.duplicate().position(HEADER).limit(length);
+        ByteBuffer out = datagram.duplicate().position(HEADER).limit(length - Aead.TAG_LENGTH);
+        int n = keys.receive.open(type, sequence, aad, in, out);
+        if (n >= 0 && keys == next) {
+            retire(nowNanos);
+            current = next;
+            next = null;
+        }
+        return n;
+    }
+
+    /** Erases every key held. */
+    public void destroy() {
+        current.destroy();
+        if (next != null) {
+            next.destroy();
+        }
+        if (previous != null) {
+            previous.destroy();
+        }
+    }
+}
