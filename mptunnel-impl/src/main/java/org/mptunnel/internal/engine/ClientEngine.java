@@ -83,6 +83,7 @@ public final class ClientEngine extends ConnectedEngine {
                 long rtt = System.nanoTime() - Probe.originTime(datagram); // a fresh clock for the sample
                 if (Probe.pathIndex(datagram) == path.index() && rtt >= 0 && rtt < MAX_RTT_NANOS) {
                     path.rttSample(rtt);
+                    path.probeLoss().acked(Header.sequence(datagram));
                 }
                 noteServerEpoch(Probe.epoch(datagram));
                 break;
@@ -121,9 +122,10 @@ public final class ClientEngine extends ConnectedEngine {
         }
         for (int i = 0; i < paths.length; i++) {
             Path path = paths[i];
+            path.probeLoss().expire(now, probeTimeout(path));
             boolean inDoubt = now - path.lastHeardNanos() > keepaliveNanos;
             if (round || (inDoubt && now - lastProbeSent[i] >= keepaliveNanos / 4)) {
-                sendKeepalive(path);
+                sendKeepalive(path, now);
                 lastProbeSent[i] = now;
             }
         }
@@ -131,12 +133,25 @@ public final class ClientEngine extends ConnectedEngine {
         return Math.min(nextKeepalive, now + Math.min(tickNanos, keepaliveNanos / 4));
     }
 
-    private void sendKeepalive(Path path) {
+    /**
+     * How long a probe's ack may take before the probe counts as lost: a keepalive interval plus
+     * two smoothed RTTs, so that a slow path is not charged for its latency and a fast one still
+     * resolves its probes within about one interval.
+     */
+    private long probeTimeout(Path path) {
         long srtt = path.smoothedRttNanos();
-        Probe.writeKeepalive(probe, session.id(), probeNumber++, System.nanoTime(), path.index(),
+        return keepaliveNanos + 2 * Math.max(srtt, 0);
+    }
+
+    private void sendKeepalive(Path path, long now) {
+        long srtt = path.smoothedRttNanos();
+        long number = probeNumber++;
+        Probe.writeKeepalive(probe, session.id(), number, System.nanoTime(), path.index(),
                 srtt < 0 ? 0 : TimeUnit.NANOSECONDS.toMicros(srtt));
         try {
-            path.transmit(probe);
+            if (path.transmit(probe)) {
+                path.probeLoss().sent(number, now);
+            }
         } catch (IOException e) {
             // closed: the loop is stopping
         }
