@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.AdaptivePlanner;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
@@ -26,6 +27,8 @@ public final class ClientEngine extends ConnectedEngine {
 
     /** An RTT sample above this is a stale or forged echo, not a measurement. */
     private static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** The shortest wait for a probe's ack before the probe counts as lost; see probeTimeout. */
+    private static final long MIN_PROBE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Session session;
     /** I/O thread only: keepalives are written here. */
@@ -37,12 +40,16 @@ public final class ClientEngine extends ConnectedEngine {
     private boolean epochKnown;
     /** I/O thread only: when each path was last probed. */
     private final long[] lastProbeSent;
+    /** I/O thread only: chooses the paths to send on; null if every datagram goes on every path. */
+    private final AdaptivePlanner planner;
 
     private ClientEngine(TunnelConfig config, long sessionId, Path[] paths, InetSocketAddress peer, long now) {
         super(config, paths, peer);
         this.session = new Session(sessionId, peer, config.duplicateWindow(), paths, null, paths.length, totals, now);
         this.nextKeepalive = now;
         this.lastProbeSent = new long[paths.length];
+        this.planner = config.redundancy().isAdaptive()
+                ? new AdaptivePlanner(session, config.redundancy().targetLoss(), keepaliveNanos) : null;
     }
 
     /** Opens one channel per path, bound and connected, and starts the I/O thread. */
@@ -130,17 +137,20 @@ public final class ClientEngine extends ConnectedEngine {
             }
         }
         session.checkPaths(now, deadTimeoutNanos);
+        if (planner != null) {
+            planner.plan(now);
+        }
         return Math.min(nextKeepalive, now + Math.min(tickNanos, keepaliveNanos / 4));
     }
 
     /**
-     * How long a probe's ack may take before the probe counts as lost: a keepalive interval plus
-     * two smoothed RTTs, so that a slow path is not charged for its latency and a fast one still
-     * resolves its probes within about one interval.
+     * How long a probe's ack may take before the probe counts as lost: a keepalive interval, but
+     * at least {@link #MIN_PROBE_TIMEOUT_NANOS}, plus four smoothed RTTs. Generous, because an ack
+     * that is merely late (a busy machine, a queue on the path) would otherwise count as lost: on
+     * a loaded two-core machine, 10 ms plus two RTTs charged clean paths with 7 % loss.
      */
     private long probeTimeout(Path path) {
-        long srtt = path.smoothedRttNanos();
-        return keepaliveNanos + 2 * Math.max(srtt, 0);
+        return Math.max(keepaliveNanos, MIN_PROBE_TIMEOUT_NANOS) + 4 * Math.max(path.smoothedRttNanos(), 0);
     }
 
     private void sendKeepalive(Path path, long now) {

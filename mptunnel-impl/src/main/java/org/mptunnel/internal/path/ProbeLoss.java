@@ -15,7 +15,12 @@ package org.mptunnel.internal.path;
  * its standard error at round-trip loss {@code r} is about {@code sqrt(r(1 - r) / 63)}. The first
  * 32 outcomes are averaged plainly (weight {@code 1/n}) so that the estimate starts at the mean of
  * what was seen, not at an arbitrary prior. A second, fast average (weight {@code 1/4}) follows the
- * last few probes only; {@link #burst()} compares the two to notice loss that jumps.
+ * last few probes only; {@link #burst()} compares the two to notice loss that jumps. A third, slow
+ * one (weight {@code 1/256}, about 0.6 points of standard error at 2 % round-trip loss) is what a
+ * 32-probe average cannot be: precise enough to tell a path losing 1 % one way from a clean one.
+ * Planning uses the larger of the 32- and 256-probe averages ({@link #planningOneWayLoss()}), so
+ * that loss which rises is seen within a few dozen probes and loss which falls is believed only
+ * once it has stayed low for a few hundred.
  *
  * <p>Threads: the I/O thread records; {@link #roundTripLoss()} may be read from any thread.
  */
@@ -27,6 +32,8 @@ public final class ProbeLoss {
     static final int LONG_WINDOW = 32;
     /** The fast average's weight is {@code 1 / SHORT_WINDOW}. */
     static final int SHORT_WINDOW = 4;
+    /** The precise average's weight is {@code 1 / PRECISE_WINDOW}. */
+    static final int PRECISE_WINDOW = 256;
     /**
      * A burst: the fast average above the slow one by this much. From a clean path, two probes
      * lost in a row (0.44 against 0.06); from a path losing a third of its probes, three or four.
@@ -40,6 +47,7 @@ public final class ProbeLoss {
     private long outcomes;
     private double slow;
     private double fast;
+    private double precise;
     private volatile double published = -1;
 
     /** I/O thread: probe {@code probeNumber} left on this path at {@code nowNanos}. */
@@ -80,6 +88,7 @@ public final class ProbeLoss {
         double weight = outcomes < LONG_WINDOW ? 1.0 / outcomes : 1.0 / LONG_WINDOW;
         slow += (lost - slow) * weight;
         fast += (lost - fast) * (outcomes < SHORT_WINDOW ? 1.0 / outcomes : 1.0 / SHORT_WINDOW);
+        precise += (lost - precise) * (outcomes < PRECISE_WINDOW ? 1.0 / outcomes : 1.0 / PRECISE_WINDOW);
         published = slow;
     }
 
@@ -96,6 +105,14 @@ public final class ProbeLoss {
     /** @return the one-way loss implied by the round-trip loss (see the class comment), or -1 */
     public double oneWayLoss() {
         return oneWay(published);
+    }
+
+    /**
+     * I/O thread: the one-way loss to plan with: that of the larger of the 32- and 256-probe
+     * round-trip averages, or -1 before any outcome.
+     */
+    public double planningOneWayLoss() {
+        return outcomes == 0 ? -1 : oneWay(Math.max(slow, precise));
     }
 
     /** I/O thread: whether the last few probes were lost far more often than the path's average. */
