@@ -10,12 +10,15 @@ package org.mptunnel;
  *   <li>{@link #adaptive(double)}: each datagram on the fewest paths whose estimated joint one-way
  *       loss is at most {@link #targetLoss()}. The estimate of each path comes from its keepalives
  *       ({@link PathStats#estimatedLoss()}); the set always includes the lowest-RTT path among
- *       the healthy ones (estimated loss at most 5 %), the others join in order of estimated loss.
+ *       the healthy ones (estimated loss at most 2 %), the others join in order of estimated loss.
  *       Every path keeps being probed, so an unused path's estimate stays fresh. When the
  *       keepalives of a path in use are suddenly lost far more often than its average (two in a
- *       row on a clean path), every path is used for 32 keepalive intervals, and then the choice
- *       is made again. Until every path that is up has answered or missed 32 keepalives, and
- *       whenever no set of paths meets the target, every path is used.</li>
+ *       row on a clean path), or its latest keepalives are overdue while other paths answer (two
+ *       in a row on a clean path), every path is used for a few keepalive intervals (8, or 4 but at
+ *       least 150 ms for overdue ones), and then the choice is made again. In this mode
+ *       every path is probed every quarter keepalive interval. Until every path that is up has
+ *       answered or missed 32 keepalives, and whenever no set of paths meets the target, every
+ *       path is used.</li>
  * </ul>
  *
  * <p>Adaptive redundancy applies to what a client sends. A server answers on every path of the

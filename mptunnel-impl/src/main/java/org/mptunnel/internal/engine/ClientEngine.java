@@ -130,7 +130,9 @@ public final class ClientEngine extends ConnectedEngine {
         for (int i = 0; i < paths.length; i++) {
             Path path = paths[i];
             path.probeLoss().expire(now, probeTimeout(path));
-            boolean inDoubt = now - path.lastHeardNanos() > keepaliveNanos;
+            // With adaptive redundancy every path is watched as closely as one in doubt: see
+            // AdaptivePlanner.probeIntervalNanos.
+            boolean inDoubt = planner != null || now - path.lastHeardNanos() > keepaliveNanos;
             if (round || (inDoubt && now - lastProbeSent[i] >= keepaliveNanos / 4)) {
                 sendKeepalive(path, now);
                 lastProbeSent[i] = now;

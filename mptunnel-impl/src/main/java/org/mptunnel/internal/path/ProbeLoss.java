@@ -43,11 +43,16 @@ public final class ProbeLoss {
     private final long[] number = new long[SLOTS];
     private final long[] sentAt = new long[SLOTS];
     private final boolean[] pending = new boolean[SLOTS];
+    /** Whether the slot's probe was resolved as lost (false while pending or once answered). */
+    private final boolean[] lost = new boolean[SLOTS];
     private int next;
     private long outcomes;
     private double slow;
     private double fast;
     private double precise;
+    /** When the newest answered probe was sent; meaningful once {@link #answered} is set. */
+    private long newestAnsweredSentAt;
+    private boolean answered;
     private volatile double published = -1;
 
     /** I/O thread: probe {@code probeNumber} left on this path at {@code nowNanos}. */
@@ -60,6 +65,7 @@ public final class ProbeLoss {
         number[slot] = probeNumber;
         sentAt[slot] = nowNanos;
         pending[slot] = true;
+        lost[slot] = false;
     }
 
     /** I/O thread: the ack of probe {@code probeNumber} arrived; an unknown or late one is ignored. */
@@ -67,6 +73,10 @@ public final class ProbeLoss {
         for (int i = 0; i < SLOTS; i++) {
             if (pending[i] && number[i] == probeNumber) {
                 pending[i] = false;
+                if (!answered || sentAt[i] - newestAnsweredSentAt > 0) {
+                    newestAnsweredSentAt = sentAt[i];
+                    answered = true;
+                }
                 outcome(0);
                 return;
             }
@@ -78,6 +88,7 @@ public final class ProbeLoss {
         for (int i = 0; i < SLOTS; i++) {
             if (pending[i] && nowNanos - sentAt[i] > timeoutNanos) {
                 pending[i] = false;
+                lost[i] = true;
                 outcome(1);
             }
         }
@@ -100,6 +111,53 @@ public final class ProbeLoss {
     /** Any thread: @return the smoothed round-trip probe loss, 0 to 1, or -1 before any outcome */
     public double roundTripLoss() {
         return published;
+    }
+
+    /**
+     * I/O thread: when the newest answered probe was sent, or {@code fallback} if none was.
+     */
+    public long newestAnsweredSentAt(long fallback) {
+        return answered ? newestAnsweredSentAt : fallback;
+    }
+
+    /**
+     * I/O thread: whether the latest probes look like a sudden outage, before they are even
+     * resolved: the newest probes that can be judged are unanswered, as many in a row as would
+     * happen by chance less than 1 % of the time at the path's planning round-trip loss, and at least two: two on a
+     * path losing up to 10 % of its probes, five at 36 %. A probe can be judged once
+     * it is overdue ({@code overdueNanos}, a short wait, unlike the generous timeout that resolves
+     * a probe as lost) and a probe sent no earlier on another path has been answered
+     * ({@code answeredAfter}): a stall of this machine or of the server delays every path's acks
+     * alike, and must not look like this path's loss. Probes too recent to judge are skipped.
+     */
+    public boolean outage(long nowNanos, long overdueNanos, long answeredAfter) {
+        if (outcomes < LONG_WINDOW) {
+            return false;
+        }
+        double roundTrip = Math.max(slow, precise);
+        // At least two: one path's ack held up for a moment (its bridge's thread, its queue) is
+        // common on a busy machine; two in a row a quarter interval apart much less so.
+        int needed = roundTrip <= 0.01 ? 2
+                : (int) Math.max(2, Math.ceil(Math.log(0.01) / Math.log(Math.min(roundTrip, 0.9))));
+        if (needed > SLOTS / 2) {
+            return false;
+        }
+        int run = 0;
+        for (int k = 1; k <= SLOTS; k++) {
+            int slot = Math.floorMod(next - k, SLOTS);
+            boolean unanswered = pending[slot] || lost[slot];
+            boolean judged = nowNanos - sentAt[slot] > overdueNanos && answeredAfter - sentAt[slot] >= 0;
+            if (pending[slot] && !judged && run == 0) {
+                continue; // too recent to judge
+            }
+            if (!unanswered) {
+                return false;
+            }
+            if (++run >= needed) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the one-way loss implied by the round-trip loss (see the class comment), or -1 */

@@ -12,25 +12,43 @@ import org.mptunnel.internal.path.ProbeLoss;
  * other paths in order of estimated loss, lowest first, until the product of the chosen paths'
  * one-way losses (their joint loss if they lose independently) is at most the target. Every path
  * is used instead while any path that is up has too few resolved probes to judge, when no set
- * meets the target, and for a hold time after a burst of loss on a chosen path.
+ * meets the target, and for a hold time after a burst of loss on a chosen path: either its recent
+ * probes were lost far more often than its average ({@link ProbeLoss#burst()}), or its latest
+ * probes are all overdue, too many in a row for its usual loss ({@link ProbeLoss#outage}), which
+ * notices a path going bad about one keepalive interval after it does.
  *
  * <p>Allocation: scratch arrays are made once; an array is published only when the choice changes.
  */
 public final class AdaptivePlanner {
 
-    /** A path losing more than this one way is not preferred for its RTT. */
-    static final double HEALTHY_LOSS = 0.05;
+    /**
+     * A path losing more than this one way is not preferred for its RTT: a path losing 5 % would
+     * otherwise, when fastest, be sent on alongside the clean path that meets the target alone.
+     */
+    static final double HEALTHY_LOSS = 0.02;
     /** Probes a path must have resolved before its estimate is trusted. */
     static final int WARM_UP_PROBES = 32;
     /**
-     * Keepalive intervals for which every path is used after a burst: long enough for the 32-probe
-     * average to take in most (63 %) of a new loss level before the choice is made again.
+     * Keepalive intervals for which every path is used after a burst: 32 probes of a path that
+     * carries datagrams (probed every quarter interval), so that its 32-probe average has taken in
+     * most (63 %) of a new loss level before the choice is made again.
      */
-    static final int BURST_HOLD_INTERVALS = 32;
+    static final int BURST_HOLD_INTERVALS = 8;
+    /**
+     * Keepalive intervals for which every path is used after an outage, but at least
+     * {@link #MIN_OUTAGE_HOLD_NANOS}: until the overdue probes are resolved as lost (their timeout
+     * is at least 100 ms) and the estimate rules the path out; a shorter hold handed the datagrams
+     * back to the path that had just failed, which lost them again.
+     */
+    static final int OUTAGE_HOLD_INTERVALS = 4;
+    static final long MIN_OUTAGE_HOLD_NANOS = 150_000_000L;
 
     private final Session session;
     private final double targetLoss;
     private final long burstHoldNanos;
+    /** How long an ack may take before its probe counts towards an outage (not yet as lost). */
+    private final long overdueNanos;
+    private final long outageHoldNanos;
     /** Scratch: the chosen paths' indices into the session's path array, in the order chosen. */
     private final int[] chosen;
     private final boolean[] taken;
@@ -47,8 +65,21 @@ public final class AdaptivePlanner {
         this.session = session;
         this.targetLoss = targetLoss;
         this.burstHoldNanos = BURST_HOLD_INTERVALS * keepaliveNanos;
+        this.overdueNanos = keepaliveNanos;
+        this.outageHoldNanos = Math.max(OUTAGE_HOLD_INTERVALS * keepaliveNanos, MIN_OUTAGE_HOLD_NANOS);
         this.chosen = new int[session.paths().length];
         this.taken = new boolean[session.paths().length];
+    }
+
+    /**
+     * With adaptive redundancy every path is probed every quarter keepalive interval: a path that
+     * carries datagrams so that its losses show within milliseconds, the others so that they can
+     * vouch that this machine and the server are answering (see {@link ProbeLoss#outage}).
+     *
+     * @return the probe interval of every path
+     */
+    public static long probeIntervalNanos(long keepaliveNanos) {
+        return keepaliveNanos / 4;
     }
 
     /** @return how many bursts sent every path in the meantime */
@@ -62,9 +93,13 @@ public final class AdaptivePlanner {
         Path[] current = session.sendPaths();
         if (current != null) {
             for (Path path : current) {
-                if (path.probeLoss().burst()) {
+                // A chosen path is probed every quarter interval; an ack later than a whole one plus
+                // four RTTs is unusual enough to act on, and acting costs copies, not datagrams.
+                long overdue = overdueNanos + 4 * Math.max(path.smoothedRttNanos(), 0);
+                boolean burst = path.probeLoss().burst();
+                if (burst || path.probeLoss().outage(nowNanos, overdue, answeredElsewhere(paths, path, nowNanos))) {
                     holding = true;
-                    holdUntil = nowNanos + burstHoldNanos;
+                    holdUntil = nowNanos + (burst ? burstHoldNanos : outageHoldNanos);
                     bursts++;
                     session.sendOn(null);
                     return;
@@ -76,6 +111,25 @@ public final class AdaptivePlanner {
         }
         holding = false;
         publish(paths, choose(paths));
+    }
+
+    /**
+     * @return when the newest probe answered on another path that is up was sent; {@code now} if
+     *         there is no other path, so that a lone path is judged on overdue probes alone
+     */
+    private static long answeredElsewhere(Path[] paths, Path path, long nowNanos) {
+        long newest = Long.MIN_VALUE;
+        boolean other = false;
+        for (Path p : paths) {
+            if (p != path && p.isUp()) {
+                long sent = p.probeLoss().newestAnsweredSentAt(Long.MIN_VALUE);
+                if (sent != Long.MIN_VALUE && (!other || sent - newest > 0)) {
+                    newest = sent;
+                    other = true;
+                }
+            }
+        }
+        return other ? newest : nowNanos;
     }
 
     /** @return how many paths were chosen into {@link #chosen}, or 0 for every path */

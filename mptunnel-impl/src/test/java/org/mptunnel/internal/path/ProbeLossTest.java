@@ -98,6 +98,37 @@ class ProbeLossTest {
     }
 
     @Test
+    void overdueProbesInARowAreAnOutageOnlyWhenUnlikelyAtThePathsLoss() {
+        ProbeLoss clean = new ProbeLoss();
+        long[] clock = {0};
+        long[] number = {0};
+        run(clean, 0.0, 100, 1, clock, number);
+        long t = clock[0];
+        clean.sent(number[0]++, t);
+        assertThat(clean.outage(t + 11, 10, t)).as("one overdue on a clean path").isFalse();
+        clean.sent(number[0]++, t);
+        assertThat(clean.outage(t + 5, 10, t + 5)).as("too recent to judge").isFalse();
+        assertThat(clean.outage(t + 11, 10, t - 1)).as("no later answer elsewhere: a stall?").isFalse();
+        assertThat(clean.outage(t + 11, 10, t)).as("two overdue on a clean path").isTrue();
+        clean.acked(number[0] - 1);
+        assertThat(clean.outage(t + 11, 10, t)).as("the newest answered after all").isFalse();
+
+        ProbeLoss lossy = new ProbeLoss();
+        clock[0] = 0;
+        run(lossy, 0.36, 300, 20_260_111L, clock, number);
+        t = clock[0];
+        for (int i = 0; i < 4; i++) {
+            lossy.sent(number[0]++, t);
+        }
+        // At about 36 % round-trip loss, four unanswered in a row happen 1.7 % of the time: not yet.
+        assertThat(lossy.outage(t + 11, 10, t)).as("four overdue at 36 %%").isFalse();
+        for (int i = 0; i < 4; i++) {
+            lossy.sent(number[0]++, t);
+        }
+        assertThat(lossy.outage(t + 11, 10, t)).as("eight overdue at 36 %%").isTrue();
+    }
+
+    @Test
     void oneWayLossAssumesSymmetricIndependentDirections() {
         assertThat(ProbeLoss.oneWay(-1)).isEqualTo(-1);
         assertThat(ProbeLoss.oneWay(0)).isZero();
