@@ -114,6 +114,24 @@ public final class AdaptivePlanner {
     }
 
     /**
+     * Whether {@code candidate} should anchor the choice rather than {@code anchor}: lower RTT,
+     * by more than an eighth if {@code anchor} is the path anchoring the current choice. The margin
+     * keeps two paths of about equal RTT from taking turns at every tick, which would move the
+     * datagrams back and forth and publish a new array each time.
+     */
+    private static boolean faster(Path candidate, Path anchor, Path incumbent) {
+        long candidateRtt = candidate.smoothedRttNanos();
+        long anchorRtt = anchor.smoothedRttNanos();
+        if (anchor == incumbent) {
+            return candidateRtt < anchorRtt - (anchorRtt >> 3);
+        }
+        if (candidate == incumbent) {
+            return candidateRtt - (candidateRtt >> 3) <= anchorRtt;
+        }
+        return candidateRtt < anchorRtt;
+    }
+
+    /**
      * @return when the newest probe answered on another path that is up was sent; {@code now} if
      *         there is no other path, so that a lone path is judged on overdue probes alone
      */
@@ -136,6 +154,8 @@ public final class AdaptivePlanner {
     private int choose(Path[] paths) {
         int up = 0;
         int anchor = -1;
+        Path[] current = session.sendPaths();
+        Path incumbent = current == null ? null : current[0];
         for (int i = 0; i < paths.length; i++) {
             taken[i] = false;
             Path path = paths[i];
@@ -149,7 +169,7 @@ public final class AdaptivePlanner {
             }
             long rtt = path.smoothedRttNanos();
             if (loss.planningOneWayLoss() <= HEALTHY_LOSS && rtt >= 0
-                    && (anchor < 0 || rtt < paths[anchor].smoothedRttNanos())) {
+                    && (anchor < 0 || faster(path, paths[anchor], incumbent))) {
                 anchor = i;
             }
         }
