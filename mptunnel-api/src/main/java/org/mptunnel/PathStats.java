@@ -18,6 +18,11 @@ import java.util.Optional;
  * @param firstDeliveries   data datagrams whose first copy arrived on this path
  * @param duplicatesDropped data datagrams on this path that another path had already delivered
  * @param smoothedRttNanos  smoothed round-trip time in nanoseconds, or -1 before the first sample
+ * @param probeLoss         smoothed share of this side's keepalives on this path that went
+ *                          unanswered, 0 to 1: <em>round-trip</em> loss (the probe and its answer
+ *                          each cross the path once), averaged over roughly the last 32 probes; -1
+ *                          until a probe has been answered or timed out, and always on a server,
+ *                          which does not probe
  */
 public record PathStats(
         InetSocketAddress remote,
@@ -29,10 +34,22 @@ public record PathStats(
         long bytesReceived,
         long firstDeliveries,
         long duplicatesDropped,
-        long smoothedRttNanos) {
+        long smoothedRttNanos,
+        double probeLoss) {
 
     /** @return the smoothed round-trip time, empty until the path has been measured */
     public Optional<Duration> smoothedRtt() {
         return smoothedRttNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(smoothedRttNanos));
+    }
+
+    /**
+     * The one-way loss implied by {@link #probeLoss()} if both directions lose independently and
+     * equally: {@code 1 - sqrt(1 - probeLoss)}. This is what a data datagram sent on this path is
+     * expected to suffer, and what adaptive redundancy plans with.
+     *
+     * @return the estimated one-way loss, 0 to 1, or -1 if the path has no probe estimate
+     */
+    public double estimatedLoss() {
+        return probeLoss < 0 ? -1 : 1 - Math.sqrt(1 - Math.min(probeLoss, 1));
     }
 }

@@ -15,6 +15,12 @@ import java.util.List;
  * @param queueDropped      datagrams dropped because the application was not receiving fast enough
  * @param sendDropped       datagrams the application sent while no path was up
  * @param paths             the session's paths
+ * @param datagramsSent     data datagrams the application sent in this session that left on at
+ *                          least one path
+ * @param copiesSent        copies of those datagrams written to paths, keepalives not included:
+ *                          {@code datagramsSent} times the number of paths with
+ *                          {@link Redundancy#ALL_PATHS} and all of them up, fewer with adaptive
+ *                          redundancy
  */
 public record SessionStats(
         long sessionId,
@@ -24,7 +30,9 @@ public record SessionStats(
         long tooOldDropped,
         long queueDropped,
         long sendDropped,
-        List<PathStats> paths) {
+        List<PathStats> paths,
+        long datagramsSent,
+        long copiesSent) {
 
     /**
      * Creates a snapshot; the list of paths is copied, so the snapshot stays immutable.
@@ -37,8 +45,15 @@ public record SessionStats(
      * @param queueDropped      datagrams dropped because the application was not receiving fast enough
      * @param sendDropped       datagrams the application sent while no path was up
      * @param paths             the session's paths
+     * @param datagramsSent     data datagrams sent that left on at least one path
+     * @param copiesSent        copies of those written to paths
      */
     public SessionStats {
         paths = List.copyOf(paths);
+    }
+
+    /** @return copies sent per datagram sent, or 0 before the first datagram */
+    public double copiesPerDatagram() {
+        return datagramsSent == 0 ? 0 : (double) copiesSent / datagramsSent;
     }
 }

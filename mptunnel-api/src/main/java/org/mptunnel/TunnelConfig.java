@@ -151,10 +151,11 @@ public final class TunnelConfig {
     private final Duration sessionIdleTimeout;
     private final WireFormat wireFormat;
     private final DatagramHandler receiveHandler;
+    private final Redundancy redundancy;
 
     private TunnelConfig(Builder<?> b, Role role, List<InetSocketAddress> paths, InetSocketAddress peer,
                          InetSocketAddress bind, int maxSessions, int maxPathsPerSession,
-                         Duration sessionIdleTimeout) {
+                         Duration sessionIdleTimeout, Redundancy redundancy) {
         this.role = role;
         this.paths = List.copyOf(paths);
         this.peerAddress = peer;
@@ -170,6 +171,11 @@ public final class TunnelConfig {
         this.maxSessions = maxSessions;
         this.maxPathsPerSession = maxPathsPerSession;
         this.sessionIdleTimeout = sessionIdleTimeout;
+        this.redundancy = redundancy;
+        if (redundancy.isAdaptive() && wireFormat.isLegacy()) {
+            throw new IllegalArgumentException("adaptive redundancy needs keepalives, which the "
+                    + wireFormat + " wire format does not have");
+        }
         if (deadTimeout.compareTo(keepaliveInterval) <= 0) {
             throw new IllegalArgumentException("deadTimeout (" + deadTimeout
                     + ") must be longer than keepaliveInterval (" + keepaliveInterval + ")");
@@ -200,6 +206,7 @@ public final class TunnelConfig {
         this.maxPathsPerSession = base.maxPathsPerSession;
         this.sessionIdleTimeout = base.sessionIdleTimeout;
         this.wireFormat = base.wireFormat;
+        this.redundancy = base.redundancy;
         this.receiveHandler = receiveHandler;
     }
 
@@ -322,6 +329,14 @@ public final class TunnelConfig {
         return new TunnelConfig(this, handler);
     }
 
+    /**
+     * @return how many paths each datagram goes on: {@link Redundancy#ALL_PATHS} unless a client
+     *         chose {@linkplain Redundancy#adaptive(double) adaptive} redundancy
+     */
+    public Redundancy redundancy() {
+        return redundancy;
+    }
+
     @Override
     public String toString() {
         return "TunnelConfig{role=" + role + ", paths=" + paths + ", peer=" + peerAddress
@@ -329,7 +344,7 @@ public final class TunnelConfig {
                 + ", window=" + duplicateWindow + ", queue=" + receiveQueueCapacity
                 + ", maxPayload=" + maxPayloadSize + ", maxSessions=" + maxSessions
                 + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout
-                + ", wireFormat=" + wireFormat + ", jmx=" + jmx
+                + ", wireFormat=" + wireFormat + ", redundancy=" + redundancy + ", jmx=" + jmx
                 + (receiveHandler != null ? ", receiveHandler=" + receiveHandler : "") + '}';
     }
 
@@ -452,8 +467,22 @@ public final class TunnelConfig {
         private final List<InetSocketAddress> paths = new ArrayList<>();
         private InetSocketAddress peerAddress;
         private InetAddress localAddress;
+        private Redundancy redundancy = Redundancy.ALL_PATHS;
 
         ClientBuilder() {
+        }
+
+        /**
+         * Chooses how many paths each datagram goes on; see {@link Redundancy}. Adaptive redundancy
+         * needs the {@link WireFormat#MPTUNNEL_V1} wire format.
+         *
+         * @param redundancy {@link Redundancy#ALL_PATHS} (the default) or
+         *                   {@link Redundancy#adaptive(double)}
+         * @return this builder
+         */
+        public ClientBuilder redundancy(Redundancy redundancy) {
+            this.redundancy = Objects.requireNonNull(redundancy, "redundancy");
+            return this;
         }
 
         /**
@@ -517,7 +546,7 @@ public final class TunnelConfig {
             }
             InetSocketAddress peer = peerAddress != null ? peerAddress : paths.get(0);
             InetSocketAddress bind = localAddress != null ? new InetSocketAddress(localAddress, 0) : new InetSocketAddress(0);
-            return new TunnelConfig(this, Role.CLIENT, paths, peer, bind, 1, paths.size(), Duration.ZERO);
+            return new TunnelConfig(this, Role.CLIENT, paths, peer, bind, 1, paths.size(), Duration.ZERO, redundancy);
         }
     }
 
@@ -568,7 +597,7 @@ public final class TunnelConfig {
          */
         public TunnelConfig build() {
             return new TunnelConfig(this, Role.SERVER, List.of(), null, bindAddress,
-                    maxSessions, maxPathsPerSession, sessionIdleTimeout);
+                    maxSessions, maxPathsPerSession, sessionIdleTimeout, Redundancy.ALL_PATHS);
         }
     }
 

@@ -370,4 +370,31 @@ class TunnelConfigTest {
         assertThat(TunnelConfig.WireFormat.LEGACY.isLegacy()).isTrue();
         assertThat(TunnelConfig.WireFormat.LEGACY_PLAIN.isLegacy()).isTrue();
     }
+
+    @Test
+    void redundancyIsAllPathsUnlessAClientChoosesAdaptive() {
+        assertThat(client().build().redundancy()).isEqualTo(Redundancy.ALL_PATHS);
+        assertThat(TunnelConfig.server(0).build().redundancy()).isEqualTo(Redundancy.ALL_PATHS);
+        TunnelConfig adaptive = client().redundancy(Redundancy.adaptive()).build();
+        assertThat(adaptive.redundancy().isAdaptive()).isTrue();
+        assertThat(adaptive.redundancy().targetLoss()).isEqualTo(Redundancy.DEFAULT_TARGET_LOSS);
+        assertThat(adaptive.toString()).contains("ADAPTIVE");
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {0, 1, -0.1, 1.5, Double.NaN})
+    void adaptiveTargetLossIsAProbabilityStrictlyBetweenZeroAndOne(double target) {
+        assertThatThrownBy(() -> Redundancy.adaptive(target))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("targetLoss");
+    }
+
+    @Test
+    void redundancyRejectsATargetForAllPathsAndNeedsKeepalives() {
+        assertThatThrownBy(() -> new Redundancy(Redundancy.Mode.ALL_PATHS, 0.01))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Redundancy(null, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client().wireFormat(TunnelConfig.WireFormat.LEGACY)
+                .redundancy(Redundancy.adaptive()).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keepalives");
+    }
 }

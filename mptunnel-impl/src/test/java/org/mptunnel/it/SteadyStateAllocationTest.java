@@ -5,17 +5,21 @@ import static org.awaitility.Awaitility.await;
 
 import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mptunnel.MultipathDatagramSocket;
+import org.mptunnel.Redundancy;
 import org.mptunnel.TunnelConfig.WireFormat;
+import org.mptunnel.internal.bridge.Impairment;
 
 /**
  * The per-datagram path allocates nothing once warm, on every thread it runs on: the sender, both
@@ -103,6 +107,57 @@ class SteadyStateAllocationTest {
                 assertThat(allocated[i]).as("bytes allocated by the %s for %d datagrams", names[i], ROUND)
                         .isLessThan(BUDGET_PER_ROUND);
             }
+        }
+    }
+
+    /**
+     * Adaptive redundancy over two clean paths (direct and through a bridge) sends on one of them:
+     * the sender reads the published choice, and the I/O thread plans without allocating unless
+     * the choice changes.
+     */
+    @Test
+    @Timeout(120)
+    void adaptiveRedundancyAllocatesNothingPerDatagram() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server();
+            InetSocketAddress bridge = net.bridge(Loopback.addressOf(server), Impairment.NONE).localAddress();
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server), bridge),
+                    b -> b.redundancy(Redundancy.adaptive()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> client.stats().sessions().get(0).paths().stream()
+                    .allMatch(p -> p.datagramsSent() >= 40));
+            AtomicInteger highest = new AtomicInteger(-1);
+            Thread receiver = new Thread(() -> receiveNumbers(server, highest), "allocation-receiver");
+            receiver.setDaemon(true);
+            receiver.start();
+            Thread[] measured = {Thread.currentThread(), named("mptunnel-client-" + client.getLocalPort())};
+            long[] allocated = new long[measured.length];
+            for (int round = 0; round <= WARM_UP_ROUNDS; round++) {
+                byte[][] datagrams = new byte[ROUND][];
+                for (int n = 0; n < ROUND; n++) {
+                    datagrams[n] = ByteBuffer.allocate(200).putInt(round * ROUND + n).array();
+                }
+                DatagramPacket packet = new DatagramPacket(datagrams[0], 200);
+                long[] before = allocatedBy(measured);
+                for (int n = 0; n < ROUND; n++) {
+                    awaitInFlightBelow(round * ROUND + n, highest);
+                    packet.setData(datagrams[n]);
+                    client.send(packet);
+                }
+                long senderAfter = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                int last = (round + 1) * ROUND - 1;
+                await().atMost(Duration.ofSeconds(10)).until(() -> highest.get() == last);
+                long[] after = allocatedBy(measured);
+                after[0] = senderAfter;
+                for (int i = 0; i < measured.length; i++) {
+                    allocated[i] = after[i] - before[i];
+                }
+            }
+            double copies = client.stats().sessions().get(0).copiesPerDatagram();
+            System.out.printf("steady state, adaptive: sender %d, client I/O %d bytes for %d datagrams; %.3f copies%n",
+                    allocated[0], allocated[1], ROUND, copies);
+            assertThat(copies).as("copies per datagram over two clean paths").isLessThan(1.5);
+            assertThat(allocated[0]).as("bytes allocated by the sender").isLessThan(BUDGET_PER_ROUND);
+            assertThat(allocated[1]).as("bytes allocated by the client I/O thread").isLessThan(BUDGET_PER_ROUND);
         }
     }
 

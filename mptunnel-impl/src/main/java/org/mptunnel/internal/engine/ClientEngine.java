@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.AdaptivePlanner;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
@@ -26,6 +27,8 @@ public final class ClientEngine extends ConnectedEngine {
 
     /** An RTT sample above this is a stale or forged echo, not a measurement. */
     private static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** The shortest wait for a probe's ack before the probe counts as lost; see probeTimeout. */
+    private static final long MIN_PROBE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Session session;
     /** I/O thread only: keepalives are written here. */
@@ -37,12 +40,16 @@ public final class ClientEngine extends ConnectedEngine {
     private boolean epochKnown;
     /** I/O thread only: when each path was last probed. */
     private final long[] lastProbeSent;
+    /** I/O thread only: chooses the paths to send on; null if every datagram goes on every path. */
+    private final AdaptivePlanner planner;
 
     private ClientEngine(TunnelConfig config, long sessionId, Path[] paths, InetSocketAddress peer, long now) {
         super(config, paths, peer);
         this.session = new Session(sessionId, peer, config.duplicateWindow(), paths, null, paths.length, totals, now);
         this.nextKeepalive = now;
         this.lastProbeSent = new long[paths.length];
+        this.planner = config.redundancy().isAdaptive()
+                ? new AdaptivePlanner(session, config.redundancy().targetLoss(), keepaliveNanos) : null;
     }
 
     /** Opens one channel per path, bound and connected, and starts the I/O thread. */
@@ -83,6 +90,7 @@ public final class ClientEngine extends ConnectedEngine {
                 long rtt = System.nanoTime() - Probe.originTime(datagram); // a fresh clock for the sample
                 if (Probe.pathIndex(datagram) == path.index() && rtt >= 0 && rtt < MAX_RTT_NANOS) {
                     path.rttSample(rtt);
+                    path.probeLoss().acked(Header.sequence(datagram));
                 }
                 noteServerEpoch(Probe.epoch(datagram));
                 break;
@@ -121,22 +129,41 @@ public final class ClientEngine extends ConnectedEngine {
         }
         for (int i = 0; i < paths.length; i++) {
             Path path = paths[i];
-            boolean inDoubt = now - path.lastHeardNanos() > keepaliveNanos;
+            path.probeLoss().expire(now, probeTimeout(path));
+            // With adaptive redundancy every path is watched as closely as one in doubt: see
+            // AdaptivePlanner.probeIntervalNanos.
+            boolean inDoubt = planner != null || now - path.lastHeardNanos() > keepaliveNanos;
             if (round || (inDoubt && now - lastProbeSent[i] >= keepaliveNanos / 4)) {
-                sendKeepalive(path);
+                sendKeepalive(path, now);
                 lastProbeSent[i] = now;
             }
         }
         session.checkPaths(now, deadTimeoutNanos);
+        if (planner != null) {
+            planner.plan(now);
+        }
         return Math.min(nextKeepalive, now + Math.min(tickNanos, keepaliveNanos / 4));
     }
 
-    private void sendKeepalive(Path path) {
+    /**
+     * How long a probe's ack may take before the probe counts as lost: a keepalive interval, but
+     * at least {@link #MIN_PROBE_TIMEOUT_NANOS}, plus four smoothed RTTs. Generous, because an ack
+     * that is merely late (a busy machine, a queue on the path) would otherwise count as lost: on
+     * a loaded two-core machine, 10 ms plus two RTTs charged clean paths with 7 % loss.
+     */
+    private long probeTimeout(Path path) {
+        return Math.max(keepaliveNanos, MIN_PROBE_TIMEOUT_NANOS) + 4 * Math.max(path.smoothedRttNanos(), 0);
+    }
+
+    private void sendKeepalive(Path path, long now) {
         long srtt = path.smoothedRttNanos();
-        Probe.writeKeepalive(probe, session.id(), probeNumber++, System.nanoTime(), path.index(),
+        long number = probeNumber++;
+        Probe.writeKeepalive(probe, session.id(), number, System.nanoTime(), path.index(),
                 srtt < 0 ? 0 : TimeUnit.NANOSECONDS.toMicros(srtt));
         try {
-            path.transmit(probe);
+            if (path.transmit(probe)) {
+                path.probeLoss().sent(number, now);
+            }
         } catch (IOException e) {
             // closed: the loop is stopping
         }

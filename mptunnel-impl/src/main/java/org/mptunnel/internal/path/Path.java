@@ -36,6 +36,8 @@ public final class Path {
     private final Counter bytesReceived = new Counter();
     private final Counter firstDeliveries = new Counter();
     private final Counter duplicates = new Counter();
+    /** I/O thread records; see {@link ProbeLoss}. Stays empty on a server, which does not probe. */
+    private final ProbeLoss probeLoss = new ProbeLoss();
 
     /**
      * @param index     the path's number within its session
@@ -150,9 +152,14 @@ public final class Path {
         duplicates.increment();
     }
 
+    /** @return this path's keepalive loss estimate (records on the I/O thread only) */
+    public ProbeLoss probeLoss() {
+        return probeLoss;
+    }
+
     public PathStats snapshot() {
         return new PathStats(remote, up, datagramsSent.get(), bytesSent.get(), sendErrors.get(),
                 datagramsReceived.get(), bytesReceived.get(), firstDeliveries.get(), duplicates.get(),
-                smoothedRttNanos);
+                smoothedRttNanos, probeLoss.roundTripLoss());
     }
 }

@@ -46,6 +46,11 @@ public final class Session {
     @SuppressWarnings("unused") // accessed through NEXT_SEQUENCE
     private long nextSequence;
     private volatile Path[] paths;
+    /**
+     * The paths to send on if redundancy is adaptive, chosen by the I/O thread; null: every path.
+     * Replaced, never changed in place, like {@link #paths}.
+     */
+    private volatile Path[] sendPaths;
     /** I/O thread only. */
     private long lastHeardNanos;
     /** I/O thread only: numbers learned paths for the logs. */
@@ -56,6 +61,8 @@ public final class Session {
     private final Counter tooOld = new Counter();
     private final Counter queueDropped = new Counter();
     private final Counter sendDropped = new Counter();
+    private final Counter datagramsSent = new Counter();
+    private final Counter copiesSent = new Counter();
 
     /**
      * @param id                 the session id on the wire
@@ -102,25 +109,52 @@ public final class Session {
     }
 
     /**
-     * Any thread: sends one encoded datagram on every path that is up. Encoded once, the same bytes
-     * go out on each path.
+     * Any thread: sends one encoded datagram on every path that is up, or on those of them chosen
+     * by {@link #sendOn} if a choice is published. Encoded once, the same bytes go out on each
+     * path. If none of the chosen paths takes it (they went down since the choice), every path is
+     * tried, so a stale choice never loses a datagram that an all-paths send would have carried.
      *
      * @param datagram the datagram from position 0 to its limit
      * @return how many paths it left on; 0 means it was dropped (and counted)
      * @throws ClosedChannelException if the socket was closed
      */
     public int fanOut(ByteBuffer datagram) throws ClosedChannelException {
-        int sent = 0;
-        for (Path path : paths) {
-            if (path.isUp() && path.transmit(datagram)) {
-                sent++;
-            }
+        Path[] chosen = sendPaths;
+        int sent = chosen == null ? 0 : transmitOn(chosen, datagram);
+        if (sent == 0) {
+            sent = transmitOn(paths, datagram);
         }
         if (sent == 0) {
             sendDropped.incrementShared();
             totals.sendDropped.incrementShared();
+        } else {
+            datagramsSent.incrementShared();
+            copiesSent.addShared(sent);
         }
         return sent;
+    }
+
+    private static int transmitOn(Path[] on, ByteBuffer datagram) throws ClosedChannelException {
+        int sent = 0;
+        for (Path path : on) {
+            if (path.isUp() && path.transmit(datagram)) {
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * I/O thread: from now on, send on {@code chosen} only (a subset of {@link #paths()}), or on
+     * every path if null. The array is published as it is and must not be changed afterwards.
+     */
+    public void sendOn(Path[] chosen) {
+        sendPaths = chosen;
+    }
+
+    /** @return the paths chosen by {@link #sendOn}, or null if every path is used */
+    public Path[] sendPaths() {
+        return sendPaths;
     }
 
     /**
@@ -245,6 +279,6 @@ public final class Session {
             pathStats.add(path.snapshot());
         }
         return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
-                queueDropped.get(), sendDropped.get(), pathStats);
+                queueDropped.get(), sendDropped.get(), pathStats, datagramsSent.get(), copiesSent.get());
     }
 }

@@ -1,0 +1,227 @@
+package org.mptunnel.internal.session;
+
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.path.ProbeLoss;
+
+/**
+ * Adaptive redundancy's choice of paths for a client session, made on the I/O thread at each timer
+ * tick and published with {@link Session#sendOn}, so that senders only read a volatile array.
+ *
+ * <p>The choice: start with the lowest-RTT path among the healthy ones (estimated one-way loss at
+ * most {@link #HEALTHY_LOSS}), so that the first copy takes the fastest good route; then add the
+ * other paths in order of estimated loss, lowest first, until the product of the chosen paths'
+ * one-way losses (their joint loss if they lose independently) is at most the target. Every path
+ * is used instead while any path that is up has too few resolved probes to judge, when no set
+ * meets the target, and for a hold time after a burst of loss on a chosen path: either its recent
+ * probes were lost far more often than its average ({@link ProbeLoss#burst()}), or its latest
+ * probes are all overdue, too many in a row for its usual loss ({@link ProbeLoss#outage}), which
+ * notices a path going bad about one keepalive interval after it does.
+ *
+ * <p>Allocation: scratch arrays are made once; an array is published only when the choice changes.
+ */
+public final class AdaptivePlanner {
+
+    /**
+     * A path losing more than this one way is not preferred for its RTT: a path losing 5 % would
+     * otherwise, when fastest, be sent on alongside the clean path that meets the target alone.
+     */
+    static final double HEALTHY_LOSS = 0.02;
+    /** Probes a path must have resolved before its estimate is trusted. */
+    static final int WARM_UP_PROBES = 32;
+    /**
+     * Keepalive intervals for which every path is used after a burst: 32 probes of a path that
+     * carries datagrams (probed every quarter interval), so that its 32-probe average has taken in
+     * most (63 %) of a new loss level before the choice is made again.
+     */
+    static final int BURST_HOLD_INTERVALS = 8;
+    /**
+     * Keepalive intervals for which every path is used after an outage, but at least
+     * {@link #MIN_OUTAGE_HOLD_NANOS}: until the overdue probes are resolved as lost (their timeout
+     * is at least 100 ms) and the estimate rules the path out; a shorter hold handed the datagrams
+     * back to the path that had just failed, which lost them again.
+     */
+    static final int OUTAGE_HOLD_INTERVALS = 4;
+    static final long MIN_OUTAGE_HOLD_NANOS = 150_000_000L;
+
+    private final Session session;
+    private final double targetLoss;
+    private final long burstHoldNanos;
+    /** How long an ack may take before its probe counts towards an outage (not yet as lost). */
+    private final long overdueNanos;
+    private final long outageHoldNanos;
+    /** Scratch: the chosen paths' indices into the session's path array, in the order chosen. */
+    private final int[] chosen;
+    private final boolean[] taken;
+    private boolean holding;
+    private long holdUntil;
+    private long bursts;
+
+    /**
+     * @param session        the client session, whose paths are fixed
+     * @param targetLoss     the joint one-way loss aimed at
+     * @param keepaliveNanos the keepalive interval
+     */
+    public AdaptivePlanner(Session session, double targetLoss, long keepaliveNanos) {
+        this.session = session;
+        this.targetLoss = targetLoss;
+        this.burstHoldNanos = BURST_HOLD_INTERVALS * keepaliveNanos;
+        this.overdueNanos = keepaliveNanos;
+        this.outageHoldNanos = Math.max(OUTAGE_HOLD_INTERVALS * keepaliveNanos, MIN_OUTAGE_HOLD_NANOS);
+        this.chosen = new int[session.paths().length];
+        this.taken = new boolean[session.paths().length];
+    }
+
+    /**
+     * With adaptive redundancy every path is probed every quarter keepalive interval: a path that
+     * carries datagrams so that its losses show within milliseconds, the others so that they can
+     * vouch that this machine and the server are answering (see {@link ProbeLoss#outage}).
+     *
+     * @return the probe interval of every path
+     */
+    public static long probeIntervalNanos(long keepaliveNanos) {
+        return keepaliveNanos / 4;
+    }
+
+    /** @return how many bursts sent every path in the meantime */
+    public long bursts() {
+        return bursts;
+    }
+
+    /** I/O thread: revises the choice after this tick's probes. */
+    public void plan(long nowNanos) {
+        Path[] paths = session.paths();
+        Path[] current = session.sendPaths();
+        if (current != null) {
+            for (Path path : current) {
+                // A chosen path is probed every quarter interval; an ack later than a whole one plus
+                // four RTTs is unusual enough to act on, and acting costs copies, not datagrams.
+                long overdue = overdueNanos + 4 * Math.max(path.smoothedRttNanos(), 0);
+                boolean burst = path.probeLoss().burst();
+                if (burst || path.probeLoss().outage(nowNanos, overdue, answeredElsewhere(paths, path, nowNanos))) {
+                    holding = true;
+                    holdUntil = nowNanos + (burst ? burstHoldNanos : outageHoldNanos);
+                    bursts++;
+                    session.sendOn(null);
+                    return;
+                }
+            }
+        }
+        if (holding && nowNanos - holdUntil < 0) {
+            return;
+        }
+        holding = false;
+        publish(paths, choose(paths));
+    }
+
+    /**
+     * Whether {@code candidate} should anchor the choice rather than {@code anchor}: lower RTT,
+     * by more than an eighth if {@code anchor} is the path anchoring the current choice. The margin
+     * keeps two paths of about equal RTT from taking turns at every tick, which would move the
+     * datagrams back and forth and publish a new array each time.
+     */
+    private static boolean faster(Path candidate, Path anchor, Path incumbent) {
+        long candidateRtt = candidate.smoothedRttNanos();
+        long anchorRtt = anchor.smoothedRttNanos();
+        if (anchor == incumbent) {
+            return candidateRtt < anchorRtt - (anchorRtt >> 3);
+        }
+        if (candidate == incumbent) {
+            return candidateRtt - (candidateRtt >> 3) <= anchorRtt;
+        }
+        return candidateRtt < anchorRtt;
+    }
+
+    /**
+     * @return when the newest probe answered on another path that is up was sent; {@code now} if
+     *         there is no other path, so that a lone path is judged on overdue probes alone
+     */
+    private static long answeredElsewhere(Path[] paths, Path path, long nowNanos) {
+        long newest = Long.MIN_VALUE;
+        boolean other = false;
+        for (Path p : paths) {
+            if (p != path && p.isUp()) {
+                long sent = p.probeLoss().newestAnsweredSentAt(Long.MIN_VALUE);
+                if (sent != Long.MIN_VALUE && (!other || sent - newest > 0)) {
+                    newest = sent;
+                    other = true;
+                }
+            }
+        }
+        return other ? newest : nowNanos;
+    }
+
+    /** @return how many paths were chosen into {@link #chosen}, or 0 for every path */
+    private int choose(Path[] paths) {
+        int up = 0;
+        int anchor = -1;
+        Path[] current = session.sendPaths();
+        Path incumbent = current == null ? null : current[0];
+        for (int i = 0; i < paths.length; i++) {
+            taken[i] = false;
+            Path path = paths[i];
+            if (!path.isUp()) {
+                continue;
+            }
+            up++;
+            ProbeLoss loss = path.probeLoss();
+            if (loss.outcomes() < WARM_UP_PROBES) {
+                return 0;
+            }
+            long rtt = path.smoothedRttNanos();
+            if (loss.planningOneWayLoss() <= HEALTHY_LOSS && rtt >= 0
+                    && (anchor < 0 || faster(path, paths[anchor], incumbent))) {
+                anchor = i;
+            }
+        }
+        if (up == 0) {
+            return 0;
+        }
+        int count = 0;
+        double joint = 1;
+        if (anchor >= 0) {
+            chosen[count++] = anchor;
+            taken[anchor] = true;
+            joint = paths[anchor].probeLoss().planningOneWayLoss();
+        }
+        while (joint > targetLoss) {
+            int best = -1;
+            for (int i = 0; i < paths.length; i++) {
+                if (!taken[i] && paths[i].isUp() && (best < 0
+                        || paths[i].probeLoss().planningOneWayLoss() < paths[best].probeLoss().planningOneWayLoss())) {
+                    best = i;
+                }
+            }
+            if (best < 0) {
+                return 0; // every path up is not enough: use them all
+            }
+            chosen[count++] = best;
+            taken[best] = true;
+            joint *= paths[best].probeLoss().planningOneWayLoss();
+        }
+        return count == up ? 0 : count;
+    }
+
+    private void publish(Path[] paths, int count) {
+        Path[] current = session.sendPaths();
+        if (count == 0) {
+            if (current != null) {
+                session.sendOn(null);
+            }
+            return;
+        }
+        if (current != null && current.length == count) {
+            boolean same = true;
+            for (int k = 0; k < count && same; k++) {
+                same = current[k] == paths[chosen[k]];
+            }
+            if (same) {
+                return;
+            }
+        }
+        Path[] next = new Path[count];
+        for (int k = 0; k < count; k++) {
+            next[k] = paths[chosen[k]];
+        }
+        session.sendOn(next);
+    }
+}

@@ -1,0 +1,207 @@
+package org.mptunnel.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.DatagramPacket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mptunnel.MultipathDatagramSocket;
+import org.mptunnel.PathStats;
+import org.mptunnel.Redundancy;
+import org.mptunnel.SessionStats;
+import org.mptunnel.internal.bridge.Impairment;
+import org.mptunnel.internal.bridge.UdpBridge;
+
+/**
+ * Adaptive redundancy on three lossy loopback bridges: copies go where they buy reliability.
+ * Keepalives every 10 ms make the estimates converge within seconds; the dead timeout is long
+ * enough that a path losing 30 % each way is never marked down for a few lost probes.
+ */
+class AdaptiveRedundancyTest {
+
+    private static final int COUNT = 20_000;
+    /** Probes each path answers or misses before traffic starts: past the planner's warm-up. */
+    private static final int WARM_PROBES = 300;
+
+    record Run(double loss, double copies, SessionStats client) {
+    }
+
+    private static Run run(double[] losses, long seed, Redundancy redundancy) throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.deadTimeout(Duration.ofMillis(500)));
+            List<UdpBridge> bridges = List.of(
+                    net.bridge(Loopback.addressOf(server), Impairment.lossy(losses[0], seed)),
+                    net.bridge(Loopback.addressOf(server), Impairment.lossy(losses[1], seed + 1)),
+                    net.bridge(Loopback.addressOf(server), Impairment.lossy(losses[2], seed + 2)));
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges), b -> b
+                    .keepaliveInterval(Duration.ofMillis(10)).deadTimeout(Duration.ofMillis(500))
+                    .redundancy(redundancy));
+            await().atMost(Duration.ofSeconds(30)).until(() -> client.stats().sessions().get(0).paths().stream()
+                    .allMatch(p -> p.datagramsSent() >= WARM_PROBES));
+
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                Traffic.sendPaced(client, 0, COUNT, 200, 64, receiver);
+                await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received.get() == server.stats().delivered());
+                awaitQuiet(server);
+                assertThat(receiver.duplicates).hasValue(0);
+                assertThat(receiver.damaged).hasValue(0);
+                SessionStats stats = client.stats().sessions().get(0);
+                double loss = 1.0 - (double) receiver.received.get() / COUNT;
+                System.out.printf("%s over %.0f/%.0f/%.0f %%: loss %.3f %%, %.3f copies per datagram, estimated %s%n",
+                        redundancy, losses[0] * 100, losses[1] * 100, losses[2] * 100, loss * 100,
+                        stats.copiesPerDatagram(),
+                        stats.paths().stream().map(p -> String.format("%.3f", p.estimatedLoss())).toList());
+                assertThat(stats.datagramsSent()).as("datagrams sent").isEqualTo(COUNT);
+                return new Run(loss, stats.copiesPerDatagram(), stats);
+            }
+        }
+    }
+
+    /**
+     * Paths losing 1, 20 and 30 % one way, target 3 %: the 1 % path alone meets it. Expected loss
+     * 1 % (sigma over 20,000: 0.07 points). The target is not 2 %: on a loaded machine late acks
+     * make the 1 % path's estimate read up to 2 %, and it is then joined by another. A few bursts
+     * may send every copy for a while, hence the 1.5 bound rather than 1.
+     */
+    @Test
+    @Timeout(120)
+    void oneGoodPathCarriesAloneWhenItMeetsTheTarget() throws Exception {
+        Run run = run(new double[] {0.01, 0.20, 0.30}, 20_260_301L, Redundancy.adaptive(0.03));
+        assertThat(run.copies()).as("copies per datagram").isLessThanOrEqualTo(1.5);
+        assertThat(run.loss()).as("one-way loss").isLessThanOrEqualTo(0.03);
+        List<PathStats> paths = run.client().paths();
+        assertThat(paths.get(0).datagramsSent()).as("the good path carries every datagram")
+                .isGreaterThanOrEqualTo(COUNT);
+    }
+
+    /**
+     * Same paths, default target 0.1 %: 1 % alone (1 %) and with the 20 % path (0.2 %) miss it, so
+     * all three are used (0.06 %, sigma 0.017 points). The bound is the target plus 3 sigma of
+     * the target's own sampling error (0.022 points).
+     */
+    @Test
+    @Timeout(120)
+    void aTightTargetUsesEveryPathItNeeds() throws Exception {
+        Run run = run(new double[] {0.01, 0.20, 0.30}, 20_260_311L, Redundancy.adaptive());
+        assertThat(run.loss()).as("one-way loss").isLessThanOrEqualTo(0.001 + 3 * 0.00022);
+        assertThat(run.copies()).as("copies per datagram").isGreaterThan(2.5);
+    }
+
+    /** Three paths losing 20 % each: none is healthy enough to skip, so all three are used. */
+    @Test
+    @Timeout(120)
+    void threeEquallyLossyPathsAreAllUsed() throws Exception {
+        Run run = run(new double[] {0.20, 0.20, 0.20}, 20_260_321L, Redundancy.adaptive());
+        double expected = 0.008;
+        double sigma = Math.sqrt(expected * (1 - expected) / COUNT);
+        assertThat(run.copies()).as("copies per datagram").isGreaterThan(2.95);
+        assertThat(run.loss()).as("one-way loss").isBetween(expected - 4 * sigma, expected + 4 * sigma);
+    }
+
+    /** The baseline: the default sends every datagram on every path. */
+    @Test
+    @Timeout(120)
+    void allPathsStillSendsEveryCopy() throws Exception {
+        Run run = run(new double[] {0.01, 0.20, 0.30}, 20_260_331L, Redundancy.ALL_PATHS);
+        assertThat(run.copies()).as("copies per datagram").isEqualTo(3.0);
+    }
+
+    /**
+     * Paths losing 0, 5 and 10 %: the clean one alone meets the 0.1 % target. Two seconds into a
+     * run at 5,000 datagrams a second it starts losing half of them each way. Every path is probed
+     * every 2.5 ms; once two of the clean path's probes in a row are overdue (10 ms plus four RTTs)
+     * while another path answered a later one, every path is used again. Only the datagrams sent
+     * in the meantime (about 15 to 25 ms, half of them lost: 0.75 to 1.25 % of a second's
+     * datagrams) plus the three paths' joint loss (0.25 %) are lost. The bound on the next
+     * second's loss is 4 %, far above the 1 % aimed at, because the detection time has a long tail
+     * when threads run late on a loaded machine (0.6 to 2.9 % measured with a load average of 4
+     * to 5 on two cores; detection took up to 50 ms); waiting instead for the 110 ms after which
+     * the probes are resolved as lost would lose at least 5.5 %. Copies while the path is clean stay under 2 (1.0 to 1.46 measured; all
+     * paths would be 3): two late acks in a row on a loaded machine now and then look like an
+     * outage and send on every path for 150 ms.
+     */
+    @Test
+    @Timeout(120)
+    void aCleanPathTurningLossyIsLeftWithinMilliseconds() throws Exception {
+        int rate = 5_000;
+        int before = 2 * rate;
+        int after = rate;
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.deadTimeout(Duration.ofMillis(500)));
+            List<UdpBridge> bridges = List.of(
+                    net.bridge(Loopback.addressOf(server), Impairment.NONE),
+                    net.bridge(Loopback.addressOf(server), Impairment.lossy(0.05, 20_260_341L)),
+                    net.bridge(Loopback.addressOf(server), Impairment.lossy(0.10, 20_260_342L)));
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges), b -> b
+                    .keepaliveInterval(Duration.ofMillis(10)).deadTimeout(Duration.ofMillis(500))
+                    .redundancy(Redundancy.adaptive()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> client.stats().sessions().get(0).paths().stream()
+                    .allMatch(p -> p.datagramsSent() >= WARM_PROBES));
+
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                int total = before + after;
+                int bucket = rate / 10;
+                long[] copiesAt = new long[total / bucket + 1];
+                long start = System.nanoTime();
+                long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+                for (int n = 0; n < total; n++) {
+                    long due = start + n * interval;
+                    while (System.nanoTime() - due < 0) {
+                        LockSupport.parkNanos(50_000);
+                    }
+                    if (n % bucket == 0) {
+                        copiesAt[n / bucket] = client.stats().sessions().get(0).copiesSent();
+                    }
+                    if (n == before) {
+                        bridges.get(0).impairment(Impairment.lossy(0.5, 20_260_343L));
+                    }
+                    byte[] data = Traffic.datagram(n, 64);
+                    client.send(new DatagramPacket(data, data.length));
+                }
+                copiesAt[total / bucket] = client.stats().sessions().get(0).copiesSent();
+                awaitQuiet(server);
+
+                int lostBefore = 0;
+                int lostAfter = 0;
+                System.out.println("turning lossy: t(ms) loss(%) copies/datagram, per 100 ms");
+                for (int b = 0; b < total / bucket; b++) {
+                    int lost = 0;
+                    for (int n = b * bucket; n < (b + 1) * bucket; n++) {
+                        if (!receiver.has(n)) {
+                            lost++;
+                        }
+                    }
+                    if (b * bucket < before) {
+                        lostBefore += lost;
+                    } else {
+                        lostAfter += lost;
+                    }
+                    System.out.printf("turning lossy: %5d %6.2f %5.2f%n", b * 100, 100.0 * lost / bucket,
+                            (double) (copiesAt[b + 1] - copiesAt[b]) / bucket);
+                }
+                double lossAfter = (double) lostAfter / after;
+                System.out.printf("turning lossy: before %.3f %%, copies %.2f; next second %.3f %%, copies %.2f%n",
+                        100.0 * lostBefore / before, (double) copiesAt[before / bucket] / before,
+                        lossAfter * 100, (double) (copiesAt[total / bucket] - copiesAt[before / bucket]) / after);
+                assertThat((double) copiesAt[before / bucket] / before).as("copies while the path is clean")
+                        .isLessThan(2.0);
+                assertThat(lossAfter).as("loss over the second after the clean path turned lossy").isLessThan(0.04);
+            }
+        }
+    }
+
+    private static void awaitQuiet(MultipathDatagramSocket socket) {
+        long[] last = {-1};
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            long now = socket.stats().delivered() + socket.stats().duplicatesDropped();
+            boolean quiet = now == last[0];
+            last[0] = now;
+            return quiet;
+        });
+    }
+}
