@@ -39,12 +39,14 @@ class ReceiveHandlerTest {
     private static final class Recorder implements DatagramHandler {
         final Map<Integer, AtomicInteger> seen = new ConcurrentHashMap<>();
         final AtomicInteger wrong = new AtomicInteger();
+        final AtomicInteger calls = new AtomicInteger();
         volatile SocketAddress expectedFrom;
         volatile SocketAddress lastFrom;
 
         @Override
         public void onDatagram(ByteBuffer payload, InetSocketAddress from) {
             lastFrom = from;
+            calls.incrementAndGet();
             int length = payload.remaining();
             int number = length >= 4 ? payload.getInt(payload.position()) : -1;
             if (number < 0 || !Numbered.matches(payload, number) || (expectedFrom != null && !expectedFrom.equals(from))) {
@@ -53,9 +55,9 @@ class ReceiveHandlerTest {
             seen.computeIfAbsent(number, n -> new AtomicInteger()).incrementAndGet();
         }
 
-        void assertEachOnce() throws InterruptedException {
-            await().atMost(PATIENCE).until(() -> seen.size() >= COUNT);
-            Thread.sleep(200); // late duplicates would show now
+        void assertEachOnce() {
+            // Exactly COUNT calls, and still exactly COUNT 200 ms later: a late duplicate would show.
+            await().atMost(PATIENCE).during(Duration.ofMillis(200)).until(() -> calls.get() == COUNT);
             assertThat(wrong.get()).isZero();
             assertThat(seen).hasSize(COUNT);
             assertThat(seen.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
