@@ -78,28 +78,7 @@ class SteadyStateAllocationTest {
                 names = new String[] {"sender", "client I/O", "server I/O", "receiver"};
             }
 
-            long[] allocated = new long[measured.length];
-            for (int round = 0; round <= WARM_UP_ROUNDS; round++) {
-                byte[][] datagrams = new byte[ROUND][];
-                for (int n = 0; n < ROUND; n++) {
-                    datagrams[n] = ByteBuffer.allocate(200).putInt(round * ROUND + n).array();
-                }
-                DatagramPacket packet = new DatagramPacket(datagrams[0], 200);
-                long[] before = allocatedBy(measured);
-                for (int n = 0; n < ROUND; n++) {
-                    awaitInFlightBelow(round * ROUND + n, highest);
-                    packet.setData(datagrams[n]);
-                    client.send(packet);
-                }
-                long senderAfter = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
-                int last = (round + 1) * ROUND - 1;
-                await().atMost(Duration.ofSeconds(10)).until(() -> highest.get() == last);
-                long[] after = allocatedBy(measured);
-                after[0] = senderAfter; // the wait above is the test's, not the datagrams'
-                for (int i = 0; i < measured.length; i++) {
-                    allocated[i] = after[i] - before[i];
-                }
-            }
+            long[] allocated = measureLastRound(client, highest, measured);
             for (int i = 0; i < measured.length; i++) {
                 System.out.printf("steady state: %s allocated %d bytes for %d datagrams%n", names[i], allocated[i], ROUND);
             }
@@ -130,28 +109,7 @@ class SteadyStateAllocationTest {
             receiver.setDaemon(true);
             receiver.start();
             Thread[] measured = {Thread.currentThread(), named("mptunnel-client-" + client.getLocalPort())};
-            long[] allocated = new long[measured.length];
-            for (int round = 0; round <= WARM_UP_ROUNDS; round++) {
-                byte[][] datagrams = new byte[ROUND][];
-                for (int n = 0; n < ROUND; n++) {
-                    datagrams[n] = ByteBuffer.allocate(200).putInt(round * ROUND + n).array();
-                }
-                DatagramPacket packet = new DatagramPacket(datagrams[0], 200);
-                long[] before = allocatedBy(measured);
-                for (int n = 0; n < ROUND; n++) {
-                    awaitInFlightBelow(round * ROUND + n, highest);
-                    packet.setData(datagrams[n]);
-                    client.send(packet);
-                }
-                long senderAfter = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
-                int last = (round + 1) * ROUND - 1;
-                await().atMost(Duration.ofSeconds(10)).until(() -> highest.get() == last);
-                long[] after = allocatedBy(measured);
-                after[0] = senderAfter;
-                for (int i = 0; i < measured.length; i++) {
-                    allocated[i] = after[i] - before[i];
-                }
-            }
+            long[] allocated = measureLastRound(client, highest, measured);
             double copies = client.stats().sessions().get(0).copiesPerDatagram();
             System.out.printf("steady state, adaptive: sender %d, client I/O %d bytes for %d datagrams; %.3f copies%n",
                     allocated[0], allocated[1], ROUND, copies);
@@ -159,6 +117,38 @@ class SteadyStateAllocationTest {
             assertThat(allocated[0]).as("bytes allocated by the sender").isLessThan(BUDGET_PER_ROUND);
             assertThat(allocated[1]).as("bytes allocated by the client I/O thread").isLessThan(BUDGET_PER_ROUND);
         }
+    }
+
+    /**
+     * Sends {@link #WARM_UP_ROUNDS} rounds and then one more of {@link #ROUND} numbered datagrams,
+     * paced by the receiver's {@code highest}, and returns what each of {@code measured} allocated
+     * in the last round. {@code measured[0]} must be the sending thread (this one).
+     */
+    private long[] measureLastRound(MultipathDatagramSocket client, AtomicInteger highest, Thread[] measured)
+            throws Exception {
+        long[] allocated = new long[measured.length];
+        for (int round = 0; round <= WARM_UP_ROUNDS; round++) {
+            byte[][] datagrams = new byte[ROUND][];
+            for (int n = 0; n < ROUND; n++) {
+                datagrams[n] = ByteBuffer.allocate(200).putInt(round * ROUND + n).array();
+            }
+            DatagramPacket packet = new DatagramPacket(datagrams[0], 200);
+            long[] before = allocatedBy(measured);
+            for (int n = 0; n < ROUND; n++) {
+                awaitInFlightBelow(round * ROUND + n, highest);
+                packet.setData(datagrams[n]);
+                client.send(packet);
+            }
+            long senderAfter = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            int last = (round + 1) * ROUND - 1;
+            await().atMost(Duration.ofSeconds(10)).until(() -> highest.get() == last);
+            long[] after = allocatedBy(measured);
+            after[0] = senderAfter; // the wait above is the test's, not the datagrams'
+            for (int i = 0; i < measured.length; i++) {
+                allocated[i] = after[i] - before[i];
+            }
+        }
+        return allocated;
     }
 
     /** Keeps at most 64 datagrams ahead of the receiver, so nothing is lost in a socket buffer. */
