@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -26,6 +27,11 @@ import java.util.Objects;
  *
  * <p>Builders check every value as it is set and throw {@link IllegalArgumentException} with the
  * option's name; {@code build()} checks the combination.
+ *
+ * <p>With a {@linkplain Builder#preSharedKey pre-shared key} (the same 32 random bytes at both
+ * ends) a socket speaks protocol version 2: every datagram is authenticated and encrypted, and each
+ * session has its own keys from a handshake (docs/PROTOCOL.md, SECURITY.md). Without one it speaks
+ * version 1, in plaintext: anyone on a path can read, forge or replay datagrams.
  *
  * <p>Both roles can instead speak the original C mptunnel's wire format, to replace one end of an
  * existing C deployment at a time: see {@link WireFormat#LEGACY} and its limits.
@@ -119,10 +125,33 @@ public final class TunnelConfig {
     }
 
     /**
+     * The authenticated encryption that protects datagrams when a pre-shared key is set; both ends
+     * must choose the same one.
+     */
+    public enum AeadSuite {
+        /** AES-256 in Galois/Counter Mode: hardware-accelerated by JDK 17 on current CPUs. The default. */
+        AES_256_GCM,
+        /** ChaCha20-Poly1305: constant-time in software on any CPU, but slower on JDK 17. */
+        CHACHA20_POLY1305
+    }
+
+    /** The length of a pre-shared key in bytes. */
+    public static final int PRE_SHARED_KEY_LENGTH = 32;
+
+    /** What encryption adds to every datagram: the 16-byte authentication tag. */
+    public static final int ENCRYPTION_OVERHEAD = 16;
+
+    /**
      * The largest payload a tunnel datagram can carry: 65,507 bytes (the largest UDP payload over
      * IPv4) less the 24-byte tunnel header.
      */
     public static final int MAX_PAYLOAD_LIMIT = 65_507 - 24;
+
+    /**
+     * The largest payload an encrypted (version 2) datagram can carry: {@link #MAX_PAYLOAD_LIMIT}
+     * less the {@value #ENCRYPTION_OVERHEAD}-byte tag.
+     */
+    public static final int ENCRYPTED_MAX_PAYLOAD_LIMIT = MAX_PAYLOAD_LIMIT - ENCRYPTION_OVERHEAD;
 
     /**
      * The largest payload a {@linkplain WireFormat#LEGACY legacy} datagram can carry: 65,507 bytes
@@ -152,6 +181,11 @@ public final class TunnelConfig {
     private final WireFormat wireFormat;
     private final DatagramHandler receiveHandler;
     private final Redundancy redundancy;
+    /** Null: protocol version 1, in plaintext. Never handed out: {@link #preSharedKey()} copies it. */
+    private final byte[] preSharedKey;
+    private final AeadSuite aeadSuite;
+    private final Duration rekeyAfter;
+    private final long rekeyAfterDatagrams;
 
     private TunnelConfig(Builder<?> b, Role role, List<InetSocketAddress> paths, InetSocketAddress peer,
                          InetSocketAddress bind, int maxSessions, int maxPathsPerSession,
@@ -165,7 +199,12 @@ public final class TunnelConfig {
         this.duplicateWindow = b.duplicateWindow;
         this.receiveQueueCapacity = b.receiveQueueCapacity;
         this.wireFormat = b.wireFormat;
-        this.maxPayloadSize = b.maxPayloadSize != 0 ? b.maxPayloadSize : wireFormat.maxPayloadLimit();
+        this.preSharedKey = b.preSharedKey != null ? b.preSharedKey.clone() : null;
+        this.aeadSuite = b.aeadSuite;
+        this.rekeyAfter = b.rekeyAfter;
+        this.rekeyAfterDatagrams = b.rekeyAfterDatagrams;
+        int payloadLimit = preSharedKey != null ? ENCRYPTED_MAX_PAYLOAD_LIMIT : wireFormat.maxPayloadLimit();
+        this.maxPayloadSize = b.maxPayloadSize != 0 ? b.maxPayloadSize : payloadLimit;
         this.jmx = b.jmx;
         this.receiveHandler = b.receiveHandler;
         this.maxSessions = maxSessions;
@@ -180,9 +219,14 @@ public final class TunnelConfig {
             throw new IllegalArgumentException("deadTimeout (" + deadTimeout
                     + ") must be longer than keepaliveInterval (" + keepaliveInterval + ")");
         }
-        if (maxPayloadSize > wireFormat.maxPayloadLimit()) {
+        if (preSharedKey != null && wireFormat.isLegacy()) {
+            throw new IllegalArgumentException("a pre-shared key needs the MPTUNNEL_V1 wire format; the "
+                    + wireFormat + " format has no authentication");
+        }
+        if (maxPayloadSize > payloadLimit) {
             throw new IllegalArgumentException("maxPayloadSize (" + maxPayloadSize + ") exceeds the "
-                    + wireFormat + " limit of " + wireFormat.maxPayloadLimit() + " bytes");
+                    + wireFormat + (preSharedKey != null ? " limit with a pre-shared key" : " limit")
+                    + " of " + payloadLimit + " bytes");
         }
         if (role == Role.SERVER && sessionIdleTimeout.compareTo(deadTimeout) < 0) {
             throw new IllegalArgumentException("sessionIdleTimeout (" + sessionIdleTimeout
@@ -207,6 +251,10 @@ public final class TunnelConfig {
         this.sessionIdleTimeout = base.sessionIdleTimeout;
         this.wireFormat = base.wireFormat;
         this.redundancy = base.redundancy;
+        this.preSharedKey = base.preSharedKey;
+        this.aeadSuite = base.aeadSuite;
+        this.rekeyAfter = base.rekeyAfter;
+        this.rekeyAfterDatagrams = base.rekeyAfterDatagrams;
         this.receiveHandler = receiveHandler;
     }
 
@@ -337,6 +385,35 @@ public final class TunnelConfig {
         return redundancy;
     }
 
+    /**
+     * @return a copy of the pre-shared key, or {@code null} if none was set (protocol version 1,
+     *         plaintext)
+     */
+    public byte[] preSharedKey() {
+        return preSharedKey != null ? preSharedKey.clone() : null;
+    }
+
+    /** @return whether a pre-shared key is set, so that the socket authenticates and encrypts */
+    public boolean encrypted() {
+        return preSharedKey != null;
+    }
+
+    /** @return the authenticated encryption used with a pre-shared key (default AES-256-GCM) */
+    public AeadSuite aeadSuite() {
+        return aeadSuite;
+    }
+
+    /** @return how long a session's keys are used before a client negotiates new ones (default 2 min) */
+    public Duration rekeyAfter() {
+        return rekeyAfter;
+    }
+
+    /** @return after how many datagrams sealed under one key a client negotiates new ones (default 2^32) */
+    public long rekeyAfterDatagrams() {
+        return rekeyAfterDatagrams;
+    }
+
+    /** Prints every option but the pre-shared key, of which only whether it is set. */
     @Override
     public String toString() {
         return "TunnelConfig{role=" + role + ", paths=" + paths + ", peer=" + peerAddress
@@ -345,6 +422,8 @@ public final class TunnelConfig {
                 + ", maxPayload=" + maxPayloadSize + ", maxSessions=" + maxSessions
                 + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout
                 + ", wireFormat=" + wireFormat + ", redundancy=" + redundancy + ", jmx=" + jmx
+                + (preSharedKey != null ? ", preSharedKey=<set>, aead=" + aeadSuite + ", rekeyAfter=" + rekeyAfter
+                        + ", rekeyAfterDatagrams=" + rekeyAfterDatagrams : "")
                 + (receiveHandler != null ? ", receiveHandler=" + receiveHandler : "") + '}';
     }
 
@@ -363,6 +442,10 @@ public final class TunnelConfig {
         private WireFormat wireFormat = WireFormat.MPTUNNEL_V1;
         private boolean jmx;
         private DatagramHandler receiveHandler;
+        private byte[] preSharedKey;
+        private AeadSuite aeadSuite = AeadSuite.AES_256_GCM;
+        private Duration rekeyAfter = Duration.ofMinutes(2);
+        private long rekeyAfterDatagrams = 1L << 32;
 
         Builder() {
         }
@@ -458,6 +541,68 @@ public final class TunnelConfig {
          */
         public B receiveHandler(DatagramHandler handler) {
             this.receiveHandler = handler;
+            return self();
+        }
+
+        /**
+         * Turns on authentication and encryption (protocol version 2): every datagram is sealed
+         * with keys that a handshake derives from this key and ephemeral X25519 keys, so each
+         * session has its own keys and forward secrecy. Both ends need the same key: 32 bytes from a
+         * cryptographically strong random source (never a password). The array is copied; clear
+         * yours afterwards if you like. Needs the {@link WireFormat#MPTUNNEL_V1} wire format.
+         *
+         * @param key {@value #PRE_SHARED_KEY_LENGTH} bytes, or {@code null} for none (plaintext,
+         *            protocol version 1: the default)
+         * @return this builder
+         * @throws IllegalArgumentException if the key is not exactly {@value #PRE_SHARED_KEY_LENGTH} bytes
+         */
+        public B preSharedKey(byte[] key) {
+            if (key != null && key.length != PRE_SHARED_KEY_LENGTH) {
+                throw new IllegalArgumentException("preSharedKey must be exactly " + PRE_SHARED_KEY_LENGTH
+                        + " bytes, got " + key.length);
+            }
+            if (preSharedKey != null) {
+                Arrays.fill(preSharedKey, (byte) 0);
+            }
+            this.preSharedKey = key != null ? key.clone() : null;
+            return self();
+        }
+
+        /**
+         * @param suite the authenticated encryption used with a pre-shared key, the same at both
+         *              ends (default {@link AeadSuite#AES_256_GCM})
+         * @return this builder
+         */
+        public B aeadSuite(AeadSuite suite) {
+            this.aeadSuite = Objects.requireNonNull(suite, "aeadSuite");
+            return self();
+        }
+
+        /**
+         * With a pre-shared key, a client negotiates new session keys after this long under the
+         * current ones, without a gap in traffic. A server follows the client's lead; the option
+         * matters there only as the same setting for both roles.
+         *
+         * @param interval at least 1 s (default 2 min)
+         * @return this builder
+         */
+        public B rekeyAfter(Duration interval) {
+            this.rekeyAfter = checkAtLeast("rekeyAfter", interval, Duration.ofSeconds(1));
+            return self();
+        }
+
+        /**
+         * With a pre-shared key, a client negotiates new session keys after sealing this many
+         * datagrams under the current ones (or after {@link #rekeyAfter}, whichever comes first).
+         *
+         * @param datagrams 1,000 to 2^62 (default 2^32)
+         * @return this builder
+         */
+        public B rekeyAfterDatagrams(long datagrams) {
+            if (datagrams < 1_000 || datagrams > 1L << 62) {
+                throw new IllegalArgumentException("rekeyAfterDatagrams must be between 1000 and 2^62, got " + datagrams);
+            }
+            this.rekeyAfterDatagrams = datagrams;
             return self();
         }
     }

@@ -18,6 +18,14 @@ import java.util.List;
  * @param sendDropped           datagrams the application sent while no path was up (or to an
  *                              expired session)
  * @param sessionsRefused       new sessions refused because the server was at its session limit
+ * @param authFailed            with a pre-shared key: datagrams dropped because they did not
+ *                              authenticate (another key, altered on the way, forged, or sealed
+ *                              under keys this end no longer holds); always 0 without a key
+ * @param handshakes            with a pre-shared key: handshakes completed (a client: responses
+ *                              accepted; a server: initiations answered), first ones and rekeys
+ * @param handshakesRefused     with a pre-shared key, on a server: initiations that authenticated
+ *                              but were not answered (a replay or a copy from another path, a
+ *                              clock too far off, or the source's handshake rate limit)
  * @param sessions              the live sessions (exactly one on a client)
  */
 public record TunnelStats(
@@ -30,6 +38,9 @@ public record TunnelStats(
         long queueDropped,
         long sendDropped,
         long sessionsRefused,
+        long authFailed,
+        long handshakes,
+        long handshakesRefused,
         List<SessionStats> sessions) {
 
     /**
@@ -45,6 +56,9 @@ public record TunnelStats(
      *                              or because its receive handler threw
      * @param sendDropped           datagrams sent while no path was up (or to an expired session)
      * @param sessionsRefused       new sessions refused at the session limit
+     * @param authFailed            datagrams that did not authenticate (pre-shared key only)
+     * @param handshakes            handshakes completed (pre-shared key only)
+     * @param handshakesRefused     authentic initiations not answered (pre-shared key only)
      * @param sessions              the live sessions
      */
     public TunnelStats {

@@ -397,4 +397,101 @@ class TunnelConfigTest {
                 .redundancy(Redundancy.adaptive()).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keepalives");
     }
+
+    // --- pre-shared key (protocol v2) ---------------------------------------------------------
+
+    private static byte[] key(int length) {
+        byte[] key = new byte[length];
+        for (int i = 0; i < length; i++) {
+            key[i] = (byte) (0xA0 + i);
+        }
+        return key;
+    }
+
+    @Test
+    void noPreSharedKeyByDefaultMeansPlaintextVersion1() {
+        TunnelConfig config = client().build();
+
+        assertThat(config.encrypted()).isFalse();
+        assertThat(config.preSharedKey()).isNull();
+        assertThat(config.aeadSuite()).isEqualTo(TunnelConfig.AeadSuite.AES_256_GCM);
+        assertThat(config.rekeyAfter()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.rekeyAfterDatagrams()).isEqualTo(1L << 32);
+        assertThat(config.toString()).doesNotContain("preSharedKey");
+    }
+
+    @Test
+    void preSharedKeyIsCopiedInAndOut() {
+        byte[] given = key(32);
+        TunnelConfig.ClientBuilder builder = client().preSharedKey(given);
+        given[0] = 0;
+        TunnelConfig config = builder.build();
+        byte[] out = config.preSharedKey();
+        out[1] = 0;
+
+        assertThat(config.encrypted()).isTrue();
+        assertThat(config.preSharedKey()).isEqualTo(key(32));
+        assertThat(config.withReceiveHandler((p, f) -> { }).preSharedKey()).isEqualTo(key(32));
+        assertThat(client().preSharedKey(key(32)).preSharedKey(null).build().encrypted()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 16, 31, 33, 64})
+    void preSharedKeyOfAnotherLengthIsRejectedClearly(int length) {
+        assertThatThrownBy(() -> client().preSharedKey(key(length)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("preSharedKey must be exactly 32 bytes, got " + length);
+    }
+
+    @Test
+    void toStringNeverPrintsTheKey() {
+        byte[] key = key(32);
+        String text = TunnelConfig.server(0).preSharedKey(key).build().toString();
+
+        assertThat(text).contains("preSharedKey=<set>").contains("AES_256_GCM");
+        StringBuilder hex = new StringBuilder();
+        for (byte b : key) {
+            hex.append(String.format("%02x", b));
+        }
+        assertThat(text.toLowerCase(java.util.Locale.ROOT)).doesNotContain(hex.substring(0, 8))
+                .doesNotContain(java.util.Arrays.toString(key)).doesNotContain(String.valueOf(key[0]) + ",");
+    }
+
+    @Test
+    void encryptionLowersThePayloadLimitByTheTag() {
+        assertThat(TunnelConfig.ENCRYPTED_MAX_PAYLOAD_LIMIT).isEqualTo(65_483 - 16);
+        assertThat(client().preSharedKey(key(32)).build().maxPayloadSize())
+                .isEqualTo(TunnelConfig.ENCRYPTED_MAX_PAYLOAD_LIMIT);
+        assertThat(client().preSharedKey(key(32)).maxPayloadSize(1400).build().maxPayloadSize()).isEqualTo(1400);
+        assertThatThrownBy(() -> client().maxPayloadSize(TunnelConfig.MAX_PAYLOAD_LIMIT).preSharedKey(key(32)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxPayloadSize").hasMessageContaining("pre-shared key")
+                .hasMessageContaining(String.valueOf(TunnelConfig.ENCRYPTED_MAX_PAYLOAD_LIMIT));
+    }
+
+    @Test
+    void preSharedKeyNeedsTheVersion1WireFormat() {
+        assertThatThrownBy(() -> TunnelConfig.server(0).wireFormat(TunnelConfig.WireFormat.LEGACY)
+                .preSharedKey(key(32)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pre-shared key");
+    }
+
+    @Test
+    void rekeyOptionsAreKeptAndChecked() {
+        TunnelConfig config = client().preSharedKey(key(32)).aeadSuite(TunnelConfig.AeadSuite.CHACHA20_POLY1305)
+                .rekeyAfter(Duration.ofSeconds(1)).rekeyAfterDatagrams(1_000).build();
+
+        assertThat(config.aeadSuite()).isEqualTo(TunnelConfig.AeadSuite.CHACHA20_POLY1305);
+        assertThat(config.rekeyAfter()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.rekeyAfterDatagrams()).isEqualTo(1_000);
+        assertThatCode(() -> client().rekeyAfterDatagrams(1L << 62)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> client().rekeyAfter(Duration.ofMillis(999)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("rekeyAfter");
+        assertThatThrownBy(() -> client().rekeyAfterDatagrams(999))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("rekeyAfterDatagrams");
+        assertThatThrownBy(() -> client().rekeyAfterDatagrams((1L << 62) + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("rekeyAfterDatagrams");
+        assertThatThrownBy(() -> client().aeadSuite(null)).hasMessageContaining("aeadSuite");
+        assertThatThrownBy(() -> client().rekeyAfter(null)).hasMessageContaining("rekeyAfter");
+    }
 }

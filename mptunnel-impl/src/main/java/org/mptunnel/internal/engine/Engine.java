@@ -84,7 +84,8 @@ public abstract class Engine implements IoHandler {
     protected final TunnelStats snapshot(List<SessionStats> sessions) {
         return new TunnelStats(config.role(), totals.delivered.get(), totals.duplicates.get(), totals.tooOld.get(),
                 totals.malformed.get(), totals.unknownSession.get(), totals.queueDropped.get(),
-                totals.sendDropped.get(), totals.sessionsRefused.get(), sessions);
+                totals.sendDropped.get(), totals.sessionsRefused.get(), totals.authFailed.get(),
+                totals.handshakes.get(), totals.handshakesRefused.get(), sessions);
     }
 
     public final Inbox inbox() {

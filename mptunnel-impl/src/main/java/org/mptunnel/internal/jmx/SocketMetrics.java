@@ -108,6 +108,21 @@ public final class SocketMetrics implements SocketMetricsMXBean {
     }
 
     @Override
+    public long getAuthFailed() {
+        return stats.get().authFailed();
+    }
+
+    @Override
+    public long getHandshakes() {
+        return stats.get().handshakes();
+    }
+
+    @Override
+    public long getHandshakesRefused() {
+        return stats.get().handshakesRefused();
+    }
+
+    @Override
     public int getSessions() {
         return stats.get().sessions().size();
     }

@@ -27,6 +27,12 @@ public interface SocketMetricsMXBean {
 
     long getSessionsRefused();
 
+    long getAuthFailed();
+
+    long getHandshakes();
+
+    long getHandshakesRefused();
+
     int getSessions();
 
     int getPaths();

@@ -16,4 +16,7 @@ public final class TunnelCounters {
     /** Shared: application threads count here. */
     public final Counter sendDropped = new Counter();
     public final Counter sessionsRefused = new Counter();
+    public final Counter authFailed = new Counter();
+    public final Counter handshakes = new Counter();
+    public final Counter handshakesRefused = new Counter();
 }

@@ -19,6 +19,10 @@ public final class MultipathSocketProvider implements SocketProvider {
 
     @Override
     public MultipathDatagramSocket open(TunnelConfig config) throws IOException {
+        if (config.encrypted()) {
+            throw new UnsupportedOperationException("a pre-shared key (protocol v2) is not supported by this"
+                    + " version of the engine yet; open the socket without one");
+        }
         boolean legacy = config.wireFormat().isLegacy();
         if (config.role() == TunnelConfig.Role.CLIENT) {
             ConnectedEngine engine = legacy ? LegacyClientEngine.open(config) : ClientEngine.open(config);
