@@ -1,22 +1,243 @@
 package org.mptunnel.it;
 
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.bridge.Impairment;
+import org.mptunnel.internal.bridge.UdpBridge;
 
-/** Protocol v2 through real sockets. */
+/** Protocol v2 through real sockets: what a key holder gets. Attacks are in {@link SecureAttackTest}. */
 class SecureTunnelTest {
 
-    static final byte[] KEY = new byte[32];
+    static final byte[] KEY = key(1);
+
+    static byte[] key(int seed) {
+        byte[] key = new byte[32];
+        for (int i = 0; i < key.length; i++) {
+            key[i] = (byte) (seed * 97 + i * 13);
+        }
+        return key;
+    }
 
     @Test
-    void aKeyedConfigIsRefusedClearlyUntilTheEnginesSpeakVersion2() {
-        TunnelConfig config = TunnelConfig.server(new InetSocketAddress(Loopback.LOOPBACK, 0)).preSharedKey(KEY).build();
+    @Timeout(120)
+    void threeLossyPathsLoseWhatTheIndependentLossTheoryPredicts() throws Exception {
+        int count = 10_000;
+        double pathLoss = 0.20;
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY));
+            List<UdpBridge> bridges = net.lossyBridges(3, Loopback.addressOf(server), pathLoss, 20_261_125L);
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges), b -> b.preSharedKey(KEY));
 
-        assertThatThrownBy(() -> MultipathDatagramSocket.open(config))
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("pre-shared key");
+            // Steady state: what the queue before the first handshake does is tested on its own.
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().handshakes() > 0);
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                Traffic.sendPaced(client, 0, count, 200, 64, receiver);
+                await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received.get() == server.stats().delivered());
+                awaitQuiet(server);
+
+                int delivered = receiver.received.get();
+                double loss = 1.0 - (double) delivered / count;
+                double expected = Math.pow(pathLoss, 3);
+                double sigma = Math.sqrt(expected * (1 - expected) / count);
+                System.out.printf("v2, 3 x 20%% loss over %d datagrams: loss %.3f%% (theory %.3f%%, sigma %.3f%%)%n",
+                        count, loss * 100, expected * 100, sigma * 100);
+                // The first datagrams wait for the handshake; they are queued, not lost.
+                assertThat(loss).as("one-way loss").isBetween(expected - 4 * sigma, expected + 4 * sigma);
+                assertThat(receiver.duplicates).hasValue(0);
+                assertThat(receiver.damaged).hasValue(0);
+                TunnelStats stats = server.stats();
+                assertThat(stats.sessions()).hasSize(1);
+                assertThat(stats.sessions().get(0).paths()).hasSize(3);
+                assertThat(stats.duplicatesDropped()).as("copies dropped unopened").isPositive();
+                assertThat(stats.authFailed()).isZero();
+                assertThat(stats.malformedDropped()).isZero();
+                assertThat(stats.handshakes()).isPositive();
+                assertThat(client.stats().handshakes()).isPositive();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void repliesComeBackSealedAndTheReceiveHandlerSeesPlaintext() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY).receiveHandler((payload, from) -> { }));
+            server.close();
+            MultipathDatagramSocket echo = net.server(b -> b.preSharedKey(KEY));
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(echo)), b -> b.preSharedKey(KEY));
+            echo.setSoTimeout(5_000);
+            client.setSoTimeout(5_000);
+            for (int n = 0; n < 20; n++) {
+                byte[] request = Traffic.datagram(n, 100 + n);
+                client.send(new DatagramPacket(request, request.length));
+                DatagramPacket atServer = new DatagramPacket(new byte[2048], 2048);
+                echo.receive(atServer);
+                assertThat(Traffic.check(atServer.getData(), atServer.getOffset(), atServer.getLength())).isEqualTo(n);
+                echo.send(atServer);
+                DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
+                client.receive(reply);
+                assertThat(Traffic.check(reply.getData(), reply.getOffset(), reply.getLength())).isEqualTo(n);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void datagramsSentBeforeTheHandshakeWaitInABoundedQueue() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY));
+            UdpBridge bridge = net.bridge(Loopback.addressOf(server), Impairment.NONE);
+            bridge.blackhole(true);
+            MultipathDatagramSocket client = net.client(List.of(bridge.localAddress()),
+                    b -> b.preSharedKey(KEY).keepaliveInterval(Duration.ofMillis(200)));
+            for (int n = 0; n < 20; n++) {
+                byte[] data = Traffic.datagram(n, 40);
+                client.send(new DatagramPacket(data, data.length));
+            }
+            assertThat(client.stats().sendDropped()).as("beyond the queue's 16").isEqualTo(4);
+            bridge.blackhole(false);
+
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> receiver.received.get() == 16);
+                for (int n = 0; n < 16; n++) {
+                    assertThat(receiver.has(n)).as("queued datagram %d", n).isTrue();
+                }
+                assertThat(receiver.duplicates).hasValue(0);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void keysRotateAfterADatagramCountWithoutLossOrDuplicates() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY));
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)),
+                    b -> b.preSharedKey(KEY).rekeyAfterDatagrams(1_000));
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().handshakes() > 0);
+                Traffic.sendPaced(client, 0, 6_000, 100, 32, receiver);
+                await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received.get() == 6_000);
+                assertThat(receiver.duplicates).hasValue(0);
+                assertThat(receiver.damaged).hasValue(0);
+                assertThat(client.stats().handshakes()).as("first handshake and rekeys").isGreaterThanOrEqualTo(5);
+                assertThat(server.stats().authFailed()).isZero();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void keysRotateAfterATimeWithoutLossOrDuplicatesInBothDirections() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY));
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)),
+                    b -> b.preSharedKey(KEY).rekeyAfter(Duration.ofSeconds(1)));
+            server.setSoTimeout(2_000);
+            client.setSoTimeout(2_000);
+            int n = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (client.stats().handshakes() < 4 && System.nanoTime() - deadline < 0) {
+                byte[] request = Traffic.datagram(n, 64);
+                client.send(new DatagramPacket(request, request.length));
+                DatagramPacket atServer = new DatagramPacket(new byte[256], 256);
+                server.receive(atServer); // a loss would time out here and fail the test
+                assertThat(Traffic.check(atServer.getData(), 0, atServer.getLength())).isEqualTo(n);
+                server.send(atServer);
+                DatagramPacket reply = new DatagramPacket(new byte[256], 256);
+                client.receive(reply);
+                assertThat(Traffic.check(reply.getData(), 0, reply.getLength())).isEqualTo(n);
+                n++;
+            }
+            assertThat(client.stats().handshakes()).isGreaterThanOrEqualTo(4);
+            assertThat(server.stats().handshakes()).isGreaterThanOrEqualTo(4);
+            assertThat(server.stats().duplicatesDropped()).isZero();
+            assertThat(client.stats().authFailed()).isZero();
+            assertThat(server.stats().authFailed()).isZero();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void trafficResumesAfterTheServerTheClientOrBothRestart() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY));
+            InetSocketAddress address = Loopback.addressOf(server);
+            MultipathDatagramSocket client = net.client(List.of(address), b -> b.preSharedKey(KEY));
+            assertThat(echoUntilAnswered(client, server)).isLessThan(5_000);
+
+            server.close();
+            server = net.track(MultipathDatagramSocket.open(TunnelConfig.server(address)
+                    .keepaliveInterval(Loopback.KEEPALIVE).preSharedKey(KEY).build()));
+            long serverRestart = echoUntilAnswered(client, server);
+
+            client.close();
+            client = net.client(List.of(address), b -> b.preSharedKey(KEY));
+            long clientRestart = echoUntilAnswered(client, server);
+
+            client.close();
+            server.close();
+            server = net.track(MultipathDatagramSocket.open(TunnelConfig.server(address)
+                    .keepaliveInterval(Loopback.KEEPALIVE).preSharedKey(KEY).build()));
+            client = net.client(List.of(address), b -> b.preSharedKey(KEY));
+            long bothRestart = echoUntilAnswered(client, server);
+
+            System.out.printf("v2 recovery (keepalive %d ms): server restart %d ms, client restart %d ms,"
+                    + " both %d ms%n", Loopback.KEEPALIVE.toMillis(), serverRestart, clientRestart, bothRestart);
+            assertThat(List.of(serverRestart, clientRestart, bothRestart)).allSatisfy(ms -> assertThat(ms).isLessThan(5_000));
+        }
+    }
+
+    /** Echoes one request at a time, each retried every 20 ms, until a reply comes; @return ms taken. */
+    private static long echoUntilAnswered(MultipathDatagramSocket client, MultipathDatagramSocket server) throws Exception {
+        long start = System.nanoTime();
+        client.setSoTimeout(20);
+        server.setSoTimeout(1);
+        int number = (int) (start & 0x7FFF_FFFF);
+        byte[] request = Traffic.datagram(number, 32);
+        DatagramPacket atServer = new DatagramPacket(new byte[64], 64);
+        DatagramPacket reply = new DatagramPacket(new byte[64], 64);
+        long deadline = start + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() - deadline < 0) {
+            client.send(new DatagramPacket(request, request.length));
+            try {
+                while (true) {
+                    server.receive(atServer);
+                    server.send(atServer);
+                }
+            } catch (java.net.SocketTimeoutException drained) {
+                // nothing more at the server
+            }
+            try {
+                client.receive(reply);
+                if (Traffic.check(reply.getData(), 0, reply.getLength()) == number) { // not an earlier call's
+                    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // retry
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
+    static void awaitQuiet(MultipathDatagramSocket socket) {
+        long[] last = {-1};
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            long now = socket.stats().delivered() + socket.stats().duplicatesDropped();
+            boolean quiet = now == last[0];
+            last[0] = now;
+            return quiet;
+        });
     }
 }

@@ -95,6 +95,27 @@ public final class Aead {
         this.key = new SecretKeySpec(key, suite.keyAlgorithm);
     }
 
+    private Aead(Suite suite, SecretKeySpec key) {
+        this.suite = suite;
+        try {
+            this.cipher = Cipher.getInstance(suite.transformation);
+        } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
+            throw new IllegalStateException("the JDK has no " + suite, e);
+        }
+        this.key = key;
+    }
+
+    /**
+     * Another instance under the same key, with its own {@code Cipher}: for another thread, since
+     * a {@code Cipher} is not thread-safe. The two share the JDK's (immutable) key object.
+     */
+    public Aead copy() {
+        if (key == null) {
+            throw new IllegalStateException("destroyed");
+        }
+        return new Aead(suite, key);
+    }
+
     public Suite suite() {
         return suite;
     }

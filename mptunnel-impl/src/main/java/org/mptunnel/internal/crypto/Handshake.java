@@ -67,16 +67,34 @@ public final class Handshake {
         return Math.max(nowMicros, last + 1);
     }
 
-    /** The transport keys a handshake ends with; the caller owns them. */
+    /**
+     * The transport keys a handshake ends with; the caller owns them. Opening is for one thread
+     * ({@link #receive}); sealing may happen on any number of threads, each with its own
+     * {@link #sealer()}.
+     */
     public static final class Keys {
         public final Aead send;
         public final Aead receive;
         public final int generation;
 
+        /** One copy of {@link #send} per sealing thread, made on its first seal under these keys. */
+        private final ThreadLocal<Aead> sealers;
+
         Keys(Aead send, Aead receive, int generation) {
             this.send = send;
             this.receive = receive;
             this.generation = generation;
+            this.sealers = ThreadLocal.withInitial(send::copy);
+        }
+
+        /**
+         * The calling thread's sealing instance under these keys: made on its first call (a
+         * {@code Cipher}, once per thread and key generation), the same one afterwards. A copy
+         * shares the JDK key object with {@link #send}; it is dropped with the thread's reference
+         * to these keys' generation (the JDK cannot erase a key object in any case).
+         */
+        public Aead sealer() {
+            return sealers.get();
         }
 
         public void destroy() {

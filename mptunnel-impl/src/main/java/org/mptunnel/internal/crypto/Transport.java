@@ -1,6 +1,7 @@
 package org.mptunnel.internal.crypto;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One session's transport keys at one end (docs/PROTOCOL.md, "Transport" and "Rekeying"): seals and
@@ -10,7 +11,10 @@ import java.nio.ByteBuffer;
  * grace period. Replays of authentic datagrams are not its business: the engine's duplicate window
  * (DATA) and probe window (keepalives) refuse them after {@link #open} succeeds.
  *
- * <p>Socket-free and clock-free: times are passed in. Not thread-safe.
+ * <p>Socket-free and clock-free: times are passed in. Threads: {@link #seal} may be called from
+ * any number of threads at once (each seals with its own {@link Handshake.Keys#sealer()}, and the
+ * current generation is read once per datagram from a volatile field); everything else belongs to
+ * one thread, the engine's I/O thread.
  */
 public final class Transport {
 
@@ -23,12 +27,13 @@ public final class Transport {
     static final int MAX_SEALED_TYPE = 3;
 
     private final long graceNanos;
-    private Handshake.Keys current;
+    private volatile Handshake.Keys current;
     private Handshake.Keys next;
     private Handshake.Keys previous;
     private long previousUntil;
     private long currentSince;
-    private long sealedUnderCurrent;
+    /** Striped, so that concurrent senders do not contend on one counter. */
+    private final LongAdder sealedUnderCurrent = new LongAdder();
 
     /**
      * @param first      the keys of the session's first handshake
@@ -63,8 +68,9 @@ public final class Transport {
      */
     public void offer(Handshake.Keys keys) {
         if ((keys.generation & 0xFFFF) == (current.generation & 0xFFFF)) {
-            current.destroy();
-            current = keys;
+            Handshake.Keys replaced = current;
+            current = keys; // before the old keys are destroyed, so that senders move on first
+            replaced.destroy();
             return;
         }
         if (next != null) {
@@ -80,12 +86,23 @@ public final class Transport {
         previous = current;
         previousUntil = nowNanos + graceNanos;
         currentSince = nowNanos;
-        sealedUnderCurrent = 0;
+        sealedUnderCurrent.reset();
+    }
+
+    /**
+     * Erases the previous generation's receive key at once, before its grace period ends: for a
+     * peer that restarted, whose old keys nothing legitimate will use again.
+     */
+    public void dropPrevious() {
+        if (previous != null) {
+            previous.destroy();
+            previous = null;
+        }
     }
 
     /** True once {@code afterDatagrams} have been sealed or {@code afterNanos} passed under the current keys. */
     public boolean rekeyDue(long nowNanos, long afterNanos, long afterDatagrams) {
-        return sealedUnderCurrent >= afterDatagrams || nowNanos - currentSince >= afterNanos;
+        return sealedUnderCurrent.sum() >= afterDatagrams || nowNanos - currentSince >= afterNanos;
     }
 
     /**
@@ -113,15 +130,25 @@ public final class Transport {
      * @return the datagram's length
      */
     public int seal(ByteBuffer datagram, int payloadLength) {
-        datagram.putShort(GENERATION_OFFSET, (short) current.generation)
+        Handshake.Keys keys = current; // once: a rekey may switch it meanwhile
+        Aead sealer;
+        try {
+            sealer = keys.sealer();
+        } catch (IllegalStateException destroyed) {
+            // This thread's first seal under keys replaced and destroyed since it read them: the
+            // current keys are newer.
+            keys = current;
+            sealer = keys.sealer();
+        }
+        datagram.putShort(GENERATION_OFFSET, (short) keys.generation)
                 .putShort(PAYLOAD_LENGTH_OFFSET, (short) (payloadLength + Aead.TAG_LENGTH));
         int type = datagram.get(3);
         long sequence = datagram.getLong(SEQUENCE_OFFSET);
         ByteBuffer aad = datagram.duplicate().position(0).limit(HEADER);
         ByteBuffer in = datagram.duplicate().position(HEADER).limit(HEADER + payloadLength);
         ByteBuffer out = datagram.duplicate().position(HEADER).limit(HEADER + payloadLength + Aead.TAG_LENGTH);
-        current.send.seal(type, sequence, aad, in, out);
-        sealedUnderCurrent++;
+        sealer.seal(type, sequence, aad, in, out);
+        sealedUnderCurrent.increment();
         return HEADER + payloadLength + Aead.TAG_LENGTH;
     }
 

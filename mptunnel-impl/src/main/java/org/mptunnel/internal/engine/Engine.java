@@ -14,6 +14,8 @@ import org.mptunnel.DatagramHandler;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.crypto.Aead;
+import org.mptunnel.internal.crypto.Transport;
 import org.mptunnel.internal.io.Frame;
 import org.mptunnel.internal.io.Inbox;
 import org.mptunnel.internal.io.IoHandler;
@@ -52,8 +54,9 @@ public abstract class Engine implements IoHandler {
 
     protected Engine(TunnelConfig config) {
         this.config = config;
-        this.inbox = new Inbox(config.receiveQueueCapacity(),
-                Header.LENGTH + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH));
+        // A sealed datagram (protocol v2) carries a tag after its payload.
+        this.inbox = new Inbox(config.receiveQueueCapacity(), Header.LENGTH
+                + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH) + (config.encrypted() ? Aead.TAG_LENGTH : 0));
         this.keepaliveNanos = config.keepaliveInterval().toNanos();
         this.deadTimeoutNanos = config.deadTimeout().toNanos();
         this.tickNanos = Math.max(5_000_000L, Math.min(keepaliveNanos, deadTimeoutNanos) / 4);
@@ -106,6 +109,19 @@ public abstract class Engine implements IoHandler {
         Header.write(out, Header.TYPE_DATA, session.id(), session.nextSequence(), length);
         out.put(Header.LENGTH, data, offset, length);
         out.limit(Header.LENGTH + length).position(0);
+        return out;
+    }
+
+    /**
+     * Protocol v2: encodes a data datagram once into the calling thread's send buffer and seals it
+     * in place under the session's current keys, ready for every path. Any thread.
+     */
+    protected static ByteBuffer encodeSealedData(Session session, Transport keys, byte[] data, int offset, int length) {
+        ByteBuffer out = SendBuffers.get();
+        Header.write(out, Header.TYPE_DATA, session.id(), session.nextSequence(), length);
+        out.put(Header.VERSION_OFFSET, Transport.VERSION);
+        out.put(Header.LENGTH, data, offset, length);
+        out.limit(keys.seal(out, length)).position(0);
         return out;
     }
 

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.mptunnel.PathStats;
 import org.mptunnel.SessionStats;
+import org.mptunnel.internal.crypto.Transport;
 import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.window.DuplicateWindow;
@@ -55,6 +56,15 @@ public final class Session {
     private long lastHeardNanos;
     /** I/O thread only: numbers learned paths for the logs. */
     private int pathsLearned;
+    /**
+     * Protocol v2 only (null in v1): the session's keys, set by the I/O thread when its first
+     * handshake completes, read by senders.
+     */
+    private volatile Transport transport;
+    /** Protocol v2, I/O thread only: the keepalive (server) or ack (client) numbers already opened. */
+    private DuplicateWindow probes;
+    /** Protocol v2, server, I/O thread only: the greatest initiation timestamp accepted. */
+    private long lastInitiationMicros = Long.MIN_VALUE;
 
     private final Counter delivered = new Counter();
     private final Counter duplicates = new Counter();
@@ -163,20 +173,72 @@ public final class Session {
      * @return whether it is the first copy and should be delivered
      */
     public boolean admit(Path path, long sequence) {
-        switch (window.accept(sequence)) {
-            case DuplicateWindow.FRESH:
-                path.countFirstDelivery();
-                return true;
-            case DuplicateWindow.DUPLICATE:
-                path.countDuplicate();
-                duplicates.increment();
-                totals.duplicates.increment();
-                return false;
-            default:
-                tooOld.increment();
-                totals.tooOld.increment();
-                return false;
+        int verdict = window.accept(sequence);
+        if (verdict == DuplicateWindow.FRESH) {
+            path.countFirstDelivery();
+            return true;
         }
+        countRefused(path, verdict);
+        return false;
+    }
+
+    /**
+     * I/O thread (protocol v2): whether a data sequence would be {@link #admit admitted}, without
+     * recording it, for the look before a datagram is opened.
+     *
+     * @return a {@link DuplicateWindow} verdict
+     */
+    public int judge(long sequence) {
+        return window.judge(sequence);
+    }
+
+    /**
+     * I/O thread: counts a data datagram the window refused ({@link DuplicateWindow#DUPLICATE} or
+     * {@link DuplicateWindow#TOO_OLD}) that arrived on {@code path} (null if the path is not known).
+     */
+    public void countRefused(Path path, int verdict) {
+        if (verdict == DuplicateWindow.DUPLICATE) {
+            if (path != null) {
+                path.countDuplicate();
+            }
+            duplicates.increment();
+            totals.duplicates.increment();
+        } else {
+            tooOld.increment();
+            totals.tooOld.increment();
+        }
+    }
+
+    /** Protocol v2: the session's keys, or null before its first handshake. */
+    public Transport transport() {
+        return transport;
+    }
+
+    /** I/O thread (protocol v2): the keys of the session's first handshake. */
+    public void transport(Transport keys) {
+        this.transport = keys;
+    }
+
+    /**
+     * I/O thread (protocol v2): whether a keepalive or ack number was not opened before; with
+     * {@code record}, remembers it. A 64-number window: numbers are sent in order, one per path
+     * per keepalive interval.
+     */
+    public boolean freshProbe(long number, boolean record) {
+        if (probes == null) {
+            probes = new DuplicateWindow(64);
+        }
+        return (record ? probes.accept(number) : probes.judge(number)) == DuplicateWindow.FRESH;
+    }
+
+    /** I/O thread (protocol v2, server): the greatest initiation timestamp accepted, or Long.MIN_VALUE. */
+    public long lastInitiationMicros() {
+        return lastInitiationMicros;
+    }
+
+    /** I/O thread (protocol v2, server): records an accepted initiation's timestamp. */
+    public void lastInitiationMicros(long micros) {
+        this.lastInitiationMicros = micros;
     }
 
     /** I/O thread: the newest inbound sequence accepted, or -1 before the first (or since a restart). */
@@ -210,17 +272,26 @@ public final class Session {
         return lastHeardNanos;
     }
 
+    /** I/O thread (server): the path this source address stands for, or null if it is not one yet. */
+    public Path knownPath(InetSocketAddress source) {
+        for (Path path : paths) {
+            if (path.remote().equals(source)) {
+                return path;
+            }
+        }
+        return null;
+    }
+
     /**
      * I/O thread (server): the path this source address stands for, learned if new. When the session
      * already has its maximum of paths, the one silent for longest is replaced.
      */
     public Path pathFrom(InetSocketAddress source, long nowNanos) {
-        Path[] current = paths;
-        for (Path path : current) {
-            if (path.remote().equals(source)) {
-                return path;
-            }
+        Path known = knownPath(source);
+        if (known != null) {
+            return known;
         }
+        Path[] current = paths;
         Path learned = new Path(pathsLearned++, source, learnedPathChannel, false, nowNanos);
         Path[] next;
         if (current.length < maxPaths) {

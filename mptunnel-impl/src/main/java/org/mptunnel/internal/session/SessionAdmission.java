@@ -19,24 +19,39 @@ public final class SessionAdmission {
     static final int BURST = 8;
     /** Further new sessions per source per second. */
     static final int PER_SECOND = 2;
-    private static final long NANOS_PER_TOKEN = TimeUnit.SECONDS.toNanos(1) / PER_SECOND;
     private static final int BUCKETS = 4096;
 
+    private final int burst;
+    private final long nanosPerToken;
     private final long seed = ThreadLocalRandom.current().nextLong();
-    /** Per bucket, the time at which it is empty: it holds (now - emptyAt) / NANOS_PER_TOKEN tokens, at most BURST. */
+    /** Per bucket, the time at which it is empty: it holds (now - emptyAt) / nanosPerToken tokens, at most BURST. */
     private final long[] emptyAt = new long[BUCKETS];
     private final boolean[] used = new boolean[BUCKETS];
+
+    /** The limit on new sessions: a burst of {@value #BURST}, then {@value #PER_SECOND} a second. */
+    public SessionAdmission() {
+        this(BURST, PER_SECOND);
+    }
+
+    /**
+     * Another limit of the same kind (protocol v2 also bounds how many handshake messages per
+     * source it even looks at).
+     */
+    public SessionAdmission(int burst, int perSecond) {
+        this.burst = burst;
+        this.nanosPerToken = TimeUnit.SECONDS.toNanos(1) / perSecond;
+    }
 
     /** @return whether {@code source} may open a session now; if so, one token is spent */
     public boolean tryAdmit(InetSocketAddress source, long nowNanos) {
         int bucket = bucket(source);
-        long fullAt = nowNanos - BURST * NANOS_PER_TOKEN;
+        long fullAt = nowNanos - burst * nanosPerToken;
         long empty = used[bucket] ? Math.max(emptyAt[bucket], fullAt) : fullAt;
-        if (nowNanos - empty < NANOS_PER_TOKEN) {
+        if (nowNanos - empty < nanosPerToken) {
             return false;
         }
         used[bucket] = true;
-        emptyAt[bucket] = empty + NANOS_PER_TOKEN;
+        emptyAt[bucket] = empty + nanosPerToken;
         return true;
     }
 

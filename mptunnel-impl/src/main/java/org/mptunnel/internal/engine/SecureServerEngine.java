@@ -1,0 +1,286 @@
+package org.mptunnel.internal.engine;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongUnaryOperator;
+import org.mptunnel.SessionStats;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.crypto.Aead;
+import org.mptunnel.internal.crypto.Handshake;
+import org.mptunnel.internal.crypto.Transport;
+import org.mptunnel.internal.crypto.X25519;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.session.SessionAddress;
+import org.mptunnel.internal.session.SessionAdmission;
+import org.mptunnel.internal.session.SessionTable;
+import org.mptunnel.internal.window.DuplicateWindow;
+import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.Probe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server role of protocol v2 (docs/PROTOCOL.md, "Protocol v2"): {@link ServerEngine}'s sessions
+ * and paths, but a session exists only once an INITIATION authenticated and was answered, and every
+ * other datagram is opened before anything about it is believed. The order in
+ * {@link #onDatagram} is the point: header, session, duplicate window (a look, no record), open;
+ * only then is a path learned, a session heard or the window moved.
+ */
+public final class SecureServerEngine extends BoundEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SecureServerEngine.class);
+
+    /** How far an initiation's timestamp may be from this server's clock. */
+    static final long HANDSHAKE_SKEW_MICROS = TimeUnit.MINUTES.toMicros(10);
+    /**
+     * Handshake messages one source may have examined (HMACs and one AEAD open each) at once, then
+     * per second; beyond it they are dropped unread. Far above what a client needs (one initiation
+     * per path per keepalive interval while it waits), far below a flood.
+     */
+    static final int EXAMINE_BURST = 32;
+    static final int EXAMINE_PER_SECOND = 16;
+
+    private final SessionTable sessions;
+    /** Charged per answered handshake: two X25519 operations each. */
+    private final SessionAdmission answers = new SessionAdmission();
+    /** Charged per handshake message examined, before any cryptography. */
+    private final SessionAdmission examined = new SessionAdmission(EXAMINE_BURST, EXAMINE_PER_SECOND);
+    private final SourceLogLimit warnings = new SourceLogLimit(TimeUnit.MINUTES.toNanos(1));
+    private final Handshake.Responder responder;
+    /** I/O thread only: responses are written here. */
+    private final ByteBuffer response = Header.allocate(Handshake.RESPONSE_LENGTH);
+    private final long epoch = new SecureRandom().nextLong();
+    private final long idleNanos;
+    private final long forgetPathNanos;
+    private final Consumer<Session> onExpired = this::expired;
+    private final LongUnaryOperator lastAccepted = this::lastAccepted;
+
+    private SecureServerEngine(TunnelConfig config, DatagramChannel channel) {
+        super(config, channel);
+        this.sessions = new SessionTable(config.maxSessions());
+        this.idleNanos = config.sessionIdleTimeout().toNanos();
+        this.forgetPathNanos = Math.min(idleNanos, 10 * deadTimeoutNanos);
+        byte[] psk = config.preSharedKey();
+        this.responder = new Handshake.Responder(psk, suiteOf(config), new X25519(new SecureRandom()),
+                HANDSHAKE_SKEW_MICROS);
+        java.util.Arrays.fill(psk, (byte) 0);
+    }
+
+    static Aead.Suite suiteOf(TunnelConfig config) {
+        return config.aeadSuite() == TunnelConfig.AeadSuite.AES_256_GCM
+                ? Aead.Suite.AES_256_GCM : Aead.Suite.CHACHA20_POLY1305;
+    }
+
+    /** Binds the server's channel and starts the I/O thread. */
+    public static SecureServerEngine open(TunnelConfig config) throws IOException {
+        return open(config, SecureServerEngine::new);
+    }
+
+    @Override
+    public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
+        Session session = sessions.byAddress(address);
+        if (session == null || port != SessionAddress.PORT) {
+            if (port == SessionAddress.PORT && SessionAddress.isSessionAddress(address)) {
+                totals.sendDropped.incrementShared();
+                return;
+            }
+            throw new IllegalArgumentException(address + ":" + port
+                    + " does not name a tunnel session; reply to the address receive() reported");
+        }
+        session.fanOut(encodeSealedData(session, session.transport(), data, offset, length));
+    }
+
+    @Override
+    protected void onDatagram(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
+        if (length >= Header.LENGTH && datagram.get(Header.TYPE_OFFSET) == Handshake.TYPE_INITIATION) {
+            onInitiation(source, datagram, length, now);
+            return;
+        }
+        int type = Transport.check(datagram, length);
+        if (type < 0 || type == Header.TYPE_KEEPALIVE_ACK) {
+            totals.malformed.increment(); // acks only ever go to clients
+            return;
+        }
+        Session session = sessions.get(Header.sessionId(datagram));
+        if (session == null) {
+            totals.unknownSession.increment(); // only a handshake makes a session
+            return;
+        }
+        long sequence = Header.sequence(datagram);
+        if (type == Header.TYPE_DATA) {
+            int verdict = session.judge(sequence);
+            if (verdict != DuplicateWindow.FRESH) {
+                session.countRefused(session.knownPath(source), verdict); // a copy: not worth opening
+                return;
+            }
+        } else if (!session.freshProbe(sequence, false)) {
+            totals.duplicates.increment(); // a replayed keepalive
+            return;
+        }
+        int payload = session.transport().open(datagram, length, now);
+        if (payload < 0) {
+            totals.authFailed.increment();
+            return;
+        }
+        if (type == Header.TYPE_KEEPALIVE && payload != Probe.KEEPALIVE_LENGTH) {
+            totals.malformed.increment(); // authentic, but not a keepalive this version knows
+            return;
+        }
+        Path path = session.pathFrom(source, now);
+        path.heard(now, length);
+        session.heard(now);
+        if (type == Header.TYPE_DATA) {
+            admitData(session, path, sequence, Header.LENGTH, payload, session.address());
+        } else {
+            session.freshProbe(sequence, true);
+            answerKeepalive(session, path, datagram);
+        }
+    }
+
+    /** Turns the opened keepalive into its ack in place, seals it and sends it back on its path. */
+    private void answerKeepalive(Session session, Path path, ByteBuffer datagram) {
+        long reportedRttMicros = Probe.smoothedRttMicros(datagram);
+        if (reportedRttMicros > 0) {
+            path.rttReported(reportedRttMicros * 1_000);
+        }
+        Probe.turnIntoAck(datagram, epoch);
+        datagram.limit(datagram.capacity());
+        datagram.limit(session.transport().seal(datagram, Probe.ACK_LENGTH)).position(0);
+        try {
+            path.transmit(datagram);
+        } catch (IOException e) {
+            // closed: the loop is stopping
+        }
+    }
+
+    private long lastAccepted(long sessionId) {
+        Session session = sessions.get(sessionId);
+        return session == null ? Long.MIN_VALUE : session.lastInitiationMicros();
+    }
+
+    /**
+     * An INITIATION: examined only within the source's examination budget; answered only if it
+     * authenticates, is newer than any accepted for its session, and the source's handshake budget
+     * allows the X25519 work. The RESPONSE (72 bytes) is smaller than the initiation (84), and
+     * nothing else is ever sent to a source that has not authenticated.
+     */
+    private void onInitiation(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
+        if (!examined.tryAdmit(source, now)) {
+            totals.handshakesRefused.increment();
+            return;
+        }
+        Handshake.Initiation initiation = responder.readInitiation(datagram, length, lastAccepted,
+                TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        if (!initiation.ok()) {
+            refused(source, initiation.failure, now);
+            return;
+        }
+        Session session = sessions.get(initiation.sessionId);
+        if (!answers.tryAdmit(source, now) || (session == null && !makeRoom(now))) {
+            initiation.discard();
+            totals.handshakesRefused.increment();
+            return;
+        }
+        Handshake.Keys keys = responder.writeResponse(initiation, response);
+        if (keys == null) {
+            totals.handshakesRefused.increment(); // a low-order ephemeral key: only a key holder sends one
+            return;
+        }
+        if (session == null) {
+            session = newSession(initiation.sessionId, new Transport(keys, now, deadTimeoutNanos), now);
+        } else {
+            session.transport().offer(keys);
+        }
+        session.lastInitiationMicros(initiation.timestampMicros);
+        Path path = session.pathFrom(source, now);
+        path.heard(now, length);
+        session.heard(now);
+        totals.handshakes.increment();
+        response.limit(Handshake.RESPONSE_LENGTH).position(0);
+        try {
+            path.transmit(response);
+        } catch (IOException e) {
+            // closed: the loop is stopping
+        }
+    }
+
+    private void refused(InetSocketAddress source, Handshake.Failure failure, long now) {
+        switch (failure) {
+            case MALFORMED:
+                totals.malformed.increment();
+                break;
+            case AUTHENTICATION:
+            case WRONG_SUITE:
+                totals.authFailed.increment();
+                if (warnings.allow(source.getAddress(), now)) {
+                    LOG.warn("handshake from {} does not authenticate: {} (not logged again for this"
+                            + " address for a minute)", source, failure == Handshake.Failure.WRONG_SUITE
+                            ? "the client uses another cipher suite (aeadSuite)" : "another pre-shared key?");
+                }
+                break;
+            default:
+                totals.handshakesRefused.increment(); // a replay, a copy from another path, a clock far off
+        }
+    }
+
+    private boolean makeRoom(long now) {
+        if (sessions.hasRoom()) {
+            return true;
+        }
+        Session evicted = sessions.evictSilent(now, deadTimeoutNanos);
+        if (evicted == null) {
+            totals.sessionsRefused.increment();
+            return false;
+        }
+        evicted.transport().destroy();
+        LOG.debug("session {} evicted for a new one: silent with the table full", Long.toHexString(evicted.id()));
+        return true;
+    }
+
+    private Session newSession(long id, Transport transport, long now) {
+        Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel,
+                config.maxPathsPerSession(), totals, now);
+        // Numbered from the wall clock, as in version 1: a restarted server's replies run ahead.
+        session.startOutboundAt(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        session.transport(transport);
+        sessions.add(session);
+        LOG.debug("session {} opened ({} live)", Long.toHexString(id), sessions.size());
+        return session;
+    }
+
+    @Override
+    public long onTimer(long now) {
+        sessions.checkLiveness(now, deadTimeoutNanos, forgetPathNanos, idleNanos, onExpired);
+        return now + tickNanos;
+    }
+
+    private void expired(Session session) {
+        session.transport().destroy();
+        LOG.debug("session {} expired ({} live)", Long.toHexString(session.id()), sessions.size());
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        responder.destroy();
+    }
+
+    @Override
+    public TunnelStats stats() {
+        List<SessionStats> live = new ArrayList<>();
+        for (Session session : sessions.sessions()) {
+            live.add(session.snapshot());
+        }
+        return snapshot(live);
+    }
+}
