@@ -126,7 +126,7 @@ final class ClientCommand implements Callable<Integer> {
         PrintStream out = System.out;
         out.println("mpclient: listening on " + Endpoints.format(forwarder.localAddress()) + ", " + paths.size()
                 + " path(s): " + paths.stream().map(Endpoints::format).collect(Collectors.joining(", "))
-                + TunnelOptions.wireFormatNote(config));
+                + tunnelOptions.wireFormatNote(config));
         if (socksServer != null) {
             out.println("mpclient: SOCKS5 on " + Endpoints.format(socksServer.localAddress())
                     + (credentials != null ? " (user name and password required)" : " (no authentication)"));
@@ -138,6 +138,7 @@ final class ClientCommand implements Callable<Integer> {
             }
         }
         out.flush();
+        tunnelOptions.warnIfPlaintext("mpclient");
         SocksServer socksSide = socksServer;
 
         long started = System.nanoTime();

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "TOOL",
         description = "Multipath UDP tunnel: every datagram over several paths, the first copy wins.%n"
                 + "Each tool has --help.",
-        subcommands = {ClientCommand.class, ServerCommand.class, BridgeCommand.class, DemoCommand.class})
+        subcommands = {ClientCommand.class, ServerCommand.class, BridgeCommand.class, KeyCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
 
     /** Status for a mistake the user can fix. */
@@ -46,7 +46,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a tool: mpclient, mpserver, mpbridge or demo");
+        throw new ParameterException(spec.commandLine(), "name a tool: mpclient, mpserver, mpbridge, mpkey or demo");
     }
 
     private static final IParameterExceptionHandler USAGE_ERROR = (ex, args) -> {

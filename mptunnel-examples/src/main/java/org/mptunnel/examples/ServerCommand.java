@@ -112,9 +112,10 @@ final class ServerCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         out.println("mpserver: listening on " + Endpoints.format(forwarder.localAddress())
-                + ", forwarding each session to " + Endpoints.format(target) + TunnelOptions.wireFormatNote(config));
+                + ", forwarding each session to " + Endpoints.format(target) + tunnelOptions.wireFormatNote(config));
         out.println("mpserver: SOCKS sessions may reach " + AllowList.of(allow, target));
         out.flush();
+        tunnelOptions.warnIfPlaintext("mpserver");
 
         long started = System.nanoTime();
         UntilStopped until = new UntilStopped();

@@ -26,6 +26,8 @@ public final class StatsReport {
     private long queueDropped;
     private long sendDropped;
     private long sessionsRefused;
+    private long authFailed;
+    private long handshakes;
     private int liveSessions;
 
     /** Per-path sums. */
@@ -77,6 +79,8 @@ public final class StatsReport {
         queueDropped += stats.queueDropped();
         sendDropped += stats.sendDropped();
         sessionsRefused += stats.sessionsRefused();
+        authFailed += stats.authFailed();
+        handshakes += stats.handshakes();
         for (SessionStats session : stats.sessions()) {
             if (live) {
                 liveSessions++;
@@ -116,6 +120,8 @@ public final class StatsReport {
         queueDropped += other.queueDropped;
         sendDropped += other.sendDropped;
         sessionsRefused += other.sessionsRefused;
+        authFailed += other.authFailed;
+        handshakes += other.handshakes;
         for (PathTotals o : other.paths.values()) {
             PathTotals t = paths.computeIfAbsent(o.remote, PathTotals::new);
             t.sent += o.sent;
@@ -151,8 +157,9 @@ public final class StatsReport {
                     Endpoints.format(p.remote), p.up ? "up" : "down", rtt(p.rttNanos()),
                     p.sent, p.received, share(p.firstDeliveries, firsts)));
         }
-        b.append(String.format(Locale.ROOT, "sessions %d delivered %d duplicates-dropped %d malformed-dropped %d",
-                liveSessions, delivered, duplicatesDropped, malformedDropped));
+        b.append(String.format(Locale.ROOT, "sessions %d delivered %d duplicates-dropped %d malformed-dropped %d"
+                        + " auth-failed %d handshakes %d",
+                liveSessions, delivered, duplicatesDropped, malformedDropped, authFailed, handshakes));
         return b.toString();
     }
 
@@ -169,9 +176,9 @@ public final class StatsReport {
         }
         b.append(String.format(Locale.ROOT,
                 "  delivered %d, duplicates dropped %d, too old %d, malformed %d, unknown session %d,"
-                        + " queue full %d, no path up %d, sessions refused %d",
+                        + " queue full %d, no path up %d, sessions refused %d, not authentic %d, handshakes %d",
                 delivered, duplicatesDropped, tooOldDropped, malformedDropped, unknownSessionDropped,
-                queueDropped, sendDropped, sessionsRefused));
+                queueDropped, sendDropped, sessionsRefused, authFailed, handshakes));
         return b.toString();
     }
 

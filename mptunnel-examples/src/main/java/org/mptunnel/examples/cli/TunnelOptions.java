@@ -1,8 +1,11 @@
 package org.mptunnel.examples.cli;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.function.Consumer;
 import org.mptunnel.TunnelConfig;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,6 +40,14 @@ public final class TunnelOptions {
                     + "One peer per server, no keepalives, no authentication.")
     boolean legacy;
 
+    @Option(names = "--key-file", paramLabel = "FILE",
+            description = "The pre-shared key, as mpkey writes it; the same at both ends. With a key every datagram "
+                    + "is authenticated and encrypted. Default: the environment variable " + KeyFile.VARIABLE
+                    + " if set, else none: plaintext.")
+    Path keyFile;
+
+    private boolean keyed;
+
     /** @return the keepalive interval given, or the library's default */
     public Duration keepaliveOr(Duration fallback) {
         return keepalive != null ? keepalive : fallback;
@@ -57,7 +68,47 @@ public final class TunnelOptions {
             // The original reads the variable at start; so do we, and the library takes the result.
             builder.wireFormat(TunnelConfig.WireFormat.legacyFor(System.getenv("MPTUNNEL_ENCRYPT")));
         }
+        byte[] key = key();
+        if (key != null) {
+            if (legacy) {
+                throw new UserError("--legacy cannot be used with a pre-shared key (--key-file or " + KeyFile.VARIABLE
+                        + "): the C original has no authentication");
+            }
+            set("--key-file", key, builder::preSharedKey);
+            Arrays.fill(key, (byte) 0); // the builder keeps its own copy
+            keyed = true;
+        }
         return builder.jmx(true); // the tools are watched from outside: JConsole, VisualVM, exporters
+    }
+
+    /** @return the key from --key-file, else from the environment, else null */
+    private byte[] key() {
+        if (keyFile != null) {
+            KeyFile.Loaded loaded = KeyFile.read(keyFile);
+            if (loaded.readableByOthers()) {
+                LoggerFactory.getLogger(TunnelOptions.class).warn(
+                        "key file {} can be read by other users: chmod 600 it", keyFile);
+            }
+            return loaded.key();
+        }
+        String variable = System.getenv(KeyFile.VARIABLE);
+        return variable == null || variable.isEmpty() ? null
+                : KeyFile.parse(variable, "the environment variable " + KeyFile.VARIABLE);
+    }
+
+    /**
+     * Says at start, once, that a tunnel without a key protects nothing. Called after {@link #applyTo}.
+     *
+     * @param tool the tool's name, for the log line
+     */
+    public void warnIfPlaintext(String tool) {
+        if (!keyed) {
+            // The logger is made here, not in a static field: slf4j-simple reads -v when the first one is made.
+            LoggerFactory.getLogger(TunnelOptions.class).warn("{} runs without a pre-shared key: anyone on a path can "
+                    + "read, forge and replay the tunnel's datagrams{}. Write a key with mpkey and give it to both "
+                    + "ends with --key-file or {}.", tool,
+                    legacy ? " (the C original's LFSR obfuscation is no protection)" : "", KeyFile.VARIABLE);
+        }
     }
 
     private static <T> void set(String option, T value, Consumer<T> setter) {
@@ -71,15 +122,18 @@ public final class TunnelOptions {
         }
     }
 
-    /** @return what the start line says of the wire format: nothing for the tunnel's own */
-    public static String wireFormatNote(TunnelConfig config) {
+    /** @return what the start line says of the wire format and the key */
+    public String wireFormatNote(TunnelConfig config) {
+        if (keyed) {
+            return ", authenticated and encrypted with the pre-shared key";
+        }
         switch (config.wireFormat()) {
             case LEGACY:
                 return ", speaking the C original's wire format (LFSR-obfuscated)";
             case LEGACY_PLAIN:
                 return ", speaking the C original's wire format (plain, MPTUNNEL_ENCRYPT=0)";
             default:
-                return "";
+                return ", in plaintext (no pre-shared key)";
         }
     }
 

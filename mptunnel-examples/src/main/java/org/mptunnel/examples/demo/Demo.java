@@ -10,6 +10,7 @@ import java.util.Locale;
 import org.mptunnel.PathStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
+import org.mptunnel.examples.cli.KeyFile;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.examples.cli.Endpoints;
 import org.mptunnel.examples.cli.StatsReport;
@@ -67,7 +68,8 @@ public final class Demo {
         try (EchoTarget echo = EchoTarget.start()) {
             out.println("[1/2] direct: load generator -> 1 lossy mpbridge -> echo");
             direct = direct(echo.address());
-            out.printf("[2/2] tunnel: load generator -> mpclient -> %d lossy mpbridges -> mpserver -> echo%n",
+            out.printf("[2/2] tunnel: load generator -> mpclient -> %d lossy mpbridges -> mpserver -> echo"
+                            + " (authenticated and encrypted, with a fresh random key)%n",
                     settings.paths);
             tunnel = tunnel(echo.address());
         }
@@ -83,7 +85,9 @@ public final class Demo {
     }
 
     private TunnelPhase tunnel(InetSocketAddress echo) throws IOException, InterruptedException {
-        TunnelConfig serverConfig = TunnelConfig.server(Loopback.anyPort()).keepaliveInterval(KEEPALIVE).build();
+        byte[] key = KeyFile.generate(); // as mpkey would write it and both ends would read it
+        TunnelConfig serverConfig = TunnelConfig.server(Loopback.anyPort()).keepaliveInterval(KEEPALIVE)
+                .preSharedKey(key).build();
         List<UdpBridge> bridges = new ArrayList<>();
         try (TargetForwarder server = TargetForwarder.start(serverConfig, echo)) {
             try {
@@ -94,7 +98,8 @@ public final class Demo {
                     bridges.add(bridge);
                     paths.add(bridge.localAddress());
                 }
-                TunnelConfig clientConfig = TunnelConfig.client().paths(paths).keepaliveInterval(KEEPALIVE).build();
+                TunnelConfig clientConfig = TunnelConfig.client().paths(paths).keepaliveInterval(KEEPALIVE)
+                        .preSharedKey(key).build();
                 try (LocalForwarder client = LocalForwarder.start(Loopback.anyPort(), clientConfig,
                         Duration.ofSeconds(60), 16)) {
                     LoadGenerator.Result result = load(client.localAddress(), "tunnel");

@@ -6,6 +6,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A UDP echo on loopback that appends {@code |PORT} with the sender's port to each reply, so that a
@@ -15,6 +16,7 @@ final class TestEcho implements AutoCloseable {
 
     private final DatagramSocket socket;
     private final Thread thread;
+    private final AtomicLong received = new AtomicLong();
 
     TestEcho() throws IOException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -28,6 +30,11 @@ final class TestEcho implements AutoCloseable {
         return socket.getLocalPort();
     }
 
+    /** @return datagrams received so far */
+    long received() {
+        return received.get();
+    }
+
     private void run() {
         byte[] buffer = new byte[2048];
         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
@@ -35,6 +42,7 @@ final class TestEcho implements AutoCloseable {
             packet.setData(buffer);
             try {
                 socket.receive(packet);
+                received.incrementAndGet();
                 byte[] suffix = ("|" + packet.getPort()).getBytes(StandardCharsets.US_ASCII);
                 byte[] reply = new byte[packet.getLength() + suffix.length];
                 System.arraycopy(buffer, 0, reply, 0, packet.getLength());

@@ -1,6 +1,7 @@
 package org.mptunnel.examples.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -47,7 +48,64 @@ class TunnelToolsIT {
     @Test
     @Timeout(120)
     void echoThroughThreeLossyBridgesLosesLittleAndDuplicatesNothing() throws Exception {
-        echoThroughThreeLossyBridges(List.of(), List.of());
+        ToolProcess[] ends = echoThroughThreeLossyBridges(List.of(), List.of());
+        for (ToolProcess end : ends) {
+            assertThat(end.stdout()).contains("in plaintext (no pre-shared key)");
+            assertThat(end.stderr()).contains("runs without a pre-shared key: anyone on a path can read, forge and "
+                    + "replay the tunnel's datagrams");
+        }
+    }
+
+    /** Both ends with the key mpkey wrote: authenticated and encrypted, and as reliable as plaintext. */
+    @Test
+    @Timeout(120)
+    void encryptedEchoThroughThreeLossyBridges() throws Exception {
+        Path key = dir.resolve("tunnel.key");
+        ToolProcess mpkey = ToolProcess.run(Duration.ofSeconds(20), "mpkey", key.toString());
+        assertThat(mpkey.exitValue()).as(mpkey.transcript()).isZero();
+        ToolProcess[] ends = echoThroughThreeLossyBridges(List.of("--key-file", key.toString()), List.of());
+        for (ToolProcess end : ends) {
+            assertThat(end.stdout()).contains("authenticated and encrypted with the pre-shared key");
+            assertThat(end.stderr()).doesNotContain("without a pre-shared key");
+        }
+    }
+
+    /** A client with another key: the server opens no session, says why once, and nothing comes back. */
+    @Test
+    @Timeout(60)
+    void wrongKeyDeliversNothingAndTheServerSaysWhy() throws Exception {
+        TestEcho echo = track(new TestEcho());
+        ToolProcess server = track(ToolProcess.startWithEnvironment(List.of("MPTUNNEL_KEY=" + "11".repeat(32)),
+                "mpserver", "--bind", "127.0.0.1", "--keepalive", KEEPALIVE, "--stats-interval", "0.2",
+                "0", "127.0.0.1", String.valueOf(echo.port())));
+        int serverPort = server.awaitListeningPort();
+        Path configFile = Files.writeString(dir.resolve("mpclient.conf"), "127.0.0.1 " + serverPort + "\n");
+        ToolProcess client = track(ToolProcess.startWithEnvironment(List.of("MPTUNNEL_KEY=" + "22".repeat(32)),
+                "mpclient", "--listen", "127.0.0.1:0", "--keepalive", KEEPALIVE, configFile.toString()));
+        InetSocketAddress mpclient = new InetSocketAddress(LOOPBACK, client.awaitListeningPort());
+        try (DatagramSocket app = track(new DatagramSocket(new InetSocketAddress(LOOPBACK, 0)))) {
+            send(app, mpclient, "hello");
+            server.awaitErr("does not authenticate: another pre-shared key\\?", Duration.ofSeconds(20));
+            for (int i = 0; i < 10; i++) {
+                send(app, mpclient, "request " + i);
+            }
+            app.setSoTimeout(1_000);
+            DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
+            assertThatThrownBy(() -> app.receive(reply)).isInstanceOf(SocketTimeoutException.class);
+        }
+        server.awaitOut("mpserver stats: .*sessions 0\\b", Duration.ofSeconds(5));
+        assertThat(echo.received()).as("datagrams that reached the target").isZero();
+        assertThat(server.stderr().lines().filter(line -> line.contains("does not authenticate")).count())
+                .as("the log line is said once per source, not per datagram").isEqualTo(1);
+    }
+
+    @Test
+    @Timeout(30)
+    void mpkeyPrintsANewKeyToStandardOutput() throws Exception {
+        ToolProcess first = ToolProcess.run(Duration.ofSeconds(20), "mpkey", "-");
+        ToolProcess second = ToolProcess.run(Duration.ofSeconds(20), "mpkey", "-");
+        assertThat(first.exitValue()).isZero();
+        assertThat(first.stdout()).matches("[0-9a-f]{64}").isNotEqualTo(second.stdout());
     }
 
     /** Both tools speaking the C original's format, obfuscated (as the original defaults to) and plain. */
@@ -60,7 +118,8 @@ class TunnelToolsIT {
         echoThroughThreeLossyBridges(List.of("--legacy"), List.of("MPTUNNEL_ENCRYPT=0"));
     }
 
-    private void echoThroughThreeLossyBridges(List<String> modeArgs, List<String> environment) throws Exception {
+    /** @return the mpserver and the mpclient, stopped */
+    private ToolProcess[] echoThroughThreeLossyBridges(List<String> modeArgs, List<String> environment) throws Exception {
         TestEcho echo = track(new TestEcho());
         List<String> serverArgs = new ArrayList<>(List.of("mpserver", "--bind", "127.0.0.1", "--keepalive", KEEPALIVE));
         serverArgs.addAll(modeArgs);
@@ -84,7 +143,7 @@ class TunnelToolsIT {
         ToolProcess client = track(ToolProcess.startWithEnvironment(environment, clientArgs.toArray(String[]::new)));
         int clientPort = client.awaitListeningPort();
         String wireFormat = environment.isEmpty() ? "LFSR-obfuscated" : "plain, MPTUNNEL_ENCRYPT=0";
-        if (!modeArgs.isEmpty()) {
+        if (modeArgs.contains("--legacy")) {
             server.awaitOut("speaking the C original's wire format \\(" + java.util.regex.Pattern.quote(wireFormat), Duration.ofSeconds(5));
             client.awaitOut("speaking the C original's wire format \\(" + java.util.regex.Pattern.quote(wireFormat), Duration.ofSeconds(5));
         } else {
@@ -143,6 +202,7 @@ class TunnelToolsIT {
         server.terminate();
         assertThat(server.awaitExit(Duration.ofSeconds(15))).as("mpserver status after SIGTERM").isZero();
         assertThat(server.stdout()).as(server.transcript()).contains("mpserver summary after");
+        return new ToolProcess[] {server, client};
     }
 
     @Test

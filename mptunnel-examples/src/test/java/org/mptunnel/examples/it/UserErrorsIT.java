@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,8 +115,31 @@ class UserErrorsIT {
                 "--socks-user", "alice", "--socks-password-file", missing.toString(), config.toString());
     }
 
+    @Test
+    void keyMistakes() throws Exception {
+        Path config = Files.writeString(dir.resolve("ok.conf"), "127.0.0.1 4000\n");
+        Path missing = dir.resolve("missing.key");
+        expectUserError("cannot read key file " + missing + ": no such file or directory",
+                "mpserver", "--key-file", missing.toString(), "0", "127.0.0.1", "9");
+        Path truncated = Files.writeString(dir.resolve("short.key"), "0123456789abcdef\n");
+        expectUserError("key file " + truncated + " must hold 64 hexadecimal digits (a 32-byte key, as mpkey "
+                + "writes it), found 16 characters", "mpclient", "--key-file", truncated.toString(), config.toString());
+        Path key = dir.resolve("good.key");
+        assertThat(ToolProcess.run(Duration.ofSeconds(20), "mpkey", key.toString()).exitValue()).isZero();
+        expectUserError("--legacy cannot be used with a pre-shared key", "mpclient", "--legacy", "--key-file",
+                key.toString(), config.toString());
+        expectUserError(key + " already exists: a key is never overwritten", "mpkey", key.toString());
+        expectUserError("the environment variable MPTUNNEL_KEY must hold 64 hexadecimal digits",
+                List.of("MPTUNNEL_KEY=not-a-key"), "mpserver", "0", "127.0.0.1", "9");
+    }
+
     private static void expectUserError(String message, String... args) throws Exception {
-        ToolProcess tool = ToolProcess.run(Duration.ofSeconds(20), args);
+        expectUserError(message, List.of(), args);
+    }
+
+    private static void expectUserError(String message, List<String> environment, String... args) throws Exception {
+        ToolProcess tool = ToolProcess.startWithEnvironment(environment, args);
+        tool.awaitExit(Duration.ofSeconds(20));
         String err = tool.stderr();
         assertThat(tool.exitValue()).as("status\n" + tool.transcript()).isEqualTo(2);
         assertThat(err.lines().findFirst().orElse("")).as("first line of stderr")
