@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * handshake before anything is sealed and again to rekey.
  *
  * <p>Handshakes, all on the I/O thread: the first at open, an INITIATION on every path; a retry
- * every keepalive interval (from 50 to 250 ms) while it goes unanswered; a rekey when the keys are
+ * every keepalive interval (from 100 to 250 ms) while it goes unanswered; a rekey when the keys are
  * due ({@code rekeyAfter}, {@code rekeyAfterDatagrams}); and one as soon as nothing from the server
- * has opened for two keepalive intervals (plus 50 ms) while keepalives went out: how a restarted server
+ * has opened for the dead timeout (at least two keepalive intervals and 100 ms), every path down
+ * while keepalives went out: how a restarted server
  * (that lost the session's keys and answers nothing it cannot open) is noticed quickly. An early
  * handshake towards a server that did not restart is merely an early rekey.
  *
@@ -45,7 +46,7 @@ public final class SecureClientEngine extends ConnectedEngine {
     static final int EARLY_QUEUE = 16;
     private static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final long MIN_PROBE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final Session session;
@@ -86,9 +87,9 @@ public final class SecureClientEngine extends ConnectedEngine {
         this.rekeyNanos = config.rekeyAfter().toNanos();
         this.rekeyDatagrams = config.rekeyAfterDatagrams();
         this.retryNanos = Math.max(MIN_RETRY_NANOS, Math.min(keepaliveNanos, MAX_RETRY_NANOS));
-        // Two keepalive rounds unanswered on every path (a path in doubt is probed four times as
-        // often), with a margin for a late ack.
-        this.silenceNanos = 2 * keepaliveNanos + MIN_RETRY_NANOS;
+        // Every path silent for the dead timeout (every path down), and at least two keepalive
+        // rounds unanswered with a margin for a late ack on a busy machine.
+        this.silenceNanos = Math.max(deadTimeoutNanos, 2 * keepaliveNanos + MIN_RETRY_NANOS);
         this.lastProbeSent = new long[paths.length];
         this.planner = config.redundancy().isAdaptive()
                 ? new AdaptivePlanner(session, config.redundancy().targetLoss(), keepaliveNanos) : null;
