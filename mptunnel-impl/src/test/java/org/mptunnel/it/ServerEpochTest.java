@@ -52,7 +52,7 @@ class ServerEpochTest {
     private static void ack(DatagramChannel server, ByteBuffer keepalive, long epoch, SocketAddress to) throws Exception {
         ByteBuffer ack = ByteBuffer.allocate(Header.LENGTH + Probe.ACK_LENGTH);
         ack.put(keepalive.duplicate().flip().limit(Header.LENGTH + Probe.KEEPALIVE_LENGTH));
-        Probe.turnIntoAck(ack, epoch);
+        Probe.turnIntoAck(ack, epoch, 0, 0);
         server.send(ack, to);
     }
 
