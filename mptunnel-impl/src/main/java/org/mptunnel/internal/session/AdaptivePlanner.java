@@ -15,9 +15,9 @@ import org.mptunnel.internal.path.ProbeLoss;
  * meets the target, and for a hold time after a burst of loss on a chosen path: either its recent
  * probes were lost far more often than its average ({@link ProbeLoss#burst()}), or its latest
  * probes are all overdue, too many in a row for its usual loss ({@link ProbeLoss#outage}), which
- * notices a path going bad about one keepalive interval after it does; or the server's reports of
- * received data show more loss than the choice explains ({@link #reported}), which notices it one
- * report later.
+ * notices a path going bad about one keepalive interval after it does; or, while one path carries
+ * the datagrams alone, the server's reports of received data show more loss than it explains
+ * ({@link #reported}), which notices it one report later.
  *
  * <p>Allocation: scratch arrays are made once; an array is published only when the choice changes.
  */
@@ -114,25 +114,24 @@ public final class AdaptivePlanner {
     }
 
     /**
-     * I/O thread: the server's report of received data just arrived ({@link ReportedLoss}). If the
-     * recent reports show more loss than the current choice explains, every path is used at once,
-     * for the outage hold, and the choice is made again after it, as for an outage seen by the
-     * probes; this one is seen one report after the loss, within a few milliseconds.
+     * I/O thread: the server's report of received data just arrived ({@link ReportedLoss}). While
+     * one path carries the datagrams alone, if the recent reports show more loss than it explains
+     * (its estimated loss, or the target if that is higher), every path is used at once, for the
+     * outage hold, and the choice is made again after it, as for an outage seen by the probes;
+     * this one is seen one report after the loss, within a few milliseconds.
      *
-     * <p>What the choice explains: the target, or the smallest estimated loss among the chosen
-     * paths if that is higher. Not their joint loss: at the moment of a report, a datagram lost on
-     * the first chosen path to deliver may still be in flight on another, and counts as missing.
+     * <p>Not while several paths carry them: then a datagram whose copy on one path is late (its
+     * bridge's thread held up for a few milliseconds on a busy machine) is missing at the server
+     * until that copy arrives, and a few such would look like a burst of loss. The probes still
+     * watch each chosen path.
      */
     public void reported(long nowNanos) {
         Path[] current = session.sendPaths();
-        if (current == null) {
-            return; // every path is in use already: nothing to fall back to
+        if (current == null || current.length != 1) {
+            return; // every path is in use already, or several: see above
         }
-        double smallest = 1;
-        for (Path path : current) {
-            smallest = Math.min(smallest, Math.max(path.probeLoss().planningOneWayLoss(), 0));
-        }
-        if (session.reportedLoss().burst(Math.max(targetLoss, smallest))) {
+        double expected = Math.max(targetLoss, current[0].probeLoss().planningOneWayLoss());
+        if (session.reportedLoss().burst(expected)) {
             reportedBursts++;
             fallBack(nowNanos, outageHoldNanos);
         }

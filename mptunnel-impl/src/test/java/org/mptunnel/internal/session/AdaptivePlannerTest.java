@@ -88,6 +88,15 @@ class AdaptivePlannerTest {
     }
 
     @Test
+    void whileSeveralPathsCarryTheDatagramsMissingOnesAreLeftToTheProbes() {
+        session.sendOn(new Path[] {fast, slow}); // as if the target needed both
+        session.reportedLoss().report(5, 10); // a copy late on one path is missing until it arrives
+        planner.reported(now);
+
+        assertThat(session.sendPaths()).containsExactly(fast, slow);
+    }
+
+    @Test
     void lossesFromBeforeTheChoiceDoNotCountAgainstIt() {
         session.reportedLoss().report(9, 10); // one loss under the current choice
         planner.reported(now);
