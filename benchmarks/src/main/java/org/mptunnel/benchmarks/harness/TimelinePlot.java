@@ -140,7 +140,7 @@ public final class TimelinePlot {
         s.append(line(LEFT, lossBottom, WIDTH - RIGHT, lossBottom, "#333", 1, null));
         s.append(line(LEFT, copiesBottom, WIDTH - RIGHT, copiesBottom, "#333", 1, null));
 
-        int lx = WIDTH - RIGHT - 300;
+        int lx = LEFT + 14;
         int ly = lossTop + 20;
         s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"292\" height=\"42\" fill=\"white\" "
                 + "fill-opacity=\"0.9\" stroke=\"#999\"/>%n", lx - 8, ly - 14));

@@ -211,7 +211,8 @@ public final class StatsReport {
                 liveSessions, delivered, duplicatesDropped, malformedDropped));
         String redundancy = redundancy(" ");
         if (redundancy != null) {
-            b.append(' ').append(redundancy);
+            b.append(String.format(Locale.ROOT, " datagrams-sent %d copies-sent %d ", datagramsSent, copiesSent))
+                    .append(redundancy);
         }
         return b.toString();
     }

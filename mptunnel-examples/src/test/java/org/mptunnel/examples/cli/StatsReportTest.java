@@ -31,7 +31,8 @@ class StatsReportTest {
         // weighted by datagrams sent: (0.0005 * 1000 + 0.0001 * 3000) / 4000
         assertThat(report.estimatedLoss()).isCloseTo(0.0002, within(1e-12));
         assertThat(report.measuredLoss()).isCloseTo(0.0005, within(1e-12));
-        assertThat(report.line()).endsWith("copies/datagram 1.13 loss estimated 0.020% measured 0.050%");
+        assertThat(report.line()).endsWith(
+                "datagrams-sent 4000 copies-sent 4500 copies/datagram 1.13 loss estimated 0.020% measured 0.050%");
         assertThat(report.summary()).endsWith(
                 "datagrams sent 4000, copies/datagram 1.13, loss estimated 0.020% measured 0.050%");
     }
