@@ -29,8 +29,8 @@ import java.util.List;
  *                          sequence numbers the server has passed without receiving them, from the
  *                          counts it reports in every keepalive-ack, averaged over about the last
  *                          1,024 datagrams; -1 until a report counts datagrams the first report
- *                          did not, and always on a server. A datagram still in flight on a slower path counts as lost until
- *                          a later report sees it.
+ *                          did not, and always on a server. A datagram still in flight on a
+ *                          slower path counts as lost until a later report sees it.
  */
 public record SessionStats(
         long sessionId,

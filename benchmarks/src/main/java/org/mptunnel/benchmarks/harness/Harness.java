@@ -53,6 +53,19 @@ public final class Harness {
             System.out.println(HarnessOptions.USAGE);
             return;
         }
+        if (options.adaptive()) {
+            try {
+                Files.createDirectories(options.out());
+                System.out.println(AdaptiveRun.run(options, System.err));
+            } catch (IOException e) {
+                System.err.println("error: " + e.getMessage());
+                System.exit(1);
+            } catch (InterruptedException e) {
+                System.err.println("interrupted");
+                System.exit(1);
+            }
+            return;
+        }
         try {
             Report report = run(options, System.err);
             System.out.println(report.markdown());

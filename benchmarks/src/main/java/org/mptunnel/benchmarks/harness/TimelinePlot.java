@@ -69,7 +69,9 @@ public final class TimelinePlot {
         double copiesMax = 1;
         for (Bucket b : buckets) {
             lossMax = Math.max(lossMax, b.loss());
-            copiesMax = Math.max(copiesMax, b.copies());
+            if (!Double.isNaN(b.copies())) {
+                copiesMax = Math.max(copiesMax, b.copies());
+            }
         }
         lossMax = Math.ceil(lossMax * 50) / 50; // a whole number of 2 % steps
         copiesMax = Math.ceil(copiesMax);
@@ -122,6 +124,9 @@ public final class TimelinePlot {
             if (b.measuredLoss() >= 0) {
                 measured.append(String.format(Locale.ROOT, "%.1f,%.1f ", x1, y(Math.min(b.measuredLoss(), lossMax), lossMax,
                         lossTop, lossBottom)));
+            }
+            if (Double.isNaN(b.copies())) {
+                continue; // unknown: the line skips the bucket
             }
             double yc = y(b.copies(), copiesMax, copiesTop, copiesBottom);
             copies.append(String.format(Locale.ROOT, "%.1f,%.1f %.1f,%.1f ", x0, yc, x1, yc));

@@ -28,6 +28,8 @@ public final class ReportedLoss {
 
     /** The smoothed loss's weight per datagram is {@code 1 / SMOOTHING_DATAGRAMS}. */
     static final int SMOOTHING_DATAGRAMS = 1024;
+    /** The log of what an older datagram keeps of its weight per datagram passed since. */
+    private static final double LOG_KEEP = Math.log1p(-1.0 / SMOOTHING_DATAGRAMS);
     /** Reports the burst test looks back over. */
     static final int RECENT = 16;
     /**
@@ -85,7 +87,7 @@ public final class ReportedLoss {
         recentCount = Math.min(recentCount + 1, RECENT);
         passedTotal += passedDelta;
         lostTotal += lost;
-        double decay = Math.exp(passedDelta * Math.log1p(-1.0 / SMOOTHING_DATAGRAMS));
+        double decay = Math.exp(passedDelta * LOG_KEEP);
         decayedPassed = decayedPassed * decay + passedDelta;
         decayedLost = decayedLost * decay + lost;
         if (decayedPassed > 0) {
