@@ -17,10 +17,10 @@ import org.mptunnel.internal.bridge.Impairment;
 import org.mptunnel.internal.bridge.UdpBridge;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code mpbridge LISTEN_PORT TARGET_HOST TARGET_PORT}: a plain UDP relay for one tunnel path. */
 @Command(name = "mpbridge", mixinStandardHelpOptions = true, sortOptions = false,

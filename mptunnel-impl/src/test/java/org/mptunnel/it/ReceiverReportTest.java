@@ -73,12 +73,12 @@ class ReceiverReportTest {
             SocketAddress clientAddress = fakeServer.receive(keepalive);
             assertThat(session(client).measuredLoss()).as("before any report").isEqualTo(-1);
 
-            ack(fakeServer, keepalive, 0, 0, clientAddress);
-            ack(fakeServer, keepalive, 950, 1_000, clientAddress);
+            ack(fakeServer, keepalive, 1, 0, 0, clientAddress);
+            ack(fakeServer, keepalive, 1, 950, 1_000, clientAddress);
             await().atMost(Duration.ofSeconds(5)).until(() -> session(client).measuredLoss() >= 0);
             assertThat(session(client).measuredLoss()).isCloseTo(0.05, within(1e-9));
 
-            ack(fakeServer, keepalive, 2_000, 1_000, clientAddress); // more received than passed
+            ack(fakeServer, keepalive, 1, 2_000, 1_000, clientAddress); // more received than passed
             await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().malformedDropped() == 1);
             assertThat(session(client).measuredLoss()).isCloseTo(0.05, within(1e-9));
         }
@@ -100,12 +100,12 @@ class ReceiverReportTest {
         return ack;
     }
 
-    /** Answers the client's keepalive (kept in {@code keepalive}) with an ack carrying a report. */
-    private static void ack(DatagramChannel server, ByteBuffer keepalive, long received, long passed, SocketAddress to)
-            throws Exception {
+    /** Answers the client's keepalive (kept in {@code keepalive}) as a server would, with a report. */
+    static void ack(DatagramChannel server, ByteBuffer keepalive, long epoch, long received, long passed,
+                    SocketAddress to) throws Exception {
         ByteBuffer ack = ByteBuffer.allocate(Header.LENGTH + Probe.ACK_LENGTH);
         ack.put(keepalive.duplicate().flip().limit(Header.LENGTH + Probe.KEEPALIVE_LENGTH));
-        Probe.turnIntoAck(ack, 1, received, passed);
+        Probe.turnIntoAck(ack, epoch, received, passed);
         server.send(ack, to);
     }
 }

@@ -53,20 +53,12 @@ public final class Harness {
             System.out.println(HarnessOptions.USAGE);
             return;
         }
-        if (options.adaptive()) {
-            try {
+        try {
+            if (options.adaptive()) {
                 Files.createDirectories(options.out());
                 System.out.println(AdaptiveRun.run(options, System.err));
-            } catch (IOException e) {
-                System.err.println("error: " + e.getMessage());
-                System.exit(1);
-            } catch (InterruptedException e) {
-                System.err.println("interrupted");
-                System.exit(1);
+                return;
             }
-            return;
-        }
-        try {
             Report report = run(options, System.err);
             System.out.println(report.markdown());
             System.out.flush();
