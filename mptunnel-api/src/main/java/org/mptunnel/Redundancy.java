@@ -15,7 +15,10 @@ package org.mptunnel;
  *       keepalives of a path in use are suddenly lost far more often than its average (two in a
  *       row on a clean path), or its latest keepalives are overdue while other paths answer (two
  *       in a row on a clean path), every path is used for a few keepalive intervals (8, or 4 but at
- *       least 150 ms for overdue ones), and then the choice is made again. In this mode
+ *       least 150 ms for overdue ones), and then the choice is made again. The same happens,
+ *       as for overdue keepalives, when a path carrying the datagrams alone loses more of them
+ *       than its estimate explains, as the server reports in every keepalive-ack
+ *       ({@link SessionStats#measuredLoss()}): that shows within a few milliseconds. In this mode
  *       every path is probed every quarter keepalive interval. Until every path that is up has
  *       answered or missed 32 keepalives, and whenever no set of paths meets the target, every
  *       path is used.</li>

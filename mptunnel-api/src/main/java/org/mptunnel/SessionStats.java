@@ -21,6 +21,16 @@ import java.util.List;
  *                          {@code datagramsSent} times the number of paths with
  *                          {@link Redundancy#ALL_PATHS} and all of them up, fewer with adaptive
  *                          redundancy
+ * @param estimatedLoss     the one-way loss the paths datagrams go out on should suffer together,
+ *                          from their keepalives: the product of their
+ *                          {@link PathStats#estimatedLoss()}, over the adaptive choice or every
+ *                          path that is up; -1 until each has an estimate, and always on a server
+ * @param measuredLoss      the loss of this client's data as the server measured it, 0 to 1:
+ *                          sequence numbers the server has passed without receiving them, from the
+ *                          counts it reports in every keepalive-ack, averaged over about the last
+ *                          1,024 datagrams; -1 until a report counts datagrams the first report
+ *                          did not, and always on a server. A datagram still in flight on a
+ *                          slower path counts as lost until a later report sees it.
  */
 public record SessionStats(
         long sessionId,
@@ -32,7 +42,9 @@ public record SessionStats(
         long sendDropped,
         List<PathStats> paths,
         long datagramsSent,
-        long copiesSent) {
+        long copiesSent,
+        double estimatedLoss,
+        double measuredLoss) {
 
     /**
      * Creates a snapshot; the list of paths is copied, so the snapshot stays immutable.
@@ -47,6 +59,8 @@ public record SessionStats(
      * @param paths             the session's paths
      * @param datagramsSent     data datagrams sent that left on at least one path
      * @param copiesSent        copies of those written to paths
+     * @param estimatedLoss     the joint one-way loss the keepalives predict, or -1
+     * @param measuredLoss      the loss the server reports, or -1
      */
     public SessionStats {
         paths = List.copyOf(paths);

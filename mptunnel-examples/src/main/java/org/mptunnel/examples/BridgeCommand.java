@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+import org.mptunnel.examples.cli.DurationConverter;
 import org.mptunnel.examples.cli.Endpoints;
 import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.UntilStopped;
@@ -14,9 +16,11 @@ import org.mptunnel.examples.cli.UserError;
 import org.mptunnel.internal.bridge.Impairment;
 import org.mptunnel.internal.bridge.UdpBridge;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code mpbridge LISTEN_PORT TARGET_HOST TARGET_PORT}: a plain UDP relay for one tunnel path. */
 @Command(name = "mpbridge", mixinStandardHelpOptions = true, sortOptions = false,
@@ -57,6 +61,11 @@ final class BridgeCommand implements Callable<Integer> {
     @Option(names = "--reorder", paramLabel = "P", description = "Hold a datagram back so later ones overtake it, with probability P (default: 0).")
     double reorder;
 
+    @Option(names = "--loss-after", paramLabel = "DURATION:P", converter = LossAfterConverter.class,
+            description = "After DURATION from the start, drop each datagram with probability P instead, e.g. "
+                    + "2s:0.5: a path that turns lossy mid-run (default: the loss never changes).")
+    LossAfter lossAfter;
+
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the impairment's random draws, to repeat a run (default: random).")
     Long seed;
 
@@ -80,8 +89,22 @@ final class BridgeCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         out.println("mpbridge: listening on " + Endpoints.format(bridge.localAddress()) + ", relaying to "
-                + Endpoints.format(target) + (impairment.isNone() ? "" : ", impairment " + describe(impairment)));
+                + Endpoints.format(target) + (impairment.isNone() ? "" : ", impairment " + describe(impairment))
+                + (lossAfter == null ? "" : String.format(Locale.ROOT, ", loss %.3g after %s", lossAfter.loss(),
+                        DurationConverter.format(lossAfter.after()))));
         out.flush();
+        if (lossAfter != null) {
+            Impairment later = new Impairment(lossAfter.loss(), impairment.delay(), impairment.jitter(),
+                    impairment.duplicate(), impairment.reorder(), impairment.seed() + 1);
+            Thread change = new Thread(() -> {
+                LockSupport.parkNanos(lossAfter.after().toNanos()); // a timer, not synchronisation
+                bridge.impairment(later);
+                out.println("mpbridge: loss now " + String.format(Locale.ROOT, "%.3g", later.loss()));
+                out.flush();
+            }, "mpbridge-loss-after");
+            change.setDaemon(true);
+            change.start();
+        }
 
         long started = System.nanoTime();
         UntilStopped until = new UntilStopped();
@@ -113,6 +136,33 @@ final class BridgeCommand implements Callable<Integer> {
     private static String describe(Impairment i) {
         return String.format(Locale.ROOT, "loss %.3g, delay %d ms, jitter %d ms, duplicate %.3g, reorder %.3g, seed %d",
                 i.loss(), i.delay().toMillis(), i.jitter().toMillis(), i.duplicate(), i.reorder(), i.seed());
+    }
+
+    /** The loss that {@code --loss-after} switches to, and when. */
+    record LossAfter(Duration after, double loss) {
+    }
+
+    /** Converts {@code DURATION:P}, e.g. {@code 2s:0.5}. */
+    static final class LossAfterConverter implements ITypeConverter<LossAfter> {
+        @Override
+        public LossAfter convert(String value) {
+            int colon = value.lastIndexOf(':');
+            if (colon < 0) {
+                throw new TypeConversionException("'" + value + "' is not DURATION:P, e.g. 2s:0.5");
+            }
+            Duration after = new DurationConverter().convert(value.substring(0, colon));
+            double loss;
+            try {
+                loss = Double.parseDouble(value.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                loss = Double.NaN;
+            }
+            if (!(loss >= 0 && loss <= 1)) {
+                throw new TypeConversionException("'" + value + "': the loss after " + value.substring(0, colon)
+                        + " must be a probability between 0 and 1");
+            }
+            return new LossAfter(after, loss);
+        }
     }
 
     private static double probability(String option, double p) {

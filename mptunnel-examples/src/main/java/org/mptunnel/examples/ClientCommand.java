@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.mptunnel.Redundancy;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.examples.cli.DurationConverter;
 import org.mptunnel.examples.cli.Endpoints;
+import org.mptunnel.examples.cli.RedundancyConverter;
 import org.mptunnel.examples.cli.StatsReport;
 import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.TunnelOptions;
@@ -84,6 +86,14 @@ final class ClientCommand implements Callable<Integer> {
             description = "File whose first line is the SOCKS password (not on the command line, where ps shows it).")
     Path socksPasswordFile;
 
+    @Option(names = "--redundancy", paramLabel = "all|adaptive[:TARGET]", converter = RedundancyConverter.class,
+            defaultValue = "all",
+            description = "all: every datagram on every path (default). adaptive: each on the fewest paths whose "
+                    + "estimated joint loss is at most TARGET (a fraction, or a percentage: adaptive:0.001 or "
+                    + "adaptive:0.1%; default 0.1%), every path at once when the mpserver reports a burst of loss. "
+                    + "Pair it with a short --keepalive (e.g. 10ms): the estimates come from the keepalives.")
+    Redundancy redundancy;
+
     @Mixin
     TunnelOptions tunnelOptions;
 
@@ -100,7 +110,8 @@ final class ClientCommand implements Callable<Integer> {
             throw new UserError("--idle-timeout must be longer than 0");
         }
         List<InetSocketAddress> paths = ClientConfigFile.load(configFile);
-        TunnelConfig.ClientBuilder builder = tunnelOptions.applyTo(TunnelConfig.client().paths(paths));
+        TunnelConfig.ClientBuilder builder = tunnelOptions.applyTo(TunnelConfig.client().paths(paths))
+                .redundancy(redundancy);
         if (bind != null) {
             checkBindable(bind);
             builder.localAddress(bind);
@@ -126,7 +137,8 @@ final class ClientCommand implements Callable<Integer> {
         PrintStream out = System.out;
         out.println("mpclient: listening on " + Endpoints.format(forwarder.localAddress()) + ", " + paths.size()
                 + " path(s): " + paths.stream().map(Endpoints::format).collect(Collectors.joining(", "))
-                + tunnelOptions.wireFormatNote(config));
+                + tunnelOptions.wireFormatNote(config)
+                + (redundancy.isAdaptive() ? ", redundancy " + RedundancyConverter.format(redundancy) : ""));
         if (socksServer != null) {
             out.println("mpclient: SOCKS5 on " + Endpoints.format(socksServer.localAddress())
                     + (credentials != null ? " (user name and password required)" : " (no authentication)"));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.DatagramPacket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -113,17 +115,19 @@ class AdaptiveRedundancyTest {
 
     /**
      * Paths losing 0, 5 and 10 %: the clean one alone meets the 0.1 % target. Two seconds into a
-     * run at 5,000 datagrams a second it starts losing half of them each way. Every path is probed
-     * every 2.5 ms; once two of the clean path's probes in a row are overdue (10 ms plus four RTTs)
-     * while another path answered a later one, every path is used again. Only the datagrams sent
-     * in the meantime (about 15 to 25 ms, half of them lost: 0.75 to 1.25 % of a second's
-     * datagrams) plus the three paths' joint loss (0.25 %) are lost. The bound on the next
-     * second's loss is 4 %, far above the 1 % aimed at, because the detection time has a long tail
-     * when threads run late on a loaded machine (0.6 to 2.9 % measured with a load average of 4
-     * to 5 on two cores; detection took up to 50 ms); waiting instead for the 110 ms after which
-     * the probes are resolved as lost would lose at least 5.5 %. Copies while the path is clean stay under 2 (1.0 to 1.46 measured; all
-     * paths would be 3): two late acks in a row on a loaded machine now and then look like an
-     * outage and send on every path for 150 ms.
+     * run at 5,000 datagrams a second it starts losing half of them each way. The server reports
+     * what it received in every keepalive-ack (every path is probed every 2.5 ms, so a report
+     * arrives about every millisecond); once the reports show a handful of datagrams missing, far
+     * more than the clean path should lose, every path is used again. Only the datagrams sent in
+     * the meantime (a few milliseconds' worth, half of them lost) plus the three paths' joint loss
+     * (0.25 %) are lost: 0.24 to 0.50 % over the next second measured with a load average of 4 to
+     * 7 on two cores, against 1.2 to 2.2 % (up to 4 %) when only overdue probes gave the signal.
+     * The bound is 2 %, above the issue's 1 %: the I/O thread of a loaded machine can be held up
+     * for tens of milliseconds, and each 10 ms cost 0.25 %. The run also writes its buckets to
+     * {@code target/adaptive-turning-lossy.csv} for BENCHMARKS.md's plot. Copies while the path is
+     * clean stay under 2 (all paths would be 3) unless the machine stalls at the start: every
+     * path's probes then go unanswered at once, their estimates rise, and the 256-probe average
+     * keeps all three in use for seconds (seen once in eight runs at a load average of 4 to 7).
      */
     @Test
     @Timeout(120)
@@ -147,6 +151,8 @@ class AdaptiveRedundancyTest {
                 int total = before + after;
                 int bucket = rate / 10;
                 long[] copiesAt = new long[total / bucket + 1];
+                double[] estimatedAt = new double[total / bucket + 1];
+                double[] measuredAt = new double[total / bucket + 1];
                 long start = System.nanoTime();
                 long interval = TimeUnit.SECONDS.toNanos(1) / rate;
                 for (int n = 0; n < total; n++) {
@@ -155,7 +161,10 @@ class AdaptiveRedundancyTest {
                         LockSupport.parkNanos(50_000);
                     }
                     if (n % bucket == 0) {
-                        copiesAt[n / bucket] = client.stats().sessions().get(0).copiesSent();
+                        SessionStats now = client.stats().sessions().get(0);
+                        copiesAt[n / bucket] = now.copiesSent();
+                        estimatedAt[n / bucket] = now.estimatedLoss();
+                        measuredAt[n / bucket] = now.measuredLoss();
                     }
                     if (n == before) {
                         bridges.get(0).impairment(Impairment.lossy(0.5, 20_260_343L));
@@ -163,12 +172,17 @@ class AdaptiveRedundancyTest {
                     byte[] data = Traffic.datagram(n, 64);
                     client.send(new DatagramPacket(data, data.length));
                 }
-                copiesAt[total / bucket] = client.stats().sessions().get(0).copiesSent();
+                SessionStats end = client.stats().sessions().get(0);
+                copiesAt[total / bucket] = end.copiesSent();
+                estimatedAt[total / bucket] = end.estimatedLoss();
+                measuredAt[total / bucket] = end.measuredLoss();
                 awaitQuiet(server);
 
                 int lostBefore = 0;
                 int lostAfter = 0;
-                System.out.println("turning lossy: t(ms) loss(%) copies/datagram, per 100 ms");
+                // Also as CSV, for BENCHMARKS.md's plot (benchmarks' TimelinePlot draws it).
+                StringBuilder csv = new StringBuilder("t_ms,loss,copies_per_datagram,estimated_loss,measured_loss\n");
+                System.out.println("turning lossy: t(ms) loss(%) copies/datagram estimated(%) measured(%), per 100 ms");
                 for (int b = 0; b < total / bucket; b++) {
                     int lost = 0;
                     for (int n = b * bucket; n < (b + 1) * bucket; n++) {
@@ -181,16 +195,21 @@ class AdaptiveRedundancyTest {
                     } else {
                         lostAfter += lost;
                     }
-                    System.out.printf("turning lossy: %5d %6.2f %5.2f%n", b * 100, 100.0 * lost / bucket,
-                            (double) (copiesAt[b + 1] - copiesAt[b]) / bucket);
+                    double copies = (double) (copiesAt[b + 1] - copiesAt[b]) / bucket;
+                    System.out.printf("turning lossy: %5d %6.2f %5.2f %7.3f %7.3f%n", b * 100, 100.0 * lost / bucket,
+                            copies, 100 * estimatedAt[b + 1], 100 * measuredAt[b + 1]);
+                    csv.append(String.format(java.util.Locale.ROOT, "%d,%.4f,%.3f,%.5f,%.5f%n", b * 100,
+                            (double) lost / bucket, copies, estimatedAt[b + 1], measuredAt[b + 1]));
                 }
+                Path csvFile = Path.of("target", "adaptive-turning-lossy.csv");
+                Files.writeString(csvFile, csv);
                 double lossAfter = (double) lostAfter / after;
                 System.out.printf("turning lossy: before %.3f %%, copies %.2f; next second %.3f %%, copies %.2f%n",
                         100.0 * lostBefore / before, (double) copiesAt[before / bucket] / before,
                         lossAfter * 100, (double) (copiesAt[total / bucket] - copiesAt[before / bucket]) / after);
                 assertThat((double) copiesAt[before / bucket] / before).as("copies while the path is clean")
                         .isLessThan(2.0);
-                assertThat(lossAfter).as("loss over the second after the clean path turned lossy").isLessThan(0.04);
+                assertThat(lossAfter).as("loss over the second after the clean path turned lossy").isLessThan(0.02);
             }
         }
     }

@@ -40,6 +40,14 @@ class JmxTest {
             assertThat(mbeans.getAttribute(serverName, "HandshakesRefused")).isEqualTo(0L);
             assertThat(mbeans.getAttribute(clientName, "PathsUp")).isEqualTo(1);
             assertThat((Long) mbeans.getAttribute(clientName, "DatagramsSent")).isGreaterThanOrEqualTo(5L);
+            assertThat(mbeans.getAttribute(clientName, "CopiesPerDatagram")).isEqualTo(1.0);
+            assertThat(mbeans.getAttribute(serverName, "MeasuredLoss")).isEqualTo(-1.0);
+            // The measured loss needs a keepalive-ack reporting datagrams that the previous one did not.
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                client.send(new DatagramPacket(new byte[] {9}, 1));
+                return (Double) mbeans.getAttribute(clientName, "MeasuredLoss") == 0.0;
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> (Double) mbeans.getAttribute(clientName, "EstimatedLoss") == 0.0);
 
             client.close();
             assertThat(mbeans.isRegistered(clientName)).isFalse();

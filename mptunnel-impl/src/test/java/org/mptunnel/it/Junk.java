@@ -3,6 +3,7 @@ package org.mptunnel.it;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.Probe;
 
 /**
  * Datagrams that no tunnel endpoint may accept: random bytes, and valid headers broken in one
@@ -52,8 +53,8 @@ final class Junk {
             case 6:
                 return java.util.Arrays.copyOf(bytes, random.nextInt(0, Header.LENGTH));
             default:
-                bytes[Header.TYPE_OFFSET] = Header.TYPE_KEEPALIVE; // with a payload that is not 16 bytes
-                if (payload == 16) {
+                bytes[Header.TYPE_OFFSET] = Header.TYPE_KEEPALIVE; // with a payload of the wrong size
+                if (payload == Probe.KEEPALIVE_LENGTH) {
                     return java.util.Arrays.copyOf(bytes, bytes.length - 1);
                 }
                 return bytes;

@@ -68,6 +68,23 @@ class SecureTunnelTest {
         }
     }
 
+    /** The server's loss reports travel in sealed acks too, so the client measures its data's loss. */
+    @Test
+    @Timeout(60)
+    void theServersLossReportsReachTheClientUnderEncryption() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY));
+            List<UdpBridge> bridge = net.lossyBridges(1, Loopback.addressOf(server), 0.10, 20_261_126L);
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridge), b -> b.preSharedKey(KEY));
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                Traffic.sendPaced(client, 0, 5_000, 200, 64, receiver);
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                        assertThat(client.stats().sessions().get(0).measuredLoss()).as("measured one-way loss")
+                                .isBetween(0.05, 0.15));
+            }
+        }
+    }
+
     @Test
     @Timeout(30)
     void repliesComeBackSealedAndTheReceiveHandlerSeesPlaintext() throws Exception {

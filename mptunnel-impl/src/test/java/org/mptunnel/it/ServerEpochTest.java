@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.internal.wire.Header;
-import org.mptunnel.internal.wire.Probe;
 
 /**
  * The fallback for a restarted server whose numbering does not move forward (its clock stepped
@@ -50,10 +49,7 @@ class ServerEpochTest {
 
     /** Answers the client's keepalive (kept in {@code keepalive}) with an ack carrying {@code epoch}. */
     private static void ack(DatagramChannel server, ByteBuffer keepalive, long epoch, SocketAddress to) throws Exception {
-        ByteBuffer ack = ByteBuffer.allocate(Header.LENGTH + Probe.ACK_LENGTH);
-        ack.put(keepalive.duplicate().flip().limit(Header.LENGTH + Probe.KEEPALIVE_LENGTH));
-        Probe.turnIntoAck(ack, epoch);
-        server.send(ack, to);
+        ReceiverReportTest.ack(server, keepalive, epoch, 0, 0, to);
     }
 
     /** Sends data numbered 0 to 9. */

@@ -35,6 +35,14 @@ final class ChildProcess implements AutoCloseable {
     private final Thread errPump;
     /** Guarded by {@code lastLines}. */
     private int listeningPort = -1;
+    /** Lines of stdout starting with this are kept with their arrival time; null: none. */
+    private volatile String watchedPrefix;
+    /** Guarded by {@code lastLines}. */
+    private final java.util.List<TimedLine> watched = new java.util.ArrayList<>();
+
+    /** A line of output and when the harness read it, on {@link System#nanoTime()}'s clock. */
+    record TimedLine(long nanos, String line) {
+    }
 
     private ChildProcess(String name, Process process, PrintWriter log) {
         this.name = name;
@@ -68,7 +76,12 @@ final class ChildProcess implements AutoCloseable {
         Thread t = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 for (String line; (line = reader.readLine()) != null; ) {
+                    long now = System.nanoTime();
+                    String watch = watchedPrefix;
                     synchronized (lastLines) {
+                        if (watch != null && prefix.isEmpty() && line.startsWith(watch)) {
+                            watched.add(new TimedLine(now, line));
+                        }
                         log.println(prefix + line);
                         lastLines.addLast(prefix + line);
                         if (lastLines.size() > KEPT_LINES) {
@@ -121,6 +134,18 @@ final class ChildProcess implements AutoCloseable {
                 lastLines.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
             }
             return listeningPort;
+        }
+    }
+
+    /** From now on, keeps every stdout line that starts with {@code prefix}, with its arrival time. */
+    void watch(String prefix) {
+        watchedPrefix = prefix;
+    }
+
+    /** @return the watched lines so far, oldest first */
+    java.util.List<TimedLine> watchedLines() {
+        synchronized (lastLines) {
+            return java.util.List.copyOf(watched);
         }
     }
 

@@ -54,6 +54,11 @@ public final class Harness {
             return;
         }
         try {
+            if (options.adaptive()) {
+                Files.createDirectories(options.out());
+                System.out.println(AdaptiveRun.run(options, System.err));
+                return;
+            }
             Report report = run(options, System.err);
             System.out.println(report.markdown());
             System.out.flush();

@@ -32,11 +32,12 @@ import java.util.Set;
  * @param paths          bridges in the tunnel
  * @param jvmOptions     options of every process's JVM
  * @param quick          the short self-check: also fails the run if the tunnel does not work
+ * @param adaptive       run adaptive redundancy's scenarios instead (see {@link AdaptiveRun})
  */
 record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
                       double maxLoss, int maxFailures, int retries, int refine, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
-                      boolean quick) {
+                      boolean quick, boolean adaptive) {
 
     static final String USAGE = String.join("\n",
             "usage: java -cp benchmarks/target/benchmarks.jar org.mptunnel.benchmarks.harness.Harness [OPTIONS]",
@@ -68,6 +69,9 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "  --jvm-opts 'OPTS'     JVM options of every process (default: '" + defaultJvmOptions() + "')",
             "  --quick               a self-check of ~20 s: rates 2000,5000, 1 s steps, short latency and lossy runs;",
             "                        exits with 1 if the tunnel or the bare path lost more than 5 % at 2000/s",
+            "  --adaptive            instead of the above: adaptive redundancy's scenarios (paths losing 1/20/30 %,",
+            "                        3 x 20 %, a clean path turning lossy) at --lossy-rate for --lossy-seconds each;",
+            "                        writes adaptive.md, adaptive-turning-lossy.csv and .svg",
             "  -h, --help            this text");
 
     private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
@@ -122,6 +126,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         int paths = 3;
         String jvm = defaultJvmOptions();
         boolean quick = false;
+        boolean adaptive = false;
 
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -138,6 +143,10 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 latency = 1;
                 lossyRate = 2_000;
                 lossy = 1;
+                continue;
+            }
+            if (a.equals("--adaptive")) {
+                adaptive = true;
                 continue;
             }
             if (!VALUED.contains(a)) {
@@ -182,7 +191,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         }
         return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
                 duration(step), maxLoss, maxFailures, retries, refine, latencyRate, duration(latency), lossyRate,
-                duration(lossy), lossyP, seed, paths, jvm, quick);
+                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive);
     }
 
     /** The repository's root: the first directory upwards from here that holds mptunnel-examples. */

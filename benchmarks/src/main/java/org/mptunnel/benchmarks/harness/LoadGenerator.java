@@ -47,6 +47,10 @@ final class LoadGenerator implements AutoCloseable {
     private volatile Step current;
     private volatile boolean probeEchoed;
     private long nextSequence;
+    /** The last step's measured datagrams that came back, and when the first was due and the interval. */
+    private java.util.BitSet lastSeen = new java.util.BitSet();
+    private long lastMeasureStartNanos;
+    private double lastIntervalNanos;
 
     private LoadGenerator(String name, DatagramChannel channel, int size) {
         this.name = name;
@@ -159,11 +163,24 @@ final class LoadGenerator implements AutoCloseable {
         current = null;
         synchronized (step) {
             step.open = false;
+            lastSeen = (java.util.BitSet) step.seen.clone();
+            lastMeasureStartNanos = measureStart;
+            lastIntervalNanos = interval;
             // n datagrams span n - 1 intervals; echoes are counted against the same window
             double sentRate = count < 2 ? rate : (count - 1) / (Math.max(1, lastSend - firstSend) / 1e9);
             return new StepResult(rate, sentRate, count, step.echoed, step.duplicates,
                     sentRate * step.echoed / count, step.rtt.copy());
         }
+    }
+
+    /** @return which of the last step's measured datagrams came back, by index in the window */
+    java.util.BitSet lastSeen() {
+        return (java.util.BitSet) lastSeen.clone();
+    }
+
+    /** @return when the last step's datagram {@code index} was due, on {@link System#nanoTime()}'s clock */
+    long lastDueNanos(int index) {
+        return lastMeasureStartNanos + Math.round(index * lastIntervalNanos);
     }
 
     private static Thread startMeter(WindowListener listener, long startAt, long endAt) {

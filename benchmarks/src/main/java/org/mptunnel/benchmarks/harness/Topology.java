@@ -74,12 +74,24 @@ final class Topology implements AutoCloseable {
      * @param seed the first bridge's seed; the others take the next ones, so their losses are independent
      */
     Tunnel startTunnel(String name, int paths, double loss, long seed) throws IOException, InterruptedException {
-        List<ChildProcess> bridges = new ArrayList<>();
+        List<List<String>> bridgeArgs = new ArrayList<>();
         for (int i = 1; i <= paths; i++) {
+            bridgeArgs.add(loss > 0 ? List.of("--loss", Double.toString(loss), "--seed", Long.toString(seed + i - 1))
+                    : List.of());
+        }
+        return startTunnel(name, bridgeArgs, List.of());
+    }
+
+    /**
+     * Starts one bridge to the mpserver per entry of {@code bridgeArgs}, with those extra options,
+     * and an mpclient over them with {@code clientArgs}.
+     */
+    Tunnel startTunnel(String name, List<List<String>> bridgeArgs, List<String> clientArgs)
+            throws IOException, InterruptedException {
+        List<ChildProcess> bridges = new ArrayList<>();
+        for (int i = 1; i <= bridgeArgs.size(); i++) {
             List<String> args = new ArrayList<>(List.of("0", LOOPBACK, Integer.toString(serverPort), "--bind", LOOPBACK));
-            if (loss > 0) {
-                args.addAll(List.of("--loss", Double.toString(loss), "--seed", Long.toString(seed + i - 1)));
-            }
+            args.addAll(bridgeArgs.get(i - 1));
             bridges.add(start(name + "-bridge-" + i, tool("mpbridge", args.toArray(String[]::new))));
         }
         StringBuilder config = new StringBuilder("# written by the harness: one bridge per line\n");
@@ -88,8 +100,9 @@ final class Topology implements AutoCloseable {
         }
         Path configFile = options.out().resolve(name + "-mpclient.conf");
         Files.writeString(configFile, config, StandardCharsets.UTF_8);
-        ChildProcess client = start(name + "-mpclient", tool("mpclient", configFile.toString(),
-                "--listen", LOOPBACK + ":0", "--bind", LOOPBACK));
+        List<String> args = new ArrayList<>(List.of(configFile.toString(), "--listen", LOOPBACK + ":0", "--bind", LOOPBACK));
+        args.addAll(clientArgs);
+        ChildProcess client = start(name + "-mpclient", tool("mpclient", args.toArray(String[]::new)));
         List<ChildProcess> processes = new ArrayList<>(bridges);
         processes.add(client);
         return new Tunnel(client.awaitListeningPort(START_TIMEOUT), processes);

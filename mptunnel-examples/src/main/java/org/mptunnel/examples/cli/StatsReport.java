@@ -29,6 +29,13 @@ public final class StatsReport {
     private long authFailed;
     private long handshakes;
     private int liveSessions;
+    private long datagramsSent;
+    private long copiesSent;
+    /** Live sessions' loss figures, weighted by their datagrams sent; weight 0: none known. */
+    private double estimatedLossSum;
+    private long estimatedWeight;
+    private double measuredLossSum;
+    private long measuredWeight;
 
     /** Per-path sums. */
     public static final class PathTotals {
@@ -82,8 +89,19 @@ public final class StatsReport {
         authFailed += stats.authFailed();
         handshakes += stats.handshakes();
         for (SessionStats session : stats.sessions()) {
+            datagramsSent += session.datagramsSent();
+            copiesSent += session.copiesSent();
             if (live) {
                 liveSessions++;
+                long weight = Math.max(session.datagramsSent(), 1);
+                if (session.estimatedLoss() >= 0) {
+                    estimatedLossSum += session.estimatedLoss() * weight;
+                    estimatedWeight += weight;
+                }
+                if (session.measuredLoss() >= 0) {
+                    measuredLossSum += session.measuredLoss() * weight;
+                    measuredWeight += weight;
+                }
             }
             for (PathStats p : session.paths()) {
                 PathTotals t = paths.computeIfAbsent(p.remote(), PathTotals::new);
@@ -122,6 +140,8 @@ public final class StatsReport {
         sessionsRefused += other.sessionsRefused;
         authFailed += other.authFailed;
         handshakes += other.handshakes;
+        datagramsSent += other.datagramsSent;
+        copiesSent += other.copiesSent;
         for (PathTotals o : other.paths.values()) {
             PathTotals t = paths.computeIfAbsent(o.remote, PathTotals::new);
             t.sent += o.sent;
@@ -148,6 +168,42 @@ public final class StatsReport {
         return duplicatesDropped;
     }
 
+    /** @return data copies written per data datagram sent, or 0 before the first */
+    public double copiesPerDatagram() {
+        return datagramsSent == 0 ? 0 : (double) copiesSent / datagramsSent;
+    }
+
+    /**
+     * @return the live sessions' estimated joint loss ({@link SessionStats#estimatedLoss()}),
+     *         averaged weighted by datagrams sent; -1 if none has one
+     */
+    public double estimatedLoss() {
+        return estimatedWeight == 0 ? -1 : estimatedLossSum / estimatedWeight;
+    }
+
+    /**
+     * @return the live sessions' loss measured by the far side ({@link SessionStats#measuredLoss()}),
+     *         averaged weighted by datagrams sent; -1 if none has one
+     */
+    public double measuredLoss() {
+        return measuredWeight == 0 ? -1 : measuredLossSum / measuredWeight;
+    }
+
+    /**
+     * @return what redundancy costs and buys: copies per datagram, then the estimated and
+     *         measured loss if either is known (only a client's are); null before any datagram
+     */
+    private String redundancy(String separator) {
+        if (datagramsSent == 0) {
+            return null;
+        }
+        String copies = String.format(Locale.ROOT, "copies/datagram %.2f", copiesPerDatagram());
+        if (estimatedLoss() < 0 && measuredLoss() < 0) {
+            return copies;
+        }
+        return copies + separator + "loss estimated " + percent(estimatedLoss()) + " measured " + percent(measuredLoss());
+    }
+
     /** @return one line: each path's state, then the totals */
     public String line() {
         StringBuilder b = new StringBuilder();
@@ -160,6 +216,11 @@ public final class StatsReport {
         b.append(String.format(Locale.ROOT, "sessions %d delivered %d duplicates-dropped %d malformed-dropped %d"
                         + " auth-failed %d handshakes %d",
                 liveSessions, delivered, duplicatesDropped, malformedDropped, authFailed, handshakes));
+        String redundancy = redundancy(" ");
+        if (redundancy != null) {
+            b.append(String.format(Locale.ROOT, " datagrams-sent %d copies-sent %d ", datagramsSent, copiesSent))
+                    .append(redundancy);
+        }
         return b.toString();
     }
 
@@ -179,6 +240,10 @@ public final class StatsReport {
                         + " queue full %d, no path up %d, sessions refused %d, not authentic %d, handshakes %d",
                 delivered, duplicatesDropped, tooOldDropped, malformedDropped, unknownSessionDropped,
                 queueDropped, sendDropped, sessionsRefused, authFailed, handshakes));
+        String redundancy = redundancy(", ");
+        if (redundancy != null) {
+            b.append(String.format(Locale.ROOT, "%n  datagrams sent %d, %s", datagramsSent, redundancy));
+        }
         return b.toString();
     }
 
@@ -193,6 +258,11 @@ public final class StatsReport {
     /** @return a share as a percentage, or "-" when there is nothing to share */
     public static String share(long part, long whole) {
         return whole == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * part / whole);
+    }
+
+    /** @return a loss as a percentage with three decimals, or "-" if unknown (negative) */
+    public static String percent(double loss) {
+        return loss < 0 ? "-" : String.format(Locale.ROOT, "%.3f%%", 100 * loss);
     }
 
     /** @return an RTT in milliseconds, or "-" before the first sample */

@@ -90,6 +90,23 @@ class UserErrorsIT {
     }
 
     @Test
+    void badRedundancy() throws Exception {
+        Path config = Files.writeString(dir.resolve("ok.conf"), "127.0.0.1 4000\n");
+        expectUserError("'adaptive:2': the adaptive target must be a loss above 0 and below 1", "mpclient",
+                "--redundancy", "adaptive:2", config.toString());
+        expectUserError("'some' is not a redundancy: give all, adaptive or adaptive:TARGET", "mpclient",
+                "--redundancy", "some", config.toString());
+        expectUserError("adaptive redundancy needs keepalives", "mpclient", "--redundancy", "adaptive", "--legacy",
+                config.toString());
+    }
+
+    @Test
+    void badLossAfter() throws Exception {
+        expectUserError("'2s:2': the loss after 2s must be a probability between 0 and 1", "mpbridge",
+                "--loss-after", "2s:2", "0", "127.0.0.1", "9");
+    }
+
+    @Test
     void valueTheLibraryRefuses() throws Exception {
         expectUserError("--window: duplicateWindow must be between", "mpserver", "--window", "1", "0", "127.0.0.1", "9");
     }

@@ -85,6 +85,10 @@ public final class ClientEngine extends ConnectedEngine {
                 admitData(session, path, datagram, length, peer);
                 break;
             case Header.TYPE_KEEPALIVE_ACK:
+                if (!Probe.ackValid(datagram)) {
+                    totals.malformed.increment();
+                    return;
+                }
                 path.heard(now, length);
                 session.heard(now);
                 long rtt = System.nanoTime() - Probe.originTime(datagram); // a fresh clock for the sample
@@ -93,6 +97,9 @@ public final class ClientEngine extends ConnectedEngine {
                     path.probeLoss().acked(Header.sequence(datagram));
                 }
                 noteServerEpoch(Probe.epoch(datagram));
+                if (session.reportedLoss().report(Probe.received(datagram), Probe.passed(datagram)) && planner != null) {
+                    planner.reported(now); // at once, not at the next tick: a burst shows within milliseconds
+                }
                 break;
             default:
                 totals.malformed.increment(); // a keepalive: only servers answer those
@@ -108,6 +115,7 @@ public final class ClientEngine extends ConnectedEngine {
     private void noteServerEpoch(long epoch) {
         if (epochKnown && epoch != serverEpoch) {
             session.restartInbound();
+            session.reportedLoss().restart();
             LOG.info("server {} restarted (epoch {} -> {})", peer,
                     Long.toHexString(serverEpoch), Long.toHexString(epoch));
         }

@@ -159,7 +159,7 @@ public final class SecureClientEngine extends ConnectedEngine {
             totals.authFailed.increment();
             return;
         }
-        if (type == Header.TYPE_KEEPALIVE_ACK && payload != Probe.ACK_LENGTH) {
+        if (type == Header.TYPE_KEEPALIVE_ACK && (payload != Probe.ACK_LENGTH || !Probe.ackValid(datagram))) {
             totals.malformed.increment();
             return;
         }
@@ -177,6 +177,9 @@ public final class SecureClientEngine extends ConnectedEngine {
             path.probeLoss().acked(sequence);
         }
         noteServerEpoch(keys, Probe.epoch(datagram));
+        if (session.reportedLoss().report(Probe.received(datagram), Probe.passed(datagram)) && planner != null) {
+            planner.reported(now); // at once, not at the next tick: a burst shows within milliseconds
+        }
     }
 
     /**
@@ -189,6 +192,7 @@ public final class SecureClientEngine extends ConnectedEngine {
         if (epochKnown && epoch != serverEpoch) {
             keys.dropPrevious();
             session.restartInbound();
+            session.reportedLoss().restart();
             LOG.info("server {} restarted (epoch {} -> {})", peer,
                     Long.toHexString(serverEpoch), Long.toHexString(epoch));
         }

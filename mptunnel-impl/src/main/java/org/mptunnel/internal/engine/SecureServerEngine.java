@@ -132,7 +132,7 @@ public final class SecureServerEngine extends BoundEngine {
             totals.authFailed.increment();
             return;
         }
-        if (type == Header.TYPE_KEEPALIVE && payload != Probe.KEEPALIVE_LENGTH) {
+        if (type == Header.TYPE_KEEPALIVE && (payload != Probe.KEEPALIVE_LENGTH || !Probe.keepaliveValid(datagram))) {
             totals.malformed.increment(); // authentic, but not a keepalive this version knows
             return;
         }
@@ -153,7 +153,8 @@ public final class SecureServerEngine extends BoundEngine {
         if (reportedRttMicros > 0) {
             path.rttReported(reportedRttMicros * 1_000);
         }
-        Probe.turnIntoAck(datagram, epoch);
+        // The receiver's report, as in version 1: what the client needs to measure its data's loss.
+        Probe.turnIntoAck(datagram, epoch, session.receivedInbound(), session.newestInbound() + 1);
         datagram.limit(datagram.capacity());
         datagram.limit(session.transport().seal(datagram, Probe.ACK_LENGTH)).position(0);
         try {

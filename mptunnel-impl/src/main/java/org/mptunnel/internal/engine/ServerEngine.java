@@ -74,6 +74,10 @@ public final class ServerEngine extends BoundEngine {
             totals.malformed.increment(); // acks only ever go to clients
             return;
         }
+        if (type == Header.TYPE_KEEPALIVE && !Probe.keepaliveValid(datagram)) {
+            totals.malformed.increment();
+            return;
+        }
         long id = Header.sessionId(datagram);
         Session session = sessions.get(id);
         if (session == null) {
@@ -92,7 +96,8 @@ public final class ServerEngine extends BoundEngine {
             if (reportedRttMicros > 0) {
                 path.rttReported(reportedRttMicros * 1_000);
             }
-            Probe.turnIntoAck(datagram, epoch);
+            // The receiver's report: what the client needs to measure its data's loss.
+            Probe.turnIntoAck(datagram, epoch, session.receivedInbound(), session.newestInbound() + 1);
             try {
                 path.transmit(datagram);
             } catch (IOException e) {

@@ -7,6 +7,7 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.mptunnel.PathStats;
 import org.mptunnel.SessionStats;
+import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,6 +146,32 @@ public final class SocketMetrics implements SocketMetricsMXBean {
     @Override
     public long getDatagramsReceived() {
         return paths(stats.get()).mapToLong(PathStats::datagramsReceived).sum();
+    }
+
+    @Override
+    public double getCopiesPerDatagram() {
+        TunnelStats snapshot = stats.get();
+        long datagrams = snapshot.sessions().stream().mapToLong(SessionStats::datagramsSent).sum();
+        long copies = snapshot.sessions().stream().mapToLong(SessionStats::copiesSent).sum();
+        return datagrams == 0 ? 0 : (double) copies / datagrams;
+    }
+
+    @Override
+    public double getEstimatedLoss() {
+        SessionStats session = onlySession(stats.get());
+        return session == null ? -1 : session.estimatedLoss();
+    }
+
+    @Override
+    public double getMeasuredLoss() {
+        SessionStats session = onlySession(stats.get());
+        return session == null ? -1 : session.measuredLoss();
+    }
+
+    /** @return a client's one session, or null on a server (whose sessions have no loss figures) */
+    private static SessionStats onlySession(TunnelStats snapshot) {
+        return snapshot.role() == TunnelConfig.Role.CLIENT && snapshot.sessions().size() == 1
+                ? snapshot.sessions().get(0) : null;
     }
 
     private static java.util.stream.Stream<PathStats> paths(TunnelStats snapshot) {

@@ -2,8 +2,8 @@ package org.mptunnel.internal.jmx;
 
 /**
  * A socket's statistics as JMX attributes: the totals of {@link org.mptunnel.TunnelStats}, plus
- * how many sessions and paths there are and how many paths are up. Every attribute is read from a
- * fresh snapshot.
+ * how many sessions and paths there are and how many paths are up, and what redundancy costs and
+ * buys. Every attribute is read from a fresh snapshot.
  */
 public interface SocketMetricsMXBean {
 
@@ -42,4 +42,19 @@ public interface SocketMetricsMXBean {
     long getDatagramsSent();
 
     long getDatagramsReceived();
+
+    /** @return data copies written per data datagram sent, over every session; 0 before the first */
+    double getCopiesPerDatagram();
+
+    /**
+     * @return a client's {@link org.mptunnel.SessionStats#estimatedLoss()}; -1 on a server, or
+     *         before there is one
+     */
+    double getEstimatedLoss();
+
+    /**
+     * @return a client's {@link org.mptunnel.SessionStats#measuredLoss()}; -1 on a server, or
+     *         before there is one
+     */
+    double getMeasuredLoss();
 }

@@ -15,7 +15,9 @@ import org.mptunnel.internal.path.ProbeLoss;
  * meets the target, and for a hold time after a burst of loss on a chosen path: either its recent
  * probes were lost far more often than its average ({@link ProbeLoss#burst()}), or its latest
  * probes are all overdue, too many in a row for its usual loss ({@link ProbeLoss#outage}), which
- * notices a path going bad about one keepalive interval after it does.
+ * notices a path going bad about one keepalive interval after it does; or, while one path carries
+ * the datagrams alone, the server's reports of received data show more loss than it explains
+ * ({@link #reported}), which notices it one report later.
  *
  * <p>Allocation: scratch arrays are made once; an array is published only when the choice changes.
  */
@@ -55,6 +57,7 @@ public final class AdaptivePlanner {
     private boolean holding;
     private long holdUntil;
     private long bursts;
+    private long reportedBursts;
 
     /**
      * @param session        the client session, whose paths are fixed
@@ -98,10 +101,7 @@ public final class AdaptivePlanner {
                 long overdue = overdueNanos + 4 * Math.max(path.smoothedRttNanos(), 0);
                 boolean burst = path.probeLoss().burst();
                 if (burst || path.probeLoss().outage(nowNanos, overdue, answeredElsewhere(paths, path, nowNanos))) {
-                    holding = true;
-                    holdUntil = nowNanos + (burst ? burstHoldNanos : outageHoldNanos);
-                    bursts++;
-                    session.sendOn(null);
+                    fallBack(nowNanos, burst ? burstHoldNanos : outageHoldNanos);
                     return;
                 }
             }
@@ -111,6 +111,43 @@ public final class AdaptivePlanner {
         }
         holding = false;
         publish(paths, choose(paths));
+    }
+
+    /**
+     * I/O thread: the server's report of received data just arrived ({@link ReportedLoss}). While
+     * one path carries the datagrams alone, if the recent reports show more loss than it explains
+     * (its estimated loss, or the target if that is higher), every path is used at once, for the
+     * outage hold, and the choice is made again after it, as for an outage seen by the probes;
+     * this one is seen one report after the loss, within a few milliseconds.
+     *
+     * <p>Not while several paths carry them: then a datagram whose copy on one path is late (its
+     * bridge's thread held up for a few milliseconds on a busy machine) is missing at the server
+     * until that copy arrives, and a few such would look like a burst of loss. The probes still
+     * watch each chosen path.
+     */
+    public void reported(long nowNanos) {
+        Path[] current = session.sendPaths();
+        if (current == null || current.length != 1) {
+            return; // every path is in use already, or several: see above
+        }
+        double expected = Math.max(targetLoss, current[0].probeLoss().planningOneWayLoss());
+        if (session.reportedLoss().burst(expected)) {
+            reportedBursts++;
+            fallBack(nowNanos, outageHoldNanos);
+        }
+    }
+
+    /** @return how many of the {@link #bursts()} the server's reports revealed */
+    public long reportedBursts() {
+        return reportedBursts;
+    }
+
+    private void fallBack(long nowNanos, long holdNanos) {
+        holding = true;
+        holdUntil = nowNanos + holdNanos;
+        bursts++;
+        session.sendOn(null);
+        session.reportedLoss().clearRecent();
     }
 
     /**
@@ -223,5 +260,7 @@ public final class AdaptivePlanner {
             next[k] = paths[chosen[k]];
         }
         session.sendOn(next);
+        // Losses reported so far happened under another choice: they say nothing of this one.
+        session.reportedLoss().clearRecent();
     }
 }

@@ -65,6 +65,10 @@ public final class Session {
     private DuplicateWindow probes;
     /** Protocol v2, server, I/O thread only: the greatest initiation timestamp accepted. */
     private long lastInitiationMicros = Long.MIN_VALUE;
+    /** I/O thread only: inbound data datagrams accepted as first copies, reported in keepalive-acks. */
+    private long receivedInbound;
+    /** A client's view of its outbound data loss, from the server's reports. */
+    private final ReportedLoss reportedLoss = new ReportedLoss();
 
     private final Counter delivered = new Counter();
     private final Counter duplicates = new Counter();
@@ -176,6 +180,7 @@ public final class Session {
         int verdict = window.accept(sequence);
         if (verdict == DuplicateWindow.FRESH) {
             path.countFirstDelivery();
+            receivedInbound++;
             return true;
         }
         countRefused(path, verdict);
@@ -244,6 +249,20 @@ public final class Session {
     /** I/O thread: the newest inbound sequence accepted, or -1 before the first (or since a restart). */
     public long newestInbound() {
         return window.newest();
+    }
+
+    /**
+     * I/O thread: inbound data datagrams accepted as first copies so far, the window's restarts
+     * included: at most {@link #newestInbound()} + 1 while the window has not restarted, which a
+     * server's never does.
+     */
+    public long receivedInbound() {
+        return receivedInbound;
+    }
+
+    /** @return the client's measured loss of its outbound data, from the server's reports */
+    public ReportedLoss reportedLoss() {
+        return reportedLoss;
     }
 
     /** I/O thread: the peer restarted its numbering; forget what the window has seen. */
@@ -350,6 +369,29 @@ public final class Session {
             pathStats.add(path.snapshot());
         }
         return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
-                queueDropped.get(), sendDropped.get(), pathStats, datagramsSent.get(), copiesSent.get());
+                queueDropped.get(), sendDropped.get(), pathStats, datagramsSent.get(), copiesSent.get(),
+                estimatedLoss(current, sendPaths), reportedLoss.measuredLoss());
+    }
+
+    /**
+     * The joint one-way loss the paths datagrams go out on should suffer if they lose
+     * independently: the product of their estimates, over the adaptive choice if there is one,
+     * else over every path that is up; -1 if one of them has no estimate yet (always on a server).
+     */
+    private static double estimatedLoss(Path[] all, Path[] chosen) {
+        double joint = 1;
+        boolean any = false;
+        for (Path path : chosen != null ? chosen : all) {
+            if (chosen == null && !path.isUp()) {
+                continue;
+            }
+            double loss = path.probeLoss().oneWayLoss();
+            if (loss < 0) {
+                return -1;
+            }
+            joint *= loss;
+            any = true;
+        }
+        return any ? joint : -1;
     }
 }

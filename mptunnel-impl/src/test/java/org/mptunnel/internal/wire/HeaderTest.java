@@ -274,7 +274,7 @@ class HeaderTest {
         boolean fixedFieldsOk = bytes[0] == 0x4D && bytes[1] == 0x50 && bytes[2] == 1 && bytes[4] == 0 && bytes[5] == 0
                 && ((bytes[6] & 0xFF) << 8 | (bytes[7] & 0xFF)) == payload
                 && bytes[16] >= 0;
-        return fixedFieldsOk && (bytes[3] == 1 || bytes[3] == 2 && payload == 16 || bytes[3] == 3 && payload == 24);
+        return fixedFieldsOk && (bytes[3] == 1 || bytes[3] == 2 && payload == 40 || bytes[3] == 3 && payload == 40);
     }
 
     @Property(tries = 2000, seed = "20240601")
@@ -288,7 +288,7 @@ class HeaderTest {
     /** Random bytes, some with a plausible header prefix patched in, so that both answers occur. */
     @Provide
     Arbitrary<byte[]> nearlyValid() {
-        Arbitrary<byte[]> raw = Arbitraries.bytes().array(byte[].class).ofMinSize(24).ofMaxSize(60);
+        Arbitrary<byte[]> raw = Arbitraries.bytes().array(byte[].class).ofMinSize(24).ofMaxSize(80);
         Arbitrary<Integer> patchMask = Arbitraries.integers().between(0, 15);
         return Combinators.combine(raw, patchMask).as((bytes, mask) -> {
             byte[] copy = bytes.clone();

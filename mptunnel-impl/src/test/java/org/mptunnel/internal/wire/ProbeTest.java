@@ -11,6 +11,7 @@ import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProbeTest {
 
@@ -51,9 +52,10 @@ class ProbeTest {
         ByteBuffer buffer = keepalive(1, 0x0102_0304_0506_0708L, 0xA1B2, 0xC1D2_E3F4L);
 
         assertThat(hex(buffer, Header.LENGTH, Header.LENGTH + Probe.KEEPALIVE_LENGTH))
-                .isEqualTo("0102030405060708" + "a1b2" + "0000" + "c1d2e3f4");
+                .isEqualTo("0102030405060708" + "a1b2" + "0000" + "c1d2e3f4" + "00".repeat(24));
         assertThat(new int[] {Probe.ORIGIN_TIME_OFFSET, Probe.PATH_INDEX_OFFSET, Probe.SMOOTHED_RTT_OFFSET,
-                Probe.EPOCH_OFFSET}).containsExactly(24, 32, 36, 40);
+                Probe.EPOCH_OFFSET, Probe.RECEIVED_OFFSET, Probe.PASSED_OFFSET}).containsExactly(24, 32, 36, 40, 48, 56);
+        assertThat(Probe.keepaliveValid(buffer)).isTrue();
     }
 
     @ParameterizedTest
@@ -75,18 +77,23 @@ class ProbeTest {
     }
 
     @Test
-    void ackEchoesTheKeepaliveAndAddsTheEpoch() {
+    void ackEchoesTheKeepaliveAndAddsTheEpochAndTheReport() {
         ByteBuffer buffer = keepalive(9, -5L, 2, 777);
-        String echoed = hex(buffer, Header.SESSION_ID_OFFSET, Header.LENGTH + Probe.KEEPALIVE_LENGTH);
+        String echoed = hex(buffer, Header.SESSION_ID_OFFSET, Probe.EPOCH_OFFSET);
 
-        Probe.turnIntoAck(buffer, 0x7766_5544_3322_1100L);
+        Probe.turnIntoAck(buffer, 0x7766_5544_3322_1100L, 0x0102_0304L, 0x0A0B_0C0DL);
 
         assertThat(buffer.position()).isZero();
         assertThat(buffer.limit()).isEqualTo(Header.LENGTH + Probe.ACK_LENGTH);
+        assertThat(Probe.ACK_LENGTH).as("an ack is no longer than its keepalive").isEqualTo(Probe.KEEPALIVE_LENGTH);
         assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
-        assertThat(hex(buffer, Header.SESSION_ID_OFFSET, Header.LENGTH + Probe.KEEPALIVE_LENGTH)).isEqualTo(echoed);
-        assertThat(hex(buffer, Probe.EPOCH_OFFSET, Probe.EPOCH_OFFSET + 8)).isEqualTo("7766554433221100");
+        assertThat(Probe.ackValid(buffer)).isTrue();
+        assertThat(hex(buffer, Header.SESSION_ID_OFFSET, Probe.EPOCH_OFFSET)).isEqualTo(echoed);
+        assertThat(hex(buffer, Probe.EPOCH_OFFSET, Header.LENGTH + Probe.ACK_LENGTH))
+                .isEqualTo("7766554433221100" + "0000000001020304" + "000000000a0b0c0d");
         assertThat(Probe.epoch(buffer)).isEqualTo(0x7766_5544_3322_1100L);
+        assertThat(Probe.received(buffer)).isEqualTo(0x0102_0304L);
+        assertThat(Probe.passed(buffer)).isEqualTo(0x0A0B_0C0DL);
         assertThat(Probe.originTime(buffer)).isEqualTo(-5L);
         assertThat(Probe.pathIndex(buffer)).isEqualTo(2);
         assertThat(Probe.smoothedRttMicros(buffer)).isEqualTo(777);
@@ -99,24 +106,58 @@ class ProbeTest {
         Probe.writeKeepalive(buffer, SESSION, 1, 2, 3, 4);
         assertThat(buffer.limit()).isEqualTo(Header.LENGTH + Probe.KEEPALIVE_LENGTH);
 
-        Probe.turnIntoAck(buffer, 99);
+        Probe.turnIntoAck(buffer, 99, 0, 0);
 
         assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
         assertThat(Probe.epoch(buffer)).isEqualTo(99);
     }
 
+    @ParameterizedTest
+    @CsvSource({
+            "0, 0, true",
+            "5, 5, true",
+            "5, 9, true",
+            "6, 5, false",
+            "-1, 5, false",
+            "-1, -1, false",
+            "0, -9223372036854775808, false",
+    })
+    void anAckReportsNoMoreReceivedThanPassedAndNothingNegative(long received, long passed, boolean valid) {
+        ByteBuffer buffer = keepalive(1, 0, 0, 0);
+        Probe.turnIntoAck(buffer, 7, received, passed);
+
+        assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
+        assertThat(Probe.ackValid(buffer)).isEqualTo(valid);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {40, 47, 48, 55, 56, 63})
+    void aKeepaliveWithAnyReservedByteSetIsNotValid(int offset) {
+        ByteBuffer buffer = keepalive(1, 0, 0, 0);
+        buffer.put(offset, (byte) 1);
+
+        assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE);
+        assertThat(Probe.keepaliveValid(buffer)).isFalse();
+    }
+
     @Property(tries = 500, seed = "20240604")
     void keepaliveAndAckRoundTrip(@ForAll long session, @ForAll @LongRange(min = 0) long probeNumber,
                                   @ForAll long originTime, @ForAll @IntRange(max = 0xFFFF) int pathIndex,
-                                  @ForAll @LongRange(min = 0, max = 0xFFFF_FFFFL) long rtt, @ForAll long epoch) {
+                                  @ForAll @LongRange(min = 0, max = 0xFFFF_FFFFL) long rtt, @ForAll long epoch,
+                                  @ForAll @LongRange(min = 0) long received, @ForAll @LongRange(min = 0) long extra) {
+        long passed = received + Math.min(extra, Long.MAX_VALUE - received);
         ByteBuffer buffer = Header.allocate(Header.LENGTH + Probe.ACK_LENGTH);
         Probe.writeKeepalive(buffer, session, probeNumber, originTime, pathIndex, rtt);
 
         assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE);
+        assertThat(Probe.keepaliveValid(buffer)).isTrue();
 
-        Probe.turnIntoAck(buffer, epoch);
+        Probe.turnIntoAck(buffer, epoch, received, passed);
 
         assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
+        assertThat(Probe.ackValid(buffer)).isTrue();
+        assertThat(Probe.received(buffer)).isEqualTo(received);
+        assertThat(Probe.passed(buffer)).isEqualTo(passed);
         assertThat(Header.sessionId(buffer)).isEqualTo(session);
         assertThat(Header.sequence(buffer)).isEqualTo(probeNumber);
         assertThat(Probe.originTime(buffer)).isEqualTo(originTime);

@@ -1,0 +1,50 @@
+package org.mptunnel.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mptunnel.Redundancy;
+import picocli.CommandLine.TypeConversionException;
+
+class RedundancyConverterTest {
+
+    private final RedundancyConverter converter = new RedundancyConverter();
+
+    @ParameterizedTest
+    @CsvSource({
+            "adaptive, 0.001",
+            "adaptive:0.001, 0.001",
+            "ADAPTIVE:0.03, 0.03",
+            "adaptive:0.1%, 0.001",
+            "adaptive:5%, 0.05",
+            "adaptive:.5, 0.5",
+            "adaptive:1e-4, 0.0001",
+    })
+    void adaptiveWithATarget(String value, double target) {
+        assertThat(converter.convert(value)).isEqualTo(Redundancy.adaptive(target));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"all", "ALL", " all "})
+    void allPaths(String value) {
+        assertThat(converter.convert(value)).isEqualTo(Redundancy.ALL_PATHS);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"adaptive:0", "adaptive:1", "adaptive:100%", "adaptive:-0.1", "adaptive:", "adaptive:abc",
+            "adaptive:NaN", "adaptive:Infinity", "adaptive:0x1p-3", "adaptive:0.1%%"})
+    void aTargetOutsideZeroToOneIsRefused(String value) {
+        assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining("the adaptive target must be a loss above 0 and below 1");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"some", "adaptiv", "adaptive0.1", "", "all:0.1"})
+    void anUnknownModeIsRefused(String value) {
+        assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining("is not a redundancy: give all, adaptive or adaptive:TARGET");
+    }
+}

@@ -1,0 +1,56 @@
+package org.mptunnel.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mptunnel.PathStats;
+import org.mptunnel.SessionStats;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelStats;
+
+class StatsReportTest {
+
+    private static final PathStats PATH = new PathStats(new InetSocketAddress("127.0.0.1", 4000), true, 10, 1000, 0,
+            10, 1000, 5, 0, 1_000_000, 0.02);
+
+    private static TunnelStats client(long datagrams, long copies, double estimated, double measured) {
+        SessionStats session = new SessionStats(1, null, 0, 0, 0, 0, 0, List.of(PATH), datagrams, copies,
+                estimated, measured);
+        return new TunnelStats(TunnelConfig.Role.CLIENT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(session));
+    }
+
+    @Test
+    void aClientsLineAndSummaryShowCopiesAndBothLosses() {
+        StatsReport report = new StatsReport().add(client(1_000, 1_500, 0.0005, 0.002), true)
+                .add(client(3_000, 3_000, 0.0001, 0.0), true);
+
+        assertThat(report.copiesPerDatagram()).isEqualTo(1.125);
+        // weighted by datagrams sent: (0.0005 * 1000 + 0.0001 * 3000) / 4000
+        assertThat(report.estimatedLoss()).isCloseTo(0.0002, within(1e-12));
+        assertThat(report.measuredLoss()).isCloseTo(0.0005, within(1e-12));
+        assertThat(report.line()).endsWith(
+                "datagrams-sent 4000 copies-sent 4500 copies/datagram 1.13 loss estimated 0.020% measured 0.050%");
+        assertThat(report.summary()).endsWith(
+                "datagrams sent 4000, copies/datagram 1.13, loss estimated 0.020% measured 0.050%");
+    }
+
+    @Test
+    void unknownLossesShowAsDashesAndAServerShowsCopiesOnly() {
+        assertThat(new StatsReport().add(client(10, 30, -1, 0.01), true).line())
+                .endsWith("copies/datagram 3.00 loss estimated - measured 1.000%");
+        assertThat(new StatsReport().add(client(10, 20, -1, -1), true).line()).endsWith("copies/datagram 2.00");
+        assertThat(new StatsReport().add(client(0, 0, -1, -1), true).line()).endsWith("malformed-dropped 0");
+    }
+
+    @Test
+    void closedSocketsKeepTheirCopiesButNotTheirLosses() {
+        StatsReport closed = new StatsReport().add(client(100, 300, 0.01, 0.01), false);
+        StatsReport report = new StatsReport().add(client(100, 100, -1, -1), true).addClosed(closed);
+
+        assertThat(report.copiesPerDatagram()).isEqualTo(2.0);
+        assertThat(report.measuredLoss()).isEqualTo(-1);
+    }
+}
