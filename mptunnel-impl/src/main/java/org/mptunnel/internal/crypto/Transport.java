@@ -144,10 +144,7 @@ public final class Transport {
                 .putShort(PAYLOAD_LENGTH_OFFSET, (short) (payloadLength + Aead.TAG_LENGTH));
         int type = datagram.get(3);
         long sequence = datagram.getLong(SEQUENCE_OFFSET);
-        ByteBuffer aad = datagram.duplicate().position(0).limit(HEADER);
-        ByteBuffer in = datagram.duplicate().position(HEADER).limit(HEADER + payloadLength);
-        ByteBuffer out = datagram.duplicate().position(HEADER).limit(HEADER + payloadLength + Aead.TAG_LENGTH);
-        sealer.seal(type, sequence, aad, in, out);
+        sealer.sealInPlace(type, sequence, datagram, HEADER, payloadLength);
         sealedUnderCurrent.increment();
         return HEADER + payloadLength + Aead.TAG_LENGTH;
     }
@@ -175,10 +172,7 @@ public final class Transport {
         }
         int type = datagram.get(3);
         long sequence = datagram.getLong(SEQUENCE_OFFSET);
-        ByteBuffer aad = datagram.duplicate().position(0).limit(HEADER);
-        ByteBuffer in = datagram.duplicate().position(HEADER).limit(length);
-        ByteBuffer out = datagram.duplicate().position(HEADER).limit(length - Aead.TAG_LENGTH);
-        int n = keys.receive.open(type, sequence, aad, in, out);
+        int n = keys.receive.openInPlace(type, sequence, datagram, HEADER, length - HEADER);
         if (n >= 0 && keys == next) {
             retire(nowNanos);
             current = next;

@@ -97,7 +97,16 @@ public final class SecureServerEngine extends BoundEngine {
             throw new IllegalArgumentException(address + ":" + port
                     + " does not name a tunnel session; reply to the address receive() reported");
         }
-        session.fanOut(encodeSealedData(session, session.transport(), data, offset, length));
+        ByteBuffer sealed;
+        try {
+            sealed = encodeSealedData(session, session.transport(), data, offset, length);
+        } catch (IllegalStateException expiredMeanwhile) {
+            // The session expired or was evicted, and its keys destroyed, after it was looked up:
+            // lost, as for a session that had already expired.
+            totals.sendDropped.incrementShared();
+            return;
+        }
+        session.fanOut(sealed);
     }
 
     @Override
