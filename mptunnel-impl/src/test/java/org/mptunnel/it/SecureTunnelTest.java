@@ -98,6 +98,25 @@ class SecureTunnelTest {
 
     @Test
     @Timeout(30)
+    void aReceiveHandlerGetsTheOpenedPayloadInPlace() throws Exception {
+        try (Loopback net = new Loopback()) {
+            java.util.concurrent.ConcurrentLinkedQueue<Integer> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY).receiveHandler((payload, from) -> {
+                byte[] bytes = new byte[payload.remaining()];
+                payload.get(bytes);
+                seen.add(Traffic.check(bytes, 0, bytes.length));
+            }));
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)), b -> b.preSharedKey(KEY));
+            for (int n = 0; n < 10; n++) {
+                client.send(new DatagramPacket(Traffic.datagram(n, 50 + n), 50 + n));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 10);
+            assertThat(seen).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        }
+    }
+
+    @Test
+    @Timeout(30)
     void datagramsSentBeforeTheHandshakeWaitInABoundedQueue() throws Exception {
         try (Loopback net = new Loopback()) {
             MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY));
@@ -131,11 +150,17 @@ class SecureTunnelTest {
                     b -> b.preSharedKey(KEY).rekeyAfterDatagrams(1_000));
             try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
                 await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().handshakes() > 0);
-                Traffic.sendPaced(client, 0, 6_000, 100, 32, receiver);
+                // Each batch of 1,000 makes a rekey due; the next batch goes out under the new keys.
+                for (int batch = 0; batch < 5; batch++) {
+                    Traffic.sendPaced(client, batch * 1_000, (batch + 1) * 1_000, 100, 32, receiver);
+                    long handshakes = batch + 2;
+                    await().atMost(Duration.ofSeconds(10)).until(() -> client.stats().handshakes() >= handshakes);
+                }
+                Traffic.sendPaced(client, 5_000, 6_000, 100, 32, receiver);
                 await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received.get() == 6_000);
                 assertThat(receiver.duplicates).hasValue(0);
                 assertThat(receiver.damaged).hasValue(0);
-                assertThat(client.stats().handshakes()).as("first handshake and rekeys").isGreaterThanOrEqualTo(5);
+                assertThat(server.stats().handshakes()).as("first handshake and five rekeys").isGreaterThanOrEqualTo(6);
                 assertThat(server.stats().authFailed()).isZero();
             }
         }

@@ -6,12 +6,9 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongUnaryOperator;
-import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.crypto.Aead;
@@ -74,6 +71,15 @@ public final class SecureServerEngine extends BoundEngine {
         this.responder = new Handshake.Responder(psk, suiteOf(config), new X25519(new SecureRandom()),
                 HANDSHAKE_SKEW_MICROS);
         java.util.Arrays.fill(psk, (byte) 0);
+    }
+
+    /**
+     * How long a previous key generation still opens: a dead timeout, but at least 2 s, so that a
+     * datagram sealed just before a switch by a thread that was then descheduled (a loaded
+     * machine) still opens. Replays in the meantime are the duplicate window's to refuse.
+     */
+    static long graceNanos(long deadTimeoutNanos) {
+        return Math.max(deadTimeoutNanos, TimeUnit.SECONDS.toNanos(2));
     }
 
     static Aead.Suite suiteOf(TunnelConfig config) {
@@ -206,9 +212,9 @@ public final class SecureServerEngine extends BoundEngine {
             return;
         }
         if (session == null) {
-            session = newSession(initiation.sessionId, new Transport(keys, now, deadTimeoutNanos), now);
+            session = newSession(initiation.sessionId, new Transport(keys, now, graceNanos(deadTimeoutNanos)), now);
         } else {
-            session.transport().offer(keys);
+            session.transport().offer(keys, now);
         }
         session.lastInitiationMicros(initiation.timestampMicros);
         Path path = session.pathFrom(source, now);
@@ -286,10 +292,6 @@ public final class SecureServerEngine extends BoundEngine {
 
     @Override
     public TunnelStats stats() {
-        List<SessionStats> live = new ArrayList<>();
-        for (Session session : sessions.sessions()) {
-            live.add(session.snapshot());
-        }
-        return snapshot(live);
+        return snapshot(sessions.snapshots());
     }
 }
