@@ -24,6 +24,7 @@ module org.mptunnel.impl {
     // also drive the engine's parts directly. (Their jars name these modules through
     // Automatic-Module-Name; Javadoc resolves them as such.)
     exports org.mptunnel.internal.bridge to org.mptunnel.examples, org.mptunnel.benchmarks;
+    exports org.mptunnel.internal.crypto to org.mptunnel.benchmarks;
     exports org.mptunnel.internal.engine to org.mptunnel.benchmarks;
     exports org.mptunnel.internal.io to org.mptunnel.benchmarks;
     exports org.mptunnel.internal.path to org.mptunnel.benchmarks;

@@ -23,9 +23,11 @@ import java.util.List;
  *                              under keys this end no longer holds); always 0 without a key
  * @param handshakes            with a pre-shared key: handshakes completed (a client: responses
  *                              accepted; a server: initiations answered), first ones and rekeys
- * @param handshakesRefused     with a pre-shared key, on a server: initiations that authenticated
- *                              but were not answered (a replay or a copy from another path, a
- *                              clock too far off, or the source's handshake rate limit)
+ * @param handshakesRefused     with a pre-shared key: on a server, initiations not answered
+ *                              although they did not fail authentication (a replay or a copy from
+ *                              another path, a clock too far off, or the source's handshake rate
+ *                              limits, which drop some unread); on a client, responses that came
+ *                              when no handshake was waiting (late, or replayed)
  * @param sessions              the live sessions (exactly one on a client)
  */
 public record TunnelStats(
@@ -58,7 +60,8 @@ public record TunnelStats(
      * @param sessionsRefused       new sessions refused at the session limit
      * @param authFailed            datagrams that did not authenticate (pre-shared key only)
      * @param handshakes            handshakes completed (pre-shared key only)
-     * @param handshakesRefused     authentic initiations not answered (pre-shared key only)
+     * @param handshakesRefused     handshake messages refused without an authentication failure
+     *                              (pre-shared key only)
      * @param sessions              the live sessions
      */
     public TunnelStats {

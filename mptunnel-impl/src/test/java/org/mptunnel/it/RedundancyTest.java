@@ -88,7 +88,8 @@ class RedundancyTest {
         }
     }
 
-    private static void awaitQuiet(MultipathDatagramSocket socket) {
+    /** Waits until the socket's delivered and duplicate counts stop moving (also used by the v2 tests). */
+    static void awaitQuiet(MultipathDatagramSocket socket) {
         long[] last = {-1};
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
             long now = socket.stats().delivered() + socket.stats().duplicatesDropped();

@@ -36,8 +36,8 @@ class SecureAttackTest {
 
     private static final byte[] KEY = SecureTunnelTest.KEY;
     /**
-     * For the tests that hold a datagram back while they inject hundreds: the previous keys' grace
-     * (a dead timeout) must outlast that, should the client re-handshake meanwhile on a busy machine.
+     * For the tests that hold a datagram back while they inject hundreds: slow keepalives make an
+     * early re-handshake (after a dead timeout of silence on a busy machine) unlikely meanwhile.
      */
     private static final Duration SLOW_KEEPALIVE = Duration.ofMillis(500);
 

@@ -32,11 +32,11 @@ class SecureTunnelTest {
     @Test
     @Timeout(120)
     void threeLossyPathsLoseWhatTheIndependentLossTheoryPredicts() throws Exception {
-        int count = 10_000;
+        int count = 20_000;
         double pathLoss = 0.20;
         try (Loopback net = new Loopback()) {
             MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY));
-            List<UdpBridge> bridges = net.lossyBridges(3, Loopback.addressOf(server), pathLoss, 20_261_125L);
+            List<UdpBridge> bridges = net.lossyBridges(3, Loopback.addressOf(server), pathLoss, 20_260_001L);
             MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges), b -> b.preSharedKey(KEY));
 
             // Steady state: what the queue before the first handshake does is tested on its own.
@@ -44,7 +44,7 @@ class SecureTunnelTest {
             try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
                 Traffic.sendPaced(client, 0, count, 200, 64, receiver);
                 await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received.get() == server.stats().delivered());
-                awaitQuiet(server);
+                RedundancyTest.awaitQuiet(server);
 
                 int delivered = receiver.received.get();
                 double loss = 1.0 - (double) delivered / count;
@@ -87,11 +87,9 @@ class SecureTunnelTest {
 
     @Test
     @Timeout(30)
-    void repliesComeBackSealedAndTheReceiveHandlerSeesPlaintext() throws Exception {
+    void anEchoRoundTripsBothWaysAndTheCountersAreOnJmx() throws Exception {
         try (Loopback net = new Loopback()) {
-            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY).receiveHandler((payload, from) -> { }));
-            server.close();
-            MultipathDatagramSocket echo = net.server(b -> b.preSharedKey(KEY));
+            MultipathDatagramSocket echo = net.server(b -> b.preSharedKey(KEY).jmx(true));
             MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(echo)), b -> b.preSharedKey(KEY));
             echo.setSoTimeout(5_000);
             client.setSoTimeout(5_000);
@@ -106,6 +104,31 @@ class SecureTunnelTest {
                 client.receive(reply);
                 assertThat(Traffic.check(reply.getData(), reply.getOffset(), reply.getLength())).isEqualTo(n);
             }
+            javax.management.ObjectName name = new javax.management.ObjectName(
+                    "org.mptunnel:type=MultipathDatagramSocket,role=server,port=" + echo.getLocalPort());
+            javax.management.MBeanServer mbeans = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            assertThat(mbeans.getAttribute(name, "Handshakes")).isEqualTo(echo.stats().handshakes()).isNotEqualTo(0L);
+            assertThat(mbeans.getAttribute(name, "AuthFailed")).isEqualTo(0L);
+            assertThat(mbeans.getAttribute(name, "HandshakesRefused")).isEqualTo(echo.stats().handshakesRefused());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void aReceiveHandlerGetsTheOpenedPayloadInPlace() throws Exception {
+        try (Loopback net = new Loopback()) {
+            java.util.concurrent.ConcurrentLinkedQueue<Integer> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY).receiveHandler((payload, from) -> {
+                byte[] bytes = new byte[payload.remaining()];
+                payload.get(bytes);
+                seen.add(Traffic.check(bytes, 0, bytes.length));
+            }));
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)), b -> b.preSharedKey(KEY));
+            for (int n = 0; n < 10; n++) {
+                client.send(new DatagramPacket(Traffic.datagram(n, 50 + n), 50 + n));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 10);
+            assertThat(seen).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
         }
     }
 
@@ -144,11 +167,17 @@ class SecureTunnelTest {
                     b -> b.preSharedKey(KEY).rekeyAfterDatagrams(1_000));
             try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
                 await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().handshakes() > 0);
-                Traffic.sendPaced(client, 0, 6_000, 100, 32, receiver);
+                // Each batch of 1,000 makes a rekey due; the next batch goes out under the new keys.
+                for (int batch = 0; batch < 5; batch++) {
+                    Traffic.sendPaced(client, batch * 1_000, (batch + 1) * 1_000, 100, 32, receiver);
+                    long handshakes = batch + 2;
+                    await().atMost(Duration.ofSeconds(10)).until(() -> client.stats().handshakes() >= handshakes);
+                }
+                Traffic.sendPaced(client, 5_000, 6_000, 100, 32, receiver);
                 await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received.get() == 6_000);
                 assertThat(receiver.duplicates).hasValue(0);
                 assertThat(receiver.damaged).hasValue(0);
-                assertThat(client.stats().handshakes()).as("first handshake and rekeys").isGreaterThanOrEqualTo(5);
+                assertThat(server.stats().handshakes()).as("first handshake and five rekeys").isGreaterThanOrEqualTo(6);
                 assertThat(server.stats().authFailed()).isZero();
             }
         }
@@ -246,15 +275,5 @@ class SecureTunnelTest {
             }
         }
         return Long.MAX_VALUE;
-    }
-
-    static void awaitQuiet(MultipathDatagramSocket socket) {
-        long[] last = {-1};
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            long now = socket.stats().delivered() + socket.stats().duplicatesDropped();
-            boolean quiet = now == last[0];
-            last[0] = now;
-            return quiet;
-        });
     }
 }

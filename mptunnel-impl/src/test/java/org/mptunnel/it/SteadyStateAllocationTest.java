@@ -18,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.Redundancy;
+import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelConfig.WireFormat;
 import org.mptunnel.internal.bridge.Impairment;
 
@@ -86,6 +87,39 @@ class SteadyStateAllocationTest {
                 assertThat(allocated[i]).as("bytes allocated by the %s for %d datagrams", names[i], ROUND)
                         .isLessThan(BUDGET_PER_ROUND);
             }
+        }
+    }
+
+    /**
+     * Protocol v2 is not allocation-free: the JDK's ciphers allocate on every seal and open
+     * (docs/PROTOCOL.md, "Cost"). This measures it per datagram on each thread (the sender seals,
+     * the server's I/O thread opens; the client's I/O thread only seals keepalives and opens acks)
+     * and holds it to a bound that would catch anything beyond the ciphers' own: 16 KB per datagram.
+     */
+    @ParameterizedTest
+    @EnumSource(TunnelConfig.AeadSuite.class)
+    @Timeout(120)
+    void version2AllocatesOnlyWhatTheCipherDoes(TunnelConfig.AeadSuite suite) throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(SecureTunnelTest.KEY).aeadSuite(suite));
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)),
+                    b -> b.preSharedKey(SecureTunnelTest.KEY).aeadSuite(suite));
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().handshakes() > 0);
+            AtomicInteger highest = new AtomicInteger(-1);
+            Thread receiver = new Thread(() -> receiveNumbers(server, highest), "allocation-receiver");
+            receiver.setDaemon(true);
+            receiver.start();
+            Thread[] measured = {Thread.currentThread(), named("mptunnel-client-" + client.getLocalPort()),
+                named("mptunnel-server-" + server.getLocalPort()), receiver};
+            String[] names = {"sender (seal)", "client I/O", "server I/O (open)", "receiver"};
+            long[] allocated = measureLastRound(client, highest, measured);
+            for (int i = 0; i < measured.length; i++) {
+                System.out.printf("v2 %s, 200-byte datagrams: %s allocated %d bytes per datagram%n",
+                        suite, names[i], allocated[i] / ROUND);
+            }
+            assertThat(allocated[0] / ROUND).as("sender, bytes per datagram").isLessThan(16_384);
+            assertThat(allocated[2] / ROUND).as("server I/O, bytes per datagram").isLessThan(16_384);
+            assertThat(allocated[3]).as("receiver: the copy out is unchanged").isLessThan(BUDGET_PER_ROUND);
         }
     }
 

@@ -29,15 +29,21 @@ public final class Transport {
     private final long graceNanos;
     private volatile Handshake.Keys current;
     private Handshake.Keys next;
-    private Handshake.Keys previous;
-    private long previousUntil;
+    /**
+     * Earlier generations that still open during their grace, newest first. Two, not one: a peer
+     * may complete two handshakes before the other end has switched (a rekey soon followed by
+     * another, or by a re-handshake after silence), and the other end may still be sealing under
+     * the older of the two, or have sealed under the newer one before an offer replaced it.
+     */
+    private final Handshake.Keys[] previous = new Handshake.Keys[2];
+    private final long[] previousUntil = new long[2];
     private long currentSince;
     /** Striped, so that concurrent senders do not contend on one counter. */
     private final LongAdder sealedUnderCurrent = new LongAdder();
 
     /**
      * @param first      the keys of the session's first handshake
-     * @param graceNanos how long the previous generation still opens after a switch (one dead timeout)
+     * @param graceNanos how long a previous generation still opens after a switch
      */
     public Transport(Handshake.Keys first, long nowNanos, long graceNanos) {
         this.current = first;
@@ -66,7 +72,7 @@ public final class Transport {
      * generation replaces the current keys at once: the initiator retried because it never got
      * the response that gave them, so nothing was ever sealed under them on its side.
      */
-    public void offer(Handshake.Keys keys) {
+    public void offer(Handshake.Keys keys, long nowNanos) {
         if ((keys.generation & 0xFFFF) == (current.generation & 0xFFFF)) {
             Handshake.Keys replaced = current;
             current = keys; // before the old keys are destroyed, so that senders move on first
@@ -74,29 +80,38 @@ public final class Transport {
             return;
         }
         if (next != null) {
-            next.destroy();
+            keep(next, nowNanos); // the initiator may have sealed under it before it rekeyed again
         }
         next = keys;
     }
 
     private void retire(long nowNanos) {
-        if (previous != null) {
-            previous.destroy();
-        }
-        previous = current;
-        previousUntil = nowNanos + graceNanos;
+        keep(current, nowNanos);
         currentSince = nowNanos;
         sealedUnderCurrent.reset();
     }
 
+    /** Keeps {@code keys} as the newest previous generation for the grace period; the oldest goes. */
+    private void keep(Handshake.Keys keys, long nowNanos) {
+        if (previous[1] != null) {
+            previous[1].destroy();
+        }
+        previous[1] = previous[0];
+        previousUntil[1] = previousUntil[0];
+        previous[0] = keys;
+        previousUntil[0] = nowNanos + graceNanos;
+    }
+
     /**
-     * Erases the previous generation's receive key at once, before its grace period ends: for a
-     * peer that restarted, whose old keys nothing legitimate will use again.
+     * Erases the previous generations' keys at once, before their grace period ends: for a peer
+     * that restarted, whose old keys nothing legitimate will use again.
      */
     public void dropPrevious() {
-        if (previous != null) {
-            previous.destroy();
-            previous = null;
+        for (int i = 0; i < previous.length; i++) {
+            if (previous[i] != null) {
+                previous[i].destroy();
+                previous[i] = null;
+            }
         }
     }
 
@@ -144,10 +159,7 @@ public final class Transport {
                 .putShort(PAYLOAD_LENGTH_OFFSET, (short) (payloadLength + Aead.TAG_LENGTH));
         int type = datagram.get(3);
         long sequence = datagram.getLong(SEQUENCE_OFFSET);
-        ByteBuffer aad = datagram.duplicate().position(0).limit(HEADER);
-        ByteBuffer in = datagram.duplicate().position(HEADER).limit(HEADER + payloadLength);
-        ByteBuffer out = datagram.duplicate().position(HEADER).limit(HEADER + payloadLength + Aead.TAG_LENGTH);
-        sealer.seal(type, sequence, aad, in, out);
+        sealer.sealInPlace(type, sequence, datagram, HEADER, payloadLength);
         sealedUnderCurrent.increment();
         return HEADER + payloadLength + Aead.TAG_LENGTH;
     }
@@ -167,18 +179,22 @@ public final class Transport {
             keys = current;
         } else if (next != null && (next.generation & 0xFFFF) == generation) {
             keys = next;
-        } else if (previous != null && (previous.generation & 0xFFFF) == generation
-                && nowNanos - previousUntil < 0) {
-            keys = previous;
         } else {
-            return -1;
+            keys = null;
+            for (int i = 0; i < previous.length; i++) {
+                if (previous[i] != null && (previous[i].generation & 0xFFFF) == generation
+                        && nowNanos - previousUntil[i] < 0) {
+                    keys = previous[i];
+                    break;
+                }
+            }
+            if (keys == null) {
+                return -1;
+            }
         }
         int type = datagram.get(3);
         long sequence = datagram.getLong(SEQUENCE_OFFSET);
-        ByteBuffer aad = datagram.duplicate().position(0).limit(HEADER);
-        ByteBuffer in = datagram.duplicate().position(HEADER).limit(length);
-        ByteBuffer out = datagram.duplicate().position(HEADER).limit(length - Aead.TAG_LENGTH);
-        int n = keys.receive.open(type, sequence, aad, in, out);
+        int n = keys.receive.openInPlace(type, sequence, datagram, HEADER, length - HEADER);
         if (n >= 0 && keys == next) {
             retire(nowNanos);
             current = next;
@@ -193,8 +209,6 @@ public final class Transport {
         if (next != null) {
             next.destroy();
         }
-        if (previous != null) {
-            previous.destroy();
-        }
+        dropPrevious();
     }
 }

@@ -26,7 +26,7 @@ public final class ClientEngine extends ConnectedEngine {
     private static final Logger LOG = LoggerFactory.getLogger(ClientEngine.class);
 
     /** An RTT sample above this is a stale or forged echo, not a measurement. */
-    private static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
+    static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** The shortest wait for a probe's ack before the probe counts as lost; see probeTimeout. */
     private static final long MIN_PROBE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -160,6 +160,11 @@ public final class ClientEngine extends ConnectedEngine {
      * a loaded two-core machine, 10 ms plus two RTTs charged clean paths with 7 % loss.
      */
     private long probeTimeout(Path path) {
+        return probeTimeout(path, keepaliveNanos);
+    }
+
+    /** {@link #probeTimeout(Path)} for any client engine with this keepalive interval. */
+    static long probeTimeout(Path path, long keepaliveNanos) {
         return Math.max(keepaliveNanos, MIN_PROBE_TIMEOUT_NANOS) + 4 * Math.max(path.smoothedRttNanos(), 0);
     }
 

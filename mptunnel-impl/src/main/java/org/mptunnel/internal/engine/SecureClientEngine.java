@@ -44,8 +44,6 @@ public final class SecureClientEngine extends ConnectedEngine {
     private static final Logger LOG = LoggerFactory.getLogger(SecureClientEngine.class);
 
     static final int EARLY_QUEUE = 16;
-    private static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
-    private static final long MIN_PROBE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
@@ -172,7 +170,7 @@ public final class SecureClientEngine extends ConnectedEngine {
         }
         session.freshProbe(sequence, true);
         long rtt = System.nanoTime() - Probe.originTime(datagram);
-        if (Probe.pathIndex(datagram) == path.index() && rtt >= 0 && rtt < MAX_RTT_NANOS) {
+        if (Probe.pathIndex(datagram) == path.index() && rtt >= 0 && rtt < ClientEngine.MAX_RTT_NANOS) {
             path.rttSample(rtt);
             path.probeLoss().acked(sequence);
         }
@@ -222,7 +220,7 @@ public final class SecureClientEngine extends ConnectedEngine {
         }
         Early[] waiting;
         synchronized (early) {
-            session.transport(new Transport(keys, now, deadTimeoutNanos));
+            session.transport(new Transport(keys, now, SecureServerEngine.graceNanos(deadTimeoutNanos)));
             waiting = early.toArray(new Early[0]);
             early.clear();
         }
@@ -250,7 +248,7 @@ public final class SecureClientEngine extends ConnectedEngine {
         }
         for (int i = 0; i < paths.length; i++) {
             Path path = paths[i];
-            path.probeLoss().expire(now, probeTimeout(path));
+            path.probeLoss().expire(now, ClientEngine.probeTimeout(path, keepaliveNanos));
             boolean inDoubt = planner != null || now - path.lastHeardNanos() > keepaliveNanos;
             if (keys != null && (round || (inDoubt && now - lastProbeSent[i] >= keepaliveNanos / 4))) {
                 sendKeepalive(keys, path, now);
@@ -293,10 +291,6 @@ public final class SecureClientEngine extends ConnectedEngine {
             }
         }
         nextInitiation = now + retryNanos;
-    }
-
-    private long probeTimeout(Path path) {
-        return Math.max(keepaliveNanos, MIN_PROBE_TIMEOUT_NANOS) + 4 * Math.max(path.smoothedRttNanos(), 0);
     }
 
     private void sendKeepalive(Transport keys, Path path, long now) {

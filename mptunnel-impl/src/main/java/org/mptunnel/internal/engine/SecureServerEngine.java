@@ -6,12 +6,9 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongUnaryOperator;
-import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.crypto.Aead;
@@ -76,6 +73,15 @@ public final class SecureServerEngine extends BoundEngine {
         java.util.Arrays.fill(psk, (byte) 0);
     }
 
+    /**
+     * How long a previous key generation still opens: a dead timeout, but at least 2 s, so that a
+     * datagram sealed just before a switch by a thread that was then descheduled (a loaded
+     * machine) still opens. Replays in the meantime are the duplicate window's to refuse.
+     */
+    static long graceNanos(long deadTimeoutNanos) {
+        return Math.max(deadTimeoutNanos, TimeUnit.SECONDS.toNanos(2));
+    }
+
     static Aead.Suite suiteOf(TunnelConfig config) {
         return config.aeadSuite() == TunnelConfig.AeadSuite.AES_256_GCM
                 ? Aead.Suite.AES_256_GCM : Aead.Suite.CHACHA20_POLY1305;
@@ -97,7 +103,16 @@ public final class SecureServerEngine extends BoundEngine {
             throw new IllegalArgumentException(address + ":" + port
                     + " does not name a tunnel session; reply to the address receive() reported");
         }
-        session.fanOut(encodeSealedData(session, session.transport(), data, offset, length));
+        ByteBuffer sealed;
+        try {
+            sealed = encodeSealedData(session, session.transport(), data, offset, length);
+        } catch (IllegalStateException expiredMeanwhile) {
+            // The session expired or was evicted, and its keys destroyed, after it was looked up:
+            // lost, as for a session that had already expired.
+            totals.sendDropped.incrementShared();
+            return;
+        }
+        session.fanOut(sealed);
     }
 
     @Override
@@ -198,9 +213,9 @@ public final class SecureServerEngine extends BoundEngine {
             return;
         }
         if (session == null) {
-            session = newSession(initiation.sessionId, new Transport(keys, now, deadTimeoutNanos), now);
+            session = newSession(initiation.sessionId, new Transport(keys, now, graceNanos(deadTimeoutNanos)), now);
         } else {
-            session.transport().offer(keys);
+            session.transport().offer(keys, now);
         }
         session.lastInitiationMicros(initiation.timestampMicros);
         Path path = session.pathFrom(source, now);
@@ -278,10 +293,6 @@ public final class SecureServerEngine extends BoundEngine {
 
     @Override
     public TunnelStats stats() {
-        List<SessionStats> live = new ArrayList<>();
-        for (Session session : sessions.sessions()) {
-            live.add(session.snapshot());
-        }
-        return snapshot(live);
+        return snapshot(sessions.snapshots());
     }
 }

@@ -6,11 +6,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.path.Path;
@@ -142,10 +139,6 @@ public final class ServerEngine extends BoundEngine {
 
     @Override
     public TunnelStats stats() {
-        List<SessionStats> live = new ArrayList<>();
-        for (Session session : sessions.sessions()) {
-            live.add(session.snapshot());
-        }
-        return snapshot(live);
+        return snapshot(sessions.snapshots());
     }
 }

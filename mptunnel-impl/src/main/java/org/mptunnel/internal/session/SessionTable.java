@@ -83,6 +83,15 @@ public final class SessionTable {
         return byAddress.values();
     }
 
+    /** Any thread: a snapshot of every live session, for {@code stats()}. */
+    public List<org.mptunnel.SessionStats> snapshots() {
+        List<org.mptunnel.SessionStats> live = new ArrayList<>();
+        for (Session session : byAddress.values()) {
+            live.add(session.snapshot());
+        }
+        return live;
+    }
+
     /** I/O thread. */
     public int size() {
         return byId.size();

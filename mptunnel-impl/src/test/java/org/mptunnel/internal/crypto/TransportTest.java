@@ -130,7 +130,7 @@ class TransportTest {
         int inFlightLength = c.seal(inFlight, 4);
 
         Keys[] second = handshake(2);
-        s.offer(second[1]);
+        s.offer(second[1], 100);
         c.install(second[0], 100);
         assertThat(c.generation()).isEqualTo(2);
         assertThat(c.rekeyDue(101, 120_000_000_000L, 3)).isFalse();
@@ -158,12 +158,42 @@ class TransportTest {
         assertThat(s.open(under3, under3Length, 500)).isEqualTo(-1);
     }
 
+    /**
+     * Two handshakes complete before the responder hears either's keys in use: it still seals under
+     * generation 1, which the initiator must open, and a datagram the initiator sealed under
+     * generation 2 before it moved on to 3 must open at the responder, whose offer of 3 replaced 2.
+     */
+    @Test
+    void twoHandshakesInARowLoseNothingInEitherDirection() {
+        Keys[] first = handshake(1);
+        Transport c = new Transport(first[0], 0, GRACE);
+        Transport s = new Transport(first[1], 0, GRACE);
+        Keys[] second = handshake(2);
+        s.offer(second[1], 100);
+        c.install(second[0], 100);
+        ByteBuffer under2 = datagram((byte) 1, 5, new byte[3]);
+        int under2Length = c.seal(under2, 3);
+        Keys[] third = handshake(3);
+        s.offer(third[1], 200);
+        c.install(third[0], 200);
+
+        ByteBuffer reply = datagram((byte) 1, 1_000, new byte[4]);
+        int replyLength = s.seal(reply, 4);
+        assertThat(reply.getShort(Transport.GENERATION_OFFSET)).as("not confirmed yet").isEqualTo((short) 1);
+        assertThat(c.open(reply, replyLength, 300)).as("generation 1 still opens at the initiator").isEqualTo(4);
+        assertThat(s.open(under2, under2Length, 300)).as("generation 2 still opens at the responder").isEqualTo(3);
+        assertThat(s.generation()).as("an older generation does not confirm").isEqualTo(1);
+        ByteBuffer under3 = datagram((byte) 1, 6, new byte[2]);
+        assertThat(s.open(under3, c.seal(under3, 2), 400)).isEqualTo(2);
+        assertThat(s.generation()).isEqualTo(3);
+    }
+
     @Test
     void aRetriedFirstHandshakeReplacesKeysTheInitiatorNeverGot() {
         Keys[] lost = handshake(1); // the response was lost: the client never has lost[0]
         Transport s = new Transport(lost[1], 0, GRACE);
         Keys[] retry = handshake(1);
-        s.offer(retry[1]);
+        s.offer(retry[1], 100);
         Transport c = new Transport(retry[0], 10, GRACE);
         ByteBuffer d = datagram((byte) 1, 0, new byte[2]);
         int length = c.seal(d, 2);
