@@ -21,6 +21,8 @@ import java.util.List;
  *                          {@code datagramsSent} times the number of paths with
  *                          {@link Redundancy#ALL_PATHS} and all of them up, fewer with adaptive
  *                          redundancy
+ * @param ordering          what {@linkplain OrderedDelivery ordered delivery} did in this
+ *                          session; {@link OrderingStats#NONE} when it is off
  */
 public record SessionStats(
         long sessionId,
@@ -32,7 +34,8 @@ public record SessionStats(
         long sendDropped,
         List<PathStats> paths,
         long datagramsSent,
-        long copiesSent) {
+        long copiesSent,
+        OrderingStats ordering) {
 
     /**
      * Creates a snapshot; the list of paths is copied, so the snapshot stays immutable.
@@ -47,6 +50,7 @@ public record SessionStats(
      * @param paths             the session's paths
      * @param datagramsSent     data datagrams sent that left on at least one path
      * @param copiesSent        copies of those written to paths
+     * @param ordering          what ordered delivery did in this session
      */
     public SessionStats {
         paths = List.copyOf(paths);

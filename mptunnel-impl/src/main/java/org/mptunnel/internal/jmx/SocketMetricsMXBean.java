@@ -2,7 +2,8 @@ package org.mptunnel.internal.jmx;
 
 /**
  * A socket's statistics as JMX attributes: the totals of {@link org.mptunnel.TunnelStats}, plus
- * how many sessions and paths there are and how many paths are up. Every attribute is read from a
+ * how many sessions and paths there are and how many paths are up, and what ordered
+ * delivery did ({@link org.mptunnel.OrderingStats}). Every attribute is read from a
  * fresh snapshot.
  */
 public interface SocketMetricsMXBean {
@@ -36,4 +37,17 @@ public interface SocketMetricsMXBean {
     long getDatagramsSent();
 
     long getDatagramsReceived();
+
+    /** Ordered delivery: datagrams held behind a gap (all zero when it is off). */
+    long getOrderHeld();
+
+    long getOrderReleasedOnTimeout();
+
+    long getOrderReleasedForRoom();
+
+    long getOrderSkipped();
+
+    long getOrderLateDropped();
+
+    long getOrderHolding();
 }
