@@ -27,6 +27,11 @@ public final class StatsReport {
     private long sendDropped;
     private long sessionsRefused;
     private int liveSessions;
+    /** Ordered delivery: held, released on timeout, sequence numbers skipped, late dropped. */
+    private long orderHeld;
+    private long orderReleasedOnTimeout;
+    private long orderSkipped;
+    private long orderLate;
 
     /** Per-path sums. */
     public static final class PathTotals {
@@ -77,6 +82,10 @@ public final class StatsReport {
         queueDropped += stats.queueDropped();
         sendDropped += stats.sendDropped();
         sessionsRefused += stats.sessionsRefused();
+        orderHeld += stats.ordering().held();
+        orderReleasedOnTimeout += stats.ordering().releasedOnTimeout();
+        orderSkipped += stats.ordering().skipped();
+        orderLate += stats.ordering().lateDropped();
         for (SessionStats session : stats.sessions()) {
             if (live) {
                 liveSessions++;
@@ -116,6 +125,10 @@ public final class StatsReport {
         queueDropped += other.queueDropped;
         sendDropped += other.sendDropped;
         sessionsRefused += other.sessionsRefused;
+        orderHeld += other.orderHeld;
+        orderReleasedOnTimeout += other.orderReleasedOnTimeout;
+        orderSkipped += other.orderSkipped;
+        orderLate += other.orderLate;
         for (PathTotals o : other.paths.values()) {
             PathTotals t = paths.computeIfAbsent(o.remote, PathTotals::new);
             t.sent += o.sent;
@@ -153,6 +166,10 @@ public final class StatsReport {
         }
         b.append(String.format(Locale.ROOT, "sessions %d delivered %d duplicates-dropped %d malformed-dropped %d",
                 liveSessions, delivered, duplicatesDropped, malformedDropped));
+        if (orderHeld + orderLate > 0) {
+            b.append(String.format(Locale.ROOT, " order-held %d order-timeouts %d order-skipped %d order-late %d",
+                    orderHeld, orderReleasedOnTimeout, orderSkipped, orderLate));
+        }
         return b.toString();
     }
 
@@ -172,6 +189,11 @@ public final class StatsReport {
                         + " queue full %d, no path up %d, sessions refused %d",
                 delivered, duplicatesDropped, tooOldDropped, malformedDropped, unknownSessionDropped,
                 queueDropped, sendDropped, sessionsRefused));
+        if (orderHeld + orderLate > 0) {
+            b.append(String.format(Locale.ROOT, "%n  ordered delivery: held %d, released on timeout %d,"
+                    + " sequence numbers skipped %d, late dropped %d", orderHeld, orderReleasedOnTimeout, orderSkipped,
+                    orderLate));
+        }
         return b.toString();
     }
 
