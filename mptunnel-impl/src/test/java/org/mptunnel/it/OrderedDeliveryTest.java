@@ -269,6 +269,89 @@ class OrderedDeliveryTest {
         await().atMost(PATIENCE).until(() -> at.order.size() + skipped.getAsLong() >= count - 1);
     }
 
+    /**
+     * The figures of BENCHMARKS.md: three lossy paths of different delays, unordered against
+     * ordered with the automatic and a fixed wait. Ordered delivery delivers every datagram in
+     * order and costs latency only behind a gap: the slowest path's spread, bounded by the wait.
+     */
+    @Test
+    @Timeout(180)
+    void figuresOfOrderOverPathsOfDifferentDelays() throws Exception {
+        Figures unordered = figures(OrderedDelivery.OFF);
+        Figures auto = figures(OrderedDelivery.auto());
+        Figures fixed = figures(OrderedDelivery.fixed(Duration.ofMillis(20)));
+        for (Figures f : List.of(unordered, auto, fixed)) {
+            System.out.println("ordered figures: " + f);
+        }
+        assertThat(unordered.inOrder).as("the paths do reorder").isLessThan(1.0);
+        for (Figures f : List.of(auto, fixed)) {
+            assertThat(f.inOrder).isEqualTo(1.0);
+            // Loose, for a loaded machine: the point is that a gap never stalls the stream.
+            assertThat(f.p99Millis).isLessThan(unordered.p99Millis + OrderedDelivery.DEFAULT_AUTO_CAP.toMillis() + 1_000);
+        }
+    }
+
+    private record Figures(String mode, int delivered, double inOrder, double p50Millis, double p99Millis,
+                           double p999Millis, OrderingStats ordering) {
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT,
+                    "%-18s delivered %d, in order %.2f %%, latency p50 %.2f ms p99 %.2f ms p99.9 %.2f ms, %s",
+                    mode, delivered, 100 * inOrder, p50Millis, p99Millis, p999Millis, ordering);
+        }
+    }
+
+    /** 5,000 datagrams at about 1,000/s over bridges delaying 0, 5 and 10 ms (+0-2 ms), each losing 5 %. */
+    private static Figures figures(OrderedDelivery ordering) throws Exception {
+        int count = 5_000;
+        try (Loopback net = new Loopback()) {
+            long[] latency = new long[count];
+            List<Long> order = new CopyOnWriteArrayList<>();
+            MultipathDatagramSocket server = net.server(b -> b.orderedDelivery(ordering).receiveHandler((payload, from) -> {
+                long n = payload.getLong(payload.position());
+                latency[(int) n] = System.nanoTime() - payload.getLong(payload.position() + 8);
+                order.add(n);
+            }));
+            List<UdpBridge> bridges = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                bridges.add(net.bridge(Loopback.addressOf(server),
+                        new Impairment(0.05, Duration.ofMillis(5L * i), Duration.ofMillis(2), 0, 0.05, 9_000 + i)));
+            }
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges));
+            byte[] data = new byte[16];
+            ByteBuffer.wrap(data).putLong(0).putLong(System.nanoTime());
+            client.send(new DatagramPacket(data, 16)); // opens the session, and starts the order at 0
+            await().atMost(PATIENCE).until(() -> server.stats().sessions().size() == 1
+                    && server.stats().sessions().get(0).paths().size() == 3
+                    && server.stats().sessions().get(0).paths().stream().allMatch(p -> p.smoothedRttNanos() >= 0));
+            long start = System.nanoTime();
+            for (int n = 1; n < count; n++) {
+                java.util.concurrent.locks.LockSupport.parkNanos(start + n * 1_000_000L - System.nanoTime());
+                ByteBuffer.wrap(data).putLong(n).putLong(System.nanoTime());
+                client.send(new DatagramPacket(data, 16));
+            }
+            await().atMost(PATIENCE).until(() -> server.stats().ordering().holding() == 0);
+            long inOrder = 0;
+            long highest = -1;
+            List<Long> delivered = new ArrayList<>(order);
+            long[] latencies = new long[delivered.size()];
+            for (int i = 0; i < delivered.size(); i++) {
+                long n = delivered.get(i);
+                if (n > highest) {
+                    inOrder++;
+                    highest = n;
+                }
+                latencies[i] = latency[(int) n];
+            }
+            java.util.Arrays.sort(latencies);
+            return new Figures(ordering.isEnabled() ? ordering.mode() + " " + ordering.maxWait().toMillis() + " ms"
+                    + (ordering.mode() == OrderedDelivery.Mode.AUTO ? " cap" : "") : "unordered",
+                    delivered.size(), (double) inOrder / delivered.size(),
+                    latencies[latencies.length / 2] / 1e6, latencies[latencies.length * 99 / 100] / 1e6,
+                    latencies[latencies.length * 999 / 1000] / 1e6, server.stats().ordering());
+        }
+    }
+
     @Test
     void offByDefaultWithZeroStats() throws Exception {
         try (Loopback net = new Loopback()) {
