@@ -22,6 +22,9 @@ import java.util.Objects;
  *       wire formats, which measure none).</li>
  * </ul>
  *
+ * <p>The first datagram of a session sets where the order starts, at no wait: one sent before it
+ * that arrives after it (it overtook on a faster path) is dropped as late.
+ *
  * <p>At most {@link #maxHeld()} datagrams are held per session; one that would exceed it makes the
  * oldest held ones go out first, in order, giving up on the gaps before them. Nothing waits longer
  * than the wait (give or take a millisecond of timer resolution), so one loss never stalls the

@@ -10,7 +10,8 @@ package org.mptunnel;
  * @param releasedForRoom   held datagrams released early because the session held its maximum
  * @param skipped           sequence numbers given up on: gaps that were released past, whether on
  *                          timeout, for room, or because the peer restarted its numbering (most of
- *                          them were lost on every path)
+ *                          them were lost on every path); a jump in the peer's numbering
+ *                          counts every number jumped over
  * @param lateDropped       datagrams that arrived after their gap had been given up on, dropped
  *                          because delivering them would break the order
  * @param holding           datagrams held at the moment of the snapshot

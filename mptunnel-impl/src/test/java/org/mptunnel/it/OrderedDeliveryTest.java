@@ -305,12 +305,16 @@ class OrderedDeliveryTest {
     private static Figures figures(OrderedDelivery ordering) throws Exception {
         int count = 5_000;
         try (Loopback net = new Loopback()) {
+            // Written by the I/O thread only (the handler), read once it is quiet: plain arrays, so
+            // that recording costs the thread being measured next to nothing.
             long[] latency = new long[count];
-            List<Long> order = new CopyOnWriteArrayList<>();
+            long[] order = new long[count];
+            java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
             MultipathDatagramSocket server = net.server(b -> b.orderedDelivery(ordering).receiveHandler((payload, from) -> {
                 long n = payload.getLong(payload.position());
                 latency[(int) n] = System.nanoTime() - payload.getLong(payload.position() + 8);
-                order.add(n);
+                order[delivered.get()] = n;
+                delivered.lazySet(delivered.get() + 1);
             }));
             List<UdpBridge> bridges = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -331,12 +335,13 @@ class OrderedDeliveryTest {
                 client.send(new DatagramPacket(data, 16));
             }
             await().atMost(PATIENCE).until(() -> server.stats().ordering().holding() == 0);
+            server.close(); // the I/O thread has stopped: the arrays are complete and visible
             long inOrder = 0;
             long highest = -1;
-            List<Long> delivered = new ArrayList<>(order);
-            long[] latencies = new long[delivered.size()];
-            for (int i = 0; i < delivered.size(); i++) {
-                long n = delivered.get(i);
+            int total = delivered.get();
+            long[] latencies = new long[total];
+            for (int i = 0; i < total; i++) {
+                long n = order[i];
                 if (n > highest) {
                     inOrder++;
                     highest = n;
@@ -346,7 +351,7 @@ class OrderedDeliveryTest {
             java.util.Arrays.sort(latencies);
             return new Figures(ordering.isEnabled() ? ordering.mode() + " " + ordering.maxWait().toMillis() + " ms"
                     + (ordering.mode() == OrderedDelivery.Mode.AUTO ? " cap" : "") : "unordered",
-                    delivered.size(), (double) inOrder / delivered.size(),
+                    total, (double) inOrder / total,
                     latencies[latencies.length / 2] / 1e6, latencies[latencies.length * 99 / 100] / 1e6,
                     latencies[latencies.length * 999 / 1000] / 1e6, server.stats().ordering());
         }

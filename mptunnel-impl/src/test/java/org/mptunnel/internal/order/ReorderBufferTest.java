@@ -217,4 +217,20 @@ class ReorderBufferTest {
 
         assertThat(sink.holdingCalls).isEqualTo(2);
     }
+
+    @Test
+    void aSessionWhosePeerRestartsItsNumberingReleasesWhatItHolds() {
+        org.mptunnel.internal.session.Session session = new org.mptunnel.internal.session.Session(1,
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 9), 64,
+                new org.mptunnel.internal.path.Path[0], null, 1, new org.mptunnel.internal.session.TunnelCounters(), 0);
+        session.reorderWith(buffer);
+        offer(5);
+        offer(7);
+
+        session.restartInbound();
+
+        assertThat(sink.released).containsExactly(5L, 7L);
+        assertThat(offer(1)).isEqualTo(ReorderBuffer.RELEASED);
+        assertThat(session.snapshot().ordering().held()).isEqualTo(1);
+    }
 }
