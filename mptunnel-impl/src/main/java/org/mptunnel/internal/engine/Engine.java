@@ -178,8 +178,9 @@ public abstract class Engine implements IoHandler {
     }
 
     /**
-     * I/O thread: hands the frame's payload to the application's handler. The frame stays the
-     * current one, so the next datagram is read over it: no queue, no wake-up, no copy. A throwing
+     * I/O thread: hands the frame's payload to the application's handler. The current frame stays
+     * current, so the next datagram is read over it (a held one goes back to the pool): no queue,
+     * no wake-up, no copy. A throwing
      * handler costs only its datagram, counted as not delivered, as a full queue would be.
      */
     private void deliverToHandler(Session session, Frame frame) {
