@@ -11,9 +11,10 @@ import java.util.Objects;
  *   <li>{@link #OFF} (the default): each datagram is delivered as soon as its first copy arrives,
  *       in arrival order, like plain UDP.</li>
  *   <li>{@link #fixed(Duration)} and {@link #auto(Duration)}: a datagram that arrives ahead of a
- *       missing one is held until the missing one arrives, or until it has been held for the wait;
- *       then everything held is released in order and the missing datagram is given up on (counted
- *       as {@linkplain OrderingStats#skipped() skipped}). A datagram that arrives after its place
+ *       missing one is held until the missing one arrives, or until the earliest-held datagram has
+ *       been held for the wait; then the missing datagram is given up on (counted as
+ *       {@linkplain OrderingStats#skipped() skipped}) and the held ones after it are released in
+ *       order, up to the next gap. A datagram that arrives after its place
  *       was given up on would break the order: it is dropped and counted
  *       ({@linkplain OrderingStats#lateDropped() late}). With {@link #fixed} the wait is the one
  *       given; with {@link #auto} it is twice the spread of the smoothed round-trip times of the
@@ -27,7 +28,8 @@ import java.util.Objects;
  *
  * <p>At most {@link #maxHeld()} datagrams are held per session; one that would exceed it makes the
  * oldest held ones go out first, in order, giving up on the gaps before them. Nothing waits longer
- * than the wait (give or take a millisecond of timer resolution), so one loss never stalls the
+ * than the wait (give or take a millisecond of timer resolution, and the I/O thread's scheduling),
+ * so one loss never stalls the
  * stream. The order is per session: a gap in one session of a server holds back no other.
  *
  * @param mode    off, fixed or auto
