@@ -29,8 +29,8 @@ import java.util.Objects;
  * <p>At most {@link #maxHeld()} datagrams are held per session; one that would exceed it makes the
  * oldest held ones go out first, in order, giving up on the gaps before them. Nothing waits longer
  * than the wait (give or take a millisecond of timer resolution, and the I/O thread's scheduling),
- * so one loss never stalls the
- * stream. The order is per session: a gap in one session of a server holds back no other.
+ * so one loss never stalls the stream. The order is per session: a gap in one session of a server
+ * holds back no other.
  *
  * @param mode    off, fixed or auto
  * @param maxWait for {@link Mode#FIXED} the wait, for {@link Mode#AUTO} its cap; zero when off
