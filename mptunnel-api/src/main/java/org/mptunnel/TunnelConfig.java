@@ -152,6 +152,7 @@ public final class TunnelConfig {
     private final WireFormat wireFormat;
     private final DatagramHandler receiveHandler;
     private final Redundancy redundancy;
+    private final OrderedDelivery orderedDelivery;
 
     private TunnelConfig(Builder<?> b, Role role, List<InetSocketAddress> paths, InetSocketAddress peer,
                          InetSocketAddress bind, int maxSessions, int maxPathsPerSession,
@@ -168,6 +169,7 @@ public final class TunnelConfig {
         this.maxPayloadSize = b.maxPayloadSize != 0 ? b.maxPayloadSize : wireFormat.maxPayloadLimit();
         this.jmx = b.jmx;
         this.receiveHandler = b.receiveHandler;
+        this.orderedDelivery = b.orderedDelivery;
         this.maxSessions = maxSessions;
         this.maxPathsPerSession = maxPathsPerSession;
         this.sessionIdleTimeout = sessionIdleTimeout;
@@ -207,6 +209,7 @@ public final class TunnelConfig {
         this.sessionIdleTimeout = base.sessionIdleTimeout;
         this.wireFormat = base.wireFormat;
         this.redundancy = base.redundancy;
+        this.orderedDelivery = base.orderedDelivery;
         this.receiveHandler = receiveHandler;
     }
 
@@ -337,6 +340,14 @@ public final class TunnelConfig {
         return redundancy;
     }
 
+    /**
+     * @return whether received datagrams are delivered in sequence order, and how long a gap is
+     *         waited for: {@link OrderedDelivery#OFF} unless chosen
+     */
+    public OrderedDelivery orderedDelivery() {
+        return orderedDelivery;
+    }
+
     @Override
     public String toString() {
         return "TunnelConfig{role=" + role + ", paths=" + paths + ", peer=" + peerAddress
@@ -344,7 +355,8 @@ public final class TunnelConfig {
                 + ", window=" + duplicateWindow + ", queue=" + receiveQueueCapacity
                 + ", maxPayload=" + maxPayloadSize + ", maxSessions=" + maxSessions
                 + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout
-                + ", wireFormat=" + wireFormat + ", redundancy=" + redundancy + ", jmx=" + jmx
+                + ", wireFormat=" + wireFormat + ", redundancy=" + redundancy
+                + (orderedDelivery.isEnabled() ? ", orderedDelivery=" + orderedDelivery : "") + ", jmx=" + jmx
                 + (receiveHandler != null ? ", receiveHandler=" + receiveHandler : "") + '}';
     }
 
@@ -363,6 +375,7 @@ public final class TunnelConfig {
         private WireFormat wireFormat = WireFormat.MPTUNNEL_V1;
         private boolean jmx;
         private DatagramHandler receiveHandler;
+        private OrderedDelivery orderedDelivery = OrderedDelivery.OFF;
 
         Builder() {
         }
@@ -458,6 +471,20 @@ public final class TunnelConfig {
          */
         public B receiveHandler(DatagramHandler handler) {
             this.receiveHandler = handler;
+            return self();
+        }
+
+        /**
+         * Chooses whether received datagrams reach the application (through {@code receive} or the
+         * receive handler) in the order they were sent; see {@link OrderedDelivery}. On a server
+         * each session is ordered on its own.
+         *
+         * @param ordering {@link OrderedDelivery#OFF} (the default), {@link OrderedDelivery#auto()}
+         *                 or {@link OrderedDelivery#fixed(Duration)}
+         * @return this builder
+         */
+        public B orderedDelivery(OrderedDelivery ordering) {
+            this.orderedDelivery = Objects.requireNonNull(ordering, "orderedDelivery");
             return self();
         }
     }

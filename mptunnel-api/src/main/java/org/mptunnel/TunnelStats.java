@@ -19,6 +19,9 @@ import java.util.List;
  *                              expired session)
  * @param sessionsRefused       new sessions refused because the server was at its session limit
  * @param sessions              the live sessions (exactly one on a client)
+ * @param ordering              what {@linkplain OrderedDelivery ordered delivery} did, over every
+ *                              session including expired ones ({@code holding}: the live ones);
+ *                              {@link OrderingStats#NONE} when it is off
  */
 public record TunnelStats(
         TunnelConfig.Role role,
@@ -30,7 +33,8 @@ public record TunnelStats(
         long queueDropped,
         long sendDropped,
         long sessionsRefused,
-        List<SessionStats> sessions) {
+        List<SessionStats> sessions,
+        OrderingStats ordering) {
 
     /**
      * Creates a snapshot; the list of sessions is copied, so the snapshot stays immutable.
@@ -46,6 +50,7 @@ public record TunnelStats(
      * @param sendDropped           datagrams sent while no path was up (or to an expired session)
      * @param sessionsRefused       new sessions refused at the session limit
      * @param sessions              the live sessions
+     * @param ordering              what ordered delivery did
      */
     public TunnelStats {
         sessions = List.copyOf(sessions);

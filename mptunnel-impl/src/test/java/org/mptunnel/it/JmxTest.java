@@ -35,6 +35,7 @@ class JmxTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> (Long) mbeans.getAttribute(serverName, "Delivered") == 5L);
             assertThat(mbeans.getAttribute(serverName, "Sessions")).isEqualTo(1);
             assertThat(mbeans.getAttribute(serverName, "Role")).isEqualTo("server");
+            assertThat(mbeans.getAttribute(serverName, "OrderHeld")).as("ordered delivery is off").isEqualTo(0L);
             assertThat(mbeans.getAttribute(clientName, "PathsUp")).isEqualTo(1);
             assertThat((Long) mbeans.getAttribute(clientName, "DatagramsSent")).isGreaterThanOrEqualTo(5L);
             assertThat(mbeans.getAttribute(clientName, "CopiesPerDatagram")).isEqualTo(1.0);

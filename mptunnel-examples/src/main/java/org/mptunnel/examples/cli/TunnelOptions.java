@@ -2,8 +2,15 @@ package org.mptunnel.examples.cli;
 
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.mptunnel.OrderedDelivery;
 import org.mptunnel.TunnelConfig;
+import java.util.Stack;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The library's tuning options, shared by mpclient and mpserver. An option left out is not passed
@@ -37,6 +44,12 @@ public final class TunnelOptions {
                     + "One peer per server, no keepalives, no authentication.")
     boolean legacy;
 
+    @Option(names = "--ordered", paramLabel = "WAIT", arity = "0..1", parameterConsumer = OrderedWait.class,
+            description = "Deliver datagrams in the order they were sent, holding those behind a missing one for "
+                    + "at most WAIT (--ordered=30ms: 1ms to 10s); --ordered alone or --ordered=auto: "
+                    + "twice the paths' RTT spread, at most 50ms. A datagram later than that is dropped (default: off).")
+    OrderedDelivery ordered;
+
     /** @return the keepalive interval given, or the library's default */
     public Duration keepaliveOr(Duration fallback) {
         return keepalive != null ? keepalive : fallback;
@@ -53,11 +66,54 @@ public final class TunnelOptions {
         set("--window", window, builder::duplicateWindow);
         set("--queue", queue, builder::receiveQueueCapacity);
         set("--max-payload", maxPayload, builder::maxPayloadSize);
+        set("--ordered", ordered, builder::orderedDelivery);
         if (legacy) {
             // The original reads the variable at start; so do we, and the library takes the result.
             builder.wireFormat(TunnelConfig.WireFormat.legacyFor(System.getenv("MPTUNNEL_ENCRYPT")));
         }
         return builder.jmx(true); // the tools are watched from outside: JConsole, VisualVM, exporters
+    }
+
+    /**
+     * {@code --ordered}'s optional WAIT: {@code auto} or a duration (a unit is required). picocli
+     * would take whatever follows {@code --ordered} as its value, such as mpserver's LISTEN_PORT,
+     * and cannot tell {@code --ordered=X} from {@code --ordered X}; so the next argument is taken
+     * only if it is {@code auto} or meant as a duration: a digit first and not all digits. A port or
+     * a host stays a positional.
+     */
+    public static final class OrderedWait implements IParameterConsumer {
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
+            String next = args.isEmpty() ? null : args.peek();
+            boolean meantAsWait = next != null && (next.equals("auto")
+                    || (!next.isEmpty() && Character.isDigit(next.charAt(0)) && !next.chars().allMatch(Character::isDigit)));
+            if (meantAsWait) {
+                args.pop();
+            }
+            try {
+                argSpec.setValue(meantAsWait ? convert(next) : OrderedDelivery.auto());
+            } catch (TypeConversionException e) {
+                throw new ParameterException(commandSpec.commandLine(),
+                        "Invalid value for option '--ordered': " + e.getMessage());
+            }
+        }
+
+        static OrderedDelivery convert(String value) {
+            if (value.equals("auto")) {
+                return OrderedDelivery.auto();
+            }
+            Duration wait;
+            try {
+                wait = new DurationConverter().convert(value);
+            } catch (TypeConversionException e) {
+                throw new TypeConversionException("'" + value + "' is not a wait: give 'auto' or a duration, e.g. 30ms");
+            }
+            try {
+                return OrderedDelivery.fixed(wait);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     private static <T> void set(String option, T value, Consumer<T> setter) {

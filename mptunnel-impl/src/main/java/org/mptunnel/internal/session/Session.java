@@ -9,8 +9,10 @@ import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.mptunnel.OrderingStats;
 import org.mptunnel.PathStats;
 import org.mptunnel.SessionStats;
+import org.mptunnel.internal.order.ReorderBuffer;
 import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.window.DuplicateWindow;
@@ -59,6 +61,8 @@ public final class Session {
     private long receivedInbound;
     /** A client's view of its outbound data loss, from the server's reports. */
     private final ReportedLoss reportedLoss = new ReportedLoss();
+    /** Puts inbound datagrams back in order, if ordered delivery is on; set once by the I/O thread. */
+    private volatile ReorderBuffer<?> reorder;
 
     private final Counter delivered = new Counter();
     private final Counter duplicates = new Counter();
@@ -203,9 +207,26 @@ public final class Session {
         return reportedLoss;
     }
 
-    /** I/O thread: the peer restarted its numbering; forget what the window has seen. */
+    /**
+     * I/O thread: the peer restarted its numbering; forget what the window has seen, and release
+     * what ordered delivery holds (the gaps before it belong to the old numbering).
+     */
     public void restartInbound() {
         window.reset();
+        ReorderBuffer<?> buffer = reorder;
+        if (buffer != null) {
+            buffer.restart();
+        }
+    }
+
+    /** @return the session's ordered-delivery buffer, or null if it has none (yet) */
+    public ReorderBuffer<?> reorder() {
+        return reorder;
+    }
+
+    /** I/O thread, once: from now on inbound datagrams go through {@code buffer}. */
+    public void reorderWith(ReorderBuffer<?> buffer) {
+        reorder = buffer;
     }
 
     /** I/O thread: an admitted datagram is (+1) or after all is not (-1) queued for the application. */
@@ -297,9 +318,11 @@ public final class Session {
         for (Path path : current) {
             pathStats.add(path.snapshot());
         }
+        ReorderBuffer<?> buffer = reorder;
         return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
                 queueDropped.get(), sendDropped.get(), pathStats, datagramsSent.get(), copiesSent.get(),
-                estimatedLoss(current, sendPaths), reportedLoss.measuredLoss());
+                estimatedLoss(current, sendPaths), reportedLoss.measuredLoss(),
+                buffer == null ? OrderingStats.NONE : buffer.counters().snapshot());
     }
 
     /**
