@@ -54,6 +54,23 @@ final class Report {
                 .max(Comparator.comparingDouble(m -> m.result().echoRate())).orElse(null);
     }
 
+    /**
+     * @return the lowest offered rate above the sustained step's at which every attempt failed: the
+     *         sustained figure lies between the two; NaN if no rate above it failed
+     */
+    double failedAbove(String path) {
+        Measured sustained = sustained(path);
+        if (sustained == null) {
+            return Double.NaN;
+        }
+        int passedAt = sustained.result().offeredRate();
+        List<Measured> steps = steps(path);
+        return steps.stream().mapToInt(m -> m.result().offeredRate())
+                .filter(rate -> rate > passedAt)
+                .filter(rate -> steps.stream().noneMatch(m -> m.passed() && m.result().offeredRate() == rate))
+                .min().stream().asDoubleStream().findFirst().orElse(Double.NaN);
+    }
+
     List<Measured> steps(String path) {
         return sweeps.getOrDefault(path, List.of());
     }
@@ -120,6 +137,11 @@ final class Report {
                 number(ratio, 2),
                 String.format(Locale.ROOT, "≥ %s and ≥ %s × bare: %s", grouped(TARGET_RATE), number(TARGET_RATIO, 2),
                         ts == null || bs == null ? "–" : verdict(ts.result().echoRate() >= TARGET_RATE && ratio >= TARGET_RATIO))));
+        double tFail = failedAbove("tunnel");
+        double bFail = failedAbove("bare");
+        s.append(row("lowest offered rate above it that failed (datagrams/s)", grouped(tFail), grouped(bFail),
+                ts == null || bs == null ? "–" : number(ts.result().echoRate() / bFail, 2) + "–"
+                        + number(tFail / bs.result().echoRate(), 2), "bounds of the ratio"));
         s.append(row("goodput at that rate (Mbit/s, payload, each way)",
                 ts == null ? "–" : number(goodputMbps(ts.result().echoRate()), 1),
                 bs == null ? "–" : number(goodputMbps(bs.result().echoRate()), 1), number(ratio, 2), ""));
@@ -304,6 +326,10 @@ final class Report {
         double t = ts == null ? Double.NaN : ts.result().echoRate();
         double b = bs == null ? Double.NaN : bs.result().echoRate();
         s.append(String.format(Locale.ROOT, "sustained_echoes_per_s,%.0f,%.0f,%.3f%n", t, b, t / b));
+        double tFail = failedAbove("tunnel");
+        double bFail = failedAbove("bare");
+        s.append(String.format(Locale.ROOT, "first_failure_above_per_s,%.0f,%.0f,%n", tFail, bFail));
+        s.append(String.format(Locale.ROOT, "ratio_range,,,%.3f-%.3f%n", t / bFail, tFail / b));
         s.append(String.format(Locale.ROOT, "goodput_mbit_s,%.1f,%.1f,%.3f%n", goodputMbps(t), goodputMbps(b), t / b));
         Measured tl = latency("tunnel");
         Measured bl = latency("bare");
