@@ -151,9 +151,9 @@ public final class Harness {
      * Steps the offered rate up until {@code maxFailures} rates have failed, then bisects between
      * the best pass and the failure just above it, until they are within the refine precision of
      * each other or the refine steps are spent: the coarse steps alone (40,000 then 50,000) would
-     * leave the figure, and a ratio of two such figures, uncertain by a quarter. A failed rate is tried again (up to
-     * {@code retries} times) before it counts: on a shared machine one stall of a neighbour's can
-     * lose a few hundred datagrams, and that says nothing about the tunnel.
+     * leave the figure, and a ratio of two such figures, uncertain by a quarter. A failed rate is
+     * tried again (up to {@code retries} times) before it counts: on a shared machine one stall of
+     * a neighbour's can lose a few hundred datagrams, and that says nothing about the tunnel.
      */
     private List<Measured> sweep(String path, LoadGenerator generator, List<ChildProcess> processes)
             throws IOException, InterruptedException {

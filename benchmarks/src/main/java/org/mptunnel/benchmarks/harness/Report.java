@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * The run's figures and their three forms: the Markdown table, the CSV files and the SVG plot of
@@ -65,10 +66,11 @@ final class Report {
         }
         int passedAt = sustained.result().offeredRate();
         List<Measured> steps = steps(path);
-        return steps.stream().mapToInt(m -> m.result().offeredRate())
+        OptionalInt lowest = steps.stream().mapToInt(m -> m.result().offeredRate())
                 .filter(rate -> rate > passedAt)
                 .filter(rate -> steps.stream().noneMatch(m -> m.passed() && m.result().offeredRate() == rate))
-                .min().stream().asDoubleStream().findFirst().orElse(Double.NaN);
+                .min();
+        return lowest.isPresent() ? lowest.getAsInt() : Double.NaN;
     }
 
     List<Measured> steps(String path) {
@@ -140,8 +142,8 @@ final class Report {
         double tFail = failedAbove("tunnel");
         double bFail = failedAbove("bare");
         s.append(row("lowest offered rate above it that failed (datagrams/s)", grouped(tFail), grouped(bFail),
-                ts == null || bs == null ? "–" : number(ts.result().echoRate() / bFail, 2) + "–"
-                        + number(tFail / bs.result().echoRate(), 2), "bounds of the ratio"));
+                ts == null || bs == null ? "–" : bounds(ts.result().echoRate() / bFail, tFail / bs.result().echoRate()),
+                "bounds of the ratio"));
         s.append(row("goodput at that rate (Mbit/s, payload, each way)",
                 ts == null ? "–" : number(goodputMbps(ts.result().echoRate()), 1),
                 bs == null ? "–" : number(goodputMbps(bs.result().echoRate()), 1), number(ratio, 2), ""));
@@ -228,6 +230,12 @@ final class Report {
         m.usage().forEach((name, u) -> s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n",
                 name, number(u.cores(), 2), grouped(u.voluntaryPerSec()), grouped(u.forcedPerSec()))));
         s.append(String.format(Locale.ROOT, "| all | %s | %s | |%n%n", number(m.totalCores(), 2), grouped(m.totalWakeUps())));
+    }
+
+    /** @return "low–high", with "?" for an end that no failed step fixed */
+    private static String bounds(double low, double high) {
+        return Double.isNaN(low) && Double.isNaN(high) ? "–"
+                : (Double.isNaN(low) ? "?" : number(low, 2)) + "–" + (Double.isNaN(high) ? "?" : number(high, 2));
     }
 
     private static String row(String... cells) {

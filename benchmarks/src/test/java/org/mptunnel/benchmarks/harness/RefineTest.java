@@ -45,7 +45,10 @@ class RefineTest {
     void noFailureAboveLeavesTheBracketOpen() throws Exception {
         Report report = new Report(HarnessOptions.parse("--jar", "pom.xml"));
         report.sweep("tunnel", List.of(step(2_000, true, 1), step(5_000, true, 1)));
+        report.sweep("bare", List.of(step(2_000, true, 1), step(5_000, true, 1), step(10_000, false, 1)));
         assertThat(report.failedAbove("tunnel")).isNaN();
+        assertThat(report.markdown()).contains("| lowest offered rate above it that failed (datagrams/s) | – | 10,000 "
+                + "| 0.50–? |");
     }
 
     private static Measured step(int rate, boolean passed, int attempt) {
