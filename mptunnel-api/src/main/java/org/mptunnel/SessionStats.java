@@ -31,6 +31,8 @@ import java.util.List;
  *                          1,024 datagrams; -1 until a report counts datagrams the first report
  *                          did not, and always on a server. A datagram still in flight on a
  *                          slower path counts as lost until a later report sees it.
+ * @param ordering          what {@linkplain OrderedDelivery ordered delivery} did in this
+ *                          session; {@link OrderingStats#NONE} when it is off
  */
 public record SessionStats(
         long sessionId,
@@ -44,7 +46,8 @@ public record SessionStats(
         long datagramsSent,
         long copiesSent,
         double estimatedLoss,
-        double measuredLoss) {
+        double measuredLoss,
+        OrderingStats ordering) {
 
     /**
      * Creates a snapshot; the list of paths is copied, so the snapshot stays immutable.
@@ -61,6 +64,7 @@ public record SessionStats(
      * @param copiesSent        copies of those written to paths
      * @param estimatedLoss     the joint one-way loss the keepalives predict, or -1
      * @param measuredLoss      the loss the server reports, or -1
+     * @param ordering          what ordered delivery did in this session
      */
     public SessionStats {
         paths = List.copyOf(paths);

@@ -186,6 +186,7 @@ public final class TunnelConfig {
     private final AeadSuite aeadSuite;
     private final Duration rekeyAfter;
     private final long rekeyAfterDatagrams;
+    private final OrderedDelivery orderedDelivery;
 
     private TunnelConfig(Builder<?> b, Role role, List<InetSocketAddress> paths, InetSocketAddress peer,
                          InetSocketAddress bind, int maxSessions, int maxPathsPerSession,
@@ -207,6 +208,7 @@ public final class TunnelConfig {
         this.maxPayloadSize = b.maxPayloadSize != 0 ? b.maxPayloadSize : payloadLimit;
         this.jmx = b.jmx;
         this.receiveHandler = b.receiveHandler;
+        this.orderedDelivery = b.orderedDelivery;
         this.maxSessions = maxSessions;
         this.maxPathsPerSession = maxPathsPerSession;
         this.sessionIdleTimeout = sessionIdleTimeout;
@@ -255,6 +257,7 @@ public final class TunnelConfig {
         this.aeadSuite = base.aeadSuite;
         this.rekeyAfter = base.rekeyAfter;
         this.rekeyAfterDatagrams = base.rekeyAfterDatagrams;
+        this.orderedDelivery = base.orderedDelivery;
         this.receiveHandler = receiveHandler;
     }
 
@@ -386,6 +389,14 @@ public final class TunnelConfig {
     }
 
     /**
+     * @return whether received datagrams are delivered in sequence order, and how long a gap is
+     *         waited for: {@link OrderedDelivery#OFF} unless chosen
+     */
+    public OrderedDelivery orderedDelivery() {
+        return orderedDelivery;
+    }
+
+    /**
      * @return a copy of the pre-shared key, or {@code null} if none was set (protocol version 1,
      *         plaintext)
      */
@@ -421,7 +432,8 @@ public final class TunnelConfig {
                 + ", window=" + duplicateWindow + ", queue=" + receiveQueueCapacity
                 + ", maxPayload=" + maxPayloadSize + ", maxSessions=" + maxSessions
                 + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout
-                + ", wireFormat=" + wireFormat + ", redundancy=" + redundancy + ", jmx=" + jmx
+                + ", wireFormat=" + wireFormat + ", redundancy=" + redundancy
+                + (orderedDelivery.isEnabled() ? ", orderedDelivery=" + orderedDelivery : "") + ", jmx=" + jmx
                 + (preSharedKey != null ? ", preSharedKey=<set>, aead=" + aeadSuite + ", rekeyAfter=" + rekeyAfter
                         + ", rekeyAfterDatagrams=" + rekeyAfterDatagrams : "")
                 + (receiveHandler != null ? ", receiveHandler=" + receiveHandler : "") + '}';
@@ -446,6 +458,7 @@ public final class TunnelConfig {
         private AeadSuite aeadSuite = AeadSuite.AES_256_GCM;
         private Duration rekeyAfter = Duration.ofMinutes(2);
         private long rekeyAfterDatagrams = 1L << 32;
+        private OrderedDelivery orderedDelivery = OrderedDelivery.OFF;
 
         Builder() {
         }
@@ -603,6 +616,20 @@ public final class TunnelConfig {
                 throw new IllegalArgumentException("rekeyAfterDatagrams must be between 1000 and 2^62, got " + datagrams);
             }
             this.rekeyAfterDatagrams = datagrams;
+            return self();
+        }
+
+        /**
+         * Chooses whether received datagrams reach the application (through {@code receive} or the
+         * receive handler) in the order they were sent; see {@link OrderedDelivery}. On a server
+         * each session is ordered on its own.
+         *
+         * @param ordering {@link OrderedDelivery#OFF} (the default), {@link OrderedDelivery#auto()}
+         *                 or {@link OrderedDelivery#fixed(Duration)}
+         * @return this builder
+         */
+        public B orderedDelivery(OrderedDelivery ordering) {
+            this.orderedDelivery = Objects.requireNonNull(ordering, "orderedDelivery");
             return self();
         }
     }

@@ -29,6 +29,9 @@ import java.util.List;
  *                              limits, which drop some unread); on a client, responses that came
  *                              when no handshake was waiting (late, or replayed)
  * @param sessions              the live sessions (exactly one on a client)
+ * @param ordering              what {@linkplain OrderedDelivery ordered delivery} did, over every
+ *                              session including expired ones ({@code holding}: the live ones);
+ *                              {@link OrderingStats#NONE} when it is off
  */
 public record TunnelStats(
         TunnelConfig.Role role,
@@ -43,7 +46,8 @@ public record TunnelStats(
         long authFailed,
         long handshakes,
         long handshakesRefused,
-        List<SessionStats> sessions) {
+        List<SessionStats> sessions,
+        OrderingStats ordering) {
 
     /**
      * Creates a snapshot; the list of sessions is copied, so the snapshot stays immutable.
@@ -63,6 +67,7 @@ public record TunnelStats(
      * @param handshakesRefused     handshake messages refused without an authentication failure
      *                              (pre-shared key only)
      * @param sessions              the live sessions
+     * @param ordering              what ordered delivery did
      */
     public TunnelStats {
         sessions = List.copyOf(sessions);

@@ -494,4 +494,36 @@ class TunnelConfigTest {
         assertThatThrownBy(() -> client().aeadSuite(null)).hasMessageContaining("aeadSuite");
         assertThatThrownBy(() -> client().rekeyAfter(null)).hasMessageContaining("rekeyAfter");
     }
+
+    // --- ordered delivery ----------------------------------------------------------------------
+
+    @Test
+    void orderedDeliveryIsOffUnlessChosenOnEitherRole() {
+        assertThat(client().build().orderedDelivery()).isEqualTo(OrderedDelivery.OFF);
+        assertThat(client().build().toString()).doesNotContain("orderedDelivery");
+        TunnelConfig server = TunnelConfig.server(0).orderedDelivery(OrderedDelivery.auto()).build();
+        assertThat(server.orderedDelivery().mode()).isEqualTo(OrderedDelivery.Mode.AUTO);
+        assertThat(server.orderedDelivery().maxWait()).isEqualTo(OrderedDelivery.DEFAULT_AUTO_CAP);
+        assertThat(server.orderedDelivery().maxHeld()).isEqualTo(OrderedDelivery.DEFAULT_MAX_HELD);
+        assertThat(server.withReceiveHandler((p, f) -> { }).orderedDelivery()).isEqualTo(server.orderedDelivery());
+        assertThat(server.toString()).contains("orderedDelivery=OrderedDelivery[mode=AUTO");
+        TunnelConfig legacy = client().wireFormat(TunnelConfig.WireFormat.LEGACY)
+                .orderedDelivery(OrderedDelivery.fixed(Duration.ofMillis(30)).withMaxHeld(100)).build();
+        assertThat(legacy.orderedDelivery().maxWait()).isEqualTo(Duration.ofMillis(30));
+        assertThat(legacy.orderedDelivery().maxHeld()).as("rounded up to a power of two").isEqualTo(128);
+    }
+
+    @Test
+    void orderedDeliveryRefusesWaitsAndBoundsOutOfRange() {
+        assertThatThrownBy(() -> OrderedDelivery.fixed(Duration.ZERO))
+                .hasMessage("ordered delivery wait must be between 1 ms and 10 s, got 0 ms");
+        assertThatThrownBy(() -> OrderedDelivery.auto(Duration.ofSeconds(11)))
+                .hasMessage("ordered delivery wait must be between 1 ms and 10 s, got 11000 ms");
+        assertThatThrownBy(() -> OrderedDelivery.auto().withMaxHeld(1))
+                .hasMessage("ordered delivery maxHeld must be between 2 and 65536, got 1");
+        assertThatThrownBy(() -> OrderedDelivery.OFF.withMaxHeld(16)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new OrderedDelivery(OrderedDelivery.Mode.OFF, Duration.ofMillis(5), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client().orderedDelivery(null)).isInstanceOf(NullPointerException.class);
+    }
 }

@@ -38,6 +38,7 @@ class JmxTest {
             assertThat(mbeans.getAttribute(serverName, "AuthFailed")).isEqualTo(0L);
             assertThat(mbeans.getAttribute(serverName, "Handshakes")).isEqualTo(0L);
             assertThat(mbeans.getAttribute(serverName, "HandshakesRefused")).isEqualTo(0L);
+            assertThat(mbeans.getAttribute(serverName, "OrderHeld")).as("ordered delivery is off").isEqualTo(0L);
             assertThat(mbeans.getAttribute(clientName, "PathsUp")).isEqualTo(1);
             assertThat((Long) mbeans.getAttribute(clientName, "DatagramsSent")).isGreaterThanOrEqualTo(5L);
             assertThat(mbeans.getAttribute(clientName, "CopiesPerDatagram")).isEqualTo(1.0);

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mptunnel.MultipathDatagramSocket;
+import org.mptunnel.OrderedDelivery;
+import org.mptunnel.OrderingStats;
 import org.mptunnel.Redundancy;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelConfig.WireFormat;
@@ -150,6 +152,50 @@ class SteadyStateAllocationTest {
             assertThat(copies).as("copies per datagram over two clean paths").isLessThan(1.5);
             assertThat(allocated[0]).as("bytes allocated by the sender").isLessThan(BUDGET_PER_ROUND);
             assertThat(allocated[1]).as("bytes allocated by the client I/O thread").isLessThan(BUDGET_PER_ROUND);
+        }
+    }
+
+    /**
+     * Ordered delivery through a reordering bridge: the server's I/O thread holds datagrams (in
+     * frames from the inbox's pool) and releases them, by receive() or by handler, and allocates
+     * nothing per datagram doing so. One bridge, not several: a server receiving from several
+     * sources in turn gets a new address object from the JDK at each change (see ARCHITECTURE.md,
+     * "What allocates"), which would hide what ordering costs.
+     */
+    @ParameterizedTest(name = "handler {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    @Timeout(120)
+    void orderedDeliveryAllocatesNothingPerDatagramWhileHolding(boolean handler) throws Exception {
+        try (Loopback net = new Loopback()) {
+            AtomicInteger highest = new AtomicInteger(-1);
+            MultipathDatagramSocket server = net.server(b -> {
+                b.orderedDelivery(OrderedDelivery.fixed(Duration.ofMillis(100)));
+                return handler ? b.receiveHandler((payload, from) -> advance(highest, payload.getInt(payload.position()))) : b;
+            });
+            InetSocketAddress bridge = net.bridge(Loopback.addressOf(server),
+                    new Impairment(0, Duration.ZERO, Duration.ZERO, 0, 0.3, 1)).localAddress();
+            MultipathDatagramSocket client = net.client(List.of(bridge));
+            Thread serverIo = named("mptunnel-server-" + server.getLocalPort());
+            Thread[] measured;
+            if (handler) {
+                measured = new Thread[] {Thread.currentThread(), serverIo};
+            } else {
+                Thread receiver = new Thread(() -> receiveNumbers(server, highest), "allocation-receiver");
+                receiver.setDaemon(true);
+                receiver.start();
+                measured = new Thread[] {Thread.currentThread(), serverIo, receiver};
+            }
+            long heldBefore = server.stats().ordering().held();
+            long[] allocated = measureLastRound(client, highest, measured);
+            OrderingStats ordering = server.stats().ordering();
+            System.out.printf("steady state, ordered (handler %s): server I/O %d bytes%s for %d datagrams; "
+                            + "%d held in all, %d skipped%n", handler, allocated[1],
+                    handler ? "" : ", receiver " + allocated[2] + " bytes", ROUND, ordering.held(), ordering.skipped());
+            assertThat(ordering.held()).as("datagrams held: the bridges reordered").isGreaterThan(heldBefore);
+            for (int i = 1; i < measured.length; i++) {
+                assertThat(allocated[i]).as("bytes allocated by %s for %d datagrams", measured[i].getName(), ROUND)
+                        .isLessThan(BUDGET_PER_ROUND);
+            }
         }
     }
 

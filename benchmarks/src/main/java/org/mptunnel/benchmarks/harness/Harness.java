@@ -25,6 +25,8 @@ public final class Harness {
     private static final long SETTLE_MILLIS = 300;
     /** The self-check's bound on the tunnel's loss at its lowest rate: far above a working tunnel's. */
     private static final double QUICK_MAX_LOSS = 0.05;
+    /** Bisected rates are rounded to this many datagrams per second. */
+    static final int REFINE_GRAIN = 100;
 
     private final HarnessOptions options;
     private final PrintStream log;
@@ -152,9 +154,11 @@ public final class Harness {
 
     /**
      * Steps the offered rate up until {@code maxFailures} rates have failed, then bisects between
-     * the best pass and the failure just above it. A failed rate is tried again (up to
-     * {@code retries} times) before it counts: on a shared machine one stall of a neighbour's can
-     * lose a few hundred datagrams, and that says nothing about the tunnel.
+     * the best pass and the failure just above it, until they are within the refine precision of
+     * each other or the refine steps are spent: the coarse steps alone (40,000 then 50,000) would
+     * leave the figure, and a ratio of two such figures, uncertain by a quarter. A failed rate is
+     * tried again (up to {@code retries} times) before it counts: on a shared machine one stall of
+     * a neighbour's can lose a few hundred datagrams, and that says nothing about the tunnel.
      */
     private List<Measured> sweep(String path, LoadGenerator generator, List<ChildProcess> processes)
             throws IOException, InterruptedException {
@@ -183,9 +187,9 @@ public final class Harness {
                 }
             }
         }
-        for (int i = 0; i < options.refine() && bestPass > 0 && firstFailAbove != Integer.MAX_VALUE; i++) {
-            int mid = (int) (Math.round((bestPass + firstFailAbove) / 2.0 / 500) * 500);
-            if (mid <= bestPass || mid >= firstFailAbove) {
+        for (int i = 0; i < options.refine(); i++) {
+            int mid = bisect(bestPass, firstFailAbove, options.refinePrecision());
+            if (mid == 0) {
                 break;
             }
             if (attempts(path, generator, processes, mid, steps)) {
@@ -195,6 +199,20 @@ public final class Harness {
             }
         }
         return steps;
+    }
+
+    /**
+     * The next rate to try between the best pass and the failure above it, rounded to
+     * {@link #REFINE_GRAIN}; 0 when there is nothing to bisect, or the gap is already within
+     * {@code precision} × the best pass (the figure is then known that closely).
+     */
+    static int bisect(int bestPass, int firstFailAbove, double precision) {
+        if (bestPass <= 0 || firstFailAbove == Integer.MAX_VALUE
+                || firstFailAbove - bestPass <= precision * bestPass) {
+            return 0;
+        }
+        int mid = (int) (Math.round((bestPass + (long) firstFailAbove) / 2.0 / REFINE_GRAIN) * REFINE_GRAIN);
+        return mid > bestPass && mid < firstFailAbove ? mid : 0;
     }
 
     /** Runs a sweep step, again if it fails, adding every attempt to {@code steps}; true if one passed. */

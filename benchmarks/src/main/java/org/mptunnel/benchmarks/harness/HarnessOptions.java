@@ -22,7 +22,8 @@ import java.util.Set;
  * @param maxLoss        a step passes with at most this round-trip loss
  * @param maxFailures    stepping stops after this many failed steps
  * @param retries        times a failed sweep step is run again before it counts as failed
- * @param refine         steps spent halving the gap between the best pass and the first failure
+ * @param refine         at most this many steps spent halving the gap between the best pass and the first failure
+ * @param refinePrecision bisecting stops once that gap is at most this share of the best pass
  * @param latencyRate    the fixed rate of the latency runs
  * @param latency        the latency runs' measured window
  * @param lossyRate      the rate of the lossy run
@@ -35,7 +36,7 @@ import java.util.Set;
  * @param adaptive       run adaptive redundancy's scenarios instead (see {@link AdaptiveRun})
  */
 record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
-                      double maxLoss, int maxFailures, int retries, int refine, int latencyRate, Duration latency,
+                      double maxLoss, int maxFailures, int retries, int refine, double refinePrecision, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
                       boolean quick, boolean adaptive) {
 
@@ -58,7 +59,9 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "  --max-loss P          a step passes with round-trip loss <= P (default: 0.005)",
             "  --max-failures N      stop stepping after N failed rates (default: 2)",
             "  --retries N           run a failed step again up to N times before the rate counts as failed (default: 1)",
-            "  --refine N            extra steps bisecting between the best pass and the first failure (default: 2)",
+            "  --refine N            at most N extra steps bisecting between the best pass and the first failure",
+            "                        above it (default: 5)",
+            "  --refine-precision P  stop bisecting once that gap is at most P x the best pass (default: 0.02)",
             "  --latency-rate R      rate of the latency runs (default: 5000)",
             "  --latency-seconds S   measured window of the latency runs (default: 10)",
             "  --lossy-rate R        rate of the lossy run (default: 5000)",
@@ -79,7 +82,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
 
     private static final Set<String> VALUED = Set.of("--jar", "--out", "--size", "--rates", "--max-rate",
             "--step-seconds", "--warmup-seconds", "--jit-warmup-seconds", "--max-loss", "--max-failures", "--retries",
-            "--refine", "--latency-rate", "--latency-seconds", "--lossy-rate", "--lossy-seconds", "--lossy-p", "--seed",
+            "--refine", "--refine-precision", "--latency-rate", "--latency-seconds", "--lossy-rate", "--lossy-seconds", "--lossy-p", "--seed",
             "--paths", "--jvm-opts");
 
     /** Thrown for a bad command line; its message says what is wrong. */
@@ -116,7 +119,8 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         double maxLoss = 0.005;
         int maxFailures = 2;
         int retries = 1;
-        int refine = 2;
+        int refine = 5;
+        double refinePrecision = 0.02;
         int latencyRate = 5_000;
         double latency = 10;
         int lossyRate = 5_000;
@@ -168,6 +172,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 case "--max-loss" -> maxLoss = probability(a, v);
                 case "--max-failures" -> maxFailures = intValue(a, v, 1, 100);
                 case "--refine" -> refine = intValue(a, v, 0, 20);
+                case "--refine-precision" -> refinePrecision = probability(a, v);
                 case "--retries" -> retries = intValue(a, v, 0, 5);
                 case "--latency-rate" -> latencyRate = intValue(a, v, 1, 10_000_000);
                 case "--latency-seconds" -> latency = seconds(a, v, 0.1);
@@ -190,7 +195,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                     + ": build it with 'mvn -B -DskipTests package', or name it with --jar");
         }
         return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
-                duration(step), maxLoss, maxFailures, retries, refine, latencyRate, duration(latency), lossyRate,
+                duration(step), maxLoss, maxFailures, retries, refine, refinePrecision, latencyRate, duration(latency), lossyRate,
                 duration(lossy), lossyP, seed, paths, jvm, quick, adaptive);
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * The run's figures and their three forms: the Markdown table, the CSV files and the SVG plot of
@@ -52,6 +53,24 @@ final class Report {
     Measured sustained(String path) {
         return sweeps.getOrDefault(path, List.of()).stream().filter(Measured::passed)
                 .max(Comparator.comparingDouble(m -> m.result().echoRate())).orElse(null);
+    }
+
+    /**
+     * @return the lowest offered rate above the sustained step's at which every attempt failed: the
+     *         sustained figure lies between the two; NaN if no rate above it failed
+     */
+    double failedAbove(String path) {
+        Measured sustained = sustained(path);
+        if (sustained == null) {
+            return Double.NaN;
+        }
+        int passedAt = sustained.result().offeredRate();
+        List<Measured> steps = steps(path);
+        OptionalInt lowest = steps.stream().mapToInt(m -> m.result().offeredRate())
+                .filter(rate -> rate > passedAt)
+                .filter(rate -> steps.stream().noneMatch(m -> m.passed() && m.result().offeredRate() == rate))
+                .min();
+        return lowest.isPresent() ? lowest.getAsInt() : Double.NaN;
     }
 
     List<Measured> steps(String path) {
@@ -120,6 +139,11 @@ final class Report {
                 number(ratio, 2),
                 String.format(Locale.ROOT, "≥ %s and ≥ %s × bare: %s", grouped(TARGET_RATE), number(TARGET_RATIO, 2),
                         ts == null || bs == null ? "–" : verdict(ts.result().echoRate() >= TARGET_RATE && ratio >= TARGET_RATIO))));
+        double tFail = failedAbove("tunnel");
+        double bFail = failedAbove("bare");
+        s.append(row("lowest offered rate above it that failed (datagrams/s)", grouped(tFail), grouped(bFail),
+                ts == null || bs == null ? "–" : bounds(ts.result().echoRate() / bFail, tFail / bs.result().echoRate()),
+                "bounds of the ratio"));
         s.append(row("goodput at that rate (Mbit/s, payload, each way)",
                 ts == null ? "–" : number(goodputMbps(ts.result().echoRate()), 1),
                 bs == null ? "–" : number(goodputMbps(bs.result().echoRate()), 1), number(ratio, 2), ""));
@@ -206,6 +230,12 @@ final class Report {
         m.usage().forEach((name, u) -> s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n",
                 name, number(u.cores(), 2), grouped(u.voluntaryPerSec()), grouped(u.forcedPerSec()))));
         s.append(String.format(Locale.ROOT, "| all | %s | %s | |%n%n", number(m.totalCores(), 2), grouped(m.totalWakeUps())));
+    }
+
+    /** @return "low–high", with "?" for an end that no failed step fixed */
+    private static String bounds(double low, double high) {
+        return Double.isNaN(low) && Double.isNaN(high) ? "–"
+                : (Double.isNaN(low) ? "?" : number(low, 2)) + "–" + (Double.isNaN(high) ? "?" : number(high, 2));
     }
 
     private static String row(String... cells) {
@@ -304,6 +334,10 @@ final class Report {
         double t = ts == null ? Double.NaN : ts.result().echoRate();
         double b = bs == null ? Double.NaN : bs.result().echoRate();
         s.append(String.format(Locale.ROOT, "sustained_echoes_per_s,%.0f,%.0f,%.3f%n", t, b, t / b));
+        double tFail = failedAbove("tunnel");
+        double bFail = failedAbove("bare");
+        s.append(String.format(Locale.ROOT, "first_failure_above_per_s,%.0f,%.0f,%n", tFail, bFail));
+        s.append(String.format(Locale.ROOT, "ratio_range,,,%.3f-%.3f%n", t / bFail, tFail / b));
         s.append(String.format(Locale.ROOT, "goodput_mbit_s,%.1f,%.1f,%.3f%n", goodputMbps(t), goodputMbps(b), t / b));
         Measured tl = latency("tunnel");
         Measured bl = latency("bare");

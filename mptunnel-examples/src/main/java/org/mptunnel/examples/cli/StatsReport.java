@@ -36,6 +36,11 @@ public final class StatsReport {
     private long estimatedWeight;
     private double measuredLossSum;
     private long measuredWeight;
+    /** Ordered delivery: held, released on timeout, sequence numbers skipped, late dropped. */
+    private long orderHeld;
+    private long orderReleasedOnTimeout;
+    private long orderSkipped;
+    private long orderLate;
 
     /** Per-path sums. */
     public static final class PathTotals {
@@ -88,6 +93,10 @@ public final class StatsReport {
         sessionsRefused += stats.sessionsRefused();
         authFailed += stats.authFailed();
         handshakes += stats.handshakes();
+        orderHeld += stats.ordering().held();
+        orderReleasedOnTimeout += stats.ordering().releasedOnTimeout();
+        orderSkipped += stats.ordering().skipped();
+        orderLate += stats.ordering().lateDropped();
         for (SessionStats session : stats.sessions()) {
             datagramsSent += session.datagramsSent();
             copiesSent += session.copiesSent();
@@ -142,6 +151,10 @@ public final class StatsReport {
         handshakes += other.handshakes;
         datagramsSent += other.datagramsSent;
         copiesSent += other.copiesSent;
+        orderHeld += other.orderHeld;
+        orderReleasedOnTimeout += other.orderReleasedOnTimeout;
+        orderSkipped += other.orderSkipped;
+        orderLate += other.orderLate;
         for (PathTotals o : other.paths.values()) {
             PathTotals t = paths.computeIfAbsent(o.remote, PathTotals::new);
             t.sent += o.sent;
@@ -221,6 +234,10 @@ public final class StatsReport {
             b.append(String.format(Locale.ROOT, " datagrams-sent %d copies-sent %d ", datagramsSent, copiesSent))
                     .append(redundancy);
         }
+        if (orderHeld + orderLate > 0) {
+            b.append(String.format(Locale.ROOT, " order-held %d order-timeouts %d order-skipped %d order-late %d",
+                    orderHeld, orderReleasedOnTimeout, orderSkipped, orderLate));
+        }
         return b.toString();
     }
 
@@ -243,6 +260,11 @@ public final class StatsReport {
         String redundancy = redundancy(", ");
         if (redundancy != null) {
             b.append(String.format(Locale.ROOT, "%n  datagrams sent %d, %s", datagramsSent, redundancy));
+        }
+        if (orderHeld + orderLate > 0) {
+            b.append(String.format(Locale.ROOT, "%n  ordered delivery: held %d, released on timeout %d,"
+                    + " sequence numbers skipped %d, late dropped %d", orderHeld, orderReleasedOnTimeout, orderSkipped,
+                    orderLate));
         }
         return b.toString();
     }

@@ -4,9 +4,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.Consumer;
+import org.mptunnel.OrderedDelivery;
 import org.mptunnel.TunnelConfig;
 import org.slf4j.LoggerFactory;
+import java.util.Stack;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The library's tuning options, shared by mpclient and mpserver. An option left out is not passed
@@ -47,6 +54,11 @@ public final class TunnelOptions {
     Path keyFile;
 
     private boolean keyed;
+    @Option(names = "--ordered", paramLabel = "WAIT", arity = "0..1", parameterConsumer = OrderedWait.class,
+            description = "Deliver datagrams in the order they were sent, holding those behind a missing one for "
+                    + "at most WAIT (--ordered=30ms: 1ms to 10s); --ordered alone or --ordered=auto: "
+                    + "twice the paths' RTT spread, at most 50ms. A datagram later than that is dropped (default: off).")
+    OrderedDelivery ordered;
 
     /** @return the keepalive interval given, or the library's default */
     public Duration keepaliveOr(Duration fallback) {
@@ -64,6 +76,7 @@ public final class TunnelOptions {
         set("--window", window, builder::duplicateWindow);
         set("--queue", queue, builder::receiveQueueCapacity);
         set("--max-payload", maxPayload, builder::maxPayloadSize);
+        set("--ordered", ordered, builder::orderedDelivery);
         if (legacy) {
             // The original reads the variable at start; so do we, and the library takes the result.
             builder.wireFormat(TunnelConfig.WireFormat.legacyFor(System.getenv("MPTUNNEL_ENCRYPT")));
@@ -108,6 +121,48 @@ public final class TunnelOptions {
                     + "read, forge and replay the tunnel's datagrams{}. Write a key with mpkey and give it to both "
                     + "ends with --key-file or {}.", tool,
                     legacy ? " (the C original's LFSR obfuscation is no protection)" : "", KeyFile.VARIABLE);
+        }
+    }
+
+    /**
+     * {@code --ordered}'s optional WAIT: {@code auto} or a duration (a unit is required). picocli
+     * would take whatever follows {@code --ordered} as its value, such as mpserver's LISTEN_PORT,
+     * and cannot tell {@code --ordered=X} from {@code --ordered X}; so the next argument is taken
+     * only if it is {@code auto} or meant as a duration: a digit first and not all digits. A port or
+     * a host stays a positional.
+     */
+    public static final class OrderedWait implements IParameterConsumer {
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
+            String next = args.isEmpty() ? null : args.peek();
+            boolean meantAsWait = next != null && (next.equals("auto")
+                    || (!next.isEmpty() && Character.isDigit(next.charAt(0)) && !next.chars().allMatch(Character::isDigit)));
+            if (meantAsWait) {
+                args.pop();
+            }
+            try {
+                argSpec.setValue(meantAsWait ? convert(next) : OrderedDelivery.auto());
+            } catch (TypeConversionException e) {
+                throw new ParameterException(commandSpec.commandLine(),
+                        "Invalid value for option '--ordered': " + e.getMessage());
+            }
+        }
+
+        static OrderedDelivery convert(String value) {
+            if (value.equals("auto")) {
+                return OrderedDelivery.auto();
+            }
+            Duration wait;
+            try {
+                wait = new DurationConverter().convert(value);
+            } catch (TypeConversionException e) {
+                throw new TypeConversionException("'" + value + "' is not a wait: give 'auto' or a duration, e.g. 30ms");
+            }
+            try {
+                return OrderedDelivery.fixed(wait);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 

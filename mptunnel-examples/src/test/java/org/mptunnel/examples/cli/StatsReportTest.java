@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mptunnel.OrderingStats;
 import org.mptunnel.PathStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
@@ -18,8 +19,9 @@ class StatsReportTest {
 
     private static TunnelStats client(long datagrams, long copies, double estimated, double measured) {
         SessionStats session = new SessionStats(1, null, 0, 0, 0, 0, 0, List.of(PATH), datagrams, copies,
-                estimated, measured);
-        return new TunnelStats(TunnelConfig.Role.CLIENT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(session));
+                estimated, measured, OrderingStats.NONE);
+        return new TunnelStats(TunnelConfig.Role.CLIENT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(session),
+                OrderingStats.NONE);
     }
 
     @Test
@@ -42,7 +44,7 @@ class StatsReportTest {
         assertThat(new StatsReport().add(client(10, 30, -1, 0.01), true).line())
                 .endsWith("copies/datagram 3.00 loss estimated - measured 1.000%");
         assertThat(new StatsReport().add(client(10, 20, -1, -1), true).line()).endsWith("copies/datagram 2.00");
-        assertThat(new StatsReport().add(client(0, 0, -1, -1), true).line()).endsWith("malformed-dropped 0");
+        assertThat(new StatsReport().add(client(0, 0, -1, -1), true).line()).endsWith("malformed-dropped 0 auth-failed 0 handshakes 0");
     }
 
     @Test
@@ -52,5 +54,21 @@ class StatsReportTest {
 
         assertThat(report.copiesPerDatagram()).isEqualTo(2.0);
         assertThat(report.measuredLoss()).isEqualTo(-1);
+    }
+
+    private static TunnelStats stats(OrderingStats ordering) {
+        return new TunnelStats(TunnelConfig.Role.SERVER, 10, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), ordering);
+    }
+
+    @Test
+    void orderedDeliveryCountersShowOnlyOnceItHasDoneSomething() {
+        assertThat(new StatsReport().add(stats(OrderingStats.NONE), true).line()).doesNotContain("order");
+
+        StatsReport report = new StatsReport().add(stats(new OrderingStats(7, 3, 0, 1, 2, 0)), true)
+                .addClosed(new StatsReport().add(stats(new OrderingStats(1, 0, 0, 0, 0, 0)), false));
+
+        assertThat(report.line()).endsWith(" order-held 8 order-timeouts 3 order-skipped 1 order-late 2");
+        assertThat(report.summary()).contains("ordered delivery: held 8, released on timeout 3,"
+                + " sequence numbers skipped 1, late dropped 2");
     }
 }

@@ -112,6 +112,12 @@ class UserErrorsIT {
     }
 
     @Test
+    void badOrderedWait() throws Exception {
+        expectUserError("Invalid value for option '--ordered': '30x' is not a wait: give 'auto' or a duration, e.g. 30ms",
+                "mpserver", "--ordered=30x", "0", "127.0.0.1", "9");
+    }
+
+    @Test
     void badAllowRule() throws Exception {
         expectUserError("'10.0.0.0/33' is not CIDR[:PORT-RANGE]: prefix length must be 0-32",
                 "mpserver", "--allow", "10.0.0.0/33", "0", "127.0.0.1", "9");

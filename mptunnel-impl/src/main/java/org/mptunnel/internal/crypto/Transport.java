@@ -38,6 +38,8 @@ public final class Transport {
     private final Handshake.Keys[] previous = new Handshake.Keys[2];
     private final long[] previousUntil = new long[2];
     private long currentSince;
+    /** I/O thread: whether a datagram has opened under the newest keys given (key confirmation). */
+    private boolean confirmed;
     /** Striped, so that concurrent senders do not contend on one counter. */
     private final LongAdder sealedUnderCurrent = new LongAdder();
 
@@ -49,6 +51,14 @@ public final class Transport {
         this.current = first;
         this.currentSince = nowNanos;
         this.graceNanos = graceNanos;
+    }
+
+    /**
+     * Responder, I/O thread: whether nothing has opened yet under the keys of the latest handshake
+     * answered, so that its initiator may still be waiting for the response.
+     */
+    public boolean awaitingConfirmation() {
+        return !confirmed;
     }
 
     /** The generation datagrams are sealed under. */
@@ -73,6 +83,7 @@ public final class Transport {
      * the response that gave them, so nothing was ever sealed under them on its side.
      */
     public void offer(Handshake.Keys keys, long nowNanos) {
+        confirmed = false;
         if ((keys.generation & 0xFFFF) == (current.generation & 0xFFFF)) {
             Handshake.Keys replaced = current;
             current = keys; // before the old keys are destroyed, so that senders move on first
@@ -199,6 +210,9 @@ public final class Transport {
             retire(nowNanos);
             current = next;
             next = null;
+        }
+        if (n >= 0 && keys == current && next == null) {
+            confirmed = true;
         }
         return n;
     }

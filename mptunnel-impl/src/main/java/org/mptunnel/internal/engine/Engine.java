@@ -11,6 +11,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.Selector;
 import java.util.List;
 import org.mptunnel.DatagramHandler;
+import org.mptunnel.OrderingStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
@@ -50,17 +51,22 @@ public abstract class Engine implements IoHandler {
     protected final long tickNanos;
     /** Takes deliveries on this thread instead of the inbox; null when {@code receive} does. */
     private final DatagramHandler handler;
+    /** Puts each session's datagrams back in order; null when ordered delivery is off. */
+    private final Reordering ordering;
     private IoLoop loop;
 
     protected Engine(TunnelConfig config) {
         this.config = config;
         // A sealed datagram (protocol v2) carries a tag after its payload.
         this.inbox = new Inbox(config.receiveQueueCapacity(), Header.LENGTH
-                + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH) + (config.encrypted() ? Aead.TAG_LENGTH : 0));
+                + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH) + (config.encrypted() ? Aead.TAG_LENGTH : 0),
+                config.orderedDelivery().maxHeld());
         this.keepaliveNanos = config.keepaliveInterval().toNanos();
         this.deadTimeoutNanos = config.deadTimeout().toNanos();
         this.tickNanos = Math.max(5_000_000L, Math.min(keepaliveNanos, deadTimeoutNanos) / 4);
         this.handler = config.receiveHandler();
+        this.ordering = config.orderedDelivery().isEnabled()
+                ? new Reordering(config.orderedDelivery(), this, inbox) : null;
     }
 
     /** Starts the I/O thread over the channels registered with {@code selector}. */
@@ -88,7 +94,8 @@ public abstract class Engine implements IoHandler {
         return new TunnelStats(config.role(), totals.delivered.get(), totals.duplicates.get(), totals.tooOld.get(),
                 totals.malformed.get(), totals.unknownSession.get(), totals.queueDropped.get(),
                 totals.sendDropped.get(), totals.sessionsRefused.get(), totals.authFailed.get(),
-                totals.handshakes.get(), totals.handshakesRefused.get(), sessions);
+                totals.handshakes.get(), totals.handshakesRefused.get(), sessions,
+                ordering == null ? OrderingStats.NONE : ordering.totals());
     }
 
     public final Inbox inbox() {
@@ -146,23 +153,51 @@ public abstract class Engine implements IoHandler {
         if (session.admit(path, sequence)) {
             Frame frame = inbox.current();
             frame.payload(payloadOffset, payloadLength, sender);
-            if (handler != null) {
-                deliverToHandler(session, frame);
-                return;
-            }
-            // Counted before the hand-off, so that stats() read after receive() returns already
-            // includes the datagram; taken back if the queue turns out to be full.
-            session.countDelivered(1);
-            if (!inbox.deliverCurrent()) {
-                session.countDelivered(-1);
-                session.countQueueDropped();
+            if (ordering != null) {
+                ordering.offer(session, sequence, frame);
+            } else {
+                deliver(session, frame);
             }
         }
     }
 
     /**
-     * I/O thread: hands the frame's payload to the application's handler. The frame stays the
-     * current one, so the next datagram is read over it: no queue, no wake-up, no copy. A throwing
+     * I/O thread: hands a frame to the receive handler or to {@code receive}: the current frame,
+     * or one that ordered delivery held back (which then returns to the pool or the queue).
+     */
+    final void deliver(Session session, Frame frame) {
+        if (handler != null) {
+            deliverToHandler(session, frame);
+            inbox.recycle(frame);
+            return;
+        }
+        // Counted before the hand-off, so that stats() read after receive() returns already
+        // includes the datagram; taken back if the queue turns out to be full.
+        session.countDelivered(1);
+        if (!inbox.deliver(frame)) {
+            session.countDelivered(-1);
+            session.countQueueDropped();
+        }
+    }
+
+    /** I/O thread: releases held datagrams whose wait is over; see {@link Reordering}. */
+    @Override
+    public final long onDeadlines(long nowNanos, long nextTimerNanos) {
+        return ordering == null ? nextTimerNanos : ordering.expire(nowNanos, nextTimerNanos);
+    }
+
+    /** I/O thread, stopped: what ordered delivery held is dropped with the socket. */
+    @Override
+    public final void onStopped() {
+        if (ordering != null) {
+            ordering.discardAll();
+        }
+    }
+
+    /**
+     * I/O thread: hands the frame's payload to the application's handler. The current frame stays
+     * current, so the next datagram is read over it (a held one goes back to the pool): no queue,
+     * no wake-up, no copy. A throwing
      * handler costs only its datagram, counted as not delivered, as a full queue would be.
      */
     private void deliverToHandler(Session session, Frame frame) {

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * (that lost the session's keys and answers nothing it cannot open) is noticed quickly. An early
  * handshake towards a server that did not restart is merely an early rekey.
  *
- * <p>Datagrams sent before the first handshake completes wait in a small queue (at most
- * {@value #EARLY_QUEUE} datagrams, copied; more are dropped and counted), and are sealed and sent
+ * <p>Datagrams sent before the first handshake completes wait in a queue (at most
+ * {@value #EARLY_QUEUE} datagrams and {@value #EARLY_QUEUE_BYTES} bytes, copied; more are dropped
+ * and counted), and are sealed and sent
  * when it completes unless they waited longer than the dead timeout: an application that sends
  * once right after opening (a DNS or NTP query) is answered without a retry of its own.
  */
@@ -43,9 +44,17 @@ public final class SecureClientEngine extends ConnectedEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(SecureClientEngine.class);
 
-    static final int EARLY_QUEUE = 16;
+    static final int EARLY_QUEUE = 256;
+    /** What the early queue may hold in all, so that large datagrams cannot make it expensive. */
+    static final int EARLY_QUEUE_BYTES = 256 * 1024;
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /**
+     * Each retry waits twice as long as the one before, up to 2^4 times the first wait: a retry
+     * abandons the initiation before it, so on paths whose round trip is longer than the wait no
+     * response would ever be in time.
+     */
+    private static final int MAX_BACKOFF_SHIFT = 4;
 
     private final Session session;
     private final Handshake.Initiator initiator;
@@ -59,6 +68,8 @@ public final class SecureClientEngine extends ConnectedEngine {
     private final ByteBuffer initiation = Header.allocate(Handshake.INITIATION_LENGTH);
     /** Datagrams sent before the first handshake completed; guarded by itself. */
     private final ArrayDeque<Early> early = new ArrayDeque<>();
+    /** Guarded by {@link #early}: the payload bytes it holds. */
+    private int earlyBytes;
     private final long[] lastProbeSent;
     private final AdaptivePlanner planner;
     private long nextKeepalive;
@@ -70,6 +81,8 @@ public final class SecureClientEngine extends ConnectedEngine {
     /** The key generation the handshake in flight proposes. */
     private int proposed;
     private long nextInitiation;
+    /** I/O thread: retries of the pending handshake so far (0 for its first initiation). */
+    private int retries;
     /** I/O thread only: when a datagram from the server last opened (or the engine opened). */
     private long lastOpenedNanos;
 
@@ -109,8 +122,9 @@ public final class SecureClientEngine extends ConnectedEngine {
             synchronized (early) { // only until the first handshake completes
                 keys = session.transport();
                 if (keys == null) {
-                    if (early.size() < EARLY_QUEUE) {
+                    if (early.size() < EARLY_QUEUE && earlyBytes + length <= EARLY_QUEUE_BYTES) {
                         early.add(new Early(java.util.Arrays.copyOfRange(data, offset, offset + length), System.nanoTime()));
+                        earlyBytes += length;
                     } else {
                         totals.sendDropped.incrementShared();
                     }
@@ -223,6 +237,7 @@ public final class SecureClientEngine extends ConnectedEngine {
             session.transport(new Transport(keys, now, SecureServerEngine.graceNanos(deadTimeoutNanos)));
             waiting = early.toArray(new Early[0]);
             early.clear();
+            earlyBytes = 0;
         }
         LOG.debug("session {}: handshake complete", Long.toHexString(session.id()));
         for (Early queued : waiting) {
@@ -264,12 +279,13 @@ public final class SecureClientEngine extends ConnectedEngine {
 
     /**
      * Starts or retries a handshake when one is due: the first until it completes, a pending one
-     * every {@link #retryNanos}, a rekey when the keys are due, and a new handshake when nothing
+     * after {@link #retryNanos}, then twice as long each time, a rekey when the keys are due, and a new handshake when nothing
      * from the server has opened for {@link #silenceNanos}.
      */
     private void handshakeIfDue(long now) {
         Transport keys = session.transport();
-        if (initiator.pending() || keys == null) {
+        boolean retry = initiator.pending();
+        if (retry || keys == null) {
             if (now - nextInitiation < 0) {
                 return;
             }
@@ -290,7 +306,8 @@ public final class SecureClientEngine extends ConnectedEngine {
                 return; // closed
             }
         }
-        nextInitiation = now + retryNanos;
+        retries = retry ? Math.min(retries + 1, MAX_BACKOFF_SHIFT) : 0;
+        nextInitiation = now + (retryNanos << retries);
     }
 
     private void sendKeepalive(Transport keys, Path path, long now) {

@@ -56,6 +56,8 @@ public final class SecureServerEngine extends BoundEngine {
     private final Handshake.Responder responder;
     /** I/O thread only: responses are written here. */
     private final ByteBuffer response = Header.allocate(Handshake.RESPONSE_LENGTH);
+    /** The initiation being examined as it arrived: reading it opens it in place. */
+    private final byte[] initiationAsReceived = new byte[Handshake.INITIATION_LENGTH];
     private final long epoch = new SecureRandom().nextLong();
     private final long idleNanos;
     private final long forgetPathNanos;
@@ -195,6 +197,24 @@ public final class SecureServerEngine extends BoundEngine {
             totals.handshakesRefused.increment();
             return;
         }
+        Session known = sessions.get(Header.sessionId(datagram));
+        byte[] sameResponse = known == null ? null : known.responseToCopy(datagram, length, now, deadTimeoutNanos);
+        if (sameResponse != null) {
+            // A copy of the initiation just answered, from another of the client's paths, while
+            // the client may still be waiting: the handshake deserves the redundancy the data gets.
+            // The same response (smaller than the initiation, of use only to its sender) goes back
+            // on the path the copy came from; no state changes, no path is learned from it.
+            totals.handshakesRefused.increment(); // not a handshake of its own
+            try {
+                channel.send(ByteBuffer.wrap(sameResponse), source);
+            } catch (IOException e) {
+                // closed: the loop is stopping
+            }
+            return;
+        }
+        if (length == Handshake.INITIATION_LENGTH) {
+            datagram.get(0, initiationAsReceived);
+        }
         Handshake.Initiation initiation = responder.readInitiation(datagram, length, lastAccepted,
                 TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
         if (!initiation.ok()) {
@@ -218,6 +238,8 @@ public final class SecureServerEngine extends BoundEngine {
             session.transport().offer(keys, now);
         }
         session.lastInitiationMicros(initiation.timestampMicros);
+        response.limit(Handshake.RESPONSE_LENGTH).position(0);
+        session.answered(initiationAsReceived, response, now);
         Path path = session.pathFrom(source, now);
         path.heard(now, length);
         session.heard(now);

@@ -18,4 +18,20 @@ public interface IoHandler {
      * @return when to be called next, on the same clock
      */
     long onTimer(long nowNanos);
+
+    /**
+     * Work with deadlines finer than the timer's, checked on every turn of the loop: due work is
+     * done now.
+     *
+     * @param nowNanos       the loop's clock
+     * @param nextTimerNanos when {@link #onTimer} is due next
+     * @return when the loop must wake next, at the latest {@code nextTimerNanos}
+     */
+    default long onDeadlines(long nowNanos, long nextTimerNanos) {
+        return nextTimerNanos;
+    }
+
+    /** The loop has stopped, on its own thread, before its channels close: release what is held. */
+    default void onStopped() {
+    }
 }

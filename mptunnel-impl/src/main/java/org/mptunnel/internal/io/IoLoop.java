@@ -47,7 +47,8 @@ public final class IoLoop {
                 if (now - nextTimer >= 0) {
                     nextTimer = handler.onTimer(now);
                 }
-                long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTimer - now + 999_999));
+                long wakeAt = handler.onDeadlines(now, nextTimer);
+                long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now + 999_999));
                 selector.select(onReady, waitMillis);
             }
         } catch (ClosedSelectorException e) {
@@ -55,6 +56,11 @@ public final class IoLoop {
         } catch (IOException | RuntimeException e) {
             LOG.error("I/O thread {} stopped", thread.getName(), e);
         } finally {
+            try {
+                handler.onStopped();
+            } catch (RuntimeException e) {
+                LOG.debug("stopping {}", thread.getName(), e);
+            }
             closeAll();
         }
     }

@@ -174,6 +174,36 @@ public final class SocketMetrics implements SocketMetricsMXBean {
                 ? snapshot.sessions().get(0) : null;
     }
 
+    @Override
+    public long getOrderHeld() {
+        return stats.get().ordering().held();
+    }
+
+    @Override
+    public long getOrderReleasedOnTimeout() {
+        return stats.get().ordering().releasedOnTimeout();
+    }
+
+    @Override
+    public long getOrderReleasedForRoom() {
+        return stats.get().ordering().releasedForRoom();
+    }
+
+    @Override
+    public long getOrderSkipped() {
+        return stats.get().ordering().skipped();
+    }
+
+    @Override
+    public long getOrderLateDropped() {
+        return stats.get().ordering().lateDropped();
+    }
+
+    @Override
+    public long getOrderHolding() {
+        return stats.get().ordering().holding();
+    }
+
     private static java.util.stream.Stream<PathStats> paths(TunnelStats snapshot) {
         return snapshot.sessions().stream().map(SessionStats::paths).flatMap(java.util.List::stream);
     }

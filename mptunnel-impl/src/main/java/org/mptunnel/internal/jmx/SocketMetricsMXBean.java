@@ -2,8 +2,9 @@ package org.mptunnel.internal.jmx;
 
 /**
  * A socket's statistics as JMX attributes: the totals of {@link org.mptunnel.TunnelStats}, plus
- * how many sessions and paths there are and how many paths are up, and what redundancy costs and
- * buys. Every attribute is read from a fresh snapshot.
+ * how many sessions and paths there are and how many paths are up, what redundancy costs and
+ * buys, and what ordered delivery did ({@link org.mptunnel.OrderingStats}). Every attribute is read
+ * from a fresh snapshot.
  */
 public interface SocketMetricsMXBean {
 
@@ -57,4 +58,17 @@ public interface SocketMetricsMXBean {
      *         before there is one
      */
     double getMeasuredLoss();
+
+    /** Ordered delivery: datagrams held behind a gap (all zero when it is off). */
+    long getOrderHeld();
+
+    long getOrderReleasedOnTimeout();
+
+    long getOrderReleasedForRoom();
+
+    long getOrderSkipped();
+
+    long getOrderLateDropped();
+
+    long getOrderHolding();
 }

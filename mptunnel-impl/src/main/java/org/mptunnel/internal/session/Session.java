@@ -9,9 +9,11 @@ import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.mptunnel.OrderingStats;
 import org.mptunnel.PathStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.internal.crypto.Transport;
+import org.mptunnel.internal.order.ReorderBuffer;
 import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.window.DuplicateWindow;
@@ -65,10 +67,19 @@ public final class Session {
     private DuplicateWindow probes;
     /** Protocol v2, server, I/O thread only: the greatest initiation timestamp accepted. */
     private long lastInitiationMicros = Long.MIN_VALUE;
+    /**
+     * Protocol v2, server, I/O thread only: the last accepted initiation and the response it got,
+     * so that its copies from the client's other paths get the same response (null before).
+     */
+    private byte[] lastInitiation;
+    private byte[] lastResponse;
+    private long lastResponseNanos;
     /** I/O thread only: inbound data datagrams accepted as first copies, reported in keepalive-acks. */
     private long receivedInbound;
     /** A client's view of its outbound data loss, from the server's reports. */
     private final ReportedLoss reportedLoss = new ReportedLoss();
+    /** Puts inbound datagrams back in order, if ordered delivery is on; set once by the I/O thread. */
+    private volatile ReorderBuffer<?> reorder;
 
     private final Counter delivered = new Counter();
     private final Counter duplicates = new Counter();
@@ -246,6 +257,35 @@ public final class Session {
         this.lastInitiationMicros = micros;
     }
 
+    /**
+     * I/O thread (protocol v2, server): remembers an accepted initiation and its response.
+     *
+     * @param initiation the initiation as it arrived
+     * @param response   the response, from position 0 to its limit
+     */
+    public void answered(byte[] initiation, ByteBuffer response, long now) {
+        if (lastInitiation == null) {
+            lastInitiation = new byte[initiation.length];
+            lastResponse = new byte[response.limit()];
+        }
+        System.arraycopy(initiation, 0, lastInitiation, 0, initiation.length);
+        response.get(0, lastResponse, 0, lastResponse.length);
+        lastResponseNanos = now;
+    }
+
+    /**
+     * I/O thread (protocol v2, server): the response to write back if {@code datagram} is a copy of
+     * the last accepted initiation that arrived within {@code withinNanos} of it while its initiator
+     * may still be waiting for the response (nothing has opened under its keys yet), else null.
+     */
+    public byte[] responseToCopy(ByteBuffer datagram, int length, long now, long withinNanos) {
+        if (lastInitiation == null || length != lastInitiation.length || now - lastResponseNanos > withinNanos
+                || transport == null || !transport.awaitingConfirmation()) {
+            return null;
+        }
+        return datagram.slice(0, length).equals(ByteBuffer.wrap(lastInitiation)) ? lastResponse : null;
+    }
+
     /** I/O thread: the newest inbound sequence accepted, or -1 before the first (or since a restart). */
     public long newestInbound() {
         return window.newest();
@@ -265,9 +305,26 @@ public final class Session {
         return reportedLoss;
     }
 
-    /** I/O thread: the peer restarted its numbering; forget what the window has seen. */
+    /**
+     * I/O thread: the peer restarted its numbering; forget what the window has seen, and release
+     * what ordered delivery holds (the gaps before it belong to the old numbering).
+     */
     public void restartInbound() {
         window.reset();
+        ReorderBuffer<?> buffer = reorder;
+        if (buffer != null) {
+            buffer.restart();
+        }
+    }
+
+    /** @return the session's ordered-delivery buffer, or null if it has none (yet) */
+    public ReorderBuffer<?> reorder() {
+        return reorder;
+    }
+
+    /** I/O thread, once: from now on inbound datagrams go through {@code buffer}. */
+    public void reorderWith(ReorderBuffer<?> buffer) {
+        reorder = buffer;
     }
 
     /** I/O thread: an admitted datagram is (+1) or after all is not (-1) queued for the application. */
@@ -368,9 +425,11 @@ public final class Session {
         for (Path path : current) {
             pathStats.add(path.snapshot());
         }
+        ReorderBuffer<?> buffer = reorder;
         return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
                 queueDropped.get(), sendDropped.get(), pathStats, datagramsSent.get(), copiesSent.get(),
-                estimatedLoss(current, sendPaths), reportedLoss.measuredLoss());
+                estimatedLoss(current, sendPaths), reportedLoss.measuredLoss(),
+                buffer == null ? OrderingStats.NONE : buffer.counters().snapshot());
     }
 
     /**

@@ -1,0 +1,96 @@
+package org.mptunnel.examples.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.examples.server.TargetForwarder;
+
+/**
+ * mpclient's forwarder in one JVM, against an mpserver forwarder and an echo: a session idle for
+ * the timeout is closed even while no application sends anything (the reader's sweep does not
+ * wait for a datagram), the next datagram opens a new one, and close stops the reader.
+ */
+@Timeout(30)
+class LocalForwarderTest {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private DatagramSocket echo;
+    private TargetForwarder server;
+    private LocalForwarder client;
+
+    @BeforeEach
+    void start() throws IOException {
+        echo = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+        Thread echoThread = new Thread(() -> {
+            byte[] buffer = new byte[2048];
+            DatagramPacket p = new DatagramPacket(buffer, buffer.length);
+            while (!echo.isClosed()) {
+                try {
+                    p.setData(buffer);
+                    echo.receive(p);
+                    echo.send(p);
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "echo");
+        echoThread.setDaemon(true);
+        echoThread.start();
+        server = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build(),
+                new InetSocketAddress(LOOPBACK, echo.getLocalPort()));
+        client = LocalForwarder.start(new InetSocketAddress(LOOPBACK, 0),
+                TunnelConfig.client().path(server.localAddress()).build(), Duration.ofMillis(200), 16);
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.close();
+        echo.close();
+    }
+
+    @Test
+    void anIdleSessionIsClosedWhileNoApplicationSends() throws IOException {
+        try (DatagramSocket app = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            app.setSoTimeout(5_000);
+            assertThat(roundTrip(app, "hello")).isEqualTo("hello");
+            assertThat(client.sessionCount()).isEqualTo(1);
+
+            // Nothing more is sent: the sweep must run on the reader's own timer.
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.sessionCount() == 0);
+
+            assertThat(roundTrip(app, "again")).as("the next datagram opens a new session").isEqualTo("again");
+        }
+    }
+
+    @Test
+    void closeStopsTheReaderAndFreesThePort() throws IOException {
+        InetSocketAddress listen = client.localAddress();
+        client.close();
+        try (DatagramSocket rebound = new DatagramSocket(listen)) {
+            assertThat(rebound.getLocalPort()).isEqualTo(listen.getPort());
+        }
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("mpclient-local-" + listen.getPort()));
+    }
+
+    private String roundTrip(DatagramSocket app, String text) throws IOException {
+        byte[] data = text.getBytes(StandardCharsets.UTF_8);
+        app.send(new DatagramPacket(data, data.length, client.localAddress()));
+        DatagramPacket reply = new DatagramPacket(new byte[64], 64);
+        app.receive(reply);
+        return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,163 @@
+package org.mptunnel.internal.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.mptunnel.OrderedDelivery;
+import org.mptunnel.OrderingStats;
+import org.mptunnel.internal.io.Frame;
+import org.mptunnel.internal.io.Inbox;
+import org.mptunnel.internal.order.OrderCounters;
+import org.mptunnel.internal.order.ReorderBuffer;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
+
+/**
+ * A socket's ordered delivery, on the I/O thread: a {@link ReorderBuffer} per session, made at its
+ * first datagram, and the list of those holding something, whose deadlines the I/O loop honours
+ * through {@link Engine#onDeadlines}. Held frames are the inbox's: the current frame is detached
+ * when held and a pooled one read into next, so nothing is copied or allocated in steady state.
+ */
+final class Reordering {
+
+    private final OrderedDelivery mode;
+    private final long waitNanos;
+    private final long minWaitNanos = OrderedDelivery.MIN_WAIT.toNanos();
+    private final Engine engine;
+    private final Inbox inbox;
+    private final OrderCounters totals = new OrderCounters(null);
+    /** Buffers that started holding since they were last found empty; the loop watches their deadlines. */
+    private final List<ReorderBuffer<Frame>> watched = new ArrayList<>();
+    /** While {@link #watched} is not empty: no watched deadline is earlier than this. */
+    private long soonest;
+
+    Reordering(OrderedDelivery mode, Engine engine, Inbox inbox) {
+        this.mode = mode;
+        this.waitNanos = mode.maxWait().toNanos();
+        this.engine = engine;
+        this.inbox = inbox;
+    }
+
+    /** I/O thread: a fresh data datagram, in the inbox's current frame, goes through the session's buffer. */
+    void offer(Session session, long sequence, Frame frame) {
+        @SuppressWarnings("unchecked")
+        ReorderBuffer<Frame> buffer = (ReorderBuffer<Frame>) session.reorder();
+        if (buffer == null) {
+            buffer = new ReorderBuffer<>(mode.maxHeld(), new SessionSink(session), new OrderCounters(totals));
+            session.reorderWith(buffer);
+        }
+        if (buffer.offer(sequence, frame) == ReorderBuffer.HELD) {
+            inbox.detachCurrent();
+        }
+    }
+
+    /**
+     * I/O thread: releases what waited long enough.
+     *
+     * @return when to call again, at the latest {@code latest}
+     */
+    long expire(long now, long latest) {
+        if (watched.isEmpty()) {
+            return latest;
+        }
+        if (now - soonest < 0) {
+            return earlier(soonest, latest);
+        }
+        long next = latest;
+        for (int i = watched.size() - 1; i >= 0; i--) {
+            ReorderBuffer<Frame> buffer = watched.get(i);
+            if (buffer.isHolding() && now - buffer.deadline() >= 0) {
+                buffer.expire(now);
+            }
+            if (buffer.isHolding()) {
+                next = earlier(next, buffer.deadline());
+            } else {
+                buffer.unschedule();
+                int last = watched.size() - 1;
+                watched.set(i, watched.get(last)); // order does not matter: swap-remove, no shifting
+                watched.remove(last);
+            }
+        }
+        soonest = next;
+        return next;
+    }
+
+    /** The earlier of two times on the nanosecond clock, which may wrap. */
+    private static long earlier(long a, long b) {
+        return a - b < 0 ? a : b;
+    }
+
+    /** I/O thread, the loop stopped: held frames go back to the pool undelivered. */
+    void discardAll() {
+        for (ReorderBuffer<Frame> buffer : watched) {
+            buffer.discard(inbox::recycle);
+            buffer.unschedule();
+        }
+        watched.clear();
+    }
+
+    OrderingStats totals() {
+        return totals.snapshot();
+    }
+
+    /**
+     * The automatic wait: twice the spread between the slowest and the fastest smoothed RTT of the
+     * session's paths that are up, within [{@link OrderedDelivery#MIN_WAIT}, cap]; the cap while a
+     * path that is up has no RTT (or no path is up). Datagrams on the fast path arrive about half
+     * the RTT spread before the slow path's copy of a datagram the fast path lost; twice the round
+     * trip spread leaves room for jitter.
+     */
+    long waitFor(Session session) {
+        if (mode.mode() == OrderedDelivery.Mode.FIXED) {
+            return waitNanos;
+        }
+        long fastest = Long.MAX_VALUE;
+        long slowest = -1;
+        for (Path path : session.paths()) {
+            if (!path.isUp()) {
+                continue;
+            }
+            long rtt = path.smoothedRttNanos();
+            if (rtt < 0) {
+                return waitNanos;
+            }
+            fastest = Math.min(fastest, rtt);
+            slowest = Math.max(slowest, rtt);
+        }
+        if (slowest < 0) {
+            return waitNanos;
+        }
+        return Math.max(minWaitNanos, Math.min(waitNanos, 2 * (slowest - fastest)));
+    }
+
+    /** One per session, made once: where its buffer releases to. */
+    private final class SessionSink implements ReorderBuffer.Sink<Frame> {
+        private final Session session;
+
+        SessionSink(Session session) {
+            this.session = session;
+        }
+
+        @Override
+        public void release(Frame frame) {
+            engine.deliver(session, frame);
+        }
+
+        @Override
+        public long waitNanos() {
+            return waitFor(session);
+        }
+
+        @Override
+        public long nowNanos() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public void holding(ReorderBuffer<Frame> buffer) {
+            soonest = watched.isEmpty() ? buffer.deadline() : earlier(soonest, buffer.deadline());
+            if (buffer.schedule()) {
+                watched.add(buffer);
+            }
+        }
+    }
+}
