@@ -112,8 +112,8 @@ class SecureTunnelTest {
 
     /**
      * A retry abandons the initiation before it, so retries back off: on a path whose round trip
-     * (400 ms here) is longer than the first waits (100 ms, then 200 ms), a later attempt waits
-     * long enough for its response.
+     * (300 ms here) is longer than the first waits (100 ms, then 200 ms), a later attempt (400 ms)
+     * waits long enough for its response.
      */
     @Test
     @Timeout(30)
@@ -121,7 +121,7 @@ class SecureTunnelTest {
         try (Loopback net = new Loopback()) {
             MultipathDatagramSocket server = net.server(b -> b.preSharedKey(KEY));
             UdpBridge slow = net.bridge(Loopback.addressOf(server),
-                    new Impairment(0, Duration.ofMillis(200), Duration.ZERO, 0, 0, 1));
+                    new Impairment(0, Duration.ofMillis(150), Duration.ZERO, 0, 0, 1));
             MultipathDatagramSocket client = net.client(List.of(slow.localAddress()),
                     b -> b.preSharedKey(KEY).deadTimeout(Duration.ofSeconds(5)));
             await().atMost(Duration.ofSeconds(10)).until(() -> client.stats().handshakes() == 1);

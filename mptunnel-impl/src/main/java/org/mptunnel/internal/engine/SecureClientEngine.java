@@ -50,11 +50,12 @@ public final class SecureClientEngine extends ConnectedEngine {
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     /**
-     * Each retry waits twice as long as the one before, up to 2^4 times the first wait: a retry
-     * abandons the initiation before it, so on paths whose round trip is longer than the wait no
-     * response would ever be in time.
+     * Each retry waits twice as long as the one before, up to 4 times the first wait (so up to 1 s
+     * at the default keepalive): a retry abandons the initiation before it, so on paths whose round
+     * trip is longer than the wait no response would ever be in time; a longer cap would slow the
+     * recovery from a server restart, which is also a retried handshake.
      */
-    private static final int MAX_BACKOFF_SHIFT = 4;
+    private static final int MAX_BACKOFF_SHIFT = 2;
 
     private final Session session;
     private final Handshake.Initiator initiator;
