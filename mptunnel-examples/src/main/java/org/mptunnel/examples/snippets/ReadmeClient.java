@@ -4,6 +4,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.TunnelConfig;
 
@@ -29,6 +30,7 @@ public final class ReadmeClient {
                 .path(server)                                         // direct
                 .path(new InetSocketAddress("bridge.example", 4000))  // through a UDP bridge
                 .peerAddress(server)                                  // what the application calls its peer
+                .preSharedKey(HexFormat.of().parseHex(System.getenv("MPTUNNEL_KEY"))) // as mpkey writes it
                 .build();
         try (DatagramSocket socket = MultipathDatagramSocket.open(config)) {
             byte[] request = "hello".getBytes(StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package org.mptunnel.examples.snippets;
 
 import java.net.DatagramPacket;
+import java.util.HexFormat;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.TunnelConfig;
 
@@ -21,7 +22,9 @@ public final class ReadmeServer {
      */
     public static void main(String[] args) throws Exception {
         // README-BEGIN
-        TunnelConfig config = TunnelConfig.server(2000).build();     // listens on all interfaces
+        TunnelConfig config = TunnelConfig.server(2000)               // listens on all interfaces
+                .preSharedKey(HexFormat.of().parseHex(System.getenv("MPTUNNEL_KEY"))) // the client's key
+                .build();
         try (MultipathDatagramSocket socket = MultipathDatagramSocket.open(config)) {
             DatagramPacket packet = new DatagramPacket(new byte[65_536], 65_536);
             while (true) {
