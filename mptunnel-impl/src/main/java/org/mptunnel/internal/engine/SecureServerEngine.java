@@ -7,19 +7,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.LongUnaryOperator;
 import org.mptunnel.TunnelConfig;
-import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.crypto.Aead;
 import org.mptunnel.internal.crypto.Handshake;
 import org.mptunnel.internal.crypto.Transport;
 import org.mptunnel.internal.crypto.X25519;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
-import org.mptunnel.internal.session.SessionAddress;
 import org.mptunnel.internal.session.SessionAdmission;
-import org.mptunnel.internal.session.SessionTable;
 import org.mptunnel.internal.window.DuplicateWindow;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
@@ -33,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@link #onDatagram} is the point: header, session, duplicate window (a look, no record), open;
  * only then is a path learned, a session heard or the window moved.
  */
-public final class SecureServerEngine extends BoundEngine {
+public final class SecureServerEngine extends SessionServerEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(SecureServerEngine.class);
 
@@ -47,7 +43,6 @@ public final class SecureServerEngine extends BoundEngine {
     static final int EXAMINE_BURST = 32;
     static final int EXAMINE_PER_SECOND = 16;
 
-    private final SessionTable sessions;
     /** Charged per answered handshake: two X25519 operations each. */
     private final SessionAdmission answers = new SessionAdmission();
     /** Charged per handshake message examined, before any cryptography. */
@@ -58,17 +53,10 @@ public final class SecureServerEngine extends BoundEngine {
     private final ByteBuffer response = Header.allocate(Handshake.RESPONSE_LENGTH);
     /** The initiation being examined as it arrived: reading it opens it in place. */
     private final byte[] initiationAsReceived = new byte[Handshake.INITIATION_LENGTH];
-    private final long epoch = new SecureRandom().nextLong();
-    private final long idleNanos;
-    private final long forgetPathNanos;
-    private final Consumer<Session> onExpired = this::expired;
     private final LongUnaryOperator lastAccepted = this::lastAccepted;
 
     private SecureServerEngine(TunnelConfig config, DatagramChannel channel) {
         super(config, channel);
-        this.sessions = new SessionTable(config.maxSessions());
-        this.idleNanos = config.sessionIdleTimeout().toNanos();
-        this.forgetPathNanos = Math.min(idleNanos, 10 * deadTimeoutNanos);
         byte[] psk = config.preSharedKey();
         this.responder = new Handshake.Responder(psk, suiteOf(config), new X25519(new SecureRandom()),
                 HANDSHAKE_SKEW_MICROS);
@@ -96,14 +84,9 @@ public final class SecureServerEngine extends BoundEngine {
 
     @Override
     public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
-        Session session = sessions.byAddress(address);
-        if (session == null || port != SessionAddress.PORT) {
-            if (port == SessionAddress.PORT && SessionAddress.isSessionAddress(address)) {
-                totals.sendDropped.incrementShared();
-                return;
-            }
-            throw new IllegalArgumentException(address + ":" + port
-                    + " does not name a tunnel session; reply to the address receive() reported");
+        Session session = replyTarget(address, port);
+        if (session == null) {
+            return;
         }
         ByteBuffer sealed;
         try {
@@ -233,7 +216,9 @@ public final class SecureServerEngine extends BoundEngine {
             return;
         }
         if (session == null) {
-            session = newSession(initiation.sessionId, new Transport(keys, now, graceNanos(deadTimeoutNanos)), now);
+            session = newSession(initiation.sessionId, now);
+            session.transport(new Transport(keys, now, graceNanos(deadTimeoutNanos))); // before senders can find it
+            add(session);
         } else {
             session.transport().offer(keys, now);
         }
@@ -244,7 +229,6 @@ public final class SecureServerEngine extends BoundEngine {
         path.heard(now, length);
         session.heard(now);
         totals.handshakes.increment();
-        response.limit(Handshake.RESPONSE_LENGTH).position(0);
         try {
             path.transmit(response);
         } catch (IOException e) {
@@ -271,50 +255,14 @@ public final class SecureServerEngine extends BoundEngine {
         }
     }
 
-    private boolean makeRoom(long now) {
-        if (sessions.hasRoom()) {
-            return true;
-        }
-        Session evicted = sessions.evictSilent(now, deadTimeoutNanos);
-        if (evicted == null) {
-            totals.sessionsRefused.increment();
-            return false;
-        }
-        evicted.transport().destroy();
-        LOG.debug("session {} evicted for a new one: silent with the table full", Long.toHexString(evicted.id()));
-        return true;
-    }
-
-    private Session newSession(long id, Transport transport, long now) {
-        Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel,
-                config.maxPathsPerSession(), totals, now);
-        // Numbered from the wall clock, as in version 1: a restarted server's replies run ahead.
-        session.startOutboundAt(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
-        session.transport(transport);
-        sessions.add(session);
-        LOG.debug("session {} opened ({} live)", Long.toHexString(id), sessions.size());
-        return session;
-    }
-
     @Override
-    public long onTimer(long now) {
-        sessions.checkLiveness(now, deadTimeoutNanos, forgetPathNanos, idleNanos, onExpired);
-        return now + tickNanos;
-    }
-
-    private void expired(Session session) {
+    protected void released(Session session) {
         session.transport().destroy();
-        LOG.debug("session {} expired ({} live)", Long.toHexString(session.id()), sessions.size());
     }
 
     @Override
     public void close() {
         super.close();
         responder.destroy();
-    }
-
-    @Override
-    public TunnelStats stats() {
-        return snapshot(sessions.snapshots());
     }
 }
