@@ -107,6 +107,12 @@ class UserErrorsIT {
     }
 
     @Test
+    void badClientLimit() throws Exception {
+        expectUserError("--max-clients and --max-clients-per-ip must be at least 1, got 4096 and 0", "mpbridge",
+                "--max-clients-per-ip", "0", "0", "127.0.0.1", "9");
+    }
+
+    @Test
     void valueTheLibraryRefuses() throws Exception {
         expectUserError("--window: duplicateWindow must be between", "mpserver", "--window", "1", "0", "127.0.0.1", "9");
     }
