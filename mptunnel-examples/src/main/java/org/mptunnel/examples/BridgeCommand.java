@@ -14,6 +14,7 @@ import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
 import org.mptunnel.internal.bridge.ClientLimits;
+import org.mptunnel.internal.bridge.GilbertElliott;
 import org.mptunnel.internal.bridge.Impairment;
 import org.mptunnel.internal.bridge.UdpBridge;
 import picocli.CommandLine.Command;
@@ -52,6 +53,13 @@ final class BridgeCommand implements Callable<Integer> {
 
     @Option(names = "--loss", paramLabel = "P", description = "Drop each datagram with probability P, 0 to 1 (default: 0).")
     double loss;
+
+    @Option(names = "--loss-burst", paramLabel = "LOSS:BURST", converter = LossBurstConverter.class,
+            description = "Drop datagrams in bursts (a Gilbert-Elliott chain): LOSS of them in the long run, a fraction "
+                    + "or a percentage, in runs of BURST consecutive datagrams on average, e.g. 5%%:10. Each datagram is "
+                    + "lost in the bad state and kept in the good one; from good to bad with probability "
+                    + "LOSS/(BURST(1-LOSS)), back with 1/BURST. On top of --loss (default: none).")
+    GilbertElliott lossBurst;
 
     @Option(names = "--delay", paramLabel = "MS", description = "Delay every datagram by MS milliseconds (default: 0).")
     double delayMillis;
@@ -96,7 +104,8 @@ final class BridgeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Duration statsInterval = toolOptions.statsInterval();
         ClientLimits limits = limits();
-        Impairment impairment = new Impairment(probability("--loss", loss), millis("--delay", delayMillis),
+        Impairment impairment = new Impairment(probability("--loss", loss),
+                lossBurst == null ? GilbertElliott.NONE : lossBurst, millis("--delay", delayMillis),
                 millis("--jitter", jitterMillis), probability("--duplicate", duplicate),
                 probability("--reorder", reorder), seed != null ? seed : System.nanoTime());
         InetSocketAddress target = new InetSocketAddress(Endpoints.resolve(targetHost), targetPort);
@@ -115,8 +124,8 @@ final class BridgeCommand implements Callable<Integer> {
                         DurationConverter.format(lossAfter.after()))));
         out.flush();
         if (lossAfter != null) {
-            Impairment later = new Impairment(lossAfter.loss(), impairment.delay(), impairment.jitter(),
-                    impairment.duplicate(), impairment.reorder(), impairment.seed() + 1);
+            Impairment later = new Impairment(lossAfter.loss(), impairment.burstLoss(), impairment.delay(),
+                    impairment.jitter(), impairment.duplicate(), impairment.reorder(), impairment.seed() + 1);
             Thread change = new Thread(() -> {
                 LockSupport.parkNanos(lossAfter.after().toNanos()); // a timer, not synchronisation
                 bridge.impairment(later);
@@ -156,8 +165,12 @@ final class BridgeCommand implements Callable<Integer> {
     }
 
     private static String describe(Impairment i) {
-        return String.format(Locale.ROOT, "loss %.3g, delay %d ms, jitter %d ms, duplicate %.3g, reorder %.3g, seed %d",
-                i.loss(), i.delay().toMillis(), i.jitter().toMillis(), i.duplicate(), i.reorder(), i.seed());
+        GilbertElliott b = i.burstLoss();
+        String bursts = b.isNone() ? "" : String.format(Locale.ROOT,
+                "loss-burst %.3g%%:%.3g (good to bad %.3g, bad to good %.3g), ",
+                100 * b.meanLoss(), 1 / b.leaveBad(), b.enterBad(), b.leaveBad());
+        return String.format(Locale.ROOT, "loss %.3g, %sdelay %d ms, jitter %d ms, duplicate %.3g, reorder %.3g, seed %d",
+                i.loss(), bursts, i.delay().toMillis(), i.jitter().toMillis(), i.duplicate(), i.reorder(), i.seed());
     }
 
     private ClientLimits limits() {
@@ -195,6 +208,37 @@ final class BridgeCommand implements Callable<Integer> {
                         + " must be a probability between 0 and 1");
             }
             return new LossAfter(after, loss);
+        }
+    }
+
+    /**
+     * Converts {@code LOSS:BURST}, e.g. {@code 5%:10} or {@code 0.05:10}: the mean loss as a fraction or a
+     * percentage, the mean burst length in datagrams.
+     */
+    static final class LossBurstConverter implements ITypeConverter<GilbertElliott> {
+        @Override
+        public GilbertElliott convert(String value) {
+            int colon = value.indexOf(':');
+            if (colon < 0) {
+                throw new TypeConversionException("'" + value + "' is not LOSS:BURST, e.g. 5%:10");
+            }
+            String lossText = value.substring(0, colon).trim();
+            boolean percent = lossText.endsWith("%");
+            double loss = percent ? number(lossText.substring(0, lossText.length() - 1)) / 100 : number(lossText);
+            double burst = number(value.substring(colon + 1));
+            try {
+                return GilbertElliott.bursts(loss, burst);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "': " + e.getMessage());
+            }
+        }
+
+        private static double number(String text) {
+            try {
+                return Double.parseDouble(text.trim());
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
         }
     }
 

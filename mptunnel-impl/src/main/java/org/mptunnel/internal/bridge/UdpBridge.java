@@ -43,6 +43,9 @@ public final class UdpBridge implements AutoCloseable {
     private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** At most one warning per this interval about clients evicted or refused. */
     private static final Duration WARNING_INTERVAL = Duration.ofSeconds(10);
+    /** Seeds of the to-client draws and of the burst chains differ from the to-target draws' seed. */
+    private static final long TO_CLIENT_SALT = 0x5DEECE66DL;
+    private static final long BURST_SALT = 0x9E3779B97F4A7C15L;
     private static final int MAX_DATAGRAM = 65_535;
     /** Asked of the kernel per socket, like the tunnel's own; Linux caps it at net.core.[rw]mem_max. */
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
@@ -73,10 +76,10 @@ public final class UdpBridge implements AutoCloseable {
     private volatile boolean running = true;
     /** Written by the bridge thread only. */
     private volatile int clients;
-    /** Bridge thread only from here on; one generator per direction, so that each is repeatable. */
-    private SplittableRandom toTargetRandom;
-    private SplittableRandom toClientRandom;
-    private Impairment randomsFor;
+    /** Bridge thread only from here on; one set of draws per direction, so that each is repeatable. */
+    private Direction toTarget;
+    private Direction toClient;
+    private Impairment directionsFor;
     private long delayedSequence;
     private long nextSweep;
     private IOException lastRefusal;
@@ -240,7 +243,7 @@ public final class UdpBridge implements AutoCloseable {
             byActivity.markUsed(upstream.inAll);
             upstream.sameSource.markUsed(upstream.inSource);
             buffer.flip();
-            pass(buffer, upstream.channel, null, toTargetRandom());
+            pass(buffer, upstream.channel, null, toTarget());
         }
     }
 
@@ -257,7 +260,7 @@ public final class UdpBridge implements AutoCloseable {
                 return;
             }
             buffer.flip();
-            pass(buffer, listen, upstream.client, toClientRandom());
+            pass(buffer, listen, upstream.client, toClient());
         }
     }
 
@@ -309,9 +312,11 @@ public final class UdpBridge implements AutoCloseable {
     }
 
     /** Applies the impairment to one datagram and sends it on, now or later. */
-    private void pass(ByteBuffer datagram, DatagramChannel out, InetSocketAddress to, SplittableRandom random) {
+    private void pass(ByteBuffer datagram, DatagramChannel out, InetSocketAddress to, Direction direction) {
         Impairment imp = impairment;
-        if (blackhole || (imp.loss() > 0 && random.nextDouble() < imp.loss())) {
+        SplittableRandom random = direction.random;
+        boolean lostInBurst = direction.bursts.loseNext(); // the chain steps once per datagram, whatever else happens
+        if (blackhole || (imp.loss() > 0 && random.nextDouble() < imp.loss()) || lostInBurst) {
             dropped.increment();
             return;
         }
@@ -393,22 +398,22 @@ public final class UdpBridge implements AutoCloseable {
         }
     }
 
-    private SplittableRandom toTargetRandom() {
+    private Direction toTarget() {
         reseedIfChanged();
-        return toTargetRandom;
+        return toTarget;
     }
 
-    private SplittableRandom toClientRandom() {
+    private Direction toClient() {
         reseedIfChanged();
-        return toClientRandom;
+        return toClient;
     }
 
     private void reseedIfChanged() {
         Impairment imp = impairment;
-        if (imp != randomsFor) {
-            randomsFor = imp;
-            toTargetRandom = new SplittableRandom(imp.seed());
-            toClientRandom = new SplittableRandom(imp.seed() ^ 0x5DEECE66DL);
+        if (imp != directionsFor) {
+            directionsFor = imp;
+            toTarget = new Direction(imp, 0);
+            toClient = new Direction(imp, TO_CLIENT_SALT);
         }
     }
 
@@ -450,6 +455,17 @@ public final class UdpBridge implements AutoCloseable {
             this.client = client;
             this.source = source;
             this.sameSource = sameSource;
+        }
+    }
+
+    /** The draws of one direction: the impairment's generator and the burst chain. */
+    private static final class Direction {
+        final SplittableRandom random;
+        final GilbertElliott.Chain bursts;
+
+        Direction(Impairment imp, long salt) {
+            this.random = new SplittableRandom(imp.seed() ^ salt);
+            this.bursts = imp.burstLoss().start(imp.seed() ^ salt ^ BURST_SALT);
         }
     }
 
