@@ -13,6 +13,8 @@ import org.mptunnel.examples.cli.Endpoints;
 import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
+import org.mptunnel.internal.bridge.ClientLimits;
+import org.mptunnel.internal.bridge.GilbertElliott;
 import org.mptunnel.internal.bridge.Impairment;
 import org.mptunnel.internal.bridge.UdpBridge;
 import picocli.CommandLine.Command;
@@ -28,7 +30,10 @@ import picocli.CommandLine.TypeConversionException;
         description = {"Relays UDP from LISTEN_PORT to TARGET_HOST:TARGET_PORT and back, with one upstream "
                 + "socket per client address, so many clients can share it: what "
                 + "'socat udp-listen:4000 udp4:SERVER:2000' is to the C mptunnel. It knows nothing of the "
-                + "tunnel. Optional impairment, in both directions, for tests and demos."})
+                + "tunnel. Optional impairment, in both directions, for tests and demos.",
+                "Each client costs one socket (a file descriptor): past --max-clients, or --max-clients-per-ip "
+                + "for one IPv4 address or IPv6 /64, a new client takes the socket of the least recently active "
+                + "one, so a flood of new source ports cannot lock out the next client."})
 final class BridgeCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "LISTEN_PORT", converter = Endpoints.ListenPort.class,
@@ -48,6 +53,13 @@ final class BridgeCommand implements Callable<Integer> {
 
     @Option(names = "--loss", paramLabel = "P", description = "Drop each datagram with probability P, 0 to 1 (default: 0).")
     double loss;
+
+    @Option(names = "--loss-burst", paramLabel = "LOSS:BURST", converter = LossBurstConverter.class,
+            description = "Drop datagrams in bursts (a Gilbert-Elliott chain): LOSS of them in the long run, a fraction "
+                    + "or a percentage, in runs of BURST consecutive datagrams on average, e.g. 5%%:10. Each datagram is "
+                    + "lost in the bad state and kept in the good one; from good to bad with probability "
+                    + "LOSS/(BURST(1-LOSS)), back with 1/BURST. On top of --loss (default: none).")
+    GilbertElliott lossBurst;
 
     @Option(names = "--delay", paramLabel = "MS", description = "Delay every datagram by MS milliseconds (default: 0).")
     double delayMillis;
@@ -69,13 +81,31 @@ final class BridgeCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the impairment's random draws, to repeat a run (default: random).")
     Long seed;
 
+    @Option(names = "--max-clients", paramLabel = "N", defaultValue = "" + ClientLimits.DEFAULT_MAX_CLIENTS,
+            description = "Most clients (source address and port) with an upstream socket at once; a new one past "
+                    + "this takes the least recently active one's (default: ${DEFAULT-VALUE}).")
+    int maxClients;
+
+    @Option(names = "--max-clients-per-ip", paramLabel = "N",
+            defaultValue = "" + ClientLimits.DEFAULT_MAX_CLIENTS_PER_SOURCE,
+            description = "Most of those from one IPv4 address or IPv6 /64 (default: ${DEFAULT-VALUE}).")
+    int maxClientsPerIp;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "120s",
+            description = "Close a client's upstream socket after this long without a datagram from it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
     @Mixin
     ToolOptions toolOptions;
 
     @Override
     public Integer call() throws Exception {
         Duration statsInterval = toolOptions.statsInterval();
-        Impairment impairment = new Impairment(probability("--loss", loss), millis("--delay", delayMillis),
+        ClientLimits limits = limits();
+        Impairment impairment = new Impairment(probability("--loss", loss),
+                lossBurst == null ? GilbertElliott.NONE : lossBurst, millis("--delay", delayMillis),
                 millis("--jitter", jitterMillis), probability("--duplicate", duplicate),
                 probability("--reorder", reorder), seed != null ? seed : System.nanoTime());
         InetSocketAddress target = new InetSocketAddress(Endpoints.resolve(targetHost), targetPort);
@@ -83,7 +113,7 @@ final class BridgeCommand implements Callable<Integer> {
 
         UdpBridge bridge;
         try {
-            bridge = UdpBridge.start(listen, target, impairment);
+            bridge = UdpBridge.start(listen, target, impairment, limits);
         } catch (BindException e) {
             throw Endpoints.bindFailed(listen, e);
         }
@@ -94,8 +124,8 @@ final class BridgeCommand implements Callable<Integer> {
                         DurationConverter.format(lossAfter.after()))));
         out.flush();
         if (lossAfter != null) {
-            Impairment later = new Impairment(lossAfter.loss(), impairment.delay(), impairment.jitter(),
-                    impairment.duplicate(), impairment.reorder(), impairment.seed() + 1);
+            Impairment later = new Impairment(lossAfter.loss(), impairment.burstLoss(), impairment.delay(),
+                    impairment.jitter(), impairment.duplicate(), impairment.reorder(), impairment.seed() + 1);
             Thread change = new Thread(() -> {
                 LockSupport.parkNanos(lossAfter.after().toNanos()); // a timer, not synchronisation
                 bridge.impairment(later);
@@ -129,13 +159,29 @@ final class BridgeCommand implements Callable<Integer> {
         long forwarded = bridge.forwarded();
         long dropped = bridge.dropped();
         long total = forwarded + dropped;
-        return String.format(Locale.ROOT, "forwarded %d dropped %d (%s)", forwarded, dropped,
-                total == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * dropped / total));
+        return String.format(Locale.ROOT, "forwarded %d dropped %d (%s) clients %d evicted %d refused %d",
+                forwarded, dropped, total == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * dropped / total),
+                bridge.clients(), bridge.evicted(), bridge.refused());
     }
 
     private static String describe(Impairment i) {
-        return String.format(Locale.ROOT, "loss %.3g, delay %d ms, jitter %d ms, duplicate %.3g, reorder %.3g, seed %d",
-                i.loss(), i.delay().toMillis(), i.jitter().toMillis(), i.duplicate(), i.reorder(), i.seed());
+        GilbertElliott b = i.burstLoss();
+        String bursts = b.isNone() ? "" : String.format(Locale.ROOT,
+                "loss-burst %.3g%%:%.3g (good to bad %.3g, bad to good %.3g), ",
+                100 * b.meanLoss(), 1 / b.leaveBad(), b.enterBad(), b.leaveBad());
+        return String.format(Locale.ROOT, "loss %.3g, %sdelay %d ms, jitter %d ms, duplicate %.3g, reorder %.3g, seed %d",
+                i.loss(), bursts, i.delay().toMillis(), i.jitter().toMillis(), i.duplicate(), i.reorder(), i.seed());
+    }
+
+    private ClientLimits limits() {
+        if (maxClients < 1 || maxClientsPerIp < 1) {
+            throw new UserError("--max-clients and --max-clients-per-ip must be at least 1, got " + maxClients
+                    + " and " + maxClientsPerIp);
+        }
+        if (idleTimeout.isZero()) {
+            throw new UserError("--idle-timeout must be longer than 0");
+        }
+        return new ClientLimits(maxClients, maxClientsPerIp, idleTimeout);
     }
 
     /** The loss that {@code --loss-after} switches to, and when. */
@@ -162,6 +208,37 @@ final class BridgeCommand implements Callable<Integer> {
                         + " must be a probability between 0 and 1");
             }
             return new LossAfter(after, loss);
+        }
+    }
+
+    /**
+     * Converts {@code LOSS:BURST}, e.g. {@code 5%:10} or {@code 0.05:10}: the mean loss as a fraction or a
+     * percentage, the mean burst length in datagrams.
+     */
+    static final class LossBurstConverter implements ITypeConverter<GilbertElliott> {
+        @Override
+        public GilbertElliott convert(String value) {
+            int colon = value.indexOf(':');
+            if (colon < 0) {
+                throw new TypeConversionException("'" + value + "' is not LOSS:BURST, e.g. 5%:10");
+            }
+            String lossText = value.substring(0, colon).trim();
+            boolean percent = lossText.endsWith("%");
+            double loss = percent ? number(lossText.substring(0, lossText.length() - 1)) / 100 : number(lossText);
+            double burst = number(value.substring(colon + 1));
+            try {
+                return GilbertElliott.bursts(loss, burst);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "': " + e.getMessage());
+            }
+        }
+
+        private static double number(String text) {
+            try {
+                return Double.parseDouble(text.trim());
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
         }
     }
 

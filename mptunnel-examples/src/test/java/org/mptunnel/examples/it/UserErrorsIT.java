@@ -107,6 +107,14 @@ class UserErrorsIT {
     }
 
     @Test
+    void badLossBurstOrClientLimit() throws Exception {
+        expectUserError("'60%:1.2': a mean loss of 0.6 needs bursts of at least 1.50 datagrams on average, got 1.2",
+                "mpbridge", "--loss-burst", "60%:1.2", "0", "127.0.0.1", "9");
+        expectUserError("--max-clients and --max-clients-per-ip must be at least 1, got 4096 and 0", "mpbridge",
+                "--max-clients-per-ip", "0", "0", "127.0.0.1", "9");
+    }
+
+    @Test
     void valueTheLibraryRefuses() throws Exception {
         expectUserError("--window: duplicateWindow must be between", "mpserver", "--window", "1", "0", "127.0.0.1", "9");
     }

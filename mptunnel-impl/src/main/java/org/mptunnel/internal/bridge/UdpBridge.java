@@ -10,13 +10,14 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.mptunnel.internal.path.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,12 +30,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One thread does everything: a selector over the listening socket and the upstream sockets,
  * and a queue of delayed datagrams ordered by due time.
+ *
+ * <p>Upstream sockets are bounded by {@link ClientLimits}: a new client past a limit takes the
+ * socket of the least recently active client (of its own source, if that source is at its share),
+ * so that a flood of new source ports costs a bounded number of descriptors and cannot lock out
+ * the next client. Clients are kept in order of activity in intrusive lists, so that a datagram of
+ * a known client costs a hash lookup and two O(1) moves, and allocates nothing.
  */
 public final class UdpBridge implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(UdpBridge.class);
-    private static final long IDLE_CLIENT_NANOS = TimeUnit.SECONDS.toNanos(120);
     private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** At most one warning per this interval about clients evicted or refused. */
+    private static final Duration WARNING_INTERVAL = Duration.ofSeconds(10);
+    /** Seeds of the to-client draws and of the burst chains differ from the to-target draws' seed. */
+    private static final long TO_CLIENT_SALT = 0x5DEECE66DL;
+    private static final long BURST_SALT = 0x9E3779B97F4A7C15L;
     private static final int MAX_DATAGRAM = 65_535;
     /** Asked of the kernel per socket, like the tunnel's own; Linux caps it at net.core.[rw]mem_max. */
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
@@ -43,33 +54,51 @@ public final class UdpBridge implements AutoCloseable {
     private final InetSocketAddress target;
     private final Selector selector;
     private final Thread thread;
+    private final ClientLimits limits;
+    private final long idleNanos;
     private final Map<InetSocketAddress, Upstream> upstreams = new HashMap<>();
+    /** Every client, least recently active first. */
+    private final RecencyList<Upstream> byActivity = new RecencyList<>();
+    /** The clients of each source (IPv4 address or IPv6 /64), least recently active first. */
+    private final Map<SourceBlock, RecencyList<Upstream>> bySource = new HashMap<>();
     private final PriorityQueue<Delayed> delayed = new PriorityQueue<>();
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_DATAGRAM);
+    /** Made once: a method reference made at each select would be one allocation per wake-up. */
+    private final Consumer<SelectionKey> onReady = this::onReady;
     private final Counter forwarded = new Counter();
     private final Counter dropped = new Counter();
+    private final Counter evicted = new Counter();
+    private final Counter refused = new Counter();
+    private final SheddingWarning sheddingWarning;
 
     private volatile Impairment impairment;
     private volatile boolean blackhole;
     private volatile boolean running = true;
-    /** Bridge thread only, one generator per direction so that each direction's draws are repeatable. */
-    private SplittableRandom toTargetRandom;
-    private SplittableRandom toClientRandom;
-    private Impairment randomsFor;
+    /** Written by the bridge thread only. */
+    private volatile int clients;
+    /** Bridge thread only from here on; one set of draws per direction, so that each is repeatable. */
+    private Direction toTarget;
+    private Direction toClient;
+    private Impairment directionsFor;
     private long delayedSequence;
     private long nextSweep;
+    private IOException lastRefusal;
 
-    private UdpBridge(DatagramChannel listen, InetSocketAddress target, Selector selector, Impairment impairment) {
+    private UdpBridge(DatagramChannel listen, InetSocketAddress target, Selector selector, Impairment impairment,
+            ClientLimits limits) {
         this.listen = listen;
         this.target = target;
         this.selector = selector;
         this.impairment = impairment;
+        this.limits = limits;
+        this.idleNanos = limits.idleTimeout().toNanos();
+        this.sheddingWarning = new SheddingWarning(WARNING_INTERVAL, limits);
         this.thread = new Thread(this::run, "mpbridge-" + listen.socket().getLocalPort());
         this.thread.setDaemon(true);
     }
 
     /**
-     * Starts a bridge.
+     * Starts a bridge with the {@linkplain ClientLimits#DEFAULT default client limits}.
      *
      * @param listenAddress where clients send (port 0 picks a free one)
      * @param target        where their datagrams go
@@ -79,6 +108,22 @@ public final class UdpBridge implements AutoCloseable {
      */
     public static UdpBridge start(InetSocketAddress listenAddress, InetSocketAddress target, Impairment impairment)
             throws IOException {
+        return start(listenAddress, target, impairment, ClientLimits.DEFAULT);
+    }
+
+    /**
+     * Starts a bridge.
+     *
+     * @param listenAddress where clients send (port 0 picks a free one)
+     * @param target        where their datagrams go
+     * @param impairment    what happens to datagrams on the way, both directions
+     * @param limits        how many clients get an upstream socket, and for how long
+     * @return the running bridge
+     * @throws IOException if the port cannot be bound
+     */
+    public static UdpBridge start(InetSocketAddress listenAddress, InetSocketAddress target, Impairment impairment,
+            ClientLimits limits) throws IOException {
+        Objects.requireNonNull(limits, "limits");
         DatagramChannel listen = DatagramChannel.open();
         Selector selector = null;
         try {
@@ -88,7 +133,7 @@ public final class UdpBridge implements AutoCloseable {
             listen.configureBlocking(false);
             selector = Selector.open();
             listen.register(selector, SelectionKey.OP_READ);
-            UdpBridge bridge = new UdpBridge(listen, target, selector, impairment);
+            UdpBridge bridge = new UdpBridge(listen, target, selector, impairment, limits);
             bridge.thread.start();
             return bridge;
         } catch (IOException | RuntimeException e) {
@@ -120,9 +165,27 @@ public final class UdpBridge implements AutoCloseable {
         return forwarded.get();
     }
 
-    /** @return datagrams dropped by the impairment or the blackhole, both directions */
+    /**
+     * @return datagrams dropped by the impairment or the blackhole, or because no upstream socket
+     *         could be opened for a new client, both directions
+     */
     public long dropped() {
         return dropped.get();
+    }
+
+    /** @return clients that have an upstream socket now (each costs one file descriptor) */
+    public int clients() {
+        return clients;
+    }
+
+    /** @return clients whose upstream socket was given to a new client because a limit was reached */
+    public long evicted() {
+        return evicted.get();
+    }
+
+    /** @return new clients whose first datagram was dropped because no upstream socket could be opened */
+    public long refused() {
+        return refused.get();
     }
 
     private void run() {
@@ -132,11 +195,12 @@ public final class UdpBridge implements AutoCloseable {
                 releaseDue(now);
                 if (now - nextSweep >= 0) {
                     sweepIdleClients(now);
+                    warnIfShedding(now);
                     nextSweep = now + SWEEP_NANOS;
                 }
                 long wakeAt = delayed.isEmpty() ? nextSweep : Math.min(nextSweep, delayed.peek().due);
                 long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now + 999_999));
-                selector.select(this::onReady, waitMillis);
+                selector.select(onReady, waitMillis);
             }
         } catch (ClosedSelectorException e) {
             // closed under us
@@ -166,13 +230,20 @@ public final class UdpBridge implements AutoCloseable {
             if (source == null) {
                 return;
             }
+            long now = System.nanoTime();
             Upstream upstream = upstreams.get(source);
             if (upstream == null) {
-                upstream = openUpstream((InetSocketAddress) source);
+                upstream = admit((InetSocketAddress) source);
+                if (upstream == null) {
+                    dropped.increment();
+                    continue;
+                }
             }
-            upstream.lastActive = System.nanoTime();
+            upstream.lastActive = now;
+            byActivity.markUsed(upstream.inAll);
+            upstream.sameSource.markUsed(upstream.inSource);
             buffer.flip();
-            pass(buffer, upstream.channel, null, toTargetRandom());
+            pass(buffer, upstream.channel, null, toTarget());
         }
     }
 
@@ -189,11 +260,36 @@ public final class UdpBridge implements AutoCloseable {
                 return;
             }
             buffer.flip();
-            pass(buffer, listen, upstream.client, toClientRandom());
+            pass(buffer, listen, upstream.client, toClient());
         }
     }
 
-    private Upstream openUpstream(InetSocketAddress client) throws IOException {
+    /**
+     * Gives a new client an upstream socket, taking the one of the least recently active client of
+     * its source when the source is at its share, else of all clients when they are at the limit.
+     *
+     * @return the client's upstream, or null if no socket could be opened (counted and warned of)
+     */
+    private Upstream admit(InetSocketAddress client) {
+        SourceBlock source = SourceBlock.of(client.getAddress());
+        RecencyList<Upstream> sameSource = bySource.get(source);
+        if (sameSource != null && sameSource.size() >= limits.maxClientsPerSource()) {
+            forget(sameSource.leastRecent());
+            evicted.increment();
+        } else if (upstreams.size() >= limits.maxClients()) {
+            forget(byActivity.leastRecent());
+            evicted.increment();
+        }
+        try {
+            return openUpstream(client, source);
+        } catch (IOException e) {
+            refused.increment();
+            lastRefusal = e;
+            return null;
+        }
+    }
+
+    private Upstream openUpstream(InetSocketAddress client, SourceBlock source) throws IOException {
         DatagramChannel channel = DatagramChannel.open(target.getAddress() instanceof Inet4Address
                 ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
         try {
@@ -201,9 +297,13 @@ public final class UdpBridge implements AutoCloseable {
             channel.setOption(java.net.StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
             channel.connect(target);
             channel.configureBlocking(false);
-            Upstream upstream = new Upstream(channel, client);
+            RecencyList<Upstream> sameSource = bySource.get(source);
+            Upstream upstream = new Upstream(channel, client, source,
+                    sameSource != null ? sameSource : new RecencyList<>());
             channel.register(selector, SelectionKey.OP_READ, upstream);
+            bySource.putIfAbsent(source, upstream.sameSource);
             upstreams.put(client, upstream);
+            clients = upstreams.size();
             return upstream;
         } catch (IOException | RuntimeException e) {
             channel.close();
@@ -212,9 +312,11 @@ public final class UdpBridge implements AutoCloseable {
     }
 
     /** Applies the impairment to one datagram and sends it on, now or later. */
-    private void pass(ByteBuffer datagram, DatagramChannel out, InetSocketAddress to, SplittableRandom random) {
+    private void pass(ByteBuffer datagram, DatagramChannel out, InetSocketAddress to, Direction direction) {
         Impairment imp = impairment;
-        if (blackhole || (imp.loss() > 0 && random.nextDouble() < imp.loss())) {
+        SplittableRandom random = direction.random;
+        boolean lostInBurst = direction.bursts.loseNext(); // the chain steps once per datagram, whatever else happens
+        if (blackhole || (imp.loss() > 0 && random.nextDouble() < imp.loss()) || lostInBurst) {
             dropped.increment();
             return;
         }
@@ -265,38 +367,53 @@ public final class UdpBridge implements AutoCloseable {
         }
     }
 
+    /** Closes the sockets of clients idle too long: the least recently active first, so O(closed). */
     private void sweepIdleClients(long now) {
-        List<InetSocketAddress> idle = new ArrayList<>();
-        upstreams.forEach((client, upstream) -> {
-            if (now - upstream.lastActive > IDLE_CLIENT_NANOS) {
-                idle.add(client);
-            }
-        });
-        for (InetSocketAddress client : idle) {
-            try {
-                upstreams.remove(client).channel.close();
-            } catch (IOException e) {
-                LOG.debug("closing idle upstream", e);
-            }
+        for (Upstream oldest = byActivity.leastRecent(); oldest != null && now - oldest.lastActive > idleNanos;
+                oldest = byActivity.leastRecent()) {
+            forget(oldest);
         }
     }
 
-    private SplittableRandom toTargetRandom() {
-        reseedIfChanged();
-        return toTargetRandom;
+    private void forget(Upstream upstream) {
+        upstreams.remove(upstream.client);
+        byActivity.remove(upstream.inAll);
+        upstream.sameSource.remove(upstream.inSource);
+        if (upstream.sameSource.size() == 0) {
+            bySource.remove(upstream.source);
+        }
+        clients = upstreams.size();
+        try {
+            upstream.channel.close(); // the descriptor goes at the next select, which deregisters it
+        } catch (IOException e) {
+            LOG.debug("closing upstream of {}", upstream.client, e);
+        }
     }
 
-    private SplittableRandom toClientRandom() {
+    /** A flood of new clients must be visible, but in one line per interval, not one per datagram. */
+    private void warnIfShedding(long now) {
+        String warning = sheddingWarning.next(now, evicted.get(), refused.get(), lastRefusal);
+        if (warning != null) {
+            LOG.warn("{}: {}", thread.getName(), warning);
+        }
+    }
+
+    private Direction toTarget() {
         reseedIfChanged();
-        return toClientRandom;
+        return toTarget;
+    }
+
+    private Direction toClient() {
+        reseedIfChanged();
+        return toClient;
     }
 
     private void reseedIfChanged() {
         Impairment imp = impairment;
-        if (imp != randomsFor) {
-            randomsFor = imp;
-            toTargetRandom = new SplittableRandom(imp.seed());
-            toClientRandom = new SplittableRandom(imp.seed() ^ 0x5DEECE66DL);
+        if (imp != directionsFor) {
+            directionsFor = imp;
+            toTarget = new Direction(imp, 0);
+            toClient = new Direction(imp, TO_CLIENT_SALT);
         }
     }
 
@@ -326,11 +443,29 @@ public final class UdpBridge implements AutoCloseable {
     private static final class Upstream {
         final DatagramChannel channel;
         final InetSocketAddress client;
+        final SourceBlock source;
+        final RecencyList<Upstream> sameSource;
+        final RecencyList.Node<Upstream> inAll = new RecencyList.Node<>(this);
+        final RecencyList.Node<Upstream> inSource = new RecencyList.Node<>(this);
         long lastActive;
 
-        Upstream(DatagramChannel channel, InetSocketAddress client) {
+        Upstream(DatagramChannel channel, InetSocketAddress client, SourceBlock source,
+                RecencyList<Upstream> sameSource) {
             this.channel = channel;
             this.client = client;
+            this.source = source;
+            this.sameSource = sameSource;
+        }
+    }
+
+    /** The draws of one direction: the impairment's generator and the burst chain. */
+    private static final class Direction {
+        final SplittableRandom random;
+        final GilbertElliott.Chain bursts;
+
+        Direction(Impairment imp, long salt) {
+            this.random = new SplittableRandom(imp.seed() ^ salt);
+            this.bursts = imp.burstLoss().start(imp.seed() ^ salt ^ BURST_SALT);
         }
     }
 
