@@ -127,7 +127,8 @@ final class ClientCommand implements Callable<Integer> {
             throw new UserError("--idle-timeout must be longer than 0");
         }
         if (socksMaxConnections < 1 || socksMaxConnectionsPerIp < 1) {
-            throw new UserError("--socks-max-connections and --socks-max-connections-per-ip must be at least 1");
+            throw new UserError("--socks-max-connections and --socks-max-connections-per-ip must be at least 1, got "
+                    + socksMaxConnections + " and " + socksMaxConnectionsPerIp);
         }
         if (socksHandshakeTimeout.isZero()) {
             throw new UserError("--socks-handshake-timeout must be longer than 0");

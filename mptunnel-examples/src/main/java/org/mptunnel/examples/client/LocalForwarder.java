@@ -135,11 +135,6 @@ public final class LocalForwarder implements AutoCloseable {
         return refused.get();
     }
 
-    /** @return datagrams dropped because they were larger than the tunnel carries ({@code --max-payload}) */
-    public long tooLarge() {
-        return tooLarge.get();
-    }
-
     /** @return the forwarder's own counters as the statistics lines show them */
     public String line() {
         return "local-refused " + refused.get() + " local-too-large " + tooLarge.get();

@@ -199,11 +199,6 @@ public final class SocksServer implements AutoCloseable {
         return associations.size();
     }
 
-    /** @return control connections now, in handshake or carrying an association */
-    public int connections() {
-        return connections.get();
-    }
-
     /** Adds the tunnel statistics of every association, live and closed, to {@code report}. */
     public StatsReport addTo(StatsReport report) {
         synchronized (retired) {
@@ -263,16 +258,19 @@ public final class SocksServer implements AutoCloseable {
         Object attachment = key.attachment();
         if (attachment == null) {
             accept();
-        } else if (attachment instanceof Control control) {
-            try {
+            return;
+        }
+        Control control = attachment instanceof Association a ? a.control : (Control) attachment;
+        try {
+            if (attachment instanceof Association a) {
+                a.fromClient();
+            } else {
                 control.onReadable();
-            } catch (RuntimeException e) {
-                // A fault in one connection ends that connection, not the server.
-                LOG.error("SOCKS control connection from {} failed", control.peer, e);
-                control.close();
             }
-        } else {
-            ((Association) attachment).fromClient();
+        } catch (RuntimeException e) {
+            // A fault in one connection ends that connection and its association, not the server.
+            LOG.error("SOCKS connection from {} failed", control.peer, e);
+            control.close();
         }
     }
 
@@ -602,19 +600,19 @@ public final class SocksServer implements AutoCloseable {
 
     /** One UDP association: the client's relay socket, its tunnel session and the paths between them. */
     private final class Association {
+        final Control control;
         final DatagramChannel relay;
         final SelectionKey relayKey;
         final MultipathDatagramSocket tunnel;
         final InetAddress clientIp;
         final InetSocketAddress relayAddress;
-        final String peer;
         /** The client's UDP address: named in its request, or learnt from its first datagram. */
         volatile InetSocketAddress client;
         volatile long lastActive = System.nanoTime();
 
         Association(Control control, InetAddress clientIp, int clientPort) throws IOException {
+            this.control = control;
             this.clientIp = clientIp;
-            this.peer = control.peer;
             this.client = clientPort == 0 ? null : new InetSocketAddress(clientIp, clientPort);
             DatagramChannel channel = DatagramChannel.open();
             try {
