@@ -425,7 +425,6 @@ public final class SocksServer implements AutoCloseable {
     /** One TCP control connection: its handshake, then its association until either side ends it. */
     private final class Control {
         final SocketChannel channel;
-        final SelectionKey key;
         final String peer;
         final InetAddress source;
         final long deadline;
@@ -440,7 +439,7 @@ public final class SocksServer implements AutoCloseable {
             this.peer = Endpoints.format(peer);
             this.source = source;
             this.deadline = deadline;
-            this.key = channel.register(selector, SelectionKey.OP_READ, this);
+            channel.register(selector, SelectionKey.OP_READ, this);
         }
 
         void onReadable() {
