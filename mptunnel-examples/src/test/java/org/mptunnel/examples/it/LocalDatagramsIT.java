@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What mpclient does with the datagrams local applications send that are not ordinary: one above
  * {@code --max-payload} is dropped, counted on the statistics line and logged once per
- * application; an empty one is carried into the tunnel like any other.
+ * application (a SOCKS one too); an empty one is carried into the tunnel like any other.
  */
 class LocalDatagramsIT {
 
@@ -48,8 +48,8 @@ class LocalDatagramsIT {
         ToolProcess server = track(ToolProcess.start("mpserver", "--bind", "127.0.0.1", "--keepalive", "100ms",
                 "--stats-interval", "0.2", "0", "127.0.0.1", String.valueOf(echo.port())));
         Path config = Files.writeString(dir.resolve("mpclient.conf"), "127.0.0.1 " + server.awaitListeningPort() + "\n");
-        ToolProcess client = track(ToolProcess.start("mpclient", "--listen", "127.0.0.1:0", "--keepalive", "100ms",
-                "--max-payload", "1000", "--stats-interval", "0.2", config.toString()));
+        ToolProcess client = track(ToolProcess.start("mpclient", "--listen", "127.0.0.1:0", "--socks", "127.0.0.1:0",
+                "--keepalive", "100ms", "--max-payload", "1000", "--stats-interval", "0.2", config.toString()));
         InetSocketAddress mpclient = new InetSocketAddress(SocksTestClient.LOOPBACK, client.awaitListeningPort());
 
         try (DatagramSocket a = track(new DatagramSocket(new InetSocketAddress(SocksTestClient.LOOPBACK, 0)));
@@ -71,6 +71,15 @@ class LocalDatagramsIT {
             assertThat(echoed(a, mpclient, "after")).isEqualTo("after");
             server.awaitOut("mpserver stats: .* delivered 3 ", Duration.ofSeconds(5));
         }
+
+        // The same through a SOCKS association: the mark and header count towards --max-payload.
+        int socksPort = Integer.parseInt(client.awaitOut("SOCKS5 on 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(5))
+                .group(1));
+        try (SocksTestClient socks = new SocksTestClient(socksPort).associate()) {
+            socks.send(new InetSocketAddress(SocksTestClient.LOOPBACK, echo.port()), "x".repeat(1000));
+            client.awaitOut("socks-too-large 1 ", Duration.ofSeconds(10));
+        }
+        assertThat(client.stderr().lines().filter(l -> l.contains("SOCKS datagram from")).count()).isEqualTo(1);
     }
 
     /** @return the echo's reply to {@code text} through the tunnel, without the echo's port suffix */
