@@ -77,6 +77,23 @@ final class ClientCommand implements Callable<Integer> {
                     + "127.0.0.1 (default: off).")
     InetSocketAddress socks;
 
+    @Option(names = "--socks-max-connections", paramLabel = "N",
+            defaultValue = "" + SocksServer.Limits.DEFAULT_MAX_CONNECTIONS,
+            description = "Most SOCKS TCP connections at once, in handshake or carrying an association; when full, "
+                    + "a new one replaces the oldest still in handshake (default: ${DEFAULT-VALUE}).")
+    int socksMaxConnections;
+
+    @Option(names = "--socks-max-connections-per-ip", paramLabel = "N",
+            defaultValue = "" + SocksServer.Limits.DEFAULT_MAX_CONNECTIONS_PER_IP,
+            description = "Most SOCKS TCP connections from one IP address (IPv6: one /64) (default: ${DEFAULT-VALUE}).")
+    int socksMaxConnectionsPerIp;
+
+    @Option(names = "--socks-handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "10s",
+            description = "Close a SOCKS connection whose request is not complete this long after it was accepted, "
+                    + "however slowly its bytes come (default: ${DEFAULT-VALUE}).")
+    Duration socksHandshakeTimeout;
+
     @Option(names = "--socks-user", paramLabel = "USER",
             description = "Require this user name and a password (RFC 1929) from SOCKS clients; the password "
                     + "comes from --socks-password-file or the environment variable " + PASSWORD_VARIABLE + ".")
@@ -109,6 +126,13 @@ final class ClientCommand implements Callable<Integer> {
         if (idleTimeout.isZero()) {
             throw new UserError("--idle-timeout must be longer than 0");
         }
+        if (socksMaxConnections < 1 || socksMaxConnectionsPerIp < 1) {
+            throw new UserError("--socks-max-connections and --socks-max-connections-per-ip must be at least 1, got "
+                    + socksMaxConnections + " and " + socksMaxConnectionsPerIp);
+        }
+        if (socksHandshakeTimeout.isZero()) {
+            throw new UserError("--socks-handshake-timeout must be longer than 0");
+        }
         List<InetSocketAddress> paths = ClientConfigFile.load(configFile);
         TunnelConfig.ClientBuilder builder = tunnelOptions.applyTo(TunnelConfig.client().paths(paths))
                 .redundancy(redundancy);
@@ -128,7 +152,8 @@ final class ClientCommand implements Callable<Integer> {
         SocksServer socksServer = null;
         if (socks != null) {
             try {
-                socksServer = SocksServer.start(socks, config, credentials, idleTimeout, maxSessions);
+                socksServer = SocksServer.start(socks, config, credentials, new SocksServer.Limits(maxSessions,
+                        socksMaxConnections, socksMaxConnectionsPerIp, socksHandshakeTimeout, idleTimeout));
             } catch (BindException e) {
                 forwarder.close();
                 throw Endpoints.bindFailed(socks, e);
@@ -157,10 +182,12 @@ final class ClientCommand implements Callable<Integer> {
         UntilStopped until = new UntilStopped();
         try {
             until.await(statsInterval, () -> {
-                out.println("mpclient stats: " + report(forwarder, socksSide).line() + socksLine(socksSide));
+                out.println("mpclient stats: " + report(forwarder, socksSide).line() + " " + forwarder.line()
+                        + socksLine(socksSide));
                 out.flush();
             });
             StatsReport last = report(forwarder, socksSide); // before closing: paths still up or down
+            String lastLocal = forwarder.line();
             String lastSocks = socksLine(socksSide);
             if (socksSide != null) {
                 socksSide.close();
@@ -169,6 +196,7 @@ final class ClientCommand implements Callable<Integer> {
             out.printf("mpclient summary after %.1f s (replies received, over every session):%n",
                     (System.nanoTime() - started) / 1e9);
             out.println(last.summary());
+            out.println("  " + lastLocal);
             if (!lastSocks.isEmpty()) {
                 out.println(" " + lastSocks);
             }

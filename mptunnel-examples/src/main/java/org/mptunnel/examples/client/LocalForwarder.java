@@ -16,9 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.mptunnel.DatagramTooLargeException;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.examples.cli.LogLimit;
 import org.mptunnel.examples.cli.StatsReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +38,7 @@ public final class LocalForwarder implements AutoCloseable {
     private static final int MAX_DATAGRAM = 65_535;
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
     private static final long OPEN_FAILURE_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long TOO_LARGE_LOG_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /**
      * Non-blocking: the reader waits on {@link #selector}, which also times the idle sweep, and the
@@ -53,6 +56,9 @@ public final class LocalForwarder implements AutoCloseable {
     /** Counters of closed sessions, so that totals survive expiry; guarded by itself. */
     private final StatsReport retired = new StatsReport();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong tooLarge = new AtomicLong();
+    /** Reader thread only: one line per application and minute about its too-large datagrams. */
+    private final LogLimit tooLargeLog = new LogLimit(TOO_LARGE_LOG_NANOS, 1);
     private final Thread reader;
     private volatile boolean closed;
     /** Reader thread only. */
@@ -129,6 +135,11 @@ public final class LocalForwarder implements AutoCloseable {
         return refused.get();
     }
 
+    /** @return the forwarder's own counters as the statistics lines show them */
+    public String line() {
+        return "local-refused " + refused.get() + " local-too-large " + tooLarge.get();
+    }
+
     private void readLocal() {
         byte[] buffer = new byte[MAX_DATAGRAM];
         ByteBuffer in = ByteBuffer.wrap(buffer);
@@ -190,8 +201,15 @@ public final class LocalForwarder implements AutoCloseable {
                     LOG.debug("send towards the tunnel failed", e);
                     return;
                 }
+            } catch (DatagramTooLargeException e) {
+                tooLarge.incrementAndGet(); // dropped, as UDP would; the application hears nothing
+                if (tooLargeLog.allow(app, System.nanoTime())) {
+                    LOG.warn("datagram from {} dropped: {} (said once a minute per application){}", app,
+                            e.getMessage(), tooLargeLog.takeSuppressed());
+                }
+                return;
             } catch (IOException e) {
-                LOG.debug("datagram not sent: {}", e.toString()); // e.g. too large: dropped, as UDP would
+                LOG.debug("datagram not sent: {}", e.toString());
                 return;
             }
         }

@@ -1,34 +1,36 @@
 package org.mptunnel.examples.client;
 
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.security.MessageDigest;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.mptunnel.DatagramTooLargeException;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.examples.cli.Endpoints;
+import org.mptunnel.examples.cli.LogLimit;
 import org.mptunnel.examples.cli.StatsReport;
 import org.mptunnel.examples.socks.SocksUdp;
 import org.slf4j.Logger;
@@ -36,28 +38,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * mpclient's SOCKS5 side (RFC 1928, UDP ASSOCIATE only; RFC 1929 username/password when
- * configured). Each control connection gets a thread; each association a UDP relay socket on the
- * address the client reached us on, one tunnel session (its own {@link MultipathDatagramSocket},
- * whose payloads carry the SOCKS mark), a thread from the relay socket into the tunnel, and the
- * tunnel's receive handler, which writes replies to the relay socket on the tunnel's I/O thread,
- * straight from its receive buffer. The association lives as long as its
- * TCP connection, and is released when that closes, or after the idle timeout without datagrams.
+ * configured). One thread serves the listener, every control connection and every association's
+ * relay socket, all non-blocking, so a connection costs a descriptor and a small buffer, never a
+ * thread. Each association has a UDP relay socket on the address the client reached us on and one
+ * tunnel session (its own {@link MultipathDatagramSocket}, whose payloads carry the SOCKS mark),
+ * whose receive handler writes replies to the relay socket on the tunnel's I/O thread, straight
+ * from its receive buffer.
+ *
+ * <p>Everything an outsider can make it hold is bounded ({@link Limits}): connections in all and
+ * per source, the handshake's time from accept (however slowly the bytes come), associations, and
+ * log lines. An association lives exactly as long as its control connection, whichever way that
+ * ends, and no longer than the idle timeout without datagrams. Only the server's thread opens and
+ * closes connections and associations, so the limits are checked and taken in one step.
  */
 public final class SocksServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SocksServer.class);
     private static final int MAX_DATAGRAM = 65_535;
     private static final int SOCKET_BUFFER_BYTES = 1 << 20;
-    private static final int HANDSHAKE_TIMEOUT_MILLIS = 10_000;
-    private static final int VERSION = 5;
-    private static final int NO_AUTHENTICATION = 0x00;
-    private static final int USERNAME_PASSWORD = 0x02;
-    private static final int NO_ACCEPTABLE_METHOD = 0xFF;
-    private static final int CMD_UDP_ASSOCIATE = 3;
-    private static final int REP_SUCCEEDED = 0x00;
-    private static final int REP_GENERAL_FAILURE = 0x01;
-    private static final int REP_COMMAND_NOT_SUPPORTED = 0x07;
-    private static final int REP_ADDRESS_TYPE_NOT_SUPPORTED = 0x08;
+    /** Accepted connections or datagrams from one relay per wake-up, so that no source starves the others. */
+    private static final int BATCH = 64;
+    private static final long MIN_ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long MAX_ACCEPT_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** The key of the association opened / closed lines in {@link #eventLogLimit}. */
+    private static final String EVENT = "association";
 
     /**
      * RFC 1929 credentials.
@@ -68,61 +73,125 @@ public final class SocksServer implements AutoCloseable {
     public record Credentials(byte[] user, byte[] password) {
     }
 
-    private final ServerSocket listener;
+    /**
+     * What SOCKS clients may hold at once.
+     *
+     * @param maxAssociations     associations; more are refused (reply 1, general failure)
+     * @param maxConnections      TCP connections, in handshake or carrying an association; when
+     *                            full, a new one takes the place of the oldest still in handshake,
+     *                            or is closed at once if there is none
+     * @param maxConnectionsPerIp TCP connections from one IP address (IPv6: one /64); more are
+     *                            closed at once
+     * @param handshakeTimeout    the time from accept to a complete request, however slowly its
+     *                            bytes come
+     * @param idleTimeout         how long an association may carry no datagram before it is released
+     */
+    public record Limits(int maxAssociations, int maxConnections, int maxConnectionsPerIp, Duration handshakeTimeout,
+                         Duration idleTimeout) {
+        /** Default of {@link #maxConnections}. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 512;
+        /** Default of {@link #maxConnectionsPerIp}. */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 64;
+        /** Default of {@link #handshakeTimeout}. */
+        public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    }
+
+    private final ServerSocketChannel listener;
+    private final Selector selector;
+    private final SelectionKey acceptKey;
+    private final InetSocketAddress localAddress;
     private final TunnelConfig tunnelConfig;
     private final Credentials credentials;
+    private final Limits limits;
+    private final long handshakeNanos;
     private final long idleNanos;
-    private final int maxAssociations;
+    private final long sweepNanos;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    // The server thread's own state.
+    /** Every open control connection, in the order accepted (so the oldest in handshake comes first). */
+    private final LinkedHashSet<Control> controls = new LinkedHashSet<>();
+    private final Map<InetAddress, Integer> perSource = new HashMap<>();
+    private final LogLimit logLimit = new LogLimit(LOG_INTERVAL_NANOS, 1);
+    /** Association opened / closed lines: a few per second, not one per association of a flood. */
+    private final LogLimit eventLogLimit = new LogLimit(TimeUnit.SECONDS.toNanos(1), 10);
+    private final byte[] buffer = new byte[SocksUdp.MARK_LENGTH + MAX_DATAGRAM];
+    private final ByteBuffer in = ByteBuffer.wrap(buffer);
+    private final DatagramPacket out = new DatagramPacket(buffer, 0);
+    private final Consumer<SelectionKey> onReady = this::onReady;
+    private long acceptBackoffNanos;
+    private long acceptResumesAt;
+    private boolean acceptPaused;
+
+    // Read by the statistics thread.
     private final Set<Association> associations = ConcurrentHashMap.newKeySet();
     /** Counters of closed associations' tunnels; guarded by itself. */
     private final StatsReport retired = new StatsReport();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicLong connectionsRefused = new AtomicLong();
+    private final AtomicLong connectionsEvicted = new AtomicLong();
+    private final AtomicLong acceptErrors = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
+    private final AtomicLong handshakesTimedOut = new AtomicLong();
     private final AtomicLong commandsRefused = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong fragmented = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong foreign = new AtomicLong();
-    private final Thread acceptor;
-    private volatile boolean closed;
+    private final AtomicLong tooLarge = new AtomicLong();
 
-    private SocksServer(ServerSocket listener, TunnelConfig tunnelConfig, Credentials credentials, Duration idleTimeout,
-                        int maxAssociations) {
+    private SocksServer(ServerSocketChannel listener, Selector selector, TunnelConfig tunnelConfig,
+                        Credentials credentials, Limits limits) throws IOException {
         this.listener = listener;
+        this.selector = selector;
+        this.acceptKey = listener.register(selector, SelectionKey.OP_ACCEPT);
+        this.localAddress = (InetSocketAddress) listener.getLocalAddress();
         this.tunnelConfig = tunnelConfig;
         this.credentials = credentials;
-        this.idleNanos = idleTimeout.toNanos();
-        this.maxAssociations = maxAssociations;
-        this.acceptor = new Thread(this::accept, "mpclient-socks-" + listener.getLocalPort());
+        this.limits = limits;
+        this.handshakeNanos = limits.handshakeTimeout().toNanos();
+        this.idleNanos = limits.idleTimeout().toNanos();
+        // Deadlines are kept to within a tenth of the handshake timeout and a quarter of the idle timeout.
+        this.sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+                Math.min(TimeUnit.SECONDS.toNanos(1), Math.min(handshakeNanos / 10, idleNanos / 4)));
+        this.thread = new Thread(this::run, "mpclient-socks-" + localAddress.getPort());
     }
 
     /**
      * Listens for SOCKS5 clients.
      *
-     * @param listen          the TCP address; the associations' relay sockets are on the same host
-     * @param tunnelConfig    the client configuration every association's session is opened with
-     * @param credentials     required credentials, or null for no authentication
-     * @param idleTimeout     how long an association may carry no datagram before it is released
-     * @param maxAssociations the most associations at once; more are refused (general failure)
+     * @param listen       the TCP address; the associations' relay sockets are on the same host
+     * @param tunnelConfig the client configuration every association's session is opened with
+     * @param credentials  required credentials, or null for no authentication
+     * @param limits       what clients may hold at once
      * @return the running server
      * @throws IOException if the address cannot be bound
      */
     public static SocksServer start(InetSocketAddress listen, TunnelConfig tunnelConfig, Credentials credentials,
-                                    Duration idleTimeout, int maxAssociations) throws IOException {
-        ServerSocket listener = new ServerSocket();
+                                    Limits limits) throws IOException {
+        ServerSocketChannel listener = ServerSocketChannel.open();
+        Selector selector = null;
+        SocksServer server;
         try {
-            listener.bind(listen, 64);
-        } catch (IOException e) {
+            listener.bind(listen, 128);
+            listener.configureBlocking(false);
+            selector = Selector.open();
+            server = new SocksServer(listener, selector, tunnelConfig, credentials, limits);
+        } catch (IOException | RuntimeException e) {
             listener.close();
+            if (selector != null) {
+                selector.close();
+            }
             throw e;
         }
-        SocksServer server = new SocksServer(listener, tunnelConfig, credentials, idleTimeout, maxAssociations);
-        server.acceptor.start();
+        server.thread.start();
         return server;
     }
 
     /** @return the TCP address SOCKS clients connect to */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) listener.getLocalSocketAddress();
+        return localAddress;
     }
 
     /** @return associations now */
@@ -146,306 +215,440 @@ public final class SocksServer implements AutoCloseable {
         return "socks-associations " + associations.size() + " socks-handshakes-failed " + handshakesFailed.get()
                 + " socks-commands-refused " + commandsRefused.get() + " socks-refused " + refused.get()
                 + " socks-fragmented " + fragmented.get() + " socks-malformed " + malformed.get()
-                + " socks-foreign " + foreign.get();
+                + " socks-foreign " + foreign.get() + " socks-too-large " + tooLarge.get()
+                + " socks-connections " + connections.get() + " socks-connections-refused " + connectionsRefused.get()
+                + " socks-connections-evicted " + connectionsEvicted.get()
+                + " socks-handshakes-timed-out " + handshakesTimedOut.get() + " socks-accept-errors " + acceptErrors.get();
+    }
+
+    private void run() {
+        try {
+            long nextSweep = System.nanoTime() + sweepNanos;
+            while (!closed) {
+                long wakeAt = acceptPaused && acceptResumesAt - nextSweep < 0 ? acceptResumesAt : nextSweep;
+                long timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - System.nanoTime()) + 1);
+                selector.select(onReady, timeoutMillis);
+                long now = System.nanoTime();
+                if (acceptPaused && now - acceptResumesAt >= 0) {
+                    acceptPaused = false;
+                    acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+                }
+                if (now - nextSweep >= 0) {
+                    sweep(now);
+                    nextSweep = now + sweepNanos;
+                }
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            if (!closed) {
+                LOG.error("the SOCKS server failed: mpclient stops accepting SOCKS clients", e);
+            }
+        } finally {
+            for (Control c : new ArrayList<>(controls)) {
+                c.close();
+            }
+            closeQuietly(listener);
+            closeQuietly(selector);
+        }
+    }
+
+    private void onReady(SelectionKey key) {
+        if (!key.isValid()) {
+            return; // closed earlier in this round
+        }
+        Object attachment = key.attachment();
+        if (attachment == null) {
+            accept();
+            return;
+        }
+        Control control = attachment instanceof Association a ? a.control : (Control) attachment;
+        try {
+            if (attachment instanceof Association a) {
+                a.fromClient();
+            } else {
+                control.onReadable();
+            }
+        } catch (RuntimeException e) {
+            // A fault in one connection ends that connection and its association, not the server.
+            LOG.error("SOCKS connection from {} failed", control.peer, e);
+            control.close();
+        }
     }
 
     private void accept() {
-        while (!closed) {
-            Socket control;
+        for (int i = 0; i < BATCH; i++) {
+            SocketChannel channel;
             try {
-                control = listener.accept();
+                channel = listener.accept();
             } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("SOCKS listener failed, mpclient stops accepting SOCKS clients: {}", e.toString());
-                }
+                acceptFailed(e);
                 return;
             }
-            Thread t = new Thread(() -> serve(control), "mpclient-socks-control-" + control.getPort());
-            t.setDaemon(true);
-            t.start();
+            if (channel == null) {
+                return;
+            }
+            acceptBackoffNanos = 0;
+            admit(channel);
         }
     }
 
-    /** Runs one control connection: the handshake, then the association until either side ends it. */
-    private void serve(Socket control) {
-        Association association = null;
-        try (control) {
-            control.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS); // a silent client does not hold a thread for ever
-            control.setTcpNoDelay(true);
-            DataInputStream in = new DataInputStream(control.getInputStream());
-            OutputStream out = control.getOutputStream();
-            if (!negotiate(control, in, out)) {
-                handshakesFailed.incrementAndGet();
-                return;
-            }
-            association = request(control, in, out);
-            if (association == null) {
-                return;
-            }
-            association.watch(in);
-        } catch (EOFException | SocketTimeoutException e) {
-            handshakesFailed.incrementAndGet(); // truncated or stalled handshake: closed, nothing more to say
+    /**
+     * Out of descriptors (EMFILE, ENFILE) or another failure: the listener stays. The oldest
+     * connection still in handshake makes room if there is one; else accepting pauses, for longer
+     * each time up to a second, so that a pending connection does not make the thread spin.
+     */
+    private void acceptFailed(IOException e) {
+        acceptErrors.incrementAndGet();
+        long now = System.nanoTime();
+        boolean evicted = evictOldestHandshake();
+        if (!evicted) {
+            acceptBackoffNanos = Math.min(MAX_ACCEPT_BACKOFF_NANOS,
+                    Math.max(MIN_ACCEPT_BACKOFF_NANOS, acceptBackoffNanos * 2));
+            acceptPaused = true;
+            acceptResumesAt = now + acceptBackoffNanos;
+            acceptKey.interestOps(0);
+        }
+        if (logLimit.allow("accept", now)) {
+            LOG.warn("SOCKS listener cannot accept a connection ({}): {}, still listening{}", e.toString(),
+                    evicted ? "closed the oldest connection in handshake" : "retrying in "
+                            + TimeUnit.NANOSECONDS.toMillis(acceptBackoffNanos) + " ms", logLimit.takeSuppressed());
+        }
+    }
+
+    private void admit(SocketChannel channel) {
+        InetSocketAddress peer;
+        try {
+            peer = (InetSocketAddress) channel.getRemoteAddress();
         } catch (IOException e) {
-            if (!closed) {
-                LOG.debug("SOCKS control connection from {}: {}", control.getRemoteSocketAddress(), e.toString());
-            }
-        } finally {
-            if (association != null) {
-                association.close();
-            }
+            closeQuietly(channel); // already gone
+            return;
         }
-    }
-
-    /** Greeting and method selection, then RFC 1929 if configured. @return whether the client may go on */
-    private boolean negotiate(Socket control, DataInputStream in, OutputStream out) throws IOException {
-        if (in.readUnsignedByte() != VERSION) {
-            return false; // not SOCKS5: no reply it would understand
+        InetAddress source = sourceOf(peer.getAddress());
+        if (perSource.getOrDefault(source, 0) >= limits.maxConnectionsPerIp()) {
+            refuse(channel, peer, "source", limits.maxConnectionsPerIp() + " connections from "
+                    + Endpoints.format(peer) + "'s address already (--socks-max-connections-per-ip)");
+            return;
         }
-        byte[] methods = new byte[in.readUnsignedByte()];
-        in.readFully(methods);
-        int wanted = credentials == null ? NO_AUTHENTICATION : USERNAME_PASSWORD;
-        boolean offered = false;
-        for (byte m : methods) {
-            offered |= (m & 0xFF) == wanted;
+        if (connections.get() >= limits.maxConnections() && !evictOldestHandshake()) {
+            refuse(channel, peer, "full", limits.maxConnections()
+                    + " connections already, all carrying associations (--socks-max-connections)");
+            return;
         }
-        if (!offered) {
-            out.write(new byte[] {VERSION, (byte) NO_ACCEPTABLE_METHOD});
-            out.flush();
-            return false;
-        }
-        out.write(new byte[] {VERSION, (byte) wanted});
-        out.flush();
-        if (credentials == null) {
-            return true;
-        }
-        int version = in.readUnsignedByte();
-        byte[] user = new byte[in.readUnsignedByte()];
-        in.readFully(user);
-        byte[] password = new byte[in.readUnsignedByte()];
-        in.readFully(password);
-        // Both compared, in constant time, so that timing tells nothing of which was wrong.
-        boolean userOk = MessageDigest.isEqual(user, credentials.user());
-        boolean passwordOk = MessageDigest.isEqual(password, credentials.password());
-        boolean ok = version == 1 && userOk & passwordOk;
-        out.write(new byte[] {1, (byte) (ok ? 0 : 1)});
-        out.flush();
-        if (!ok) {
-            LOG.info("SOCKS client {}: wrong user name or password, connection closed",
-                    Endpoints.format((InetSocketAddress) control.getRemoteSocketAddress()));
-        }
-        return ok;
-    }
-
-    /** Reads the request; refuses all but UDP ASSOCIATE. @return the association, or null if refused */
-    private Association request(Socket control, DataInputStream in, OutputStream out) throws IOException {
-        int version = in.readUnsignedByte();
-        int command = in.readUnsignedByte();
-        in.readUnsignedByte(); // RSV
-        int addressType = in.readUnsignedByte();
-        if (version != VERSION) {
-            reply(out, REP_GENERAL_FAILURE, null);
-            handshakesFailed.incrementAndGet();
-            return null;
-        }
-        byte[] address;
-        switch (addressType) {
-            case SocksUdp.ATYP_IPV4 -> address = new byte[4];
-            case SocksUdp.ATYP_IPV6 -> address = new byte[16];
-            case SocksUdp.ATYP_DOMAIN -> address = new byte[in.readUnsignedByte()];
-            default -> {
-                reply(out, REP_ADDRESS_TYPE_NOT_SUPPORTED, null);
-                handshakesFailed.incrementAndGet();
-                return null;
-            }
-        }
-        in.readFully(address);
-        int port = in.readUnsignedShort();
-        if (command != CMD_UDP_ASSOCIATE) {
-            reply(out, REP_COMMAND_NOT_SUPPORTED, null); // CONNECT, BIND: this proxy carries UDP only
-            commandsRefused.incrementAndGet();
-            return null;
-        }
-        // RFC 1928 §7: datagrams come from the address the client names, or, if it names none, from its host.
-        InetAddress clientIp = control.getInetAddress();
-        if (addressType != SocksUdp.ATYP_DOMAIN && !isZero(address)) {
-            clientIp = InetAddress.getByAddress(address);
-        }
-        if (associations.size() >= maxAssociations) {
-            if (refused.getAndIncrement() == 0) {
-                LOG.warn("{} SOCKS associations already live (--max-sessions): more are refused", maxAssociations);
-            }
-            reply(out, REP_GENERAL_FAILURE, null);
-            return null;
-        }
-        Association association;
+        Control control;
         try {
-            association = open(control, clientIp, port);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot open a SOCKS association for {}: {}", control.getRemoteSocketAddress(), e.toString());
-            reply(out, REP_GENERAL_FAILURE, null);
-            return null;
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            control = new Control(channel, peer, source, System.nanoTime() + handshakeNanos);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            return;
         }
-        reply(out, REP_SUCCEEDED, association.relayAddress());
-        control.setSoTimeout((int) Math.max(10, Math.min(1_000, TimeUnit.NANOSECONDS.toMillis(idleNanos) / 4)));
-        association.start();
-        return association;
+        controls.add(control);
+        perSource.merge(source, 1, Integer::sum);
+        connections.incrementAndGet();
     }
 
-    private Association open(Socket control, InetAddress clientIp, int clientPort) throws IOException {
-        DatagramChannel relay = DatagramChannel.open();
-        Selector selector = null;
-        Association association;
+    private void refuse(SocketChannel channel, InetSocketAddress peer, String kind, String why) {
+        closeQuietly(channel);
+        connectionsRefused.incrementAndGet();
+        long now = System.nanoTime();
+        if (logLimit.allow(kind, now)) {
+            LOG.warn("SOCKS connection from {} refused: {}{}", Endpoints.format(peer), why, logLimit.takeSuppressed());
+        }
+    }
+
+    /** @return whether a connection still in handshake was closed to make room */
+    private boolean evictOldestHandshake() {
+        for (Control c : controls) {
+            if (c.association == null) {
+                connectionsEvicted.incrementAndGet();
+                if (logLimit.allow("evicted", System.nanoTime())) {
+                    LOG.warn("SOCKS connection from {} closed in its handshake to make room for a new one{}",
+                            c.peer, logLimit.takeSuppressed());
+                }
+                c.close();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Closes the handshakes past their deadline and the associations idle for the idle timeout. */
+    private void sweep(long now) {
+        for (Control c : new ArrayList<>(controls)) {
+            if (c.association == null) {
+                if (now - c.deadline >= 0) {
+                    handshakesTimedOut.incrementAndGet();
+                    if (logLimit.allow("timeout", now)) {
+                        LOG.warn("SOCKS connection from {} closed: no complete request within {} ms of accept{}",
+                                c.peer, limits.handshakeTimeout().toMillis(), logLimit.takeSuppressed());
+                    }
+                    c.close();
+                }
+            } else if (now - c.association.lastActive > idleNanos) {
+                c.closeAssociation("idle for --idle-timeout");
+            }
+        }
+    }
+
+    /** @return the address whose connections count together: the IP, or for IPv6 its /64 */
+    private static InetAddress sourceOf(InetAddress ip) {
+        if (!(ip instanceof Inet6Address)) {
+            return ip;
+        }
         try {
-            relay.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
-            relay.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
-            relay.bind(new InetSocketAddress(control.getLocalAddress(), 0)); // where the client reached us
-            // Non-blocking, so that the tunnel's I/O thread never waits on it; the outbound thread
-            // waits on the selector instead.
-            relay.configureBlocking(false);
-            selector = Selector.open();
-            relay.register(selector, SelectionKey.OP_READ);
-            association = new Association(control, relay, selector, clientIp, clientPort);
-        } catch (IOException | RuntimeException e) {
-            relay.close();
-            if (selector != null) {
-                selector.close();
-            }
-            throw e;
+            return InetAddress.getByAddress(Arrays.copyOf(Arrays.copyOf(ip.getAddress(), 8), 16));
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // 16 bytes are always an address
         }
-        associations.add(association);
-        LOG.info("SOCKS association for {}: relay {}, session {} opened ({} live)", association.peer,
-                Endpoints.format(association.relayAddress()),
-                Long.toHexString(association.tunnel.stats().sessions().get(0).sessionId()), associations.size());
-        return association;
     }
 
-    private static boolean isZero(byte[] address) {
-        for (byte b : address) {
-            if (b != 0) {
-                return false;
-            }
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.debug("closing {}", closeable, e);
         }
-        return true;
     }
 
-    /** Writes a reply: {@code bound}, or 0.0.0.0:0 for a failure. */
-    private static void reply(OutputStream out, int code, InetSocketAddress bound) throws IOException {
-        byte[] address = bound == null ? new byte[4] : bound.getAddress().getAddress();
-        int port = bound == null ? 0 : bound.getPort();
-        byte[] reply = new byte[6 + address.length];
-        reply[0] = VERSION;
-        reply[1] = (byte) code;
-        reply[3] = (byte) (address.length == 4 ? SocksUdp.ATYP_IPV4 : SocksUdp.ATYP_IPV6);
-        System.arraycopy(address, 0, reply, 4, address.length);
-        reply[reply.length - 2] = (byte) (port >>> 8);
-        reply[reply.length - 1] = (byte) port;
-        out.write(reply);
-        out.flush();
-    }
-
-    /** Stops accepting and releases every association. */
+    /** Stops accepting and releases every connection and association. */
     @Override
     public void close() {
         closed = true;
+        selector.wakeup();
         try {
-            listener.close();
-        } catch (IOException e) {
-            LOG.debug("closing the SOCKS listener", e);
-        }
-        for (Association a : associations) {
-            a.close();
-        }
-        try {
-            acceptor.join(TimeUnit.SECONDS.toMillis(5));
+            thread.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
+    /** One TCP control connection: its handshake, then its association until either side ends it. */
+    private final class Control {
+        final SocketChannel channel;
+        final String peer;
+        final InetAddress source;
+        final long deadline;
+        final SocksHandshake handshake = new SocksHandshake(credentials);
+        /** The handshake's bytes; dropped once it is over. */
+        ByteBuffer pending = ByteBuffer.allocate(2 * SocksHandshake.MAX_MESSAGE);
+        Association association;
+        boolean closing;
+
+        Control(SocketChannel channel, InetSocketAddress peer, InetAddress source, long deadline) throws IOException {
+            this.channel = channel;
+            this.peer = Endpoints.format(peer);
+            this.source = source;
+            this.deadline = deadline;
+            channel.register(selector, SelectionKey.OP_READ, this);
+        }
+
+        void onReadable() {
+            if (association != null) {
+                watch();
+                return;
+            }
+            int n;
+            try {
+                n = channel.read(pending);
+            } catch (IOException e) {
+                n = -1; // reset during the handshake
+            }
+            if (n < 0) {
+                handshakesFailed.incrementAndGet(); // truncated: closed, nothing more to say
+                close();
+                return;
+            }
+            pending.flip();
+            while (!closing && association == null) {
+                SocksHandshake.Step step = handshake.feed(pending);
+                switch (step) {
+                    case MORE -> {
+                        pending.compact();
+                        return;
+                    }
+                    case REPLY -> {
+                        if (!write(handshake.reply())) {
+                            handshakesFailed.incrementAndGet();
+                            close();
+                        }
+                    }
+                    case REFUSE -> refused();
+                    case ASSOCIATE -> associate();
+                }
+            }
+        }
+
+        /**
+         * After the handshake nothing the client sends on the connection has a meaning: it is read
+         * and discarded, and its end (FIN or reset) ends the association (RFC 1928 §7).
+         */
+        private void watch() {
+            try {
+                for (int i = 0; i < BATCH; i++) {
+                    int n = channel.read(in.clear());
+                    if (n < 0) {
+                        closeAssociation("the client closed its control connection");
+                        return;
+                    }
+                    if (n == 0) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                closeAssociation("the control connection failed or was reset");
+            }
+        }
+
+        private void refused() {
+            SocksHandshake.Refusal why = handshake.refusal();
+            (why == SocksHandshake.Refusal.COMMAND_NOT_SUPPORTED ? commandsRefused : handshakesFailed).incrementAndGet();
+            write(handshake.reply());
+            if (why == SocksHandshake.Refusal.BAD_CREDENTIALS && logLimit.allow(source, System.nanoTime())) {
+                LOG.info("SOCKS client {}: wrong user name or password, connection closed{}", peer,
+                        logLimit.takeSuppressed());
+            }
+            close();
+        }
+
+        private void associate() {
+            pending = null;
+            long now = System.nanoTime();
+            if (associations.size() >= limits.maxAssociations()) {
+                refused.incrementAndGet();
+                if (logLimit.allow("max-associations", now)) {
+                    LOG.warn("{} SOCKS associations already live (--max-sessions): more are refused{}",
+                            limits.maxAssociations(), logLimit.takeSuppressed());
+                }
+                write(SocksHandshake.failure(SocksHandshake.REP_GENERAL_FAILURE));
+                close();
+                return;
+            }
+            Association opened;
+            try {
+                // RFC 1928 §7: datagrams come from the address the client names, or, if it names none, from its host.
+                InetAddress clientIp = handshake.requestedIp() ? InetAddress.getByAddress(handshake.requestedAddress())
+                        : channel.socket().getInetAddress();
+                opened = new Association(this, clientIp, handshake.requestedPort());
+            } catch (IOException | RuntimeException e) {
+                if (logLimit.allow("open-failed", now)) {
+                    LOG.warn("cannot open a SOCKS association for {}: {}{}", peer, e.toString(),
+                            logLimit.takeSuppressed());
+                }
+                write(SocksHandshake.failure(SocksHandshake.REP_GENERAL_FAILURE));
+                close();
+                return;
+            }
+            association = opened;
+            associations.add(opened);
+            if (eventLogLimit.allow(EVENT, now)) {
+                LOG.info("SOCKS association for {}: relay {}, session {} opened ({} live){}", peer,
+                        Endpoints.format(opened.relayAddress),
+                        Long.toHexString(opened.tunnel.stats().sessions().get(0).sessionId()), associations.size(),
+                        eventLogLimit.takeSuppressed());
+            }
+            if (!write(SocksHandshake.success(opened.relayAddress.getAddress().getAddress(),
+                    opened.relayAddress.getPort()))) {
+                closeAssociation("the client did not take its reply");
+            }
+        }
+
+        /**
+         * Writes a reply without waiting. Replies are a few bytes, and the client has had at most two
+         * before: they fit in an empty send buffer, so one that does not go out whole means the
+         * connection is broken.
+         *
+         * @return whether it went out whole
+         */
+        private boolean write(byte[] bytes) {
+            if (bytes.length == 0) {
+                return true;
+            }
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            try {
+                channel.write(b);
+            } catch (IOException e) {
+                return false;
+            }
+            return !b.hasRemaining();
+        }
+
+        void closeAssociation(String why) {
+            Association a = association;
+            close();
+            if (eventLogLimit.allow(EVENT, System.nanoTime())) {
+                LOG.info("SOCKS association for {} closed: relay {} released ({}; {} live){}", peer,
+                        Endpoints.format(a.relayAddress), why, associations.size(), eventLogLimit.takeSuppressed());
+            }
+        }
+
+        /** Closes the connection and its association; the one way either ends. */
+        void close() {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            if (association != null) {
+                association.release();
+            }
+            closeQuietly(channel);
+            controls.remove(this);
+            perSource.computeIfPresent(source, (ip, n) -> n == 1 ? null : n - 1);
+            connections.decrementAndGet();
+        }
+    }
+
     /** One UDP association: the client's relay socket, its tunnel session and the paths between them. */
     private final class Association {
-        final Socket control;
+        final Control control;
         final DatagramChannel relay;
-        final Selector selector;
+        final SelectionKey relayKey;
         final MultipathDatagramSocket tunnel;
         final InetAddress clientIp;
         final InetSocketAddress relayAddress;
-        /** The control connection's peer, as logs name the association. */
-        final String peer;
-        final AtomicBoolean closing = new AtomicBoolean();
-        final Thread outbound;
         /** The client's UDP address: named in its request, or learnt from its first datagram. */
         volatile InetSocketAddress client;
         volatile long lastActive = System.nanoTime();
 
-        Association(Socket control, DatagramChannel relay, Selector selector, InetAddress clientIp,
-                    int clientPort) throws IOException {
+        Association(Control control, InetAddress clientIp, int clientPort) throws IOException {
             this.control = control;
-            this.relay = relay;
-            this.selector = selector;
             this.clientIp = clientIp;
-            this.relayAddress = (InetSocketAddress) relay.socket().getLocalSocketAddress();
-            this.peer = Endpoints.format((InetSocketAddress) control.getRemoteSocketAddress());
             this.client = clientPort == 0 ? null : new InetSocketAddress(clientIp, clientPort);
-            this.outbound = new Thread(this::toTunnel, "mpclient-socks-out-" + relayAddress.getPort());
-            outbound.setDaemon(true);
-            // Last: the handler may run as soon as the tunnel is open, and uses the fields above.
-            this.tunnel = MultipathDatagramSocket.open(tunnelConfig.withReceiveHandler(this::fromTunnel));
-        }
-
-        InetSocketAddress relayAddress() {
-            return relayAddress;
-        }
-
-        void start() {
-            outbound.start();
-        }
-
-        /**
-         * Blocks while the control connection is open; whatever the client sends on it after the
-         * request has no meaning and is discarded. Releases the association when idle.
-         */
-        void watch(InputStream in) throws IOException {
-            byte[] discard = new byte[256];
-            while (!closed && !closing.get()) {
-                try {
-                    if (in.read(discard) < 0) {
-                        return; // the client closed it: RFC 1928 ends the association with it
-                    }
-                } catch (SocketTimeoutException e) {
-                    if (System.nanoTime() - lastActive > idleNanos) {
-                        LOG.info("SOCKS association for {} idle: releasing it", peer);
-                        return;
-                    }
-                }
+            DatagramChannel channel = DatagramChannel.open();
+            try {
+                channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+                channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+                // Where the client reached us. Non-blocking, so that the tunnel's I/O thread never waits on it.
+                channel.bind(new InetSocketAddress(control.channel.socket().getLocalAddress(), 0));
+                channel.configureBlocking(false);
+                this.relay = channel;
+                this.relayAddress = (InetSocketAddress) channel.getLocalAddress();
+                this.relayKey = channel.register(selector, SelectionKey.OP_READ, this);
+                // Last: the handler may run as soon as the tunnel is open, and uses the fields above.
+                this.tunnel = MultipathDatagramSocket.open(tunnelConfig.withReceiveHandler(this::fromTunnel));
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
             }
         }
 
         /** Client datagrams (SOCKS header + data) into the tunnel, behind the mark, without copying. */
-        private void toTunnel() {
-            byte[] buffer = new byte[SocksUdp.MARK_LENGTH + MAX_DATAGRAM];
+        void fromClient() {
             SocksUdp.writeMark(buffer, 0);
-            ByteBuffer in = ByteBuffer.wrap(buffer);
-            DatagramPacket out = new DatagramPacket(buffer, 0);
             try {
-                while (!closing.get()) {
-                    selector.select();
-                    selector.selectedKeys().clear();
-                    while (!closing.get()) {
-                        in.limit(buffer.length).position(SocksUdp.MARK_LENGTH);
-                        SocketAddress from = relay.receive(in);
-                        if (from == null) {
-                            break;
-                        }
-                        toTunnel((InetSocketAddress) from, buffer, in.position() - SocksUdp.MARK_LENGTH, out);
+                for (int i = 0; i < BATCH; i++) {
+                    in.limit(buffer.length).position(SocksUdp.MARK_LENGTH);
+                    SocketAddress from = relay.receive(in);
+                    if (from == null) {
+                        return;
                     }
+                    toTunnel((InetSocketAddress) from, in.position() - SocksUdp.MARK_LENGTH);
                 }
-            } catch (IOException | ClosedSelectorException e) {
-                // closed
+            } catch (IOException e) {
+                LOG.debug("SOCKS relay {} failed: {}", relayAddress, e.toString());
             }
         }
 
-        private void toTunnel(InetSocketAddress from, byte[] buffer, int length, DatagramPacket out) {
+        private void toTunnel(InetSocketAddress from, int length) {
             if (!fromClient(from)) {
                 foreign.incrementAndGet();
                 return;
@@ -459,9 +662,15 @@ public final class SocksServer implements AutoCloseable {
             out.setData(buffer, 0, SocksUdp.MARK_LENGTH + length);
             try {
                 tunnel.send(out);
+            } catch (DatagramTooLargeException e) {
+                tooLarge.incrementAndGet(); // dropped, as UDP would
+                if (logLimit.allow(from, lastActive)) {
+                    LOG.warn("SOCKS datagram from {} dropped: {}{}", Endpoints.format(from), e.getMessage(),
+                            logLimit.takeSuppressed());
+                }
             } catch (IOException e) {
                 if (!tunnel.isClosed()) {
-                    LOG.debug("SOCKS datagram not sent: {}", e.toString()); // e.g. too large: dropped, as UDP would
+                    LOG.debug("SOCKS datagram not sent: {}", e.toString());
                 }
             }
         }
@@ -497,29 +706,16 @@ public final class SocksServer implements AutoCloseable {
             }
         }
 
-        void close() {
-            if (!closing.compareAndSet(false, true)) {
-                return;
-            }
+        /** Its control connection's {@link Control#close()} calls this, and nothing else. */
+        void release() {
             associations.remove(this);
             TunnelStats last = tunnel.stats();
             tunnel.close();
-            try {
-                relay.close();
-                selector.close(); // wakes the outbound thread
-            } catch (IOException e) {
-                LOG.debug("closing a SOCKS relay socket", e);
-            }
-            try {
-                control.close();
-            } catch (IOException e) {
-                LOG.debug("closing a SOCKS control connection", e);
-            }
+            relayKey.cancel();
+            closeQuietly(relay);
             synchronized (retired) {
                 retired.add(last, false);
             }
-            LOG.info("SOCKS association for {} closed: relay {} released ({} live)", peer,
-                    Endpoints.format(relayAddress), associations.size());
         }
     }
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.examples.server.TargetForwarder;
 
@@ -84,6 +85,34 @@ class LocalForwarderTest {
             assertThat(rebound.getLocalPort()).isEqualTo(listen.getPort());
         }
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("mpclient-local-" + listen.getPort()));
+    }
+
+    /**
+     * UDP allows empty datagrams: one from an application reaches the far end of the tunnel, and an
+     * empty reply reaches the application. The far end is a bare tunnel socket, not mpserver's
+     * forwarder, so that only mpclient's half is tested.
+     */
+    @Test
+    void emptyDatagramsAreCarriedBothWays() throws Exception {
+        try (MultipathDatagramSocket far = MultipathDatagramSocket.open(
+                TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build());
+             LocalForwarder near = LocalForwarder.start(new InetSocketAddress(LOOPBACK, 0),
+                     TunnelConfig.client().path((InetSocketAddress) far.getLocalSocketAddress()).build(),
+                     Duration.ofSeconds(30), 16);
+             DatagramSocket app = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            far.setSoTimeout(5_000);
+            app.setSoTimeout(5_000);
+            app.send(new DatagramPacket(new byte[0], 0, near.localAddress()));
+            DatagramPacket received = new DatagramPacket(new byte[64], 64);
+            far.receive(received);
+            assertThat(received.getLength()).as("what the far end received").isZero();
+
+            far.send(new DatagramPacket(new byte[0], 0, received.getSocketAddress()));
+            DatagramPacket reply = new DatagramPacket(new byte[64], 64);
+            app.receive(reply);
+            assertThat(reply.getLength()).as("what the application received").isZero();
+            assertThat(reply.getSocketAddress()).isEqualTo(near.localAddress());
+        }
     }
 
     private String roundTrip(DatagramSocket app, String text) throws IOException {

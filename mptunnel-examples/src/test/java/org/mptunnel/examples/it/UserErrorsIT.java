@@ -144,6 +144,10 @@ class UserErrorsIT {
         Path missing = dir.resolve("missing-password");
         expectUserError("cannot read --socks-password-file " + missing + ": no such file", "mpclient", "--socks", "0",
                 "--socks-user", "alice", "--socks-password-file", missing.toString(), config.toString());
+        expectUserError("--socks-max-connections and --socks-max-connections-per-ip must be at least 1, got 512 and 0",
+                "mpclient", "--socks", "0", "--socks-max-connections-per-ip", "0", config.toString());
+        expectUserError("--socks-handshake-timeout must be longer than 0", "mpclient", "--socks", "0",
+                "--socks-handshake-timeout", "0s", config.toString());
     }
 
     @Test
