@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.Selector;
 import java.util.List;
+import java.util.function.Consumer;
 import org.mptunnel.DatagramHandler;
 import org.mptunnel.OrderingStats;
 import org.mptunnel.SessionStats;
@@ -54,6 +55,8 @@ public abstract class Engine implements IoHandler {
     /** Puts each session's datagrams back in order; null when ordered delivery is off. */
     private final Reordering ordering;
     private IoLoop loop;
+    /** What ended the I/O thread, if something did: the socket is then closed. */
+    private volatile Throwable failure;
 
     protected Engine(TunnelConfig config) {
         this.config = config;
@@ -100,6 +103,34 @@ public abstract class Engine implements IoHandler {
 
     public final Inbox inbox() {
         return inbox;
+    }
+
+    /** @return what ended the I/O thread (the socket is then closed), or null while it runs or after a close */
+    public final Throwable failure() {
+        return failure;
+    }
+
+    /**
+     * I/O thread, which is ending: records the failure before the channels close (so that a sender
+     * already sees it), wakes a blocked receiver, and tells the application's failure handler.
+     */
+    @Override
+    public final void onFailed(Throwable cause) {
+        failure = cause;
+        inbox.wakeForClose();
+        Consumer<Throwable> failureHandler = config.failureHandler();
+        if (failureHandler != null) {
+            try {
+                failureHandler.accept(cause);
+            } catch (RuntimeException e) {
+                LOG.debug("failure handler threw", e);
+            }
+        }
+    }
+
+    /** @return how many times the I/O loop has turned (woken up) so far, for tests; any thread */
+    public final long ioTurns() {
+        return loop == null ? 0 : loop.turns();
     }
 
     /** Stops the I/O thread, closes every channel and wakes a blocked receiver. */

@@ -6,6 +6,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.mptunnel.internal.path.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * channels to the {@link IoHandler} and calls its timer when due. Closing the loop stops the thread
  * and then closes the selector and every registered channel, so the ports are free once
  * {@link #close()} returns.
+ *
+ * <p>Nothing ends the thread silently: whatever escapes the loop (an {@link Error}, a
+ * {@link RuntimeException} that is a bug, an I/O error of the selector) is logged at ERROR once and
+ * handed to {@link IoHandler#onFailed}, and the channels are closed, so that the socket's users
+ * learn of it instead of waiting on a socket that forwards nothing.
  */
 public final class IoLoop {
 
@@ -26,6 +32,8 @@ public final class IoLoop {
     /** Allocated once: {@code select(Consumer)} avoids the selected-key set and its iterator. */
     private final Consumer<SelectionKey> onReady;
     private volatile boolean running = true;
+    /** Turns of the loop: wake-ups, for tests to check that an idle socket sleeps. */
+    private final Counter turns = new Counter();
 
     public IoLoop(String threadName, Selector selector, IoHandler handler) {
         this.selector = selector;
@@ -43,6 +51,7 @@ public final class IoLoop {
         long nextTimer = System.nanoTime();
         try {
             while (running) {
+                turns.increment();
                 long now = System.nanoTime();
                 if (now - nextTimer >= 0) {
                     nextTimer = handler.onTimer(now);
@@ -53,15 +62,32 @@ public final class IoLoop {
             }
         } catch (ClosedSelectorException e) {
             // closed under us: nothing more to do
-        } catch (IOException | RuntimeException e) {
-            LOG.error("I/O thread {} stopped", thread.getName(), e);
+        } catch (Throwable e) {
+            fail(e);
         } finally {
             try {
                 handler.onStopped();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 LOG.debug("stopping {}", thread.getName(), e);
             }
             closeAll();
+        }
+    }
+
+    /**
+     * Reports a failure: logged, then the handler told, each step on its own so that an error while
+     * logging (out of memory, say) cannot keep the socket from learning that it failed.
+     */
+    private void fail(Throwable cause) {
+        try {
+            LOG.error("I/O thread {} failed; its socket is closed", thread.getName(), cause);
+        } catch (Throwable ignored) {
+            // logging failed too: the handler still learns of it below
+        }
+        try {
+            handler.onFailed(cause);
+        } catch (Throwable e) {
+            LOG.debug("reporting the failure of {}", thread.getName(), e);
         }
     }
 
@@ -74,6 +100,11 @@ public final class IoLoop {
         } catch (IOException | ClosedSelectorException e) {
             LOG.debug("closing {}", thread.getName(), e);
         }
+    }
+
+    /** @return how many times the loop has turned (woken up) so far; any thread */
+    public long turns() {
+        return turns.get();
     }
 
     /** Stops the thread and waits for it to release the channels. */
