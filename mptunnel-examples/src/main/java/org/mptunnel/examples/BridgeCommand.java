@@ -108,6 +108,7 @@ final class BridgeCommand implements Callable<Integer> {
 
         long started = System.nanoTime();
         UntilStopped until = new UntilStopped();
+        bridge.failure().thenAccept(until::failed);
         try {
             until.await(statsInterval, () -> {
                 out.println("mpbridge stats: " + counts(bridge));
@@ -122,7 +123,7 @@ final class BridgeCommand implements Callable<Integer> {
         } finally {
             until.finished();
         }
-        return 0;
+        return until.exitStatus("mpbridge");
     }
 
     private static String counts(UdpBridge bridge) {

@@ -3,6 +3,7 @@ package org.mptunnel.examples.cli;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a tool until SIGINT or SIGTERM, printing statistics meanwhile; then lets the tool close
@@ -32,6 +33,12 @@ public final class UntilStopped {
     public void await(Duration interval, Runnable everyInterval) throws InterruptedException {
         running = true;
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "shutdown"));
+        // The tool's own threads (a forwarder's reader, the SOCKS acceptor) end only by a bug or an
+        // Error: then the tool stops too, rather than stay up without them.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            failed(e);
+            LoggerFactory.getLogger(UntilStopped.class).error("thread {} failed", thread.getName(), e);
+        });
         if (interval == null) {
             stop.await();
             return;

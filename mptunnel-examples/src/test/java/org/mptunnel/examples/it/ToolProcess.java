@@ -144,6 +144,10 @@ final class ToolProcess implements AutoCloseable {
         process.toHandle().destroy();
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     int exitValue() {
         return process.exitValue();
     }

@@ -2,6 +2,7 @@ package org.mptunnel.internal.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.mptunnel.OrderedDelivery;
 import org.mptunnel.OrderingStats;
 import org.mptunnel.internal.io.Frame;
@@ -35,6 +36,14 @@ final class Reordering {
     private long soonest;
     /** What the held copies cost, every session together. */
     private long heldBytes;
+    /** While {@link #discardAll} runs: the buffer whose copies {@link #forget} takes. */
+    private ReorderBuffer<Frame> discarding;
+    /** Made once: takes a discarded copy's bytes off the counts. */
+    private final Consumer<Frame> forget = copy -> {
+        long cost = HeldCopies.cost(copy);
+        heldBytes -= cost;
+        discarding.counters().heldBytes(-cost);
+    };
 
     Reordering(OrderedDelivery mode, Engine engine) {
         this.mode = mode;
@@ -133,13 +142,20 @@ final class Reordering {
         return a - b < 0 ? a : b;
     }
 
-    /** I/O thread, the loop stopped: held copies are let go undelivered. */
+    /**
+     * I/O thread, the loop stopped: held copies are dropped undelivered, and the spares with them,
+     * so that a socket that failed for want of memory gives it back. Allocates nothing, for that
+     * reason: no iterator, no capturing lambda.
+     */
     void discardAll() {
-        for (ReorderBuffer<Frame> buffer : watched) {
-            buffer.discard(copy -> letGo(buffer, copy));
-            buffer.unschedule();
+        for (int i = 0; i < watched.size(); i++) {
+            discarding = watched.get(i);
+            discarding.discard(forget);
+            discarding.unschedule();
         }
+        discarding = null;
         watched.clear();
+        copies.dropSpares();
     }
 
     OrderingStats totals() {

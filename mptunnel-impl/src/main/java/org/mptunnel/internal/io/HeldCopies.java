@@ -74,6 +74,14 @@ public final class HeldCopies {
         }
     }
 
+    /** Forgets every spare: the socket has stopped. */
+    public void dropSpares() {
+        for (ArrayDeque<Frame> spare : spares) {
+            spare.clear();
+        }
+        spareBytes = 0;
+    }
+
     /** @return whether the frame is one of these copies, not an inbox frame */
     public static boolean isCopy(Frame frame) {
         return !frame.buffer.isDirect();

@@ -38,8 +38,9 @@ public interface IoHandler {
     /**
      * The loop failed: something escaped it (an {@link Error} such as {@link OutOfMemoryError}, a
      * {@link RuntimeException} that is a bug, an {@link java.io.IOException} from the selector).
-     * Called once, on the loop's thread, after the error was logged and before
-     * {@link #onStopped()}; the loop then closes its channels and ends. Must not throw.
+     * Called once, on the loop's thread, after {@link #onStopped()} (which frees what is held, so
+     * that an {@link OutOfMemoryError} can be reported) and after the error was logged; the loop
+     * then closes its channels and ends. Must not throw.
      */
     default void onFailed(Throwable cause) {
     }

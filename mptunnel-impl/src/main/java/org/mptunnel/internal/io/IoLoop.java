@@ -1,6 +1,5 @@
 package org.mptunnel.internal.io;
 
-import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -18,7 +17,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing ends the thread silently: whatever escapes the loop (an {@link Error}, a
  * {@link RuntimeException} that is a bug, an I/O error of the selector) is logged at ERROR once and
- * handed to {@link IoHandler#onFailed}, and the channels are closed, so that the socket's users
+ * handed to {@link IoHandler#onFailed} (after {@link IoHandler#onStopped}), and the channels are closed, so that the socket's users
  * learn of it instead of waiting on a socket that forwards nothing.
  */
 public final class IoLoop {
@@ -49,6 +48,7 @@ public final class IoLoop {
 
     private void run() {
         long nextTimer = System.nanoTime();
+        Throwable failure = null;
         try {
             while (running) {
                 turns.increment();
@@ -63,12 +63,15 @@ public final class IoLoop {
         } catch (ClosedSelectorException e) {
             // closed under us: nothing more to do
         } catch (Throwable e) {
-            fail(e);
+            failure = e;
         } finally {
             try {
                 handler.onStopped();
             } catch (Throwable e) {
-                LOG.debug("stopping {}", thread.getName(), e);
+                debug("stopping", e);
+            }
+            if (failure != null) {
+                fail(failure); // after onStopped dropped what was held: out of memory, there is room again
             }
             closeAll();
         }
@@ -87,7 +90,16 @@ public final class IoLoop {
         try {
             handler.onFailed(cause);
         } catch (Throwable e) {
-            LOG.debug("reporting the failure of {}", thread.getName(), e);
+            debug("reporting the failure", e);
+        }
+    }
+
+    /** Logs at DEBUG what went wrong while stopping; an error in logging itself (out of memory) is dropped. */
+    private void debug(String what, Throwable e) {
+        try {
+            LOG.debug("{} {}", what, thread.getName(), e);
+        } catch (Throwable ignored) {
+            // nothing more can be done: the loop must still close its channels
         }
     }
 
@@ -97,8 +109,8 @@ public final class IoLoop {
                 key.channel().close();
             }
             selector.close();
-        } catch (IOException | ClosedSelectorException e) {
-            LOG.debug("closing {}", thread.getName(), e);
+        } catch (Throwable e) { // an IOException, or an Error while failing: the loop still ends
+            debug("closing", e);
         }
     }
 
