@@ -16,8 +16,10 @@ import java.nio.ByteBuffer;
  *       limit, and it is valid only during the call. Read it, write it to a channel, or copy it;
  *       do not keep it or hand it to another thread;</li>
  *   <li>it must not block: while it runs, the socket reads nothing and answers no keepalive;</li>
- *   <li>an exception it throws drops that datagram (counted as a queue drop in
- *       {@link TunnelStats}) and is logged at DEBUG; the socket goes on.</li>
+ *   <li>a {@link RuntimeException} it throws drops that datagram (counted as a queue drop in
+ *       {@link TunnelStats}) and is logged at DEBUG; the socket goes on. An {@link Error} is
+ *       fatal, as anywhere on the I/O thread: the socket closes itself and says why (see
+ *       {@link TunnelConfig.Builder#failureHandler}).</li>
  * </ul>
  */
 @FunctionalInterface

@@ -64,6 +64,11 @@ import org.mptunnel.spi.SocketProvider;
  *   <li>With a {@link TunnelConfig.Builder#receiveHandler receive handler}, datagrams go to the
  *       handler on the socket's I/O thread and {@code receive} throws
  *       {@link java.net.SocketException} saying so.</li>
+ *   <li>If the socket's I/O thread fails (an {@link Error} such as {@link OutOfMemoryError}, or a
+ *       bug; a bad datagram is only dropped and counted), the error is logged and the socket
+ *       closes itself: {@code isClosed()} is true and {@code send} and {@code receive} (also one
+ *       already waiting) throw {@link java.net.SocketException} with the error as its cause; see
+ *       {@link TunnelConfig.Builder#failureHandler} to be told.</li>
  * </ul>
  *
  * <p>Thread safety is that of {@code DatagramSocket}: {@code send} may be called from many threads

@@ -32,11 +32,19 @@ import java.util.Objects;
  * so one loss never stalls the stream. The order is per session: a gap in one session of a server
  * holds back no other.
  *
- * @param mode    off, fixed or auto
- * @param maxWait for {@link Mode#FIXED} the wait, for {@link Mode#AUTO} its cap; zero when off
- * @param maxHeld the most datagrams held per session (a power of two); zero when off
+ * <p>Memory: a held datagram is copied into a buffer of about its own length (its payload rounded
+ * up to a power of two, at least 64 bytes, plus about a hundred bytes of bookkeeping), and what a
+ * socket holds in all, over every session, is at most {@link #maxHeldBytes()} ({@value
+ * #DEFAULT_MAX_HELD_BYTES} bytes by default), so that peers that leave gaps on purpose cannot make
+ * it hold more. A datagram that would exceed it makes the socket's oldest held ones go out first, in
+ * order, giving up on the gaps before them ({@linkplain OrderingStats#releasedForBudget() counted}).
+ *
+ * @param mode         off, fixed or auto
+ * @param maxWait      for {@link Mode#FIXED} the wait, for {@link Mode#AUTO} its cap; zero when off
+ * @param maxHeld      the most datagrams held per session (a power of two); zero when off
+ * @param maxHeldBytes the most bytes held by the whole socket, every session together; zero when off
  */
-public record OrderedDelivery(Mode mode, Duration maxWait, int maxHeld) {
+public record OrderedDelivery(Mode mode, Duration maxWait, int maxHeld, long maxHeldBytes) {
 
     /** The kinds of delivery order. */
     public enum Mode {
@@ -58,16 +66,23 @@ public record OrderedDelivery(Mode mode, Duration maxWait, int maxHeld) {
     public static final int DEFAULT_MAX_HELD = 256;
     /** The largest {@link #maxHeld()}. */
     public static final int MAX_HELD_LIMIT = 1 << 16;
+    /** How many bytes a socket holds at most, by default: 8 MiB. */
+    public static final long DEFAULT_MAX_HELD_BYTES = 8L << 20;
+    /** The smallest {@link #maxHeldBytes()}: room for the largest datagram with its bookkeeping. */
+    public static final long MIN_HELD_BYTES = 128L << 10;
+    /** The largest {@link #maxHeldBytes()}: 1 GiB. */
+    public static final long MAX_HELD_BYTES_LIMIT = 1L << 30;
 
     /** Arrival order: the default. */
-    public static final OrderedDelivery OFF = new OrderedDelivery(Mode.OFF, Duration.ZERO, 0);
+    public static final OrderedDelivery OFF = new OrderedDelivery(Mode.OFF, Duration.ZERO, 0, 0);
 
     /**
      * Checks the combination.
      *
-     * @param mode    off, fixed or auto
-     * @param maxWait the wait or cap, from {@link #MIN_WAIT} to {@link #MAX_WAIT}; zero when off
-     * @param maxHeld 2 to {@value #MAX_HELD_LIMIT}, rounded up to a power of two; zero when off
+     * @param mode         off, fixed or auto
+     * @param maxWait      the wait or cap, from {@link #MIN_WAIT} to {@link #MAX_WAIT}; zero when off
+     * @param maxHeld      2 to {@value #MAX_HELD_LIMIT}, rounded up to a power of two; zero when off
+     * @param maxHeldBytes {@value #MIN_HELD_BYTES} to {@value #MAX_HELD_BYTES_LIMIT}; zero when off
      */
     public OrderedDelivery {
         if (mode == null) {
@@ -75,8 +90,8 @@ public record OrderedDelivery(Mode mode, Duration maxWait, int maxHeld) {
         }
         Objects.requireNonNull(maxWait, "maxWait");
         if (mode == Mode.OFF) {
-            if (!maxWait.isZero() || maxHeld != 0) {
-                throw new IllegalArgumentException("a wait and maxHeld apply to ordered delivery only");
+            if (!maxWait.isZero() || maxHeld != 0 || maxHeldBytes != 0) {
+                throw new IllegalArgumentException("a wait, maxHeld and maxHeldBytes apply to ordered delivery only");
             }
         } else {
             if (maxWait.compareTo(MIN_WAIT) < 0 || maxWait.compareTo(MAX_WAIT) > 0) {
@@ -87,8 +102,23 @@ public record OrderedDelivery(Mode mode, Duration maxWait, int maxHeld) {
                 throw new IllegalArgumentException("ordered delivery maxHeld must be between 2 and "
                         + MAX_HELD_LIMIT + ", got " + maxHeld);
             }
+            if (maxHeldBytes < MIN_HELD_BYTES || maxHeldBytes > MAX_HELD_BYTES_LIMIT) {
+                throw new IllegalArgumentException("ordered delivery maxHeldBytes must be between " + MIN_HELD_BYTES
+                        + " and " + MAX_HELD_BYTES_LIMIT + ", got " + maxHeldBytes);
+            }
             maxHeld = Integer.highestOneBit(maxHeld - 1) << 1;
         }
+    }
+
+    /**
+     * With the default {@link #maxHeldBytes()} when on.
+     *
+     * @param mode    off, fixed or auto
+     * @param maxWait the wait or cap; zero when off
+     * @param maxHeld the most datagrams held per session; zero when off
+     */
+    public OrderedDelivery(Mode mode, Duration maxWait, int maxHeld) {
+        this(mode, maxWait, maxHeld, mode == Mode.OFF ? 0 : DEFAULT_MAX_HELD_BYTES);
     }
 
     /** @return ordered delivery with the automatic wait, capped at {@link #DEFAULT_AUTO_CAP} */
@@ -120,7 +150,19 @@ public record OrderedDelivery(Mode mode, Duration maxWait, int maxHeld) {
         if (mode == Mode.OFF) {
             throw new IllegalArgumentException("maxHeld applies to ordered delivery only");
         }
-        return new OrderedDelivery(mode, maxWait, datagrams);
+        return new OrderedDelivery(mode, maxWait, datagrams, maxHeldBytes);
+    }
+
+    /**
+     * @param bytes the most bytes the socket holds, every session together, {@value #MIN_HELD_BYTES}
+     *              to {@value #MAX_HELD_BYTES_LIMIT}
+     * @return this mode with another budget
+     */
+    public OrderedDelivery withMaxHeldBytes(long bytes) {
+        if (mode == Mode.OFF) {
+            throw new IllegalArgumentException("maxHeldBytes applies to ordered delivery only");
+        }
+        return new OrderedDelivery(mode, maxWait, maxHeld, bytes);
     }
 
     /** @return whether datagrams are delivered in sequence order */

@@ -15,10 +15,29 @@ package org.mptunnel;
  * @param lateDropped       datagrams that arrived after their gap had been given up on, dropped
  *                          because delivering them would break the order
  * @param holding           datagrams held at the moment of the snapshot
+ * @param releasedForBudget held datagrams released early because the socket held its
+ *                          {@linkplain OrderedDelivery#maxHeldBytes() most bytes} (for a session:
+ *                          those of its datagrams)
+ * @param heldBytes         bytes held at the moment of the snapshot, as counted against that budget
  */
 public record OrderingStats(long held, long releasedOnTimeout, long releasedForRoom, long skipped,
-                            long lateDropped, long holding) {
+                            long lateDropped, long holding, long releasedForBudget, long heldBytes) {
 
     /** Nothing held, nothing skipped: ordered delivery off, or not yet needed. */
-    public static final OrderingStats NONE = new OrderingStats(0, 0, 0, 0, 0, 0);
+    public static final OrderingStats NONE = new OrderingStats(0, 0, 0, 0, 0, 0, 0, 0);
+
+    /**
+     * The counts without the budget's: none released for it, no bytes held.
+     *
+     * @param held              see the record
+     * @param releasedOnTimeout see the record
+     * @param releasedForRoom   see the record
+     * @param skipped           see the record
+     * @param lateDropped       see the record
+     * @param holding           see the record
+     */
+    public OrderingStats(long held, long releasedOnTimeout, long releasedForRoom, long skipped, long lateDropped,
+                         long holding) {
+        this(held, releasedOnTimeout, releasedForRoom, skipped, lateDropped, holding, 0, 0);
+    }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The immutable, validated configuration of a {@link MultipathDatagramSocket}.
@@ -180,6 +181,7 @@ public final class TunnelConfig {
     private final Duration sessionIdleTimeout;
     private final WireFormat wireFormat;
     private final DatagramHandler receiveHandler;
+    private final Consumer<Throwable> failureHandler;
     private final Redundancy redundancy;
     /** Null: protocol version 1, in plaintext. Never handed out: {@link #preSharedKey()} copies it. */
     private final byte[] preSharedKey;
@@ -208,6 +210,7 @@ public final class TunnelConfig {
         this.maxPayloadSize = b.maxPayloadSize != 0 ? b.maxPayloadSize : payloadLimit;
         this.jmx = b.jmx;
         this.receiveHandler = b.receiveHandler;
+        this.failureHandler = b.failureHandler;
         this.orderedDelivery = b.orderedDelivery;
         this.maxSessions = maxSessions;
         this.maxPathsPerSession = maxPathsPerSession;
@@ -259,6 +262,7 @@ public final class TunnelConfig {
         this.rekeyAfterDatagrams = base.rekeyAfterDatagrams;
         this.orderedDelivery = base.orderedDelivery;
         this.receiveHandler = receiveHandler;
+        this.failureHandler = base.failureHandler;
     }
 
     /** @return a builder for a client socket; add at least one path */
@@ -369,6 +373,11 @@ public final class TunnelConfig {
         return receiveHandler;
     }
 
+    /** @return what is told if the socket fails, or {@code null}; see {@link Builder#failureHandler} */
+    public Consumer<Throwable> failureHandler() {
+        return failureHandler;
+    }
+
     /**
      * Returns this configuration with another receive handler, for code that is given a
      * configuration and opens sockets of its own with it (a relay with one handler per socket).
@@ -454,6 +463,7 @@ public final class TunnelConfig {
         private WireFormat wireFormat = WireFormat.MPTUNNEL_V1;
         private boolean jmx;
         private DatagramHandler receiveHandler;
+        private Consumer<Throwable> failureHandler;
         private byte[] preSharedKey;
         private AeadSuite aeadSuite = AeadSuite.AES_256_GCM;
         private Duration rekeyAfter = Duration.ofMinutes(2);
@@ -554,6 +564,25 @@ public final class TunnelConfig {
          */
         public B receiveHandler(DatagramHandler handler) {
             this.receiveHandler = handler;
+            return self();
+        }
+
+        /**
+         * Tells {@code handler} if the socket fails: if its I/O thread meets an error it cannot go
+         * on from (an {@link Error} such as {@link OutOfMemoryError}, or a bug), rather than a bad
+         * datagram (those are dropped and counted). The error is logged at ERROR; by the time the
+         * handler runs (once, on the failing I/O thread) the socket counts as closed: {@code
+         * isClosed()} is true, and {@code send} and {@code receive} throw
+         * {@link java.net.SocketException} with the error as its cause. The channels are closed
+         * just after; call {@code close()} as usual to release the rest. A socket with a receive
+         * handler learns of a failure only this way or by {@code isClosed()}: a relay or a tool
+         * would typically stop, or open a new socket. It must not block.
+         *
+         * @param handler takes the error that ended the socket, or {@code null} for none (the default)
+         * @return this builder
+         */
+        public B failureHandler(Consumer<Throwable> handler) {
+            this.failureHandler = handler;
             return self();
         }
 

@@ -138,6 +138,7 @@ final class BridgeCommand implements Callable<Integer> {
 
         long started = System.nanoTime();
         UntilStopped until = new UntilStopped();
+        bridge.failure().thenAccept(until::failed);
         try {
             until.await(statsInterval, () -> {
                 out.println("mpbridge stats: " + counts(bridge));
@@ -152,7 +153,7 @@ final class BridgeCommand implements Callable<Integer> {
         } finally {
             until.finished();
         }
-        return 0;
+        return until.exitStatus("mpbridge");
     }
 
     private static String counts(UdpBridge bridge) {

@@ -134,8 +134,9 @@ final class ClientCommand implements Callable<Integer> {
             throw new UserError("--socks-handshake-timeout must be longer than 0");
         }
         List<InetSocketAddress> paths = ClientConfigFile.load(configFile);
+        UntilStopped until = new UntilStopped();
         TunnelConfig.ClientBuilder builder = tunnelOptions.applyTo(TunnelConfig.client().paths(paths))
-                .redundancy(redundancy);
+                .redundancy(redundancy).failureHandler(until::failed);
         if (bind != null) {
             checkBindable(bind);
             builder.localAddress(bind);
@@ -179,7 +180,6 @@ final class ClientCommand implements Callable<Integer> {
         SocksServer socksSide = socksServer;
 
         long started = System.nanoTime();
-        UntilStopped until = new UntilStopped();
         try {
             until.await(statsInterval, () -> {
                 out.println("mpclient stats: " + report(forwarder, socksSide).line() + " " + forwarder.line()
@@ -207,7 +207,7 @@ final class ClientCommand implements Callable<Integer> {
         } finally {
             until.finished();
         }
-        return 0;
+        return until.exitStatus("mpclient");
     }
 
     private static StatsReport report(LocalForwarder forwarder, SocksServer socksServer) {

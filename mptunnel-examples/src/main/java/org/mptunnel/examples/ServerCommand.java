@@ -90,7 +90,8 @@ final class ServerCommand implements Callable<Integer> {
         Security.setProperty("networkaddress.cache.negative.ttl", "0");
         InetSocketAddress target = new InetSocketAddress(Endpoints.resolve(targetHost), targetPort);
         InetSocketAddress listen = bind == null ? new InetSocketAddress(listenPort) : new InetSocketAddress(bind, listenPort);
-        TunnelConfig.ServerBuilder builder = tunnelOptions.applyTo(TunnelConfig.server(listen));
+        UntilStopped until = new UntilStopped();
+        TunnelConfig.ServerBuilder builder = tunnelOptions.applyTo(TunnelConfig.server(listen)).failureHandler(until::failed);
         try {
             if (maxSessions != null) {
                 builder.maxSessions(maxSessions);
@@ -118,7 +119,6 @@ final class ServerCommand implements Callable<Integer> {
         tunnelOptions.warnIfPlaintext("mpserver");
 
         long started = System.nanoTime();
-        UntilStopped until = new UntilStopped();
         try {
             until.await(statsInterval, () -> {
                 out.println("mpserver stats: " + report(forwarder).line()
@@ -139,7 +139,7 @@ final class ServerCommand implements Callable<Integer> {
         } finally {
             until.finished();
         }
-        return 0;
+        return until.exitStatus("mpserver");
     }
 
     private static final Duration MAX_DNS_TTL = Duration.ofSeconds(60);

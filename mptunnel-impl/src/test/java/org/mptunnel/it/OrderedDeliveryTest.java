@@ -203,6 +203,55 @@ class OrderedDeliveryTest {
     }
 
     /**
+     * Peers that leave a gap on purpose (each session's number 1 never comes) and then send all they
+     * may hold: what the socket holds stays within its byte budget, each held datagram costs about
+     * what it carries (not a receive frame of 64 KiB), the oldest held go out once the budget is
+     * reached, and a new session is served at once. Before the budget, 6 such sessions held 1,530
+     * frames of 64 KiB each, and with a small heap the I/O thread died of it.
+     */
+    @ParameterizedTest(name = "handler {0}")
+    @ValueSource(booleans = {false, true})
+    void heldDatagramsStayWithinTheSocketsByteBudgetAndANewSessionIsServed(boolean handler) throws Exception {
+        long budget = OrderedDelivery.MIN_HELD_BYTES;
+        int sessions = 6;
+        int perSession = 256; // 0, then 2..256: all but the first are held while 1 is missing
+        try (Loopback net = new Loopback(); Delivered delivered = new Delivered()) {
+            MultipathDatagramSocket server = server(net, OrderedDelivery.fixed(FOREVER).withMaxHeldBytes(budget),
+                    handler, delivered);
+            try (HandClient attacker = new HandClient(server)) {
+                for (long session = 1; session <= sessions; session++) {
+                    attacker.send(session, 0);
+                    for (long n = 2; n <= perSession; n++) {
+                        attacker.send(session, n);
+                    }
+                }
+                await().atMost(PATIENCE).until(() -> delivered.order.size() + ordering(server).holding()
+                        == (long) sessions * perSession);
+
+                OrderingStats stats = ordering(server);
+                assertThat(stats.heldBytes()).as("bytes held").isPositive().isLessThanOrEqualTo(budget);
+                assertThat(stats.heldBytes() / stats.holding()).as("bytes per held 8-byte datagram").isLessThan(256);
+                assertThat(stats.holding()).as("datagrams held").isLessThan(budget / 64);
+                assertThat(stats.releasedForBudget()).as("released for the budget").isPositive();
+                assertThat(server.stats().sessions()).allSatisfy(s ->
+                        assertThat(s.ordering().heldBytes()).isLessThanOrEqualTo(budget));
+
+                // A new client, while the attack's datagrams are still held: served at once, in order.
+                MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)));
+                int before = delivered.order.size();
+                for (long n = 0; n < 10; n++) {
+                    byte[] payload = ByteBuffer.allocate(8).putLong(1_000 + n).array();
+                    client.send(new DatagramPacket(payload, payload.length));
+                }
+                await().atMost(PATIENCE).until(() -> delivered.order.size() == before + 10);
+                assertThat(delivered.numbers().subList(before, before + 10))
+                        .containsExactly(1_000L, 1_001L, 1_002L, 1_003L, 1_004L, 1_005L, 1_006L, 1_007L, 1_008L, 1_009L);
+                assertThat(ordering(server).heldBytes()).isLessThanOrEqualTo(budget);
+            }
+        }
+    }
+
+    /**
      * The real thing: three reordering bridges each way. Every datagram arrives in order at both
      * ends, and (no loss) none is skipped; without ordering, this traffic arrives out of order.
      */

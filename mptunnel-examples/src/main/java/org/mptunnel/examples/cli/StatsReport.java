@@ -41,6 +41,8 @@ public final class StatsReport {
     private long orderReleasedOnTimeout;
     private long orderSkipped;
     private long orderLate;
+    /** Held datagrams released early because a socket held its most bytes. */
+    private long orderOverBudget;
 
     /** Per-path sums. */
     public static final class PathTotals {
@@ -97,6 +99,7 @@ public final class StatsReport {
         orderReleasedOnTimeout += stats.ordering().releasedOnTimeout();
         orderSkipped += stats.ordering().skipped();
         orderLate += stats.ordering().lateDropped();
+        orderOverBudget += stats.ordering().releasedForBudget();
         for (SessionStats session : stats.sessions()) {
             datagramsSent += session.datagramsSent();
             copiesSent += session.copiesSent();
@@ -155,6 +158,7 @@ public final class StatsReport {
         orderReleasedOnTimeout += other.orderReleasedOnTimeout;
         orderSkipped += other.orderSkipped;
         orderLate += other.orderLate;
+        orderOverBudget += other.orderOverBudget;
         for (PathTotals o : other.paths.values()) {
             PathTotals t = paths.computeIfAbsent(o.remote, PathTotals::new);
             t.sent += o.sent;
@@ -237,6 +241,9 @@ public final class StatsReport {
         if (orderHeld + orderLate > 0) {
             b.append(String.format(Locale.ROOT, " order-held %d order-timeouts %d order-skipped %d order-late %d",
                     orderHeld, orderReleasedOnTimeout, orderSkipped, orderLate));
+            if (orderOverBudget > 0) {
+                b.append(" order-over-budget ").append(orderOverBudget);
+            }
         }
         return b.toString();
     }
@@ -265,6 +272,9 @@ public final class StatsReport {
             b.append(String.format(Locale.ROOT, "%n  ordered delivery: held %d, released on timeout %d,"
                     + " sequence numbers skipped %d, late dropped %d", orderHeld, orderReleasedOnTimeout, orderSkipped,
                     orderLate));
+            if (orderOverBudget > 0) {
+                b.append(", released for the byte budget ").append(orderOverBudget);
+            }
         }
         return b.toString();
     }

@@ -9,6 +9,7 @@ import org.mptunnel.TunnelConfig;
 import org.slf4j.LoggerFactory;
 import java.util.Stack;
 import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -60,6 +61,12 @@ public final class TunnelOptions {
                     + "twice the paths' RTT spread, at most 50ms. A datagram later than that is dropped (default: off).")
     OrderedDelivery ordered;
 
+    @Option(names = "--ordered-max-bytes", paramLabel = "BYTES",
+            description = "With --ordered: the most the tunnel holds back for ordering, every session together; past it "
+                    + "the oldest held datagrams go out early (128k to 1g; default: 8m). A held datagram counts about its "
+                    + "size plus 112 bytes.", converter = ByteSizeConverter.class)
+    Long orderedMaxBytes;
+
     /** @return the keepalive interval given, or the library's default */
     public Duration keepaliveOr(Duration fallback) {
         return keepalive != null ? keepalive : fallback;
@@ -76,7 +83,7 @@ public final class TunnelOptions {
         set("--window", window, builder::duplicateWindow);
         set("--queue", queue, builder::receiveQueueCapacity);
         set("--max-payload", maxPayload, builder::maxPayloadSize);
-        set("--ordered", ordered, builder::orderedDelivery);
+        set("--ordered", ordering(), builder::orderedDelivery);
         if (legacy) {
             // The original reads the variable at start; so do we, and the library takes the result.
             builder.wireFormat(TunnelConfig.WireFormat.legacyFor(System.getenv("MPTUNNEL_ENCRYPT")));
@@ -92,6 +99,21 @@ public final class TunnelOptions {
             keyed = true;
         }
         return builder.jmx(true); // the tools are watched from outside: JConsole, VisualVM, exporters
+    }
+
+    /** @return --ordered with --ordered-max-bytes applied, or null if not given */
+    private OrderedDelivery ordering() {
+        if (orderedMaxBytes == null) {
+            return ordered;
+        }
+        if (ordered == null) {
+            throw new UserError("--ordered-max-bytes needs --ordered");
+        }
+        try {
+            return ordered.withMaxHeldBytes(orderedMaxBytes);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--ordered-max-bytes: " + e.getMessage());
+        }
     }
 
     /** @return the key from --key-file, else from the environment, else null */
@@ -163,6 +185,22 @@ public final class TunnelOptions {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /** A byte count: digits with an optional k, m or g (binary multiples). */
+    public static final class ByteSizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String digits = value.toLowerCase(java.util.Locale.ROOT);
+            int shift = digits.endsWith("k") ? 10 : digits.endsWith("m") ? 20 : digits.endsWith("g") ? 30 : 0;
+            if (shift > 0) {
+                digits = digits.substring(0, digits.length() - 1);
+            }
+            if (digits.isEmpty() || digits.length() > 12 || !digits.chars().allMatch(Character::isDigit)) {
+                throw new TypeConversionException("'" + value + "' is not a size: give bytes, e.g. 524288 or 512k");
+            }
+            return Long.parseLong(digits) << shift;
         }
     }
 

@@ -3,10 +3,13 @@ package org.mptunnel.examples.cli;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a tool until SIGINT or SIGTERM, printing statistics meanwhile; then lets the tool close
- * and print its summary, and exits with status 0.
+ * and print its summary, and exits with status 0. Or until the tool's tunnel fails ({@link #failed}):
+ * then the tool closes the same way and exits with status 1, so that a supervisor restarts it
+ * rather than leave it up forwarding nothing.
  *
  * <p>A signal starts the JVM's shutdown: the hook wakes the tool's main thread, waits for it to
  * finish its summary, then halts with 0 (a JVM ended by a signal would otherwise exit with
@@ -19,6 +22,7 @@ public final class UntilStopped {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean running;
+    private volatile Throwable failure;
 
     /**
      * Blocks until a signal, calling {@code everyInterval} every {@code interval} meanwhile.
@@ -29,6 +33,12 @@ public final class UntilStopped {
     public void await(Duration interval, Runnable everyInterval) throws InterruptedException {
         running = true;
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "shutdown"));
+        // The tool's own threads (a forwarder's reader, the SOCKS acceptor) end only by a bug or an
+        // Error: then the tool stops too, rather than stay up without them.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            failed(e);
+            LoggerFactory.getLogger(UntilStopped.class).error("thread {} failed", thread.getName(), e);
+        });
         if (interval == null) {
             stop.await();
             return;
@@ -36,6 +46,33 @@ public final class UntilStopped {
         while (!stop.await(interval.toNanos(), TimeUnit.NANOSECONDS)) {
             everyInterval.run();
         }
+    }
+
+    /**
+     * Any thread: the tool cannot go on (a tunnel socket's I/O thread failed): {@link #await}
+     * returns. The first cause is kept.
+     */
+    public void failed(Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        stop.countDown();
+    }
+
+    /**
+     * After {@link #await}: tells why on stderr if the tool failed.
+     *
+     * @param tool the tool's name
+     * @return the exit status: 1 if the tool failed, else 0
+     */
+    public int exitStatus(String tool) {
+        Throwable cause = failure;
+        if (cause == null) {
+            return 0;
+        }
+        System.err.println(tool + ": exiting with status 1: the tunnel failed: " + cause);
+        System.err.flush();
+        return 1;
     }
 
     /** Called by the tool once it has closed and printed its summary: the JVM may exit now. */

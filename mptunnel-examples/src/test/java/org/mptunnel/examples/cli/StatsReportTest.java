@@ -71,4 +71,13 @@ class StatsReportTest {
         assertThat(report.summary()).contains("ordered delivery: held 8, released on timeout 3,"
                 + " sequence numbers skipped 1, late dropped 2");
     }
+
+    @Test
+    void datagramsReleasedForTheByteBudgetShowOnceThereAreAny() {
+        StatsReport report = new StatsReport().add(stats(new OrderingStats(9, 0, 0, 2, 0, 1, 5, 176)), true);
+
+        assertThat(report.line()).endsWith(" order-held 9 order-timeouts 0 order-skipped 2 order-late 0"
+                + " order-over-budget 5");
+        assertThat(report.summary()).endsWith(", released for the byte budget 5");
+    }
 }

@@ -69,4 +69,22 @@ class TunnelOptionsTest {
                 .isInstanceOf(ParameterException.class)
                 .hasMessageContaining("ordered delivery wait must be between 1 ms and 10 s, got 20000 ms");
     }
+
+    @Test
+    void orderedMaxBytesSetsTheBudgetAndNeedsOrdered() {
+        TunnelConfig config = parse("--ordered=30ms", "--ordered-max-bytes", "512k", "2000").options
+                .applyTo(TunnelConfig.server(0)).build();
+        assertThat(config.orderedDelivery().maxHeldBytes()).isEqualTo(512 * 1024);
+        assertThat(config.orderedDelivery().maxWait()).isEqualTo(Duration.ofMillis(30));
+        assertThat(parse("--ordered", "2000").options.applyTo(TunnelConfig.server(0)).build().orderedDelivery()
+                .maxHeldBytes()).isEqualTo(OrderedDelivery.DEFAULT_MAX_HELD_BYTES);
+
+        assertThatThrownBy(() -> parse("--ordered-max-bytes", "1m", "2000").options.applyTo(TunnelConfig.server(0)))
+                .isInstanceOf(UserError.class).hasMessage("--ordered-max-bytes needs --ordered");
+        assertThatThrownBy(() -> parse("--ordered", "--ordered-max-bytes", "1k", "2000").options
+                .applyTo(TunnelConfig.server(0)))
+                .isInstanceOf(UserError.class).hasMessageStartingWith("--ordered-max-bytes: ordered delivery maxHeldBytes");
+        assertThatThrownBy(() -> parse("--ordered", "--ordered-max-bytes", "lots", "2000"))
+                .isInstanceOf(ParameterException.class).hasMessageContaining("'lots' is not a size");
+    }
 }

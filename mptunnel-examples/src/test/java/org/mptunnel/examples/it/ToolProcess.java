@@ -149,6 +149,10 @@ final class ToolProcess implements AutoCloseable {
         return process.pid();
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     int exitValue() {
         return process.exitValue();
     }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.mptunnel.internal.path.Counter;
@@ -74,6 +75,8 @@ public final class UdpBridge implements AutoCloseable {
     private volatile Impairment impairment;
     private volatile boolean blackhole;
     private volatile boolean running = true;
+    /** Completed with what ended the thread, if something escapes it. */
+    private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
     /** Written by the bridge thread only. */
     private volatile int clients;
     /** Bridge thread only from here on; one set of draws per direction, so that each is repeatable. */
@@ -150,6 +153,15 @@ public final class UdpBridge implements AutoCloseable {
         return (InetSocketAddress) listen.socket().getLocalSocketAddress();
     }
 
+    /**
+     * @return completed, on the bridge's thread, with what ended it if something escaped it (an
+     *         {@link Error} such as {@link OutOfMemoryError}, a bug): the bridge has then stopped and
+     *         closes its ports; never completed by {@link #close()}
+     */
+    public CompletableFuture<Throwable> failure() {
+        return failure;
+    }
+
     /** Changes the impairment from the next datagram on; a new seed restarts the draws. */
     public void impairment(Impairment next) {
         this.impairment = next;
@@ -204,8 +216,13 @@ public final class UdpBridge implements AutoCloseable {
             }
         } catch (ClosedSelectorException e) {
             // closed under us
-        } catch (IOException | RuntimeException e) {
-            LOG.error("bridge {} stopped", thread.getName(), e);
+        } catch (Throwable e) { // an Error too (out of memory): nothing ends the thread silently
+            delayed.clear(); // what it held goes first: out of memory, that leaves room to report it
+            try {
+                LOG.error("bridge {} failed and stopped", thread.getName(), e);
+            } finally {
+                failure.complete(e);
+            }
         } finally {
             closeChannels();
         }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.Selector;
 import java.util.List;
+import java.util.function.Consumer;
 import org.mptunnel.DatagramHandler;
 import org.mptunnel.OrderingStats;
 import org.mptunnel.SessionStats;
@@ -18,6 +19,7 @@ import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.crypto.Aead;
 import org.mptunnel.internal.crypto.Transport;
 import org.mptunnel.internal.io.Frame;
+import org.mptunnel.internal.io.HeldCopies;
 import org.mptunnel.internal.io.Inbox;
 import org.mptunnel.internal.io.IoHandler;
 import org.mptunnel.internal.io.IoLoop;
@@ -54,19 +56,20 @@ public abstract class Engine implements IoHandler {
     /** Puts each session's datagrams back in order; null when ordered delivery is off. */
     private final Reordering ordering;
     private IoLoop loop;
+    /** What ended the I/O thread, if something did: the socket is then closed. */
+    private volatile Throwable failure;
 
     protected Engine(TunnelConfig config) {
         this.config = config;
         // A sealed datagram (protocol v2) carries a tag after its payload.
         this.inbox = new Inbox(config.receiveQueueCapacity(), Header.LENGTH
-                + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH) + (config.encrypted() ? Aead.TAG_LENGTH : 0),
-                config.orderedDelivery().maxHeld());
+                + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH) + (config.encrypted() ? Aead.TAG_LENGTH : 0));
         this.keepaliveNanos = config.keepaliveInterval().toNanos();
         this.deadTimeoutNanos = config.deadTimeout().toNanos();
         this.tickNanos = Math.max(5_000_000L, Math.min(keepaliveNanos, deadTimeoutNanos) / 4);
         this.handler = config.receiveHandler();
         this.ordering = config.orderedDelivery().isEnabled()
-                ? new Reordering(config.orderedDelivery(), this, inbox) : null;
+                ? new Reordering(config.orderedDelivery(), this) : null;
     }
 
     /** Starts the I/O thread over the channels registered with {@code selector}. */
@@ -100,6 +103,34 @@ public abstract class Engine implements IoHandler {
 
     public final Inbox inbox() {
         return inbox;
+    }
+
+    /** @return what ended the I/O thread (the socket is then closed), or null while it runs or after a close */
+    public final Throwable failure() {
+        return failure;
+    }
+
+    /**
+     * I/O thread, which is ending: records the failure before the channels close (so that a sender
+     * already sees it), wakes a blocked receiver, and tells the application's failure handler.
+     */
+    @Override
+    public final void onFailed(Throwable cause) {
+        failure = cause;
+        inbox.wakeForClose();
+        Consumer<Throwable> failureHandler = config.failureHandler();
+        if (failureHandler != null) {
+            try {
+                failureHandler.accept(cause);
+            } catch (RuntimeException e) {
+                LOG.debug("failure handler threw", e);
+            }
+        }
+    }
+
+    /** @return how many times the I/O loop has turned (woken up) so far, for tests; any thread */
+    public final long ioTurns() {
+        return loop == null ? 0 : loop.turns();
     }
 
     /** Stops the I/O thread, closes every channel and wakes a blocked receiver. */
@@ -162,19 +193,18 @@ public abstract class Engine implements IoHandler {
     }
 
     /**
-     * I/O thread: hands a frame to the receive handler or to {@code receive}: the current frame,
-     * or one that ordered delivery held back (which then returns to the pool or the queue).
+     * I/O thread: hands a datagram to the receive handler or to {@code receive}: the current frame,
+     * or a copy that ordered delivery held back ({@link HeldCopies}; its owner takes it back after).
      */
     final void deliver(Session session, Frame frame) {
         if (handler != null) {
             deliverToHandler(session, frame);
-            inbox.recycle(frame);
             return;
         }
         // Counted before the hand-off, so that stats() read after receive() returns already
         // includes the datagram; taken back if the queue turns out to be full.
         session.countDelivered(1);
-        if (!inbox.deliver(frame)) {
+        if (!(HeldCopies.isCopy(frame) ? inbox.deliverCopyOf(frame) : inbox.deliverCurrent())) {
             session.countDelivered(-1);
             session.countQueueDropped();
         }
@@ -196,8 +226,7 @@ public abstract class Engine implements IoHandler {
 
     /**
      * I/O thread: hands the frame's payload to the application's handler. The current frame stays
-     * current, so the next datagram is read over it (a held one goes back to the pool): no queue,
-     * no wake-up, no copy. A throwing
+     * current, so the next datagram is read over it: no queue, no wake-up, no copy. A throwing
      * handler costs only its datagram, counted as not delivered, as a full queue would be.
      */
     private void deliverToHandler(Session session, Frame frame) {

@@ -2,10 +2,11 @@ package org.mptunnel.internal.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.mptunnel.OrderedDelivery;
 import org.mptunnel.OrderingStats;
 import org.mptunnel.internal.io.Frame;
-import org.mptunnel.internal.io.Inbox;
+import org.mptunnel.internal.io.HeldCopies;
 import org.mptunnel.internal.order.OrderCounters;
 import org.mptunnel.internal.order.ReorderBuffer;
 import org.mptunnel.internal.path.Path;
@@ -14,8 +15,11 @@ import org.mptunnel.internal.session.Session;
 /**
  * A socket's ordered delivery, on the I/O thread: a {@link ReorderBuffer} per session, made at its
  * first datagram, and the list of those holding something, whose deadlines the I/O loop honours
- * through {@link Engine#onDeadlines}. Held frames are the inbox's: the current frame is detached
- * when held and a pooled one read into next, so nothing is copied or allocated in steady state.
+ * through {@link Engine#onDeadlines}. A datagram released at once goes out from the inbox's current
+ * frame, uncopied; one that is held is copied into a frame of about its size ({@link HeldCopies}),
+ * so that the current frame is read over next. What the socket holds in all stays within
+ * {@link OrderedDelivery#maxHeldBytes()}: a datagram that would exceed it first makes the buffer
+ * holding the earliest-held datagram give up on its first gap and release what follows.
  */
 final class Reordering {
 
@@ -23,18 +27,30 @@ final class Reordering {
     private final long waitNanos;
     private final long minWaitNanos = OrderedDelivery.MIN_WAIT.toNanos();
     private final Engine engine;
-    private final Inbox inbox;
+    private final HeldCopies copies;
+    private final long maxHeldBytes;
     private final OrderCounters totals = new OrderCounters(null);
     /** Buffers that started holding since they were last found empty; the loop watches their deadlines. */
     private final List<ReorderBuffer<Frame>> watched = new ArrayList<>();
     /** While {@link #watched} is not empty: no watched deadline is earlier than this. */
     private long soonest;
+    /** What the held copies cost, every session together. */
+    private long heldBytes;
+    /** While {@link #discardAll} runs: the buffer whose copies {@link #forget} takes. */
+    private ReorderBuffer<Frame> discarding;
+    /** Made once: takes a discarded copy's bytes off the counts. */
+    private final Consumer<Frame> forget = copy -> {
+        long cost = HeldCopies.cost(copy);
+        heldBytes -= cost;
+        discarding.counters().heldBytes(-cost);
+    };
 
-    Reordering(OrderedDelivery mode, Engine engine, Inbox inbox) {
+    Reordering(OrderedDelivery mode, Engine engine) {
         this.mode = mode;
         this.waitNanos = mode.maxWait().toNanos();
         this.engine = engine;
-        this.inbox = inbox;
+        this.maxHeldBytes = mode.maxHeldBytes();
+        this.copies = new HeldCopies(maxHeldBytes);
     }
 
     /** I/O thread: a fresh data datagram, in the inbox's current frame, goes through the session's buffer. */
@@ -42,12 +58,52 @@ final class Reordering {
         @SuppressWarnings("unchecked")
         ReorderBuffer<Frame> buffer = (ReorderBuffer<Frame>) session.reorder();
         if (buffer == null) {
-            buffer = new ReorderBuffer<>(mode.maxHeld(), new SessionSink(session), new OrderCounters(totals));
+            SessionSink sink = new SessionSink(session);
+            buffer = new ReorderBuffer<>(mode.maxHeld(), sink, new OrderCounters(totals));
+            sink.buffer = buffer;
             session.reorderWith(buffer);
         }
-        if (buffer.offer(sequence, frame) == ReorderBuffer.HELD) {
-            inbox.detachCurrent();
+        if (!buffer.wouldHold(sequence)) {
+            buffer.offer(sequence, frame); // released from the current frame, or refused as late
+            return;
         }
+        long cost = HeldCopies.cost(frame.payloadLength());
+        makeRoom(cost);
+        Frame copy = copies.copyOf(frame);
+        heldBytes += cost;
+        buffer.counters().heldBytes(cost);
+        if (buffer.offer(sequence, copy) == ReorderBuffer.LATE) {
+            // Making room gave up on this datagram's gap: it is late now.
+            letGo(buffer, copy);
+        }
+    }
+
+    /**
+     * Releases the first held run of the buffer that holds the earliest-held datagram, until
+     * {@code cost} more fits the budget. O(buffers holding) per release; only under that pressure.
+     */
+    private void makeRoom(long cost) {
+        while (heldBytes + cost > maxHeldBytes) {
+            ReorderBuffer<Frame> oldest = null;
+            for (ReorderBuffer<Frame> buffer : watched) {
+                if (buffer.isHolding()
+                        && (oldest == null || buffer.earliestArrival() - oldest.earliestArrival() < 0)) {
+                    oldest = buffer;
+                }
+            }
+            if (oldest == null) {
+                return; // nothing held: the budget takes any one datagram
+            }
+            oldest.releaseFirstRun();
+        }
+    }
+
+    /** A copy was delivered or discarded: its bytes are no longer held. */
+    private void letGo(ReorderBuffer<Frame> buffer, Frame copy) {
+        long cost = HeldCopies.cost(copy);
+        heldBytes -= cost;
+        buffer.counters().heldBytes(-cost);
+        copies.free(copy);
     }
 
     /**
@@ -86,13 +142,20 @@ final class Reordering {
         return a - b < 0 ? a : b;
     }
 
-    /** I/O thread, the loop stopped: held frames go back to the pool undelivered. */
+    /**
+     * I/O thread, the loop stopped: held copies are dropped undelivered, and the spares with them,
+     * so that a socket that failed for want of memory gives it back. Allocates nothing, for that
+     * reason: no iterator, no capturing lambda.
+     */
     void discardAll() {
-        for (ReorderBuffer<Frame> buffer : watched) {
-            buffer.discard(inbox::recycle);
-            buffer.unschedule();
+        for (int i = 0; i < watched.size(); i++) {
+            discarding = watched.get(i);
+            discarding.discard(forget);
+            discarding.unschedule();
         }
+        discarding = null;
         watched.clear();
+        copies.dropSpares();
     }
 
     OrderingStats totals() {
@@ -132,6 +195,8 @@ final class Reordering {
     /** One per session, made once: where its buffer releases to. */
     private final class SessionSink implements ReorderBuffer.Sink<Frame> {
         private final Session session;
+        /** Set once, right after the buffer is made with this sink. */
+        private ReorderBuffer<Frame> buffer;
 
         SessionSink(Session session) {
             this.session = session;
@@ -140,6 +205,9 @@ final class Reordering {
         @Override
         public void release(Frame frame) {
             engine.deliver(session, frame);
+            if (HeldCopies.isCopy(frame)) {
+                letGo(buffer, frame);
+            }
         }
 
         @Override

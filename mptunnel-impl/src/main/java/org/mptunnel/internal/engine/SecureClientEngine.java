@@ -275,7 +275,9 @@ public final class SecureClientEngine extends ConnectedEngine {
         if (planner != null) {
             planner.plan(now);
         }
-        return Math.min(Math.min(nextKeepalive, nextInitiation), now + Math.min(tickNanos, keepaliveNanos / 4));
+        // nextInitiation matters only while a handshake is pending: once done it lies in the past.
+        long initiationAt = keys == null || initiator.pending() ? nextInitiation : nextKeepalive;
+        return Math.min(Math.min(nextKeepalive, initiationAt), now + Math.min(tickNanos, keepaliveNanos / 4));
     }
 
     /**

@@ -20,6 +20,25 @@ public final class Frame {
         this.buffer = Header.allocate(capacity);
     }
 
+    private Frame(ByteBuffer buffer) {
+        this.buffer = buffer;
+    }
+
+    /** A frame on the heap, for a copy of a payload only (see {@link HeldCopies}). */
+    static Frame onHeap(int capacity) {
+        return new Frame(ByteBuffer.allocate(capacity));
+    }
+
+    /** Makes this frame a copy of {@code source}'s payload, at offset 0, and its sender. */
+    void copyPayloadOf(Frame source) {
+        buffer.clear().put(0, source.buffer, source.payloadOffset, source.payloadLength);
+        payload(0, source.payloadLength, source.sender);
+    }
+
+    int capacity() {
+        return buffer.capacity();
+    }
+
     /** @return the buffer to read a datagram into, cleared */
     public ByteBuffer clearedBuffer() {
         return buffer.clear();

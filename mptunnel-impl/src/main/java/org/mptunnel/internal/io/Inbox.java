@@ -14,10 +14,10 @@ import org.jctools.queues.MpscBlockingConsumerArrayQueue;
  * frames to the pool. Hence a multi-producer/single-blocking-consumer queue for deliveries (its
  * {@code poll(timeout)} parks instead of spinning) and a multi-producer/single-consumer pool.
  *
- * <p>Memory is bounded: at most queue capacity + 2 frames exist (those queued, one being read into
- * by the I/O thread, one being copied out by a receiver), plus those that ordered delivery holds
- * back; they are allocated lazily, so the pool only reaches that size if the application falls
- * behind or datagrams are held.
+ * <p>Memory is bounded: at most queue capacity + 3 frames exist (those queued, one being read into
+ * by the I/O thread, one being copied out by a receiver, one being filled from a copy that ordered
+ * delivery held back); they are allocated lazily, so the pool only reaches that size if the
+ * application falls behind. Held datagrams are not kept in frames (see {@link HeldCopies}).
  */
 public final class Inbox {
 
@@ -31,11 +31,10 @@ public final class Inbox {
     /**
      * @param queueCapacity  deliveries that may wait; rounded up to a power of two
      * @param frameCapacity  bytes per frame: the largest datagram the socket can receive
-     * @param heldFrames     frames that may be held back by ordered delivery, kept in the pool too
      */
-    public Inbox(int queueCapacity, int frameCapacity, int heldFrames) {
+    public Inbox(int queueCapacity, int frameCapacity) {
         this.delivered = new MpscBlockingConsumerArrayQueue<>(queueCapacity);
-        this.pool = new MpscArrayQueue<>(delivered.capacity() + 2 + heldFrames);
+        this.pool = new MpscArrayQueue<>(delivered.capacity() + 3);
         this.frameCapacity = frameCapacity;
         this.closedMarker = new Frame(0);
     }
@@ -68,36 +67,22 @@ public final class Inbox {
     }
 
     /**
-     * I/O thread: hands any frame to the application: the current one (as {@link #deliverCurrent})
-     * or one that was held back. A held frame that does not fit goes back to the pool.
+     * I/O thread: hands the application a copy that ordered delivery held back, in a frame of its
+     * own (the current one stays current).
      *
      * @return false if the queue was full
      */
-    public boolean deliver(Frame frame) {
-        if (frame == current) {
-            return deliverCurrent();
+    public boolean deliverCopyOf(Frame held) {
+        Frame frame = pool.poll();
+        if (frame == null) {
+            frame = new Frame(frameCapacity);
         }
+        frame.copyPayloadOf(held);
         if (delivered.offer(frame)) {
             return true;
         }
         pool.offer(frame);
         return false;
-    }
-
-    /**
-     * I/O thread: the current frame is being kept (held back for ordering); the next
-     * {@link #current()} is another one. The frame comes back through {@link #deliver} or
-     * {@link #recycle}.
-     */
-    public void detachCurrent() {
-        current = null;
-    }
-
-    /** I/O thread: a frame that will not be delivered returns to the pool, unless it is the current one. */
-    public void recycle(Frame frame) {
-        if (frame != current) {
-            pool.offer(frame);
-        }
     }
 
     /**

@@ -34,4 +34,14 @@ public interface IoHandler {
     /** The loop has stopped, on its own thread, before its channels close: release what is held. */
     default void onStopped() {
     }
+
+    /**
+     * The loop failed: something escaped it (an {@link Error} such as {@link OutOfMemoryError}, a
+     * {@link RuntimeException} that is a bug, an {@link java.io.IOException} from the selector).
+     * Called once, on the loop's thread, after {@link #onStopped()} (which frees what is held, so
+     * that an {@link OutOfMemoryError} can be reported) and after the error was logged; the loop
+     * then closes its channels and ends. Must not throw.
+     */
+    default void onFailed(Throwable cause) {
+    }
 }

@@ -1,11 +1,11 @@
 package org.mptunnel.internal.io;
 
-import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.mptunnel.internal.path.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +14,11 @@ import org.slf4j.LoggerFactory;
  * channels to the {@link IoHandler} and calls its timer when due. Closing the loop stops the thread
  * and then closes the selector and every registered channel, so the ports are free once
  * {@link #close()} returns.
+ *
+ * <p>Nothing ends the thread silently: whatever escapes the loop (an {@link Error}, a
+ * {@link RuntimeException} that is a bug, an I/O error of the selector) is logged at ERROR once and
+ * handed to {@link IoHandler#onFailed} (after {@link IoHandler#onStopped}), and the channels are closed, so that the socket's users
+ * learn of it instead of waiting on a socket that forwards nothing.
  */
 public final class IoLoop {
 
@@ -26,6 +31,8 @@ public final class IoLoop {
     /** Allocated once: {@code select(Consumer)} avoids the selected-key set and its iterator. */
     private final Consumer<SelectionKey> onReady;
     private volatile boolean running = true;
+    /** Turns of the loop: wake-ups, for tests to check that an idle socket sleeps. */
+    private final Counter turns = new Counter();
 
     public IoLoop(String threadName, Selector selector, IoHandler handler) {
         this.selector = selector;
@@ -41,8 +48,10 @@ public final class IoLoop {
 
     private void run() {
         long nextTimer = System.nanoTime();
+        Throwable failure = null;
         try {
             while (running) {
+                turns.increment();
                 long now = System.nanoTime();
                 if (now - nextTimer >= 0) {
                     nextTimer = handler.onTimer(now);
@@ -53,15 +62,44 @@ public final class IoLoop {
             }
         } catch (ClosedSelectorException e) {
             // closed under us: nothing more to do
-        } catch (IOException | RuntimeException e) {
-            LOG.error("I/O thread {} stopped", thread.getName(), e);
+        } catch (Throwable e) {
+            failure = e;
         } finally {
             try {
                 handler.onStopped();
-            } catch (RuntimeException e) {
-                LOG.debug("stopping {}", thread.getName(), e);
+            } catch (Throwable e) {
+                debug("stopping", e);
+            }
+            if (failure != null) {
+                fail(failure); // after onStopped dropped what was held: out of memory, there is room again
             }
             closeAll();
+        }
+    }
+
+    /**
+     * Reports a failure: logged, then the handler told, each step on its own so that an error while
+     * logging (out of memory, say) cannot keep the socket from learning that it failed.
+     */
+    private void fail(Throwable cause) {
+        try {
+            LOG.error("I/O thread {} failed; its socket is closed", thread.getName(), cause);
+        } catch (Throwable ignored) {
+            // logging failed too: the handler still learns of it below
+        }
+        try {
+            handler.onFailed(cause);
+        } catch (Throwable e) {
+            debug("reporting the failure", e);
+        }
+    }
+
+    /** Logs at DEBUG what went wrong while stopping; an error in logging itself (out of memory) is dropped. */
+    private void debug(String what, Throwable e) {
+        try {
+            LOG.debug("{} {}", what, thread.getName(), e);
+        } catch (Throwable ignored) {
+            // nothing more can be done: the loop must still close its channels
         }
     }
 
@@ -71,9 +109,14 @@ public final class IoLoop {
                 key.channel().close();
             }
             selector.close();
-        } catch (IOException | ClosedSelectorException e) {
-            LOG.debug("closing {}", thread.getName(), e);
+        } catch (Throwable e) { // an IOException, or an Error while failing: the loop still ends
+            debug("closing", e);
         }
+    }
+
+    /** @return how many times the loop has turned (woken up) so far; any thread */
+    public long turns() {
+        return turns.get();
     }
 
     /** Stops the thread and waits for it to release the channels. */

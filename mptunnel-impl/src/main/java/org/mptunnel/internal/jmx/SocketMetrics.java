@@ -204,6 +204,16 @@ public final class SocketMetrics implements SocketMetricsMXBean {
         return stats.get().ordering().holding();
     }
 
+    @Override
+    public long getOrderReleasedForBudget() {
+        return stats.get().ordering().releasedForBudget();
+    }
+
+    @Override
+    public long getOrderHeldBytes() {
+        return stats.get().ordering().heldBytes();
+    }
+
     private static java.util.stream.Stream<PathStats> paths(TunnelStats snapshot) {
         return snapshot.sessions().stream().map(SessionStats::paths).flatMap(java.util.List::stream);
     }

@@ -71,4 +71,10 @@ public interface SocketMetricsMXBean {
     long getOrderLateDropped();
 
     long getOrderHolding();
+
+    /** Ordered delivery: held datagrams released early because the socket held its most bytes. */
+    long getOrderReleasedForBudget();
+
+    /** Ordered delivery: bytes held now, against {@code OrderedDelivery.maxHeldBytes()}. */
+    long getOrderHeldBytes();
 }

@@ -16,6 +16,8 @@ public final class OrderCounters {
     private final Counter skipped = new Counter();
     private final Counter lateDropped = new Counter();
     private final Counter holding = new Counter();
+    private final Counter releasedForBudget = new Counter();
+    private final Counter heldBytes = new Counter();
 
     /** @param totals the socket's counters, counted into as well; null for the socket's own */
     public OrderCounters(OrderCounters totals) {
@@ -37,6 +39,8 @@ public final class OrderCounters {
             releasedOnTimeout.increment();
         } else if (reason == Reason.ROOM) {
             releasedForRoom.increment();
+        } else if (reason == Reason.BUDGET) {
+            releasedForBudget.increment();
         }
         if (totals != null) {
             totals.released(reason);
@@ -47,6 +51,14 @@ public final class OrderCounters {
         holding.add(-1);
         if (totals != null) {
             totals.discarded();
+        }
+    }
+
+    /** The bytes held changed by {@code delta}: counted by the holder, which knows what a datagram costs. */
+    public void heldBytes(long delta) {
+        heldBytes.add(delta);
+        if (totals != null) {
+            totals.heldBytes(delta);
         }
     }
 
@@ -66,7 +78,7 @@ public final class OrderCounters {
 
     public OrderingStats snapshot() {
         return new OrderingStats(held.get(), releasedOnTimeout.get(), releasedForRoom.get(), skipped.get(),
-                lateDropped.get(), holding.get());
+                lateDropped.get(), holding.get(), releasedForBudget.get(), heldBytes.get());
     }
 
     /** Why a held datagram was released. */
@@ -76,6 +88,8 @@ public final class OrderCounters {
         /** A gap before it was waited for long enough. */
         TIMEOUT,
         /** The ring was full. */
-        ROOM
+        ROOM,
+        /** The socket held its most bytes. */
+        BUDGET
     }
 }

@@ -121,6 +121,32 @@ public final class ReorderBuffer<T> {
         return HELD;
     }
 
+    /**
+     * @return whether {@link #offer} would hold a datagram of this number (rather than release it
+     *         at once or refuse it as late), before any room is made for it
+     */
+    public boolean wouldHold(long sequence) {
+        return next >= 0 && sequence > next;
+    }
+
+    /**
+     * Gives up on the gap before the first held datagram and releases the run that follows it,
+     * before their wait is over: the owner needs the memory. At least one datagram goes out.
+     */
+    public void releaseFirstRun() {
+        if (heldNow == 0) {
+            return;
+        }
+        skipGap();
+        releaseRun(Reason.BUDGET);
+        rearm();
+    }
+
+    /** @return when the earliest-held datagram arrived; valid while holding */
+    public long earliestArrival() {
+        return deadline - waitNanos;
+    }
+
     /** Marks the buffer as watched by its owner; @return false if it already was */
     public boolean schedule() {
         boolean was = scheduled;

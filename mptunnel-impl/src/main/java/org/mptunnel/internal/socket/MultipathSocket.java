@@ -73,6 +73,11 @@ final class MultipathSocket extends MultipathDatagramSocket {
         return engine.stats();
     }
 
+    /** For tests in this package: the engine underneath. */
+    Engine engine() {
+        return engine;
+    }
+
     private boolean isClient() {
         return peer != null;
     }
@@ -81,6 +86,17 @@ final class MultipathSocket extends MultipathDatagramSocket {
         if (closed.get()) {
             throw new SocketException("Socket is closed");
         }
+        Throwable failure = engine.failure();
+        if (failure != null) {
+            throw failed(failure);
+        }
+    }
+
+    /** The socket's I/O thread ended on {@code cause}: the socket is closed, and says why. */
+    private static SocketException failed(Throwable cause) {
+        SocketException e = new SocketException("Socket failed: its I/O thread stopped on " + cause);
+        e.initCause(cause);
+        return e;
     }
 
     /** Always bound: the socket binds when it opens. */
@@ -183,6 +199,7 @@ final class MultipathSocket extends MultipathDatagramSocket {
         try {
             engine.send(data, offset, length, address, port);
         } catch (ClosedChannelException e) {
+            ensureOpen(); // a failure closed the channels: say so
             throw new SocketException("Socket is closed");
         }
     }
@@ -225,7 +242,8 @@ final class MultipathSocket extends MultipathDatagramSocket {
                 throw new SocketTimeoutException("Receive timed out");
             }
             if (inbox.isClosedMarker(frame)) {
-                throw new SocketException("Socket closed");
+                Throwable failure = engine.failure();
+                throw failure != null ? failed(failure) : new SocketException("Socket closed");
             }
             try {
                 int length = frame.copyPayloadTo(p.getData(), p.getOffset(), PacketFields.capacity(p));
@@ -347,9 +365,10 @@ final class MultipathSocket extends MultipathDatagramSocket {
         }
     }
 
+    /** @return true once closed, or once the I/O thread failed (see {@code TunnelConfig.Builder.failureHandler}) */
     @Override
     public boolean isClosed() {
-        return closed.get();
+        return closed.get() || engine.failure() != null;
     }
 
     /** @return null: the socket is not backed by one channel */

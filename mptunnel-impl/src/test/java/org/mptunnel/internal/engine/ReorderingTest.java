@@ -30,7 +30,7 @@ class ReorderingTest {
     }
 
     private static long autoWait(OrderedDelivery mode, Session session) {
-        return new Reordering(mode, null, null).waitFor(session);
+        return new Reordering(mode, null).waitFor(session);
     }
 
     @Test
