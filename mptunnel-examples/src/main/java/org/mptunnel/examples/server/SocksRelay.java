@@ -5,6 +5,7 @@ import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -128,7 +129,7 @@ final class SocksRelay implements AutoCloseable {
         link.lastActive = now;
         datagram.limit(length).position(off + header);
         try {
-            if (link.channel.write(datagram) > 0) {
+            if (ConnectedSend.write(link.channel, datagram)) {
                 toDestinations.incrementAndGet();
             } else {
                 dropped.incrementAndGet(); // socket buffer full: lost, as on a network
@@ -277,8 +278,12 @@ final class SocksRelay implements AutoCloseable {
             buffer.clear().position(SocksUdp.MAX_IP_HEADER); // room for the header before the data
             // receive(), not read(): read() returns 0 for an empty reply too, which would be lost
             try {
-                if (link.channel.receive(buffer) == null) {
+                SocketAddress source = link.channel.receive(buffer);
+                if (source == null) {
                     return;
+                }
+                if (!link.remote.equals(source)) {
+                    continue; // came in while an empty datagram went out unconnected: not the destination's
                 }
             } catch (PortUnreachableException e) {
                 dropped.incrementAndGet(); // an earlier write's ICMP error: nothing listens there

@@ -6,6 +6,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -237,7 +238,7 @@ public final class TargetForwarder implements AutoCloseable {
             }
             link.lastActive = System.nanoTime();
             try {
-                if (link.channel.write(datagram) > 0) {
+                if (ConnectedSend.write(link.channel, datagram)) {
                     toTarget.incrementAndGet();
                 } else {
                     targetDropped.incrementAndGet(); // socket buffer full: lost, as on a network
@@ -328,8 +329,12 @@ public final class TargetForwarder implements AutoCloseable {
             buffer.clear();
             // receive(), not read(): read() returns 0 for an empty reply too, which would be lost
             try {
-                if (link.channel.receive(buffer) == null) {
+                SocketAddress source = link.channel.receive(buffer);
+                if (source == null) {
                     return;
+                }
+                if (!target.equals(source)) {
+                    continue; // came in while an empty datagram went out unconnected: not the target's
                 }
             } catch (PortUnreachableException e) {
                 targetDropped.incrementAndGet(); // an earlier write's ICMP error: the target is not listening

@@ -165,4 +165,19 @@ class SocksRelayTest {
         assertThat(forwarder.socksCounters().sessions()).isZero();
         assertThat(forwarder.toTarget()).isEqualTo(2);
     }
+
+    @Test
+    void anEmptyDatagramReachesItsDestinationAndItsEmptyReplyComesBack() throws Exception {
+        int port = echo.getLocalPort();
+        byte[] header = {0, 0, 0, 1, 127, 0, 0, 1, (byte) (port >>> 8), (byte) port};
+        byte[] request = new byte[SocksUdp.MARK_LENGTH + header.length];
+        SocksUdp.writeMark(request, 0);
+        System.arraycopy(header, 0, request, SocksUdp.MARK_LENGTH, header.length);
+        try (MultipathDatagramSocket socks = client()) {
+            send(socks, request);
+            assertThat(receive(socks)).as("the reply's SOCKS header and no data").containsExactly(header);
+        }
+        assertThat(forwarder.socksCounters().toDestinations()).isEqualTo(1);
+        assertThat(forwarder.socksCounters().dropped()).isZero();
+    }
 }
