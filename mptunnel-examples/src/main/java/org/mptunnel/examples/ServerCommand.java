@@ -102,6 +102,10 @@ final class ServerCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         TunnelConfig config = TunnelOptions.build(builder::build);
+        boolean legacy = config.wireFormat().isLegacy();
+        if (legacy && !allow.isEmpty()) {
+            throw new UserError("--allow cannot be used with --legacy: the C mpclient knows no SOCKS");
+        }
 
         TargetForwarder forwarder;
         try {
@@ -113,7 +117,9 @@ final class ServerCommand implements Callable<Integer> {
         PrintStream out = System.out;
         out.println("mpserver: listening on " + Endpoints.format(forwarder.localAddress())
                 + ", forwarding each session to " + Endpoints.format(target) + tunnelOptions.wireFormatNote(config));
-        out.println("mpserver: SOCKS sessions may reach " + AllowList.of(allow, target));
+        if (!legacy) {
+            out.println("mpserver: SOCKS sessions may reach " + AllowList.of(allow, target));
+        }
         out.flush();
         tunnelOptions.warnIfPlaintext("mpserver");
 

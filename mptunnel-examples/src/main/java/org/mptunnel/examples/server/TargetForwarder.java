@@ -61,6 +61,8 @@ public final class TargetForwarder implements AutoCloseable {
     /** Links opened by the tunnel handler, registered by the selector thread (which owns the selector). */
     private final Queue<Registration> toRegister = new ConcurrentLinkedQueue<>();
     private final SocksRelay socks;
+    /** False in legacy mode: the C mpclient knows no SOCKS, so a payload that looks marked is data. */
+    private final boolean socksEnabled;
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong fromTarget = new AtomicLong();
     private final AtomicLong targetDropped = new AtomicLong();
@@ -82,6 +84,7 @@ public final class TargetForwarder implements AutoCloseable {
         this.target = target;
         this.idleNanos = config.sessionIdleTimeout().toNanos();
         this.selector = selector;
+        this.socksEnabled = !config.wireFormat().isLegacy();
         this.socks = new SocksRelay(socksSettings.allow(), new NameResolver(socksSettings.dnsCacheTtl()),
                 socksSettings.dnsCacheTtl().toNanos(), idleNanos, link -> {
                     toRegister.add(new Registration(link.channel, link));
@@ -216,7 +219,7 @@ public final class TargetForwarder implements AutoCloseable {
             return;
         }
         InetAddress session = from.getAddress();
-        if (!links.containsKey(session) && socks.claims(session, payload)) {
+        if (socksEnabled && !links.containsKey(session) && socks.claims(session, payload)) {
             int length = payload.remaining();
             payload.get(socksBuffer, 0, length);
             socks.fromTunnel(session, from.getPort(), socksView.clear(), length, null);

@@ -7,12 +7,14 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.TunnelConfig;
+import org.mptunnel.examples.socks.SocksUdp;
 
 /** mpserver's classic forwarding in one JVM, fed by a library client over loopback. */
 @Timeout(30)
@@ -55,5 +57,24 @@ class TargetForwarderTest {
         assertThat(forwarder.toTarget()).isEqualTo(1);
         assertThat(forwarder.fromTarget()).isEqualTo(1);
         assertThat(forwarder.targetDropped()).isZero();
+    }
+
+    @Test
+    void inLegacyModeAPayloadThatLooksLikeSocksIsData() throws Exception {
+        forwarder.close();
+        forwarder = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0))
+                .wireFormat(TunnelConfig.WireFormat.LEGACY).build(), new InetSocketAddress(LOOPBACK, target.getLocalPort()));
+        // Marked, and naming a destination the default allow list refuses: a SOCKS relay would drop it.
+        byte[] looksMarked = new byte[SocksUdp.MARK_LENGTH + 12];
+        SocksUdp.writeMark(looksMarked, 0);
+        System.arraycopy(new byte[] {0, 0, 0, 1, 127, 0, 0, 1, 0, 9, 'h', 'i'}, 0, looksMarked, SocksUdp.MARK_LENGTH, 12);
+        try (MultipathDatagramSocket client = MultipathDatagramSocket.open(TunnelConfig.client()
+                .wireFormat(TunnelConfig.WireFormat.LEGACY).path(forwarder.localAddress()).build())) {
+            client.send(new DatagramPacket(looksMarked, looksMarked.length));
+            DatagramPacket atTarget = new DatagramPacket(new byte[64], 64);
+            target.receive(atTarget);
+            assertThat(Arrays.copyOf(atTarget.getData(), atTarget.getLength())).containsExactly(looksMarked);
+        }
+        assertThat(forwarder.socksCounters().sessions()).isZero();
     }
 }
