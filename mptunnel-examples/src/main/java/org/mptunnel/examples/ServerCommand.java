@@ -127,7 +127,7 @@ final class ServerCommand implements Callable<Integer> {
         UntilStopped until = new UntilStopped();
         try {
             until.await(statsInterval, () -> {
-                out.println("mpserver stats: " + report(forwarder).line()
+                out.println("mpserver stats: " + report(forwarder).serverLine()
                         + " target-sockets " + forwarder.targetSockets() + " " + forwarder.socksCounters().line());
                 out.flush();
             });

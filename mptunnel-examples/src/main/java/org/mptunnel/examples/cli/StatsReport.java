@@ -41,6 +41,14 @@ public final class StatsReport {
     private long orderReleasedOnTimeout;
     private long orderSkipped;
     private long orderLate;
+    /** Live paths, and how many of them are up. */
+    private int livePaths;
+    private int livePathsUp;
+    /** The busiest live sessions, busiest first: at most {@link #BUSIEST_SESSIONS}. */
+    private final List<SessionStats> busiest = new ArrayList<>(BUSIEST_SESSIONS + 1);
+
+    /** How many sessions a server's line names: the rest are in the totals, and in stats() and JMX. */
+    public static final int BUSIEST_SESSIONS = 3;
 
     /** Per-path sums. */
     public static final class PathTotals {
@@ -102,6 +110,7 @@ public final class StatsReport {
             copiesSent += session.copiesSent();
             if (live) {
                 liveSessions++;
+                rankBusiest(session);
                 long weight = Math.max(session.datagramsSent(), 1);
                 if (session.estimatedLoss() >= 0) {
                     estimatedLossSum += session.estimatedLoss() * weight;
@@ -120,6 +129,8 @@ public final class StatsReport {
                 t.firstDeliveries += p.firstDeliveries();
                 t.duplicatesDropped += p.duplicatesDropped();
                 if (live) {
+                    livePaths++;
+                    livePathsUp += p.up() ? 1 : 0;
                     t.up |= p.up();
                     if (p.smoothedRttNanos() >= 0) {
                         t.rttSumNanos += p.smoothedRttNanos();
@@ -129,6 +140,24 @@ public final class StatsReport {
             }
         }
         return this;
+    }
+
+    /** @return a session's traffic: datagrams delivered from it and sent to it */
+    private static long traffic(SessionStats session) {
+        return session.delivered() + session.datagramsSent();
+    }
+
+    private void rankBusiest(SessionStats session) {
+        int i = busiest.size();
+        while (i > 0 && traffic(busiest.get(i - 1)) < traffic(session)) {
+            i--;
+        }
+        if (i < BUSIEST_SESSIONS) {
+            busiest.add(i, session);
+            if (busiest.size() > BUSIEST_SESSIONS) {
+                busiest.remove(BUSIEST_SESSIONS);
+            }
+        }
     }
 
     /**
@@ -217,7 +246,7 @@ public final class StatsReport {
         return copies + separator + "loss estimated " + percent(estimatedLoss()) + " measured " + percent(measuredLoss());
     }
 
-    /** @return one line: each path's state, then the totals */
+    /** @return one line: each path's state, then the totals; for a client, whose paths are few */
     public String line() {
         StringBuilder b = new StringBuilder();
         long firsts = totalFirsts();
@@ -226,6 +255,28 @@ public final class StatsReport {
                     Endpoints.format(p.remote), p.up ? "up" : "down", rtt(p.rttNanos()),
                     p.sent, p.received, share(p.firstDeliveries, firsts)));
         }
+        return totals(b).toString();
+    }
+
+    /**
+     * @return one line of bounded length for a server, whose paths are those of every session: the
+     *         totals, then the {@value #BUSIEST_SESSIONS} busiest live sessions
+     */
+    public String serverLine() {
+        StringBuilder b = totals(new StringBuilder()).append(String.format(Locale.ROOT, " paths %d up %d",
+                livePaths, livePathsUp));
+        for (SessionStats s : busiest) {
+            int up = 0;
+            for (PathStats p : s.paths()) {
+                up += p.up() ? 1 : 0;
+            }
+            b.append(String.format(Locale.ROOT, " | session %x delivered %d sent %d paths %d up %d",
+                    s.sessionId(), s.delivered(), s.datagramsSent(), s.paths().size(), up));
+        }
+        return b.toString();
+    }
+
+    private StringBuilder totals(StringBuilder b) {
         b.append(String.format(Locale.ROOT, "sessions %d delivered %d duplicates-dropped %d malformed-dropped %d"
                         + " auth-failed %d handshakes %d",
                 liveSessions, delivered, duplicatesDropped, malformedDropped, authFailed, handshakes));
@@ -238,7 +289,7 @@ public final class StatsReport {
             b.append(String.format(Locale.ROOT, " order-held %d order-timeouts %d order-skipped %d order-late %d",
                     orderHeld, orderReleasedOnTimeout, orderSkipped, orderLate));
         }
-        return b.toString();
+        return b;
     }
 
     /** @return a few lines: a table of paths, then every total */
