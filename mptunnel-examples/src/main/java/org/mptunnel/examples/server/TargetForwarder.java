@@ -2,13 +2,9 @@ package org.mptunnel.examples.server;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
@@ -16,10 +12,10 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +24,7 @@ import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.examples.cli.LogLimit;
 import org.mptunnel.examples.socks.AllowList;
 import org.mptunnel.examples.socks.SocksUdp;
 import org.slf4j.Logger;
@@ -66,6 +63,10 @@ public final class TargetForwarder implements AutoCloseable {
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong fromTarget = new AtomicLong();
     private final AtomicLong targetDropped = new AtomicLong();
+    private final LogLimit openFailedLog = LogLimit.perSecond();
+    private final LogLimit replyFailedLog = LogLimit.perSecond();
+    /** Session lines: every one in normal use, a few per second under a flood of sessions. */
+    private final LogLimit sessionLog = new LogLimit(Duration.ofSeconds(1), 10);
     /**
      * Tunnel I/O thread only: SOCKS payloads are copied here, as {@link SocksRelay} reads arrays;
      * classic ones go to the target from the tunnel's own buffer.
@@ -86,7 +87,7 @@ public final class TargetForwarder implements AutoCloseable {
         this.selector = selector;
         this.socksEnabled = !config.wireFormat().isLegacy();
         this.socks = new SocksRelay(socksSettings.allow(), new NameResolver(socksSettings.dnsCacheTtl()),
-                socksSettings.dnsCacheTtl().toNanos(), idleNanos, link -> {
+                socksSettings.budget(), socksSettings.dnsCacheTtl().toNanos(), idleNanos, link -> {
                     toRegister.add(new Registration(link.channel, link));
                     selector.wakeup();
                 });
@@ -114,12 +115,19 @@ public final class TargetForwarder implements AutoCloseable {
     }
 
     /**
-     * What SOCKS sessions may reach, and how long a resolved name is used.
+     * What SOCKS sessions may reach, how long a resolved name is used, and how many sockets they
+     * may hold.
      *
      * @param allow       the destinations SOCKS datagrams may reach
      * @param dnsCacheTtl how long a domain name's answer is used (at most 60 s is sensible)
+     * @param budget      the bounds on destination sockets
      */
-    public record SocksSettings(AllowList allow, Duration dnsCacheTtl) {
+    public record SocksSettings(AllowList allow, Duration dnsCacheTtl, SocketBudget budget) {
+        /** Settings with the default {@link SocketBudget}. */
+        public SocksSettings(AllowList allow, Duration dnsCacheTtl) {
+            this(allow, dnsCacheTtl, SocketBudget.DEFAULT);
+        }
+
         /** @return settings that let SOCKS sessions reach {@code target} only */
         public static SocksSettings onlyTarget(InetSocketAddress target) {
             return new SocksSettings(AllowList.of(List.of(), target), Duration.ofSeconds(60));
@@ -183,7 +191,8 @@ public final class TargetForwarder implements AutoCloseable {
     /** @return the SOCKS side's counters and sizes, for statistics lines */
     public SocksCounters socksCounters() {
         return new SocksCounters(socks.sessions(), socks.sockets(), socks.toDestinations(), socks.fromDestinations(),
-                socks.denied(), socks.fragmented(), socks.malformed(), socks.unresolved(), socks.dropped());
+                socks.denied(), socks.fragmented(), socks.malformed(), socks.unresolved(), socks.dropped(),
+                socks.refused());
     }
 
     /**
@@ -197,16 +206,17 @@ public final class TargetForwarder implements AutoCloseable {
      * @param fragmented       datagrams with FRAG other than 0
      * @param malformed        payloads that were not a SOCKS UDP request
      * @param unresolved       datagrams to domain names that did not resolve
-     * @param dropped          datagrams lost otherwise (full buffers, ICMP errors, too many destinations)
+     * @param dropped          datagrams lost otherwise (full buffers, ICMP errors, no descriptor left)
+     * @param refused          datagrams and sockets refused by the {@link SocketBudget}
      */
     public record SocksCounters(int sessions, int sockets, long toDestinations, long fromDestinations, long denied,
-                                long fragmented, long malformed, long unresolved, long dropped) {
+                                long fragmented, long malformed, long unresolved, long dropped, long refused) {
         /** @return the counters as the tools' statistics lines show them */
         public String line() {
             return "socks-sessions " + sessions + " socks-sockets " + sockets + " socks-sent " + toDestinations
                     + " socks-replies " + fromDestinations + " socks-denied " + denied + " socks-fragmented "
                     + fragmented + " socks-malformed " + malformed + " socks-unresolved " + unresolved
-                    + " socks-dropped " + dropped;
+                    + " socks-dropped " + dropped + " socks-refused " + refused;
         }
     }
 
@@ -261,25 +271,25 @@ public final class TargetForwarder implements AutoCloseable {
     }
 
     private TargetLink open(InetAddress session, int port) {
-        DatagramChannel channel = null;
+        DatagramChannel channel;
         try {
-            channel = DatagramChannel.open(target.getAddress() instanceof Inet4Address
-                    ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
-            channel.connect(target);
-            channel.configureBlocking(false);
+            channel = ConnectedSend.open(target, SOCKET_BUFFER_BYTES);
         } catch (IOException e) {
-            LOG.warn("cannot open a socket towards {}: {}", target, e.toString());
-            closeQuietly(channel);
+            long held = openFailedLog.admit();
+            if (held >= 0) {
+                LOG.warn("cannot open a socket towards {}: {}{}", target, e.toString(), LogLimit.heldBack(held));
+            }
             return null;
         }
         TargetLink link = new TargetLink(new InetSocketAddress(session, port), channel);
         links.put(session, link);
         toRegister.add(new Registration(channel, link));
         selector.wakeup();
-        LOG.info("session {} opened: target socket {} ({} live)", sessionId(session),
-                channel.socket().getLocalSocketAddress(), links.size());
+        long held = sessionLog.admit();
+        if (held >= 0) {
+            LOG.info("session {} opened: target socket {} ({} live){}", sessionId(session),
+                    channel.socket().getLocalSocketAddress(), links.size(), LogLimit.heldBack(held));
+        }
         return link;
     }
 
@@ -332,12 +342,8 @@ public final class TargetForwarder implements AutoCloseable {
             buffer.clear();
             // receive(), not read(): read() returns 0 for an empty reply too, which would be lost
             try {
-                SocketAddress source = link.channel.receive(buffer);
-                if (source == null) {
+                if (link.channel.receive(buffer) == null) {
                     return;
-                }
-                if (!target.equals(source)) {
-                    continue; // came in while an empty datagram went out unconnected: not the target's
                 }
             } catch (PortUnreachableException e) {
                 targetDropped.incrementAndGet(); // an earlier write's ICMP error: the target is not listening
@@ -353,8 +359,9 @@ public final class TargetForwarder implements AutoCloseable {
             try {
                 tunnel.send(out);
             } catch (IOException e) {
-                if (!closed) {
-                    LOG.debug("reply not sent into the tunnel: {}", e.toString());
+                long held = closed ? -1 : replyFailedLog.admit();
+                if (held >= 0) {
+                    LOG.debug("reply not sent into the tunnel: {}{}", e.toString(), LogLimit.heldBack(held));
                 }
             }
         }
@@ -367,20 +374,24 @@ public final class TargetForwarder implements AutoCloseable {
      */
     private void sweep(long now) {
         long snapshotAt = System.nanoTime();
-        Set<InetAddress> live = new HashSet<>();
+        Map<InetAddress, InetAddress> sources = new HashMap<>(); // every live session, with its source
         for (SessionStats s : tunnel.stats().sessions()) {
-            live.add(s.address().getAddress());
+            sources.put(s.address().getAddress(),
+                    s.paths().isEmpty() ? null : SocksRelay.sourceKey(s.paths().get(0).remote().getAddress()));
         }
         links.forEach((session, link) -> {
-            boolean expired = !live.contains(session) && link.createdAt - snapshotAt < 0;
+            boolean expired = !sources.containsKey(session) && link.createdAt - snapshotAt < 0;
             boolean idle = now - link.lastActive > idleNanos;
             if ((expired || idle) && links.remove(session, link)) {
                 closeQuietly(link.channel);
-                LOG.info("session {} {}: target socket closed ({} live)", sessionId(session),
-                        expired ? "expired" : "idle", links.size());
+                long held = sessionLog.admit();
+                if (held >= 0) {
+                    LOG.info("session {} {}: target socket closed ({} live){}", sessionId(session),
+                            expired ? "expired" : "idle", links.size(), LogLimit.heldBack(held));
+                }
             }
         });
-        socks.sweep(now, live, snapshotAt);
+        socks.sweep(now, sources, snapshotAt);
     }
 
     /** Stops forwarding and closes the tunnel and every target socket. */

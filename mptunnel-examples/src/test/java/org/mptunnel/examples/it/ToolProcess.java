@@ -144,6 +144,11 @@ final class ToolProcess implements AutoCloseable {
         process.toHandle().destroy();
     }
 
+    /** @return the process id, e.g. to count its descriptors in /proc */
+    long pid() {
+        return process.pid();
+    }
+
     int exitValue() {
         return process.exitValue();
     }

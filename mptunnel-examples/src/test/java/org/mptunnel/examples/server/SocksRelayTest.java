@@ -89,6 +89,19 @@ class SocksRelayTest {
         return b;
     }
 
+    private static int[] byName(String host, int port) {
+        byte[] name = host.getBytes(StandardCharsets.US_ASCII);
+        int[] header = new int[5 + name.length + 2];
+        header[3] = SocksUdp.ATYP_DOMAIN;
+        header[4] = name.length;
+        for (int i = 0; i < name.length; i++) {
+            header[5 + i] = name[i];
+        }
+        header[header.length - 2] = port >>> 8;
+        header[header.length - 1] = port & 0xFF;
+        return header;
+    }
+
     private int[] ipv4(int port) {
         return new int[] {0, 0, 0, 1, 127, 0, 0, 1, port >>> 8, port & 0xFF};
     }
@@ -139,7 +152,7 @@ class SocksRelayTest {
                     && forwarder.socksCounters().fragmented() == 1 && forwarder.socksCounters().denied() == 1);
             TargetForwarder.SocksCounters c = forwarder.socksCounters();
             assertThat(c.sessions()).isEqualTo(1);
-            assertThat(c.sockets()).as("one socket for 127.0.0.1:port, one for localhost:port").isEqualTo(2);
+            assertThat(c.sockets()).as("127.0.0.1:port and localhost:port: one address, one socket").isEqualTo(1);
             assertThat(c.toDestinations()).isEqualTo(2);
             assertThat(forwarder.toTarget()).as("nothing of a SOCKS session reaches the target as classic").isZero();
         }
@@ -177,7 +190,49 @@ class SocksRelayTest {
             send(socks, request);
             assertThat(receive(socks)).as("the reply's SOCKS header and no data").containsExactly(header);
         }
-        assertThat(forwarder.socksCounters().toDestinations()).isEqualTo(1);
+        // counted once the send returns, which may be after the reply came back
+        await().atMost(Duration.ofSeconds(5)).until(() -> forwarder.socksCounters().toDestinations() == 1);
         assertThat(forwarder.socksCounters().dropped()).isZero();
+    }
+
+    @Test
+    void everySpellingOfADestinationSharesOneSocket() throws Exception {
+        int port = echo.getLocalPort();
+        try (MultipathDatagramSocket socks = client()) {
+            send(socks, marked(ipv4(port)));
+            receive(socks);
+            for (String spelling : List.of("localhost", "LOCALHOST", "LocalHost", "lOcAlHoSt", "localHOST")) {
+                send(socks, marked(byName(spelling, port)));
+                assertThat(receive(socks)).as(spelling).endsWith('h', 'i');
+            }
+        }
+        assertThat(forwarder.socksCounters().sockets()).as("one address, one socket").isEqualTo(1);
+        assertThat(forwarder.socksCounters().toDestinations()).isEqualTo(6);
+    }
+
+    @Test
+    void aSessionPastItsSocketBudgetIsRefusedAndCounted() throws Exception {
+        forwarder.close();
+        InetSocketAddress target = new InetSocketAddress(LOOPBACK, echo.getLocalPort());
+        forwarder = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build(), target,
+                new TargetForwarder.SocksSettings(AllowList.of(List.of(AllowRule.parse("127.0.0.0/8")), target),
+                        Duration.ofSeconds(5), new SocketBudget(3, 2, 100)));
+        int port = echo.getLocalPort();
+        try (MultipathDatagramSocket first = client(); MultipathDatagramSocket second = client()) {
+            send(first, marked(ipv4(port)));
+            receive(first);
+            send(first, marked(0, 0, 0, 1, 127, 0, 0, 2, port >>> 8, port & 0xFF));
+            send(first, marked(0, 0, 0, 1, 127, 0, 0, 3, port >>> 8, port & 0xFF)); // a third: past 2 per session
+            await().atMost(Duration.ofSeconds(5)).until(() -> forwarder.socksCounters().refused() == 1);
+            assertThat(forwarder.socksCounters().sockets()).isEqualTo(2);
+
+            send(second, marked(ipv4(port)));
+            receive(second);
+            send(second, marked(0, 0, 0, 1, 127, 0, 0, 2, port >>> 8, port & 0xFF)); // past 3 in all
+            await().atMost(Duration.ofSeconds(5)).until(() -> forwarder.socksCounters().refused() == 2);
+            assertThat(forwarder.socksCounters().sockets()).isEqualTo(3);
+            send(second, marked(ipv4(port)));
+            assertThat(receive(second)).as("a destination it has keeps working").endsWith('h', 'i');
+        }
     }
 }
