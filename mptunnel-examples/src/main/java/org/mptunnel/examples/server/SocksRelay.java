@@ -58,6 +58,12 @@ final class SocksRelay implements AutoCloseable {
     private final ConcurrentHashMap<InetAddress, SocksSession> sessions = new ConcurrentHashMap<>();
     /** Destination sockets per source IP or /64 of the sessions; the sweep adds and removes sources. */
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perSource = new ConcurrentHashMap<>();
+    /**
+     * Destination sockets of the sessions whose source the sweep has not learnt yet (at most a
+     * second old), which share one source's budget: new sessions from many places at once may
+     * briefly be refused, but no source can take more than its budget by opening sessions fast.
+     */
+    private final AtomicInteger unattributed = new AtomicInteger();
     private final Set<String> loggedDenials = ConcurrentHashMap.newKeySet();
     private final AtomicInteger sockets = new AtomicInteger();
     private final AtomicLong toDestinations = new AtomicLong();
@@ -227,7 +233,7 @@ final class SocksRelay implements AutoCloseable {
         if (existing != null) {
             return existing; // another spelling of a destination that has its socket
         }
-        AtomicInteger source = session.sourceCount;
+        AtomicInteger source = session.sourceCount != null ? session.sourceCount : unattributed;
         Limit full = session.aliasesFull() ? Limit.ALIASES : reserve(session, source);
         if (full != null) {
             return refuse(session, remote, full);
@@ -288,7 +294,7 @@ final class SocksRelay implements AutoCloseable {
      * Takes one socket from the server's budget and the session's source's, if both have room and
      * the session has.
      *
-     * @param source the count of the session's source's sockets, or null while it is not known
+     * @param source the count of the session's source's sockets, or {@link #unattributed}
      * @return null if taken, else the bound reached
      */
     private Limit reserve(SocksSession session, AtomicInteger source) {
@@ -299,7 +305,7 @@ final class SocksRelay implements AutoCloseable {
             sockets.decrementAndGet();
             return Limit.TOTAL;
         }
-        if (source != null && source.incrementAndGet() > budget.perSource()) {
+        if (source.incrementAndGet() > budget.perSource()) {
             source.decrementAndGet();
             sockets.decrementAndGet();
             return Limit.PER_SOURCE;
@@ -310,9 +316,7 @@ final class SocksRelay implements AutoCloseable {
     /** Gives back what {@link #reserve} took; {@code source} is what the link was counted in. */
     private void release(AtomicInteger source) {
         sockets.decrementAndGet();
-        if (source != null) {
-            source.decrementAndGet();
-        }
+        source.decrementAndGet();
     }
 
     private DestinationLink refuse(SocksSession session, InetSocketAddress remote, Limit limit) {
@@ -532,7 +536,7 @@ final class SocksRelay implements AutoCloseable {
         final InetSocketAddress address;
         final long createdAt = System.nanoTime();
         volatile long lastActive = createdAt;
-        /** The count of the session's source's sockets, once the sweep knows the source; else null. */
+        /** The count of the session's source's sockets, once the sweep knows the source; until then null. */
         volatile AtomicInteger sourceCount;
         /** Guarded by this; few, so a scan over raw bytes beats hashing an address built per datagram. */
         private final List<DestinationLink> links = new ArrayList<>();
@@ -600,14 +604,19 @@ final class SocksRelay implements AutoCloseable {
             if (closed || links.size() >= maxLinks || aliases.size() >= MAX_ALIASES) {
                 return null;
             }
-            if (link.countedIn == null && sourceCount != null) {
-                sourceCount.incrementAndGet(); // the source became known after the socket was reserved
-                link.countedIn = sourceCount;
+            if (sourceCount != null && link.countedIn != sourceCount) {
+                moveTo(link, sourceCount); // the source became known after the socket was reserved
             }
             links.add(link);
             alias.link = link;
             aliases.add(alias);
             return link;
+        }
+
+        private static void moveTo(DestinationLink link, AtomicInteger count) {
+            link.countedIn.decrementAndGet();
+            count.incrementAndGet();
+            link.countedIn = count;
         }
 
         synchronized void remove(Alias alias) {
@@ -644,9 +653,9 @@ final class SocksRelay implements AutoCloseable {
         synchronized int attribute(AtomicInteger count, int maxPerSource, SocksRelay relay) {
             sourceCount = count;
             for (DestinationLink link : links) {
-                link.countedIn = count;
+                moveTo(link, count);
             }
-            int over = Math.min(count.addAndGet(links.size()) - maxPerSource, links.size());
+            int over = Math.min(count.get() - maxPerSource, links.size());
             if (over <= 0) {
                 return 0;
             }
@@ -690,7 +699,7 @@ final class SocksRelay implements AutoCloseable {
         final DatagramChannel channel;
         final byte[] replyHeader;
         volatile long lastActive = System.nanoTime();
-        /** The source budget this socket counts in, or null; guarded by the session's lock. */
+        /** The source budget this socket counts in; guarded by the session's lock. */
         AtomicInteger countedIn;
 
         DestinationLink(SocksSession session, InetSocketAddress remote, DatagramChannel channel,

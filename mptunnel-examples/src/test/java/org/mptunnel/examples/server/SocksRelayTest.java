@@ -235,4 +235,40 @@ class SocksRelayTest {
             assertThat(receive(second)).as("a destination it has keeps working").endsWith('h', 'i');
         }
     }
+
+    private static byte[] toHost(int d, int port) {
+        return marked(0, 0, 0, 1, 127, 0, 0, d, port >>> 8, port & 0xFF);
+    }
+
+    @Test
+    void eachSourceAddressHasItsOwnBudgetOnceTheSweepKnowsIt() throws Exception {
+        forwarder.close();
+        InetSocketAddress target = new InetSocketAddress(LOOPBACK, echo.getLocalPort());
+        forwarder = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build(), target,
+                new TargetForwarder.SocksSettings(AllowList.of(List.of(AllowRule.parse("127.0.0.0/8")), target),
+                        Duration.ofSeconds(5), new SocketBudget(100, 10, 3)));
+        int port = echo.getLocalPort();
+        try (MultipathDatagramSocket a = client(); MultipathDatagramSocket b = MultipathDatagramSocket.open(
+                TunnelConfig.client().localAddress(InetAddress.getByName("127.0.0.2")).path(forwarder.localAddress())
+                        .build())) {
+            for (int d = 1; d <= 4; d++) {
+                send(a, toHost(d, port));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> forwarder.socksCounters().refused() == 1);
+            assertThat(forwarder.socksCounters().sockets()).as("3 per source").isEqualTo(3);
+            // b, from another address, gets its own 3 once the sweep has placed both sessions.
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                send(b, toHost(1, port));
+                return forwarder.socksCounters().sockets() == 4;
+            });
+            send(b, toHost(2, port));
+            send(b, toHost(3, port));
+            await().atMost(Duration.ofSeconds(5)).until(() -> forwarder.socksCounters().sockets() == 6);
+            long refused = forwarder.socksCounters().refused();
+            send(b, toHost(4, port));
+            send(a, toHost(4, port));
+            await().atMost(Duration.ofSeconds(5)).until(() -> forwarder.socksCounters().refused() == refused + 2);
+            assertThat(forwarder.socksCounters().sockets()).isEqualTo(6);
+        }
+    }
 }
