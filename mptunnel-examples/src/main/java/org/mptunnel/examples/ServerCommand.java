@@ -122,12 +122,10 @@ final class ServerCommand implements Callable<Integer> {
             throw new UserError("--allow cannot be used with --legacy: the C mpclient knows no SOCKS");
         }
 
-        SocketBudget budget;
-        try {
-            budget = new SocketBudget(maxSocksSockets, maxSocksSocketsPerSession, maxSocksSocketsPerSource);
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--max-socks-sockets* must be at least 1");
-        }
+        atLeastOne("--max-socks-sockets", maxSocksSockets);
+        atLeastOne("--max-socks-sockets-per-session", maxSocksSocketsPerSession);
+        atLeastOne("--max-socks-sockets-per-source", maxSocksSocketsPerSource);
+        SocketBudget budget = new SocketBudget(maxSocksSockets, maxSocksSocketsPerSession, maxSocksSocketsPerSource);
         TargetForwarder forwarder;
         try {
             forwarder = TargetForwarder.start(config, target,
@@ -181,6 +179,12 @@ final class ServerCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    private static void atLeastOne(String option, int value) {
+        if (value < 1) {
+            throw new UserError(option + " must be at least 1, got " + value);
         }
     }
 

@@ -13,6 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -446,7 +449,7 @@ final class SocksRelay implements AutoCloseable {
             }
         });
         // Sources no session has any more; only this thread attributes sessions, so none is in use.
-        Set<AtomicInteger> inUse = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<AtomicInteger> inUse = Collections.newSetFromMap(new IdentityHashMap<>());
         sessions.values().forEach(session -> {
             if (session.sourceCount != null) {
                 inUse.add(session.sourceCount);
@@ -660,7 +663,7 @@ final class SocksRelay implements AutoCloseable {
                 return 0;
             }
             List<DestinationLink> byActivity = new ArrayList<>(links);
-            byActivity.sort(java.util.Comparator.comparingLong(l -> l.lastActive - createdAt));
+            byActivity.sort(Comparator.comparingLong(l -> l.lastActive - createdAt));
             for (int i = 0; i < over; i++) {
                 remove(byActivity.get(i), relay);
             }

@@ -42,6 +42,12 @@ class UserErrorsIT {
     }
 
     @Test
+    void socketBudgetBelowOne() throws Exception {
+        expectUserError("--max-socks-sockets-per-source must be at least 1, got 0", "mpserver",
+                "--max-socks-sockets-per-source", "0", "0", "127.0.0.1", "9");
+    }
+
+    @Test
     void noTool() throws Exception {
         expectUserError("name a tool");
     }

@@ -127,16 +127,7 @@ class SocksRelayTest {
             assertThat(reply).as("SOCKS header of the reply, then the data; no mark").containsExactly(expected);
 
             // By name, resolved at the server: the reply names the address.
-            byte[] name = "localhost".getBytes(StandardCharsets.US_ASCII);
-            int[] byName = new int[5 + name.length + 2];
-            byName[3] = SocksUdp.ATYP_DOMAIN;
-            byName[4] = name.length;
-            for (int i = 0; i < name.length; i++) {
-                byName[5 + i] = name[i];
-            }
-            byName[byName.length - 2] = port >>> 8;
-            byName[byName.length - 1] = port & 0xFF;
-            send(socks, marked(byName));
+            send(socks, marked(byName("localhost", port)));
             assertThat(receive(socks)).containsExactly(expected);
 
             int[] fragment = ipv4(port);
