@@ -139,7 +139,9 @@ class SocksFloodIT {
         long fds = descriptors(server);
         System.out.printf(Locale.ROOT, "SOCKS flood: %d sessions, descriptors %d idle, %d under the flood; %s%n",
                 SESSIONS, idle, fds, lastStats(server));
-        assertThat(fds).as("descriptors: the per-source budget plus the idle server's").isLessThanOrEqualTo(idle + PER_SOURCE);
+        // A little room for what the JVM opens lazily; without a budget it is thousands more.
+        assertThat(fds).as("descriptors: the per-source budget plus the idle server's")
+                .isLessThanOrEqualTo(idle + PER_SOURCE + 32);
 
         // A new classic client, while the flooding sessions are alive, is served.
         try (MultipathDatagramSocket classic = MultipathDatagramSocket.open(
