@@ -17,6 +17,9 @@ import org.mptunnel.TunnelStats;
  */
 public final class StatsReport {
 
+    /** How many sessions a server's line names: the rest are in the totals, and in stats() and JMX. */
+    public static final int BUSIEST_SESSIONS = 3;
+
     private final Map<InetSocketAddress, PathTotals> paths = new LinkedHashMap<>();
     private long delivered;
     private long duplicatesDropped;
@@ -46,9 +49,6 @@ public final class StatsReport {
     private int livePathsUp;
     /** The busiest live sessions, busiest first: at most {@link #BUSIEST_SESSIONS}. */
     private final List<SessionStats> busiest = new ArrayList<>(BUSIEST_SESSIONS + 1);
-
-    /** How many sessions a server's line names: the rest are in the totals, and in stats() and JMX. */
-    public static final int BUSIEST_SESSIONS = 3;
 
     /** Per-path sums. */
     public static final class PathTotals {

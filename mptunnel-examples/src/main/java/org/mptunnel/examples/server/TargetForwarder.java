@@ -416,9 +416,6 @@ public final class TargetForwarder implements AutoCloseable {
     }
 
     private static void closeQuietly(DatagramChannel channel) {
-        if (channel == null) {
-            return;
-        }
         try {
             channel.close();
         } catch (IOException e) {
