@@ -1,63 +1,54 @@
 package org.mptunnel.examples.cli;
 
-import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Lets one kind of log line through at most {@code burst} times per interval, so that a failure
- * repeated for every datagram (a refused socket, a full descriptor table) costs a few lines, not
- * one per datagram. The lines held back are counted, and the next line let through says how many
- * there were ({@link #heldBack}). Only the failing path calls it: it takes a lock.
+ * Lets log lines about a key (a source address, or one kind of event) through at most
+ * {@code burst} times per interval, so that a flood costs a few lines per interval and key, and
+ * counts what it held back so that the next line can say so. A fixed table indexed by a seeded
+ * hash of the key: colliding keys share a slot, which only ever suppresses more, and an attacker
+ * cannot grow it. Not thread-safe: one thread owns it.
  */
 public final class LogLimit {
 
+    private static final int SLOTS = 256;
+
     private final long intervalNanos;
     private final int burst;
-    private long windowStart;
-    private int inWindow;
-    private long held;
-    private boolean started;
+    private final int seed = ThreadLocalRandom.current().nextInt();
+    private final long[] windowStart = new long[SLOTS];
+    private final int[] count = new int[SLOTS];
+    private long suppressed;
 
     /**
-     * @param interval the window
-     * @param burst    lines let through per window
+     * @param intervalNanos the window
+     * @param burst         the lines per key and window
      */
-    public LogLimit(Duration interval, int burst) {
-        this.intervalNanos = interval.toNanos();
+    public LogLimit(long intervalNanos, int burst) {
+        this.intervalNanos = intervalNanos;
         this.burst = burst;
     }
 
-    /** @return a limit of one line per second */
-    public static LogLimit perSecond() {
-        return new LogLimit(Duration.ofSeconds(1), 1);
-    }
-
-    /**
-     * @return -1 to hold this line back; otherwise, to log it, how many lines were held back since
-     *         the last one let through
-     */
-    public synchronized long admit(long nowNanos) {
-        if (!started || nowNanos - windowStart >= intervalNanos) {
-            started = true;
-            windowStart = nowNanos;
-            inWindow = 0;
+    /** @return whether to log about {@code key} now */
+    public boolean allow(Object key, long nowNanos) {
+        int h = key.hashCode() * 0x9E3779B9 ^ seed;
+        int slot = (h ^ h >>> 16) & (SLOTS - 1);
+        if (count[slot] == 0 || nowNanos - windowStart[slot] >= intervalNanos) {
+            windowStart[slot] = nowNanos;
+            count[slot] = 0;
         }
-        if (inWindow >= burst) {
-            held++;
-            return -1;
+        if (count[slot] >= burst) {
+            suppressed++;
+            return false;
         }
-        inWindow++;
-        long n = held;
-        held = 0;
-        return n;
+        count[slot]++;
+        return true;
     }
 
-    /** @return -1 to hold this line back, else the lines held back before it ({@link #admit}, now) */
-    public long admit() {
-        return admit(System.nanoTime());
-    }
-
-    /** @return a suffix for a line let through: empty, or how many like it were held back before it */
-    public static String heldBack(long held) {
-        return held <= 0 ? "" : " (" + held + " more like it not logged)";
+    /** @return a note on the lines held back since the last call ("" if none), for the line let through */
+    public String takeSuppressed() {
+        long n = suppressed;
+        suppressed = 0;
+        return n == 0 ? "" : " (" + n + " similar line(s) suppressed)";
     }
 }

@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.examples.cli.Endpoints;
-import org.mptunnel.examples.cli.LogLimit;
 import org.mptunnel.examples.socks.AllowList;
 import org.mptunnel.examples.socks.SocksUdp;
 import org.slf4j.Logger;
@@ -77,11 +76,11 @@ final class SocksRelay implements AutoCloseable {
     private final AtomicLong unresolved = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
-    private final LogLimit refusedLog = LogLimit.perSecond();
-    private final LogLimit openFailedLog = LogLimit.perSecond();
-    private final LogLimit replyFailedLog = LogLimit.perSecond();
+    private final LogGate refusedLog = LogGate.perSecond();
+    private final LogGate openFailedLog = LogGate.perSecond();
+    private final LogGate replyFailedLog = LogGate.perSecond();
     /** Session lines: every one in normal use, a few per second under a flood of sessions. */
-    private final LogLimit sessionLog = new LogLimit(Duration.ofSeconds(1), 10);
+    private final LogGate sessionLog = new LogGate(Duration.ofSeconds(1), 10);
 
     /**
      * @param register hands a new destination socket to the selector thread, which reads its replies
@@ -136,10 +135,10 @@ final class SocksRelay implements AutoCloseable {
             if (raced != null) {
                 session = raced;
             } else {
-                long held = sessionLog.admit();
-                if (held >= 0) {
+                String note = sessionLog.admit();
+                if (note != null) {
                     LOG.info("session {} opened: SOCKS ({} SOCKS sessions live){}", TargetForwarder.sessionId(sessionIp),
-                            sessions.size(), LogLimit.heldBack(held));
+                            sessions.size(), note);
                 }
             }
         }
@@ -247,10 +246,10 @@ final class SocksRelay implements AutoCloseable {
         } catch (IOException e) {
             release(source);
             dropped.incrementAndGet();
-            long held = openFailedLog.admit();
-            if (held >= 0) {
+            String note = openFailedLog.admit();
+            if (note != null) {
                 LOG.warn("cannot open a socket towards {}: {}{}", Endpoints.format(remote), e.toString(),
-                        LogLimit.heldBack(held));
+                        note);
             }
             return null;
         }
@@ -324,11 +323,11 @@ final class SocksRelay implements AutoCloseable {
 
     private DestinationLink refuse(SocksSession session, InetSocketAddress remote, Limit limit) {
         refused.incrementAndGet();
-        long held = refusedLog.admit();
-        if (held >= 0) {
+        String note = refusedLog.admit();
+        if (note != null) {
             LOG.warn("session {}: no socket towards {}: {} {} is the limit; dropped{}",
                     TargetForwarder.sessionId(session.address.getAddress()), Endpoints.format(remote),
-                    limit.of(budget), limit.what, LogLimit.heldBack(held));
+                    limit.of(budget), limit.what, note);
         }
         return null;
     }
@@ -401,9 +400,9 @@ final class SocksRelay implements AutoCloseable {
                 tunnel.send(out);
             } catch (IOException e) {
                 dropped.incrementAndGet(); // e.g. too large for the tunnel with its header
-                long held = replyFailedLog.admit();
-                if (held >= 0) {
-                    LOG.debug("SOCKS reply not sent into the tunnel: {}{}", e.toString(), LogLimit.heldBack(held));
+                String note = replyFailedLog.admit();
+                if (note != null) {
+                    LOG.debug("SOCKS reply not sent into the tunnel: {}{}", e.toString(), note);
                 }
             }
         }
@@ -424,11 +423,11 @@ final class SocksRelay implements AutoCloseable {
             boolean idle = now - session.lastActive > idleNanos;
             if ((expired || idle) && sessions.remove(ip, session)) {
                 int closed = session.close(this);
-                long held = sessionLog.admit();
-                if (held >= 0) {
+                String note = sessionLog.admit();
+                if (note != null) {
                     LOG.info("session {} {}: SOCKS, {} destination socket(s) closed ({} SOCKS sessions live){}",
                             TargetForwarder.sessionId(ip), expired ? "expired" : "idle", closed, sessions.size(),
-                            LogLimit.heldBack(held));
+                            note);
                 }
                 return;
             }
@@ -439,11 +438,11 @@ final class SocksRelay implements AutoCloseable {
                         budget.perSource(), this);
                 if (over > 0) {
                     refused.addAndGet(over);
-                    long held = refusedLog.admit();
-                    if (held >= 0) {
+                    String note = refusedLog.admit();
+                    if (note != null) {
                         LOG.warn("session {}: {} destination socket(s) closed: its source {} is past its {} {}{}",
                                 TargetForwarder.sessionId(ip), over, source.getHostAddress(), budget.perSource(),
-                                Limit.PER_SOURCE.what, LogLimit.heldBack(held));
+                                Limit.PER_SOURCE.what, note);
                     }
                 }
             }

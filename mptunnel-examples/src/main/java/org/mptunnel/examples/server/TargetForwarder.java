@@ -24,7 +24,6 @@ import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
-import org.mptunnel.examples.cli.LogLimit;
 import org.mptunnel.examples.socks.AllowList;
 import org.mptunnel.examples.socks.SocksUdp;
 import org.slf4j.Logger;
@@ -63,10 +62,10 @@ public final class TargetForwarder implements AutoCloseable {
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong fromTarget = new AtomicLong();
     private final AtomicLong targetDropped = new AtomicLong();
-    private final LogLimit openFailedLog = LogLimit.perSecond();
-    private final LogLimit replyFailedLog = LogLimit.perSecond();
+    private final LogGate openFailedLog = LogGate.perSecond();
+    private final LogGate replyFailedLog = LogGate.perSecond();
     /** Session lines: every one in normal use, a few per second under a flood of sessions. */
-    private final LogLimit sessionLog = new LogLimit(Duration.ofSeconds(1), 10);
+    private final LogGate sessionLog = new LogGate(Duration.ofSeconds(1), 10);
     /**
      * Tunnel I/O thread only: SOCKS payloads are copied here, as {@link SocksRelay} reads arrays;
      * classic ones go to the target from the tunnel's own buffer.
@@ -275,9 +274,9 @@ public final class TargetForwarder implements AutoCloseable {
         try {
             channel = ConnectedSend.open(target, SOCKET_BUFFER_BYTES);
         } catch (IOException e) {
-            long held = openFailedLog.admit();
-            if (held >= 0) {
-                LOG.warn("cannot open a socket towards {}: {}{}", target, e.toString(), LogLimit.heldBack(held));
+            String note = openFailedLog.admit();
+            if (note != null) {
+                LOG.warn("cannot open a socket towards {}: {}{}", target, e.toString(), note);
             }
             return null;
         }
@@ -285,10 +284,10 @@ public final class TargetForwarder implements AutoCloseable {
         links.put(session, link);
         toRegister.add(new Registration(channel, link));
         selector.wakeup();
-        long held = sessionLog.admit();
-        if (held >= 0) {
+        String note = sessionLog.admit();
+        if (note != null) {
             LOG.info("session {} opened: target socket {} ({} live){}", sessionId(session),
-                    channel.socket().getLocalSocketAddress(), links.size(), LogLimit.heldBack(held));
+                    channel.socket().getLocalSocketAddress(), links.size(), note);
         }
         return link;
     }
@@ -359,9 +358,9 @@ public final class TargetForwarder implements AutoCloseable {
             try {
                 tunnel.send(out);
             } catch (IOException e) {
-                long held = closed ? -1 : replyFailedLog.admit();
-                if (held >= 0) {
-                    LOG.debug("reply not sent into the tunnel: {}{}", e.toString(), LogLimit.heldBack(held));
+                String note = closed ? null : replyFailedLog.admit();
+                if (note != null) {
+                    LOG.debug("reply not sent into the tunnel: {}{}", e.toString(), note);
                 }
             }
         }
@@ -384,10 +383,10 @@ public final class TargetForwarder implements AutoCloseable {
             boolean idle = now - link.lastActive > idleNanos;
             if ((expired || idle) && links.remove(session, link)) {
                 closeQuietly(link.channel);
-                long held = sessionLog.admit();
-                if (held >= 0) {
+                String note = sessionLog.admit();
+                if (note != null) {
                     LOG.info("session {} {}: target socket closed ({} live){}", sessionId(session),
-                            expired ? "expired" : "idle", links.size(), LogLimit.heldBack(held));
+                            expired ? "expired" : "idle", links.size(), note);
                 }
             }
         });

@@ -152,7 +152,7 @@ final class ToolProcess implements AutoCloseable {
         process.toHandle().destroy();
     }
 
-    /** @return the process id, e.g. to count its descriptors in /proc */
+    /** @return the process id, e.g. to read {@code /proc/PID} */
     long pid() {
         return process.pid();
     }
