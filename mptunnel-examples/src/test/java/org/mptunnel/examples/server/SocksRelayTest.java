@@ -204,28 +204,38 @@ class SocksRelayTest {
 
     @Test
     void aSessionPastItsSocketBudgetIsRefusedAndCounted() throws Exception {
-        forwarder.close();
-        InetSocketAddress target = new InetSocketAddress(LOOPBACK, echo.getLocalPort());
-        forwarder = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build(), target,
-                new TargetForwarder.SocksSettings(AllowList.of(List.of(AllowRule.parse("127.0.0.0/8")), target),
-                        Duration.ofSeconds(5), new SocketBudget(3, 2, 100)));
+        restartWith(new SocketBudget(3, 2, 100));
         int port = echo.getLocalPort();
         try (MultipathDatagramSocket first = client(); MultipathDatagramSocket second = client()) {
             send(first, marked(ipv4(port)));
             receive(first);
-            send(first, marked(0, 0, 0, 1, 127, 0, 0, 2, port >>> 8, port & 0xFF));
-            send(first, marked(0, 0, 0, 1, 127, 0, 0, 3, port >>> 8, port & 0xFF)); // a third: past 2 per session
+            send(first, toHost(2, port));
+            send(first, toHost(3, port)); // a third: past 2 per session
             await().atMost(Duration.ofSeconds(5)).until(() -> forwarder.socksCounters().refused() == 1);
             assertThat(forwarder.socksCounters().sockets()).isEqualTo(2);
 
             send(second, marked(ipv4(port)));
             receive(second);
-            send(second, marked(0, 0, 0, 1, 127, 0, 0, 2, port >>> 8, port & 0xFF)); // past 3 in all
+            send(second, toHost(2, port)); // past 3 in all
             await().atMost(Duration.ofSeconds(5)).until(() -> forwarder.socksCounters().refused() == 2);
             assertThat(forwarder.socksCounters().sockets()).isEqualTo(3);
             send(second, marked(ipv4(port)));
             assertThat(receive(second)).as("a destination it has keeps working").endsWith('h', 'i');
         }
+    }
+
+    /** Restarts the forwarder with SOCKS allowed to 127.0.0.0/8 under {@code budget}. */
+    private void restartWith(SocketBudget budget) throws IOException {
+        forwarder.close();
+        InetSocketAddress target = new InetSocketAddress(LOOPBACK, echo.getLocalPort());
+        forwarder = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build(), target,
+                new TargetForwarder.SocksSettings(AllowList.of(List.of(AllowRule.parse("127.0.0.0/8")), target),
+                        Duration.ofSeconds(5), budget));
+    }
+
+    private MultipathDatagramSocket clientFrom(String address) throws IOException {
+        return MultipathDatagramSocket.open(TunnelConfig.client().localAddress(InetAddress.getByName(address))
+                .path(forwarder.localAddress()).build());
     }
 
     private static byte[] toHost(int d, int port) {
@@ -234,15 +244,9 @@ class SocksRelayTest {
 
     @Test
     void eachSourceAddressHasItsOwnBudgetOnceTheSweepKnowsIt() throws Exception {
-        forwarder.close();
-        InetSocketAddress target = new InetSocketAddress(LOOPBACK, echo.getLocalPort());
-        forwarder = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build(), target,
-                new TargetForwarder.SocksSettings(AllowList.of(List.of(AllowRule.parse("127.0.0.0/8")), target),
-                        Duration.ofSeconds(5), new SocketBudget(100, 10, 3)));
+        restartWith(new SocketBudget(100, 10, 3));
         int port = echo.getLocalPort();
-        try (MultipathDatagramSocket a = client(); MultipathDatagramSocket b = MultipathDatagramSocket.open(
-                TunnelConfig.client().localAddress(InetAddress.getByName("127.0.0.2")).path(forwarder.localAddress())
-                        .build())) {
+        try (MultipathDatagramSocket a = client(); MultipathDatagramSocket b = clientFrom("127.0.0.2")) {
             for (int d = 1; d <= 4; d++) {
                 send(a, toHost(d, port));
             }
@@ -266,15 +270,9 @@ class SocksRelayTest {
 
     @Test
     void aNewSessionPlacedPastItsSourcesBudgetLosesItsSocketsBeyondIt() throws Exception {
-        forwarder.close();
-        InetSocketAddress target = new InetSocketAddress(LOOPBACK, echo.getLocalPort());
-        forwarder = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build(), target,
-                new TargetForwarder.SocksSettings(AllowList.of(List.of(AllowRule.parse("127.0.0.0/8")), target),
-                        Duration.ofSeconds(5), new SocketBudget(100, 10, 3)));
+        restartWith(new SocketBudget(100, 10, 3));
         int port = echo.getLocalPort();
-        try (MultipathDatagramSocket a = client(); MultipathDatagramSocket c = MultipathDatagramSocket.open(
-                TunnelConfig.client().localAddress(InetAddress.getByName("127.0.0.2")).path(forwarder.localAddress())
-                        .build())) {
+        try (MultipathDatagramSocket a = client(); MultipathDatagramSocket c = clientFrom("127.0.0.2")) {
             for (int d = 1; d <= 3; d++) {
                 send(a, toHost(d, port));
             }
