@@ -17,6 +17,7 @@ import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
+import org.mptunnel.examples.server.SocketBudget;
 import org.mptunnel.examples.server.TargetForwarder;
 import org.mptunnel.examples.socks.AllowList;
 import org.mptunnel.examples.socks.AllowRule;
@@ -73,6 +74,20 @@ final class ServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     Duration dnsCacheTtl;
 
+    @Option(names = "--max-socks-sockets", paramLabel = "N",
+            description = "Most sockets towards SOCKS destinations over all sessions; a datagram that would need "
+                    + "another is dropped and counted (default: " + SocketBudget.DEFAULT_TOTAL + ").")
+    int maxSocksSockets = SocketBudget.DEFAULT_TOTAL;
+
+    @Option(names = "--max-socks-sockets-per-session", paramLabel = "N",
+            description = "Most sockets towards SOCKS destinations for one session (default: " + SocketBudget.DEFAULT_PER_SESSION + ").")
+    int maxSocksSocketsPerSession = SocketBudget.DEFAULT_PER_SESSION;
+
+    @Option(names = "--max-socks-sockets-per-source", paramLabel = "N",
+            description = "Most sockets towards SOCKS destinations for all sessions from one client IP address "
+                    + "(one /64 for IPv6) (default: " + SocketBudget.DEFAULT_PER_SOURCE + ").")
+    int maxSocksSocketsPerSource = SocketBudget.DEFAULT_PER_SOURCE;
+
     @Mixin
     TunnelOptions tunnelOptions;
 
@@ -103,25 +118,35 @@ final class ServerCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         TunnelConfig config = TunnelOptions.build(builder::build);
+        boolean legacy = config.wireFormat().isLegacy();
+        if (legacy && !allow.isEmpty()) {
+            throw new UserError("--allow cannot be used with --legacy: the C mpclient knows no SOCKS");
+        }
 
+        atLeastOne("--max-socks-sockets", maxSocksSockets);
+        atLeastOne("--max-socks-sockets-per-session", maxSocksSocketsPerSession);
+        atLeastOne("--max-socks-sockets-per-source", maxSocksSocketsPerSource);
+        SocketBudget budget = new SocketBudget(maxSocksSockets, maxSocksSocketsPerSession, maxSocksSocketsPerSource);
         TargetForwarder forwarder;
         try {
             forwarder = TargetForwarder.start(config, target,
-                    new TargetForwarder.SocksSettings(AllowList.of(allow, target), dnsCacheTtl));
+                    new TargetForwarder.SocksSettings(AllowList.of(allow, target), dnsCacheTtl, budget));
         } catch (BindException e) {
             throw Endpoints.bindFailed(listen, e);
         }
         PrintStream out = System.out;
         out.println("mpserver: listening on " + Endpoints.format(forwarder.localAddress())
                 + ", forwarding each session to " + Endpoints.format(target) + tunnelOptions.wireFormatNote(config));
-        out.println("mpserver: SOCKS sessions may reach " + AllowList.of(allow, target));
+        if (!legacy) {
+            out.println("mpserver: SOCKS sessions may reach " + AllowList.of(allow, target));
+        }
         out.flush();
         tunnelOptions.warnIfPlaintext("mpserver");
 
         long started = System.nanoTime();
         try {
             until.await(statsInterval, () -> {
-                out.println("mpserver stats: " + report(forwarder).line()
+                out.println("mpserver stats: " + report(forwarder).serverLine()
                         + " target-sockets " + forwarder.targetSockets() + " " + forwarder.socksCounters().line());
                 out.flush();
             });
@@ -144,6 +169,7 @@ final class ServerCommand implements Callable<Integer> {
 
     private static final Duration MAX_DNS_TTL = Duration.ofSeconds(60);
 
+
     /** Converts one {@code --allow} value. */
     static final class AllowRuleConverter implements ITypeConverter<AllowRule> {
         @Override
@@ -153,6 +179,12 @@ final class ServerCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    private static void atLeastOne(String option, int value) {
+        if (value < 1) {
+            throw new UserError(option + " must be at least 1, got " + value);
         }
     }
 

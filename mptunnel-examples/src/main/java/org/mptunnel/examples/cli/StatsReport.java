@@ -17,6 +17,9 @@ import org.mptunnel.TunnelStats;
  */
 public final class StatsReport {
 
+    /** How many sessions a server's line names: the rest are in the totals, and in stats() and JMX. */
+    public static final int BUSIEST_SESSIONS = 3;
+
     private final Map<InetSocketAddress, PathTotals> paths = new LinkedHashMap<>();
     private long delivered;
     private long duplicatesDropped;
@@ -43,6 +46,11 @@ public final class StatsReport {
     private long orderLate;
     /** Held datagrams released early because a socket held its most bytes. */
     private long orderOverBudget;
+    /** Live paths, and how many of them are up. */
+    private int livePaths;
+    private int livePathsUp;
+    /** The busiest live sessions, busiest first: at most {@link #BUSIEST_SESSIONS}. */
+    private final List<SessionStats> busiest = new ArrayList<>(BUSIEST_SESSIONS + 1);
 
     /** Per-path sums. */
     public static final class PathTotals {
@@ -105,6 +113,7 @@ public final class StatsReport {
             copiesSent += session.copiesSent();
             if (live) {
                 liveSessions++;
+                rankBusiest(session);
                 long weight = Math.max(session.datagramsSent(), 1);
                 if (session.estimatedLoss() >= 0) {
                     estimatedLossSum += session.estimatedLoss() * weight;
@@ -123,6 +132,8 @@ public final class StatsReport {
                 t.firstDeliveries += p.firstDeliveries();
                 t.duplicatesDropped += p.duplicatesDropped();
                 if (live) {
+                    livePaths++;
+                    livePathsUp += p.up() ? 1 : 0;
                     t.up |= p.up();
                     if (p.smoothedRttNanos() >= 0) {
                         t.rttSumNanos += p.smoothedRttNanos();
@@ -132,6 +143,24 @@ public final class StatsReport {
             }
         }
         return this;
+    }
+
+    /** @return a session's traffic: datagrams delivered from it and sent to it */
+    private static long traffic(SessionStats session) {
+        return session.delivered() + session.datagramsSent();
+    }
+
+    private void rankBusiest(SessionStats session) {
+        int i = busiest.size();
+        while (i > 0 && traffic(busiest.get(i - 1)) < traffic(session)) {
+            i--;
+        }
+        if (i < BUSIEST_SESSIONS) {
+            busiest.add(i, session);
+            if (busiest.size() > BUSIEST_SESSIONS) {
+                busiest.remove(BUSIEST_SESSIONS);
+            }
+        }
     }
 
     /**
@@ -221,7 +250,7 @@ public final class StatsReport {
         return copies + separator + "loss estimated " + percent(estimatedLoss()) + " measured " + percent(measuredLoss());
     }
 
-    /** @return one line: each path's state, then the totals */
+    /** @return one line: each path's state, then the totals; for a client, whose paths are few */
     public String line() {
         StringBuilder b = new StringBuilder();
         long firsts = totalFirsts();
@@ -230,6 +259,28 @@ public final class StatsReport {
                     Endpoints.format(p.remote), p.up ? "up" : "down", rtt(p.rttNanos()),
                     p.sent, p.received, share(p.firstDeliveries, firsts)));
         }
+        return totals(b).toString();
+    }
+
+    /**
+     * @return one line of bounded length for a server, whose paths are those of every session: the
+     *         totals, then the {@value #BUSIEST_SESSIONS} busiest live sessions
+     */
+    public String serverLine() {
+        StringBuilder b = totals(new StringBuilder()).append(String.format(Locale.ROOT, " paths %d up %d",
+                livePaths, livePathsUp));
+        for (SessionStats s : busiest) {
+            int up = 0;
+            for (PathStats p : s.paths()) {
+                up += p.up() ? 1 : 0;
+            }
+            b.append(String.format(Locale.ROOT, " | session %x delivered %d sent %d paths %d up %d",
+                    s.sessionId(), s.delivered(), s.datagramsSent(), s.paths().size(), up));
+        }
+        return b.toString();
+    }
+
+    private StringBuilder totals(StringBuilder b) {
         b.append(String.format(Locale.ROOT, "sessions %d delivered %d duplicates-dropped %d malformed-dropped %d"
                         + " auth-failed %d handshakes %d",
                 liveSessions, delivered, duplicatesDropped, malformedDropped, authFailed, handshakes));
@@ -245,7 +296,7 @@ public final class StatsReport {
                 b.append(" order-over-budget ").append(orderOverBudget);
             }
         }
-        return b.toString();
+        return b;
     }
 
     /** @return a few lines: a table of paths, then every total */

@@ -2,16 +2,23 @@ package org.mptunnel.examples.server;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,27 +33,39 @@ import org.slf4j.LoggerFactory;
 
 /**
  * mpserver's side of SOCKS mode: sessions whose payloads carry the SOCKS mark and a SOCKS UDP
- * request header. Each session gets one socket per destination (connected to it, so only that
- * destination's replies come back on it), opened only if the {@link AllowList} allows the
- * destination — after resolution, for a domain name. Replies go back into the tunnel with a SOCKS
- * UDP header naming their source. The tunnel's I/O thread calls {@link #fromTunnel} (through
- * {@link TargetForwarder}'s receive handler); the target selector thread calls
- * {@link #fromDestination} and {@link #sweep}.
+ * request header. Each session gets one socket per destination address (connected to it, so only
+ * that destination's replies come back on it), opened only if the {@link AllowList} allows the
+ * destination — after resolution, for a domain name — and the {@link SocketBudget} has room.
+ * Every spelling of a destination (IP literal, names in any case) that resolves to the same
+ * address shares its socket: a session looks each spelling up by its raw request bytes as an
+ * <em>alias</em> of the socket, so the usual datagram neither hashes nor allocates. Replies go back
+ * into the tunnel with a SOCKS UDP header naming their source. The tunnel's I/O thread calls
+ * {@link #fromTunnel} (through {@link TargetForwarder}'s receive handler); the target selector
+ * thread calls {@link #fromDestination} and {@link #sweep}.
  */
 final class SocksRelay implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SocksRelay.class);
-    /** Destination sockets one session may hold: enough for an application, not a port scan. */
-    static final int MAX_DESTINATIONS = 64;
+    /** Spellings one session may keep: a few per destination socket, bounded as they cost memory. */
+    static final int MAX_ALIASES = 128;
     private static final int MAX_LOGGED_DENIALS = 1_024;
     private static final int SOCKET_BUFFER_BYTES = 1 << 20;
 
     private final AllowList allow;
     private final NameResolver resolver;
+    private final SocketBudget budget;
     private final long ttlNanos;
     private final long idleNanos;
     private final Consumer<DestinationLink> register;
     private final ConcurrentHashMap<InetAddress, SocksSession> sessions = new ConcurrentHashMap<>();
+    /** Destination sockets per source IP or /64 of the sessions; the sweep adds and removes sources. */
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perSource = new ConcurrentHashMap<>();
+    /**
+     * Destination sockets of the sessions whose source the sweep has not learnt yet (at most a
+     * second old), which share one source's budget: new sessions from many places at once may
+     * briefly be refused, but no source can take more than its budget by opening sessions fast.
+     */
+    private final AtomicInteger unattributed = new AtomicInteger();
     private final Set<String> loggedDenials = ConcurrentHashMap.newKeySet();
     private final AtomicInteger sockets = new AtomicInteger();
     private final AtomicLong toDestinations = new AtomicLong();
@@ -56,14 +75,21 @@ final class SocksRelay implements AutoCloseable {
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong unresolved = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final LogGate refusedLog = LogGate.perSecond();
+    private final LogGate openFailedLog = LogGate.perSecond();
+    private final LogGate replyFailedLog = LogGate.perSecond();
+    /** Session lines: every one in normal use, a few per second under a flood of sessions. */
+    private final LogGate sessionLog = new LogGate(Duration.ofSeconds(1), 10);
 
     /**
      * @param register hands a new destination socket to the selector thread, which reads its replies
      */
-    SocksRelay(AllowList allow, NameResolver resolver, long ttlNanos,
+    SocksRelay(AllowList allow, NameResolver resolver, SocketBudget budget, long ttlNanos,
                long idleNanos, Consumer<DestinationLink> register) {
         this.allow = allow;
         this.resolver = resolver;
+        this.budget = budget;
         this.ttlNanos = ttlNanos;
         this.idleNanos = idleNanos;
         this.register = register;
@@ -109,26 +135,27 @@ final class SocksRelay implements AutoCloseable {
             if (raced != null) {
                 session = raced;
             } else {
-                LOG.info("session {} opened: SOCKS ({} SOCKS sessions live)", TargetForwarder.sessionId(sessionIp),
-                        sessions.size());
+                String note = sessionLog.admit();
+                if (note != null) {
+                    LOG.info("session {} opened: SOCKS ({} SOCKS sessions live){}", TargetForwarder.sessionId(sessionIp),
+                            sessions.size(), note);
+                }
             }
         }
         long now = System.nanoTime();
         session.lastActive = now;
-        DestinationLink link = session.find(b, off + 3, off + header);
-        if (link != null && link.expiresAt - now < 0) {
-            link = refresh(session, link, b, off, header, now);
+        Alias alias = session.find(b, off + 3, off + header);
+        if (alias != null && alias.expiresAt - now < 0) {
+            alias = refresh(session, alias, b, off, header, now);
         }
+        DestinationLink link = alias != null ? alias.link : open(session, datagram, length, header, resolved, now);
         if (link == null) {
-            link = open(session, datagram, length, header, resolved, now);
-            if (link == null) {
-                return;
-            }
+            return;
         }
         link.lastActive = now;
         datagram.limit(length).position(off + header);
         try {
-            if (link.channel.write(datagram) > 0) {
+            if (ConnectedSend.write(link.channel, datagram)) {
                 toDestinations.incrementAndGet();
             } else {
                 dropped.incrementAndGet(); // socket buffer full: lost, as on a network
@@ -139,21 +166,22 @@ final class SocksRelay implements AutoCloseable {
     }
 
     /**
-     * A domain destination's answer is used for the TTL; after it, the link stays while the name
-     * still resolves to its address (so the application keeps its source port at the destination).
+     * A domain destination's answer is used for the TTL; after it, the spelling stays with its
+     * socket while the name still resolves to its address (so the application keeps its source
+     * port at the destination).
      */
-    private DestinationLink refresh(SocksSession session, DestinationLink link, byte[] b, int off, int header, long now) {
+    private Alias refresh(SocksSession session, Alias alias, byte[] b, int off, int header, long now) {
         String name = domain(b, off, header);
         InetAddress[] cached = resolver.cached(name, now);
         if (cached == null) {
-            resolver.resolve(name, answer -> { }); // in the background; the link serves meanwhile
-            return link;
+            resolver.resolve(name, answer -> { }); // in the background; the alias serves meanwhile
+            return alias;
         }
-        if (Arrays.asList(cached).contains(link.remote.getAddress())) {
-            link.expiresAt = now + ttlNanos;
-            return link;
+        if (Arrays.asList(cached).contains(alias.link.remote.getAddress())) {
+            alias.expiresAt = now + ttlNanos;
+            return alias;
         }
-        session.remove(link, this);
+        session.remove(alias); // the socket stays for its other spellings, or until it is idle
         return null;
     }
 
@@ -202,33 +230,106 @@ final class SocksRelay implements AutoCloseable {
             }
         }
         InetSocketAddress remote = new InetSocketAddress(address, port);
+        Alias alias = new Alias(Arrays.copyOfRange(b, off + 3, off + header), expiresAt);
+        DestinationLink existing = session.addAlias(alias, remote);
+        if (existing != null) {
+            return existing; // another spelling of a destination that has its socket
+        }
+        AtomicInteger source = session.sourceCount != null ? session.sourceCount : unattributed;
+        Limit full = session.aliasesFull() ? Limit.ALIASES : reserve(session, source);
+        if (full != null) {
+            return refuse(session, remote, full);
+        }
         DatagramChannel channel;
         try {
-            channel = DatagramChannel.open();
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
-            channel.connect(remote);
-            channel.configureBlocking(false);
+            channel = ConnectedSend.open(remote, SOCKET_BUFFER_BYTES);
         } catch (IOException e) {
+            release(source);
             dropped.incrementAndGet();
-            LOG.debug("cannot open a socket towards {}: {}", remote, e.toString());
+            String note = openFailedLog.admit();
+            if (note != null) {
+                LOG.warn("cannot open a socket towards {}: {}{}", Endpoints.format(remote), e.toString(),
+                        note);
+            }
             return null;
         }
-        byte[] key = Arrays.copyOfRange(b, off + 3, off + header);
-        DestinationLink link = new DestinationLink(session, key, remote, channel, expiresAt);
-        DestinationLink added = session.add(link);
+        DestinationLink link = new DestinationLink(session, remote, channel, source);
+        DestinationLink added = session.add(link, alias, budget.perSession());
         if (added != link) {
             closeQuietly(channel); // another thread opened it meanwhile, or the session is full or closed
+            release(link.countedIn);
             if (added == null) {
                 dropped.incrementAndGet();
             }
             return added;
         }
-        sockets.incrementAndGet();
         register.accept(link);
         LOG.debug("session {}: socket {} towards {}", TargetForwarder.sessionId(session.address.getAddress()),
                 channel.socket().getLocalSocketAddress(), remote);
         return link;
+    }
+
+    /** A bound a new destination socket can meet. */
+    private enum Limit {
+        ALIASES("spellings of destinations per session"),
+        PER_SESSION("destination sockets per session (--max-socks-sockets-per-session)"),
+        TOTAL("destination sockets over all sessions (--max-socks-sockets)"),
+        PER_SOURCE("destination sockets per source address (--max-socks-sockets-per-source)");
+
+        final String what;
+
+        Limit(String what) {
+            this.what = what;
+        }
+
+        int of(SocketBudget budget) {
+            return switch (this) {
+                case ALIASES -> MAX_ALIASES;
+                case PER_SESSION -> budget.perSession();
+                case TOTAL -> budget.total();
+                case PER_SOURCE -> budget.perSource();
+            };
+        }
+    }
+
+    /**
+     * Takes one socket from the server's budget and the session's source's, if both have room and
+     * the session has.
+     *
+     * @param source the count of the session's source's sockets, or {@link #unattributed}
+     * @return null if taken, else the bound reached
+     */
+    private Limit reserve(SocksSession session, AtomicInteger source) {
+        if (session.links() >= budget.perSession()) {
+            return Limit.PER_SESSION;
+        }
+        if (sockets.incrementAndGet() > budget.total()) {
+            sockets.decrementAndGet();
+            return Limit.TOTAL;
+        }
+        if (source.incrementAndGet() > budget.perSource()) {
+            source.decrementAndGet();
+            sockets.decrementAndGet();
+            return Limit.PER_SOURCE;
+        }
+        return null;
+    }
+
+    /** Gives back what {@link #reserve} took; {@code source} is what the link was counted in. */
+    private void release(AtomicInteger source) {
+        sockets.decrementAndGet();
+        source.decrementAndGet();
+    }
+
+    private DestinationLink refuse(SocksSession session, InetSocketAddress remote, Limit limit) {
+        refused.incrementAndGet();
+        String note = refusedLog.admit();
+        if (note != null) {
+            LOG.warn("session {}: no socket towards {}: {} {} is the limit; dropped{}",
+                    TargetForwarder.sessionId(session.address.getAddress()), Endpoints.format(remote),
+                    limit.of(budget), limit.what, note);
+        }
+        return null;
     }
 
     private InetAddress firstAllowed(InetAddress[] addresses, int port) {
@@ -251,7 +352,8 @@ final class SocksRelay implements AutoCloseable {
                 return null;
             }
         }
-        return new String(b, off + 5, length, java.nio.charset.StandardCharsets.US_ASCII);
+        // Names are case-insensitive: one lookup and one cache entry for every capitalisation.
+        return new String(b, off + 5, length, StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
     }
 
     private void deny(String destination) {
@@ -298,32 +400,80 @@ final class SocksRelay implements AutoCloseable {
                 tunnel.send(out);
             } catch (IOException e) {
                 dropped.incrementAndGet(); // e.g. too large for the tunnel with its header
-                LOG.debug("SOCKS reply not sent into the tunnel: {}", e.toString());
+                String note = replyFailedLog.admit();
+                if (note != null) {
+                    LOG.debug("SOCKS reply not sent into the tunnel: {}{}", e.toString(), note);
+                }
             }
         }
     }
 
     /**
-     * Closes the sessions the tunnel no longer has (unless younger than the snapshot {@code live}
-     * was taken at) or that carried nothing for the idle timeout, and destination sockets idle as long.
+     * Closes the sessions the tunnel no longer has (unless younger than the snapshot {@code sources}
+     * was taken at) or that carried nothing for the idle timeout, and destination sockets idle as
+     * long. A session's source becomes known here: from then on its sockets count in its source's
+     * budget, and if that makes the source exceed it, the session's least recently active sockets
+     * beyond it are closed.
+     *
+     * @param sources each live session's source IP or /64, as {@link #sourceKey} makes it
      */
-    void sweep(long now, Set<InetAddress> live, long snapshotAt) {
+    void sweep(long now, Map<InetAddress, InetAddress> sources, long snapshotAt) {
         sessions.forEach((ip, session) -> {
-            boolean expired = !live.contains(ip) && session.createdAt - snapshotAt < 0;
+            boolean expired = !sources.containsKey(ip) && session.createdAt - snapshotAt < 0;
             boolean idle = now - session.lastActive > idleNanos;
             if ((expired || idle) && sessions.remove(ip, session)) {
                 int closed = session.close(this);
-                LOG.info("session {} {}: SOCKS, {} destination socket(s) closed ({} SOCKS sessions live)",
-                        TargetForwarder.sessionId(ip), expired ? "expired" : "idle", closed, sessions.size());
-            } else {
-                session.closeIdle(now, idleNanos, this);
+                String note = sessionLog.admit();
+                if (note != null) {
+                    LOG.info("session {} {}: SOCKS, {} destination socket(s) closed ({} SOCKS sessions live){}",
+                            TargetForwarder.sessionId(ip), expired ? "expired" : "idle", closed, sessions.size(),
+                            note);
+                }
+                return;
+            }
+            session.closeIdle(now, idleNanos, this);
+            InetAddress source = sources.get(ip);
+            if (session.sourceCount == null && source != null) {
+                int over = session.attribute(perSource.computeIfAbsent(source, k -> new AtomicInteger()),
+                        budget.perSource(), this);
+                if (over > 0) {
+                    refused.addAndGet(over);
+                    String note = refusedLog.admit();
+                    if (note != null) {
+                        LOG.warn("session {}: {} destination socket(s) closed: its source {} is past its {} {}{}",
+                                TargetForwarder.sessionId(ip), over, source.getHostAddress(), budget.perSource(),
+                                Limit.PER_SOURCE.what, note);
+                    }
+                }
             }
         });
+        // Sources no session has any more; only this thread attributes sessions, so none is in use.
+        Set<AtomicInteger> inUse = Collections.newSetFromMap(new IdentityHashMap<>());
+        sessions.values().forEach(session -> {
+            if (session.sourceCount != null) {
+                inUse.add(session.sourceCount);
+            }
+        });
+        perSource.values().removeIf(count -> !inUse.contains(count));
+    }
+
+    /** @return the key of a source's budget: the IP, or its /64 for IPv6 */
+    static InetAddress sourceKey(InetAddress ip) {
+        if (!(ip instanceof Inet6Address)) {
+            return ip;
+        }
+        byte[] b = ip.getAddress();
+        Arrays.fill(b, 8, 16, (byte) 0);
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new AssertionError("16 bytes always make an address", e);
+        }
     }
 
     private void closed(DestinationLink link) {
         closeQuietly(link.channel);
-        sockets.decrementAndGet();
+        release(link.countedIn);
     }
 
     private static void closeQuietly(DatagramChannel channel) {
@@ -379,50 +529,109 @@ final class SocksRelay implements AutoCloseable {
         return dropped.get();
     }
 
-    /** One SOCKS session: its tunnel address and its destination sockets. */
+    long refused() {
+        return refused.get();
+    }
+
+    /** One SOCKS session: its tunnel address, its destination sockets and their spellings. */
     private static final class SocksSession {
         final InetSocketAddress address;
         final long createdAt = System.nanoTime();
         volatile long lastActive = createdAt;
+        /** The count of the session's source's sockets, once the sweep knows the source; until then null. */
+        volatile AtomicInteger sourceCount;
         /** Guarded by this; few, so a scan over raw bytes beats hashing an address built per datagram. */
         private final List<DestinationLink> links = new ArrayList<>();
-        private DestinationLink lastUsed;
+        private final List<Alias> aliases = new ArrayList<>();
+        private Alias lastUsed;
         private boolean closed;
 
         SocksSession(InetSocketAddress address) {
             this.address = address;
         }
 
-        /** @return the link whose request bytes (ATYP to DST.PORT) equal {@code b[from, to)}, or null */
-        synchronized DestinationLink find(byte[] b, int from, int to) {
+        /** @return the alias whose request bytes (ATYP to DST.PORT) equal {@code b[from, to)}, or null */
+        synchronized Alias find(byte[] b, int from, int to) {
             if (lastUsed != null && Arrays.equals(lastUsed.key, 0, lastUsed.key.length, b, from, to)) {
                 return lastUsed;
             }
+            for (Alias alias : aliases) {
+                if (Arrays.equals(alias.key, 0, alias.key.length, b, from, to)) {
+                    lastUsed = alias;
+                    return alias;
+                }
+            }
+            return null;
+        }
+
+        synchronized int links() {
+            return links.size();
+        }
+
+        synchronized boolean aliasesFull() {
+            return aliases.size() >= MAX_ALIASES;
+        }
+
+        /**
+         * Adds {@code alias} to the socket towards {@code remote}, if the session has one.
+         *
+         * @return that socket, or null if there is none (or no room for another spelling)
+         */
+        synchronized DestinationLink addAlias(Alias alias, InetSocketAddress remote) {
+            Alias same = find(alias.key, 0, alias.key.length);
+            if (same != null) {
+                return same.link; // another thread added it meanwhile
+            }
             for (DestinationLink link : links) {
-                if (Arrays.equals(link.key, 0, link.key.length, b, from, to)) {
-                    lastUsed = link;
+                if (link.remote.equals(remote) && aliases.size() < MAX_ALIASES) {
+                    alias.link = link;
+                    aliases.add(alias);
                     return link;
                 }
             }
             return null;
         }
 
-        /** @return {@code link} once added; the same destination's link if another thread was first; null if full or closed */
-        synchronized DestinationLink add(DestinationLink link) {
-            DestinationLink existing = find(link.key, 0, link.key.length);
+        /**
+         * Adds a new socket with its first spelling.
+         *
+         * @return {@code link} once added; the socket towards the same address if another thread
+         *         was first; null if the session is full or closed
+         */
+        synchronized DestinationLink add(DestinationLink link, Alias alias, int maxLinks) {
+            DestinationLink existing = addAlias(alias, link.remote);
             if (existing != null) {
                 return existing;
             }
-            if (closed || links.size() >= MAX_DESTINATIONS) {
+            if (closed || links.size() >= maxLinks || aliases.size() >= MAX_ALIASES) {
                 return null;
             }
+            if (sourceCount != null && link.countedIn != sourceCount) {
+                moveTo(link, sourceCount); // the source became known after the socket was reserved
+            }
             links.add(link);
+            alias.link = link;
+            aliases.add(alias);
             return link;
         }
 
-        synchronized void remove(DestinationLink link, SocksRelay relay) {
+        private static void moveTo(DestinationLink link, AtomicInteger count) {
+            link.countedIn.decrementAndGet();
+            count.incrementAndGet();
+            link.countedIn = count;
+        }
+
+        synchronized void remove(Alias alias) {
+            aliases.remove(alias);
+            if (lastUsed == alias) {
+                lastUsed = null;
+            }
+        }
+
+        private void remove(DestinationLink link, SocksRelay relay) {
             if (links.remove(link)) {
-                if (lastUsed == link) {
+                aliases.removeIf(a -> a.link == link);
+                if (lastUsed != null && lastUsed.link == link) {
                     lastUsed = null;
                 }
                 relay.closed(link);
@@ -437,35 +646,71 @@ final class SocksRelay implements AutoCloseable {
             }
         }
 
+        /**
+         * Counts the session's sockets in its source's budget from now on, closing the least
+         * recently active beyond it.
+         *
+         * @return how many were closed
+         */
+        synchronized int attribute(AtomicInteger count, int maxPerSource, SocksRelay relay) {
+            sourceCount = count;
+            for (DestinationLink link : links) {
+                moveTo(link, count);
+            }
+            int over = Math.min(count.get() - maxPerSource, links.size());
+            if (over <= 0) {
+                return 0;
+            }
+            List<DestinationLink> byActivity = new ArrayList<>(links);
+            byActivity.sort(Comparator.comparingLong(l -> l.lastActive - createdAt));
+            for (int i = 0; i < over; i++) {
+                remove(byActivity.get(i), relay);
+            }
+            return over;
+        }
+
         synchronized int close(SocksRelay relay) {
             closed = true;
             int n = links.size();
             links.forEach(relay::closed);
             links.clear();
+            aliases.clear();
             lastUsed = null;
             return n;
         }
     }
 
-    /** One session's socket towards one destination. */
+    /** One spelling of a destination: the request's ATYP, DST.ADDR and DST.PORT, as the client wrote them. */
+    private static final class Alias {
+        final byte[] key;
+        /** Set once, under the session's lock, before the alias is visible. */
+        DestinationLink link;
+        /** When a domain name's answer is to be checked again; never for an IP literal. */
+        volatile long expiresAt;
+
+        Alias(byte[] key, long expiresAt) {
+            this.key = key;
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    /** One session's socket towards one destination address. */
     static final class DestinationLink {
         final SocksSession session;
-        /** The request's ATYP, DST.ADDR and DST.PORT, as the client wrote them. */
-        final byte[] key;
         final InetSocketAddress remote;
         final DatagramChannel channel;
         final byte[] replyHeader;
-        volatile long expiresAt;
         volatile long lastActive = System.nanoTime();
+        /** The source budget this socket counts in; guarded by the session's lock. */
+        AtomicInteger countedIn;
 
-        DestinationLink(SocksSession session, byte[] key, InetSocketAddress remote, DatagramChannel channel,
-                        long expiresAt) {
+        DestinationLink(SocksSession session, InetSocketAddress remote, DatagramChannel channel,
+                        AtomicInteger countedIn) {
             this.session = session;
-            this.key = key;
+            this.countedIn = countedIn;
             this.remote = remote;
             this.channel = channel;
             this.replyHeader = SocksUdp.replyHeader(remote);
-            this.expiresAt = expiresAt;
         }
     }
 }

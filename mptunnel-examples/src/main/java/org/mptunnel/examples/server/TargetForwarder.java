@@ -2,12 +2,9 @@ package org.mptunnel.examples.server;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
@@ -15,10 +12,10 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -60,9 +57,15 @@ public final class TargetForwarder implements AutoCloseable {
     /** Links opened by the tunnel handler, registered by the selector thread (which owns the selector). */
     private final Queue<Registration> toRegister = new ConcurrentLinkedQueue<>();
     private final SocksRelay socks;
+    /** False in legacy mode: the C mpclient knows no SOCKS, so a payload that looks marked is data. */
+    private final boolean socksEnabled;
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong fromTarget = new AtomicLong();
     private final AtomicLong targetDropped = new AtomicLong();
+    private final LogGate openFailedLog = LogGate.perSecond();
+    private final LogGate replyFailedLog = LogGate.perSecond();
+    /** Session lines: every one in normal use, a few per second under a flood of sessions. */
+    private final LogGate sessionLog = new LogGate(Duration.ofSeconds(1), 10);
     /**
      * Tunnel I/O thread only: SOCKS payloads are copied here, as {@link SocksRelay} reads arrays;
      * classic ones go to the target from the tunnel's own buffer.
@@ -81,8 +84,9 @@ public final class TargetForwarder implements AutoCloseable {
         this.target = target;
         this.idleNanos = config.sessionIdleTimeout().toNanos();
         this.selector = selector;
+        this.socksEnabled = !config.wireFormat().isLegacy();
         this.socks = new SocksRelay(socksSettings.allow(), new NameResolver(socksSettings.dnsCacheTtl()),
-                socksSettings.dnsCacheTtl().toNanos(), idleNanos, link -> {
+                socksSettings.budget(), socksSettings.dnsCacheTtl().toNanos(), idleNanos, link -> {
                     toRegister.add(new Registration(link.channel, link));
                     selector.wakeup();
                 });
@@ -110,12 +114,19 @@ public final class TargetForwarder implements AutoCloseable {
     }
 
     /**
-     * What SOCKS sessions may reach, and how long a resolved name is used.
+     * What SOCKS sessions may reach, how long a resolved name is used, and how many sockets they
+     * may hold.
      *
      * @param allow       the destinations SOCKS datagrams may reach
      * @param dnsCacheTtl how long a domain name's answer is used (at most 60 s is sensible)
+     * @param budget      the bounds on destination sockets
      */
-    public record SocksSettings(AllowList allow, Duration dnsCacheTtl) {
+    public record SocksSettings(AllowList allow, Duration dnsCacheTtl, SocketBudget budget) {
+        /** Settings with the default {@link SocketBudget}. */
+        public SocksSettings(AllowList allow, Duration dnsCacheTtl) {
+            this(allow, dnsCacheTtl, SocketBudget.DEFAULT);
+        }
+
         /** @return settings that let SOCKS sessions reach {@code target} only */
         public static SocksSettings onlyTarget(InetSocketAddress target) {
             return new SocksSettings(AllowList.of(List.of(), target), Duration.ofSeconds(60));
@@ -179,7 +190,8 @@ public final class TargetForwarder implements AutoCloseable {
     /** @return the SOCKS side's counters and sizes, for statistics lines */
     public SocksCounters socksCounters() {
         return new SocksCounters(socks.sessions(), socks.sockets(), socks.toDestinations(), socks.fromDestinations(),
-                socks.denied(), socks.fragmented(), socks.malformed(), socks.unresolved(), socks.dropped());
+                socks.denied(), socks.fragmented(), socks.malformed(), socks.unresolved(), socks.dropped(),
+                socks.refused());
     }
 
     /**
@@ -193,16 +205,17 @@ public final class TargetForwarder implements AutoCloseable {
      * @param fragmented       datagrams with FRAG other than 0
      * @param malformed        payloads that were not a SOCKS UDP request
      * @param unresolved       datagrams to domain names that did not resolve
-     * @param dropped          datagrams lost otherwise (full buffers, ICMP errors, too many destinations)
+     * @param dropped          datagrams lost otherwise (full buffers, ICMP errors, no descriptor left)
+     * @param refused          datagrams and sockets refused by the {@link SocketBudget}
      */
     public record SocksCounters(int sessions, int sockets, long toDestinations, long fromDestinations, long denied,
-                                long fragmented, long malformed, long unresolved, long dropped) {
+                                long fragmented, long malformed, long unresolved, long dropped, long refused) {
         /** @return the counters as the tools' statistics lines show them */
         public String line() {
             return "socks-sessions " + sessions + " socks-sockets " + sockets + " socks-sent " + toDestinations
                     + " socks-replies " + fromDestinations + " socks-denied " + denied + " socks-fragmented "
                     + fragmented + " socks-malformed " + malformed + " socks-unresolved " + unresolved
-                    + " socks-dropped " + dropped;
+                    + " socks-dropped " + dropped + " socks-refused " + refused;
         }
     }
 
@@ -215,7 +228,7 @@ public final class TargetForwarder implements AutoCloseable {
             return;
         }
         InetAddress session = from.getAddress();
-        if (!links.containsKey(session) && socks.claims(session, payload)) {
+        if (socksEnabled && !links.containsKey(session) && socks.claims(session, payload)) {
             int length = payload.remaining();
             payload.get(socksBuffer, 0, length);
             socks.fromTunnel(session, from.getPort(), socksView.clear(), length, null);
@@ -237,7 +250,7 @@ public final class TargetForwarder implements AutoCloseable {
             }
             link.lastActive = System.nanoTime();
             try {
-                if (link.channel.write(datagram) > 0) {
+                if (ConnectedSend.write(link.channel, datagram)) {
                     toTarget.incrementAndGet();
                 } else {
                     targetDropped.incrementAndGet(); // socket buffer full: lost, as on a network
@@ -257,25 +270,25 @@ public final class TargetForwarder implements AutoCloseable {
     }
 
     private TargetLink open(InetAddress session, int port) {
-        DatagramChannel channel = null;
+        DatagramChannel channel;
         try {
-            channel = DatagramChannel.open(target.getAddress() instanceof Inet4Address
-                    ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
-            channel.connect(target);
-            channel.configureBlocking(false);
+            channel = ConnectedSend.open(target, SOCKET_BUFFER_BYTES);
         } catch (IOException e) {
-            LOG.warn("cannot open a socket towards {}: {}", target, e.toString());
-            closeQuietly(channel);
+            String note = openFailedLog.admit();
+            if (note != null) {
+                LOG.warn("cannot open a socket towards {}: {}{}", target, e.toString(), note);
+            }
             return null;
         }
         TargetLink link = new TargetLink(new InetSocketAddress(session, port), channel);
         links.put(session, link);
         toRegister.add(new Registration(channel, link));
         selector.wakeup();
-        LOG.info("session {} opened: target socket {} ({} live)", sessionId(session),
-                channel.socket().getLocalSocketAddress(), links.size());
+        String note = sessionLog.admit();
+        if (note != null) {
+            LOG.info("session {} opened: target socket {} ({} live){}", sessionId(session),
+                    channel.socket().getLocalSocketAddress(), links.size(), note);
+        }
         return link;
     }
 
@@ -345,8 +358,9 @@ public final class TargetForwarder implements AutoCloseable {
             try {
                 tunnel.send(out);
             } catch (IOException e) {
-                if (!closed) {
-                    LOG.debug("reply not sent into the tunnel: {}", e.toString());
+                String note = closed ? null : replyFailedLog.admit();
+                if (note != null) {
+                    LOG.debug("reply not sent into the tunnel: {}{}", e.toString(), note);
                 }
             }
         }
@@ -359,20 +373,24 @@ public final class TargetForwarder implements AutoCloseable {
      */
     private void sweep(long now) {
         long snapshotAt = System.nanoTime();
-        Set<InetAddress> live = new HashSet<>();
+        Map<InetAddress, InetAddress> sources = new HashMap<>(); // every live session, with its source
         for (SessionStats s : tunnel.stats().sessions()) {
-            live.add(s.address().getAddress());
+            sources.put(s.address().getAddress(),
+                    s.paths().isEmpty() ? null : SocksRelay.sourceKey(s.paths().get(0).remote().getAddress()));
         }
         links.forEach((session, link) -> {
-            boolean expired = !live.contains(session) && link.createdAt - snapshotAt < 0;
+            boolean expired = !sources.containsKey(session) && link.createdAt - snapshotAt < 0;
             boolean idle = now - link.lastActive > idleNanos;
             if ((expired || idle) && links.remove(session, link)) {
                 closeQuietly(link.channel);
-                LOG.info("session {} {}: target socket closed ({} live)", sessionId(session),
-                        expired ? "expired" : "idle", links.size());
+                String note = sessionLog.admit();
+                if (note != null) {
+                    LOG.info("session {} {}: target socket closed ({} live){}", sessionId(session),
+                            expired ? "expired" : "idle", links.size(), note);
+                }
             }
         });
-        socks.sweep(now, live, snapshotAt);
+        socks.sweep(now, sources, snapshotAt);
     }
 
     /** Stops forwarding and closes the tunnel and every target socket. */
@@ -397,9 +415,6 @@ public final class TargetForwarder implements AutoCloseable {
     }
 
     private static void closeQuietly(DatagramChannel channel) {
-        if (channel == null) {
-            return;
-        }
         try {
             channel.close();
         } catch (IOException e) {

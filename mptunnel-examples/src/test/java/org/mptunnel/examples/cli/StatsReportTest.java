@@ -80,4 +80,27 @@ class StatsReportTest {
                 + " order-over-budget 5");
         assertThat(report.summary()).endsWith(", released for the byte budget 5");
     }
+
+    @Test
+    void aServersLineWithManySessionsStaysShortAndNamesTheBusiest() {
+        List<SessionStats> sessions = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            List<PathStats> paths = new java.util.ArrayList<>();
+            for (int p = 0; p < 3; p++) {
+                paths.add(new PathStats(new InetSocketAddress("127.0.0.1", 10_000 + 3 * i + p), p != 2, 10, 1000, 0,
+                        10, 1000, 5, 0, 1_000_000, 0.02));
+            }
+            // session 0x1000 + i delivered i datagrams: the busiest are the last three
+            sessions.add(new SessionStats(0x1000 + i, null, i, 0, 0, 0, 0, paths, 0, 0, -1, -1, OrderingStats.NONE));
+        }
+        TunnelStats server = new TunnelStats(TunnelConfig.Role.SERVER, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, sessions,
+                OrderingStats.NONE);
+
+        String line = new StatsReport().add(server, true).serverLine();
+
+        assertThat(line).hasSizeLessThan(500);
+        assertThat(line).startsWith("sessions 200 delivered ").contains(" paths 600 up 400 ")
+                .endsWith(" | session 10c7 delivered 199 sent 0 paths 3 up 2 | session 10c6 delivered 198 sent 0 paths 3 up 2"
+                        + " | session 10c5 delivered 197 sent 0 paths 3 up 2");
+    }
 }

@@ -51,6 +51,14 @@ final class ToolProcess implements AutoCloseable {
         return new ToolProcess(builder.start());
     }
 
+    /** Starts {@code java -jar mptunnel.jar ARGS...} allowed at most {@code files} open descriptors. */
+    static ToolProcess startWithFileLimit(int files, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + files + " && exec \"$0\" \"$@\"",
+                JAVA, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return new ToolProcess(new ProcessBuilder(command).start());
+    }
+
     /** Starts a program other than the jar, e.g. a launcher script. */
     static ToolProcess startCommand(String... command) throws IOException {
         return new ToolProcess(new ProcessBuilder(command).start());

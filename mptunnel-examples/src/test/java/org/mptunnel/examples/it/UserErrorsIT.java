@@ -36,6 +36,18 @@ class UserErrorsIT {
     }
 
     @Test
+    void allowWithLegacy() throws Exception {
+        expectUserError("--allow cannot be used with --legacy", "mpserver", "--legacy", "--allow", "127.0.0.1:53",
+                "0", "127.0.0.1", "9");
+    }
+
+    @Test
+    void socketBudgetBelowOne() throws Exception {
+        expectUserError("--max-socks-sockets-per-source must be at least 1, got 0", "mpserver",
+                "--max-socks-sockets-per-source", "0", "0", "127.0.0.1", "9");
+    }
+
+    @Test
     void noTool() throws Exception {
         expectUserError("name a tool");
     }
