@@ -11,8 +11,8 @@ import org.mptunnel.internal.path.Counter;
  * the {@link Sink}.
  *
  * <p>Memory is bounded: a ring of {@code slots} groups, indexed by group number; each slot holds
- * up to k + m shards of up to maxPayload + 2 bytes, allocated by the constructor (slots × (k + m) ×
- * (maxPayload + 2) bytes in all). A group older than the newest by {@code slots} or more is
+ * up to k + m shards of up to maxPayload + 2 bytes (rounded up to a multiple of 8), allocated by the
+ * constructor (about slots × (k + m) × (maxPayload + 2) bytes in all). A group older than the newest by {@code slots} or more is
  * refused ({@link #tooOld()}); a newer group reusing a slot evicts the group there, which expires
  * ({@link #groupsExpired()}) if it was not complete. Each data datagram is copied into its slot (a
  * copy of at most maxPayload bytes); in use nothing is allocated.
@@ -112,7 +112,8 @@ public final class FecDecoder {
     public void repair(long group, ByteBuffer payload) {
         int length = payload.remaining();
         int shardLength = length - ShardLayout.TRAILER;
-        if (group < 0 || shardLength < ShardLayout.PREFIX || shardLength > ShardLayout.shardLength(maxPayload)) {
+        if (group < 0 || shardLength < ShardLayout.PREFIX || shardLength > ShardLayout.shardLength(maxPayload)
+                || (shardLength & 7) != 0) {
             malformed.increment();
             return;
         }

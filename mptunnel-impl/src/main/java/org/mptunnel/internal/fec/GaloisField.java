@@ -17,10 +17,10 @@ final class GaloisField {
     /** log[a] for a ≠ 0; log[0] is unused. */
     private static final int[] LOG = new int[256];
     /**
-     * MUL[c][x] = c·x. A coding loop takes the row of its coefficient once and then costs one load
-     * per byte; 64 KB in all, of which a k = 8, m = 4 code touches 32 rows (8 KB).
+     * Multiplication by c as a matrix over GF(2): BIT_ROWS[8c + b] has bit b' set when bit b of
+     * c·2^b' is 1, that is, when bit b' of x feeds bit b of c·x. 2 KB.
      */
-    private static final byte[][] MUL = new byte[256][256];
+    private static final byte[] BIT_ROWS = new byte[256 * 8];
 
     static {
         int x = 1;
@@ -33,9 +33,12 @@ final class GaloisField {
                 x ^= POLYNOMIAL;
             }
         }
-        for (int a = 1; a < 256; a++) {
-            for (int b = 1; b < 256; b++) {
-                MUL[a][b] = EXP[LOG[a] + LOG[b]];
+        for (int c = 0; c < 256; c++) {
+            for (int in = 0; in < 8; in++) {
+                int product = mul(c, 1 << in);
+                for (int out = 0; out < 8; out++) {
+                    BIT_ROWS[8 * c + out] |= (byte) ((product >>> out & 1) << in);
+                }
             }
         }
     }
@@ -50,7 +53,7 @@ final class GaloisField {
 
     /** @return a·b, for a and b in [0, 255] */
     static int mul(int a, int b) {
-        return MUL[a][b] & 0xFF;
+        return a == 0 || b == 0 ? 0 : EXP[LOG[a] + LOG[b]] & 0xFF;
     }
 
     /** @return a / b; b must not be 0 */
@@ -66,8 +69,11 @@ final class GaloisField {
         return div(1, a);
     }
 
-    /** @return the row of the multiplication table for coefficient c: row[x] = c·x (do not modify) */
-    static byte[] mulRow(int c) {
-        return MUL[c];
+    /**
+     * @return the bits of x that, added, give bit {@code bit} of c·x: bit b' is set if bit b' of x
+     *         is one of them
+     */
+    static int bitRow(int c, int bit) {
+        return BIT_ROWS[8 * c + bit] & 0xFF;
     }
 }

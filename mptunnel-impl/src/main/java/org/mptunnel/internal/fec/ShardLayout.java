@@ -5,11 +5,12 @@ package org.mptunnel.internal.fec;
  * payload carries. Socket-free and wire-free: the engine puts its own header in front of both.
  *
  * <p>A group has k' data datagrams (1 ≤ k' ≤ k: a deadline may close it early) whose longest payload
- * is L bytes. Each becomes a shard of S = L + 2 bytes, the code's unit:
+ * is L bytes. Each becomes a shard of S bytes, the code's unit: L + 2 rounded up to a multiple of 8
+ * (the code's bit planes, {@link ReedSolomon}):
  *
  * <pre>
  *  data shard j (kept by encoder and decoder, never sent as such)
- *  0        2                  2 + lenⱼ              S = L + 2
+ *  0        2                  2 + lenⱼ              S = L + 2 (+ 0..7)
  *  +--------+------------------+---------------------+
  *  | lenⱼ   | payload j        | zeros               |
  *  | uint16 | lenⱼ bytes       | S − 2 − lenⱼ bytes  |
@@ -27,7 +28,7 @@ package org.mptunnel.internal.fec;
  * the padding is never sent (data datagrams leave unchanged). A repair payload says how many data
  * shards its group had (k') and which repair it is (its row of {@link ReedSolomon}'s matrix); S
  * follows from its length. Lengths are big-endian; a payload is at most 65,535 bytes. A repair
- * payload is 4 bytes longer than its group's longest data payload.
+ * payload is 4 to 11 bytes longer than its group's longest data payload.
  */
 final class ShardLayout {
 
@@ -43,7 +44,7 @@ final class ShardLayout {
 
     /** @return the shard length S of a group whose longest payload is {@code longestPayload} */
     static int shardLength(int longestPayload) {
-        return PREFIX + longestPayload;
+        return (PREFIX + longestPayload + 7) & ~7;
     }
 
     static void writeLength(byte[] shard, int length) {

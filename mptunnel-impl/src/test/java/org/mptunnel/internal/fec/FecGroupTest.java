@@ -53,12 +53,13 @@ class FecGroupTest {
         assertThat(encoder.add(ascii("z"))).isEqualTo(2);
         assertThat(encoder.openCount()).isZero();
         assertThat(encoder.group()).isZero();
-        assertThat(encoder.repair(0).remaining()).isEqualTo(1 + 2 + 2);
+        // Shards of 1 + 2 bytes rounded up to 8, then k' and the index.
+        assertThat(encoder.repair(0).remaining()).isEqualTo(8 + 2);
         assertThat(encoder.add(ascii("long one"))).isZero();
         assertThat(encoder.group()).isEqualTo(1);
         assertThat(encoder.closeGroup()).isTrue();
         ByteBuffer r = encoder.repair(0);
-        assertThat(r.remaining()).isEqualTo(8 + 2 + 2);
+        assertThat(r.remaining()).isEqualTo(16 + 2);
         assertThat(r.get(r.limit() - 2)).as("k'").isEqualTo((byte) 1);
         assertThat(encoder.closeGroup()).isFalse();
         assertThatThrownBy(() -> encoder.add(ByteBuffer.allocate(11))).isInstanceOf(IllegalArgumentException.class);
@@ -126,21 +127,22 @@ class FecGroupTest {
         decoder.data(-1, 0, ascii("x"));
         decoder.data(0, 0, ByteBuffer.allocate(101));
         decoder.repair(0, ByteBuffer.allocate(3));
-        decoder.repair(0, ByteBuffer.allocate(100 + 2 + 2 + 1));
-        decoder.repair(0, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, /* k' */ 0, 0}));
-        decoder.repair(0, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, /* k' */ 5, 0}));
-        decoder.repair(0, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 1, /* index */ 2}));
-        assertThat(decoder.malformed()).isEqualTo(9);
+        decoder.repair(0, ByteBuffer.allocate(104 + 8 + 2));
+        decoder.repair(0, ByteBuffer.allocate(12 + 2));
+        decoder.repair(0, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, /* k' */ 0, 0}));
+        decoder.repair(0, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, /* k' */ 5, 0}));
+        decoder.repair(0, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 1, /* index */ 2}));
+        assertThat(decoder.malformed()).isEqualTo(10);
 
         // Group 1: data index 3 arrived, so a repair saying k' = 2 disagrees with it.
         decoder.data(1, 3, ascii("dddd"));
-        decoder.repair(1, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 0, 0, 2, 0}));
+        decoder.repair(1, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 2, 0}));
         // A datagram longer than the group's shards, once a repair has said their length.
         decoder.repair(1, repairs[0]);
         decoder.data(1, 0, ascii("longer than four"));
-        // A second repair of another shape: shards of 7 bytes.
-        decoder.repair(1, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 0, 0, 0, 4, 1}));
-        assertThat(decoder.malformed()).isEqualTo(12);
+        // A second repair of another shape: shards of 16 bytes.
+        decoder.repair(1, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 1}));
+        assertThat(decoder.malformed()).isEqualTo(13);
 
         // None of it stopped the group from being rebuilt.
         decoder.data(1, 2, ascii("ccc"));

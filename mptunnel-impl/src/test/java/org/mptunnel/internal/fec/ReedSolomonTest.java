@@ -38,9 +38,9 @@ class ReedSolomonTest {
         for (int k = 1; k <= 6; k++) {
             for (int m = 1; m <= 4; m++) {
                 int n = k + m;
-                byte[][] data = randomShards(random, k, 11);
-                byte[][] repair = new byte[m][11];
-                rs.encode(data, k, repair, m, 11);
+                byte[][] data = randomShards(random, k, 16);
+                byte[][] repair = new byte[m][16];
+                rs.encode(data, k, repair, m, 16);
                 for (int lost = 0; lost < 1 << n; lost++) {
                     byte[][] d = copy(data);
                     boolean[] dataPresent = new boolean[k];
@@ -58,7 +58,7 @@ class ReedSolomonTest {
                     }
                     int erased = Integer.bitCount(lost);
                     int dataErased = Integer.bitCount(lost & ((1 << k) - 1));
-                    int result = rs.decode(d, dataPresent, k, repair, repairPresent, m, 11);
+                    int result = rs.decode(d, dataPresent, k, repair, repairPresent, m, 16);
                     if (erased <= m) {
                         assertThat(result).as("k=%d m=%d lost=%s", k, m, Integer.toBinaryString(lost)).isEqualTo(dataErased);
                         assertThat(d).isDeepEqualTo(data);
@@ -103,11 +103,11 @@ class ReedSolomonTest {
     @Test
     void repairsOfFewerDataShardsAreTheFirstColumns() {
         Random random = new Random(4);
-        byte[][] data = randomShards(random, 5, 20);
-        byte[][] small = new byte[2][20];
-        byte[][] large = new byte[6][20];
-        new ReedSolomon(3, 2, 1).encode(data, 3, small, 2, 20);
-        new ReedSolomon(32, 16, 1).encode(data, 3, large, 6, 20);
+        byte[][] data = randomShards(random, 5, 24);
+        byte[][] small = new byte[2][24];
+        byte[][] large = new byte[6][24];
+        new ReedSolomon(3, 2, 1).encode(data, 3, small, 2, 24);
+        new ReedSolomon(32, 16, 1).encode(data, 3, large, 6, 24);
         assertThat(large[0]).isEqualTo(small[0]);
         assertThat(large[1]).isEqualTo(small[1]);
     }
@@ -136,7 +136,9 @@ class ReedSolomonTest {
         assertThatThrownBy(() -> new ReedSolomon(4, -1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ReedSolomon(4, 2, 0)).isInstanceOf(IllegalArgumentException.class);
         ReedSolomon rs = new ReedSolomon(4, 2, 1);
-        assertThatThrownBy(() -> rs.encode(new byte[5][1], 5, new byte[2][1], 2, 1))
+        assertThatThrownBy(() -> rs.encode(new byte[5][8], 5, new byte[2][8], 2, 8))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> rs.encode(new byte[4][12], 4, new byte[2][12], 2, 12))
+                .hasMessageContaining("multiple of 8");
     }
 }
