@@ -15,7 +15,7 @@ package org.mptunnel.internal.fec;
  * </pre>
  *
  * Multiplying every symbol by a constant c is then a sum of whole planes (which planes: the 8 × 8
- * bit matrix of c), so the coding loop is XORs of 8-byte words with no table lookup: about three
+ * bit matrix of c), so the coding loop is XORs of 8-byte words with no table lookup: two to three
  * times as fast in Java as a loop over a 256-byte multiplication table row per coefficient
  * (measured; docs/ARCHITECTURE.md, "Forward error correction: the code").
  *
