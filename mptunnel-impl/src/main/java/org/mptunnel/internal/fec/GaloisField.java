@@ -1,8 +1,9 @@
 package org.mptunnel.internal.fec;
 
 /**
- * Arithmetic in GF(2⁸): bytes are polynomials over GF(2) of degree below 8, added by XOR and
- * multiplied modulo x⁸ + x⁴ + x³ + x² + 1 ({@value #POLYNOMIAL}). That polynomial is primitive,
+ * Arithmetic in GF(2⁸): bytes are polynomials over GF(2) of degree below 8, added and subtracted
+ * by XOR (callers write {@code ^}) and multiplied modulo x⁸ + x⁴ + x³ + x² + 1
+ * ({@value #POLYNOMIAL}). That polynomial is primitive,
  * so 2 generates the 255 non-zero elements and the log and exp tables cover the field; it is also
  * the one most Reed–Solomon erasure codes use (RAID-6, Jerasure, Backblaze), which makes other
  * implementations a ready cross-check. All tables are built once, at class initialisation.
@@ -44,11 +45,6 @@ final class GaloisField {
     }
 
     private GaloisField() {
-    }
-
-    /** @return a + b (and a − b: the same in characteristic 2) */
-    static int add(int a, int b) {
-        return a ^ b;
     }
 
     /** @return a·b, for a and b in [0, 255] */

@@ -167,10 +167,6 @@ public final class ReedSolomon {
         }
         for (int t = 0; t < e; t++) {
             dataPresent[missing[t]] = true;
-            inputs[missing[t]] = null;
-        }
-        for (int j = 0; j < k; j++) {
-            inputs[j] = null;
         }
         return e;
     }
