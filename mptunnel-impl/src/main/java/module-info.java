@@ -26,6 +26,7 @@ module org.mptunnel.impl {
     exports org.mptunnel.internal.bridge to org.mptunnel.examples, org.mptunnel.benchmarks;
     exports org.mptunnel.internal.crypto to org.mptunnel.benchmarks;
     exports org.mptunnel.internal.engine to org.mptunnel.benchmarks;
+    exports org.mptunnel.internal.fec to org.mptunnel.benchmarks;
     exports org.mptunnel.internal.io to org.mptunnel.benchmarks;
     exports org.mptunnel.internal.path to org.mptunnel.benchmarks;
     exports org.mptunnel.internal.session to org.mptunnel.benchmarks;
