@@ -12,6 +12,7 @@ import javax.crypto.NoSuchPaddingException;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
+import org.mptunnel.internal.wire.Sealed;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -39,7 +40,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Aead {
 
     public static final int KEY_LENGTH = 32;
-    public static final int TAG_LENGTH = 16;
+    public static final int TAG_LENGTH = Sealed.TAG_LENGTH;
     public static final int NONCE_LENGTH = 12;
 
     /** The AEAD algorithms protocol v2 offers; {@link #id} is the number on the wire. */

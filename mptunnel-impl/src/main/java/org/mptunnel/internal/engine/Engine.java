@@ -126,7 +126,7 @@ public abstract class Engine implements IoHandler {
     protected static ByteBuffer encodeSealedData(Session session, Transport keys, byte[] data, int offset, int length) {
         ByteBuffer out = SendBuffers.get();
         Header.write(out, Header.TYPE_DATA, session.id(), session.nextSequence(), length);
-        out.put(Header.VERSION_OFFSET, Transport.VERSION);
+        out.put(Header.VERSION_OFFSET, Header.VERSION_SEALED);
         out.put(Header.LENGTH, data, offset, length);
         out.limit(keys.seal(out, length)).position(0);
         return out;

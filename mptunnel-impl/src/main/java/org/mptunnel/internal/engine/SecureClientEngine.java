@@ -21,6 +21,7 @@ import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mptunnel.internal.wire.Sealed;
 
 /**
  * The client role of protocol v2: {@link ClientEngine}'s paths, keepalives and liveness, with a
@@ -142,7 +143,7 @@ public final class SecureClientEngine extends ConnectedEngine {
             onResponse(path, datagram, length, now);
             return;
         }
-        int type = Transport.check(datagram, length);
+        int type = Sealed.check(datagram, length);
         if (type < 0 || type == Header.TYPE_KEEPALIVE) {
             totals.malformed.increment(); // keepalives only ever go to servers
             return;
@@ -316,7 +317,7 @@ public final class SecureClientEngine extends ConnectedEngine {
         long number = probeNumber++;
         Probe.writeKeepalive(probe, session.id(), number, System.nanoTime(), path.index(),
                 srtt < 0 ? 0 : TimeUnit.NANOSECONDS.toMicros(srtt));
-        probe.put(Header.VERSION_OFFSET, Transport.VERSION).limit(probe.capacity());
+        probe.put(Header.VERSION_OFFSET, Header.VERSION_SEALED).limit(probe.capacity());
         probe.limit(keys.seal(probe, Probe.KEEPALIVE_LENGTH)).position(0);
         try {
             if (path.transmit(probe)) {

@@ -21,6 +21,7 @@ import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mptunnel.internal.wire.Sealed;
 
 /**
  * The server role of protocol v2 (docs/PROTOCOL.md, "Protocol v2"): {@link ServerEngine}'s sessions
@@ -106,7 +107,7 @@ public final class SecureServerEngine extends SessionServerEngine {
             onInitiation(source, datagram, length, now);
             return;
         }
-        int type = Transport.check(datagram, length);
+        int type = Sealed.check(datagram, length);
         if (type < 0 || type == Header.TYPE_KEEPALIVE_ACK) {
             totals.malformed.increment(); // acks only ever go to clients
             return;
