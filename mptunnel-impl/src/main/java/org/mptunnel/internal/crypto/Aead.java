@@ -115,10 +115,17 @@ public final class Aead {
      * a {@code Cipher} is not thread-safe. The two share the JDK's (immutable) key object.
      */
     public Aead copy() {
-        if (key == null) {
+        Aead copy = copyUnlessDestroyed();
+        if (copy == null) {
             throw new IllegalStateException("destroyed");
         }
-        return new Aead(suite, key);
+        return copy;
+    }
+
+    /** {@link #copy}, or null if this instance was destroyed (read once: a destroy may race it). */
+    Aead copyUnlessDestroyed() {
+        SecretKeySpec k = key;
+        return k == null ? null : new Aead(suite, k);
     }
 
     public Suite suite() {

@@ -78,7 +78,7 @@ public final class Handshake {
             this.send = send;
             this.receive = receive;
             this.generation = generation;
-            this.sealers = ThreadLocal.withInitial(send::copy);
+            this.sealers = ThreadLocal.withInitial(send::copyUnlessDestroyed);
         }
 
         /**
@@ -86,6 +86,8 @@ public final class Handshake {
          * {@code Cipher}, once per thread and key generation), the same one afterwards. A copy
          * shares the JDK key object with {@link #send}; it is dropped with the thread's reference
          * to these keys' generation (the JDK cannot erase a key object in any case).
+         *
+         * @return the sealer, or null if these keys were destroyed before this thread's first seal
          */
         public Aead sealer() {
             return sealers.get();

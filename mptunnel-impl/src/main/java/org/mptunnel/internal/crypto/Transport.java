@@ -133,18 +133,20 @@ public final class Transport {
      * generation and the payload length (tag included) into the header first, since both are
      * authenticated. The buffer needs {@link Aead#TAG_LENGTH} bytes of room after the payload.
      *
-     * @return the datagram's length
+     * @return the datagram's length, or -1 if the keys were erased ({@link #destroy}) before this
+     *         thread's first seal under them
      */
     public int seal(ByteBuffer datagram, int payloadLength) {
         Handshake.Keys keys = current; // once: a rekey may switch it meanwhile
-        Aead sealer;
-        try {
-            sealer = keys.sealer();
-        } catch (IllegalStateException destroyed) {
+        Aead sealer = keys.sealer();
+        if (sealer == null) {
             // This thread's first seal under keys replaced and destroyed since it read them: the
-            // current keys are newer.
+            // current keys are newer, unless the session's keys were all erased (it expired).
             keys = current;
             sealer = keys.sealer();
+            if (sealer == null) {
+                return -1;
+            }
         }
         Sealed.writeSealedFields(datagram, keys.generation, payloadLength);
         int type = Header.type(datagram);

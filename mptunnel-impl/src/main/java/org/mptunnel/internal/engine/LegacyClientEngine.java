@@ -7,11 +7,12 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
-import org.mptunnel.internal.legacy.LegacyHeader;
 import org.mptunnel.internal.legacy.LegacyNumbering;
 import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.schedule.AllPaths;
 import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.wire.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +30,12 @@ public final class LegacyClientEngine extends ConnectedEngine {
     private static final long IDLE_TIMER_NANOS = 1_000_000_000L;
 
     private final Session session;
-    private final boolean obfuscated;
     private final LegacyNumbering numbering;
     private final Counter controlReceived = new Counter();
 
-    private LegacyClientEngine(TunnelConfig config, Path[] paths, InetSocketAddress peer, long now) {
+    LegacyClientEngine(TunnelConfig config, Path[] paths, InetSocketAddress peer, long now) {
         super(config, paths, peer);
         this.session = new Session(0, peer, config.duplicateWindow(), paths, null, paths.length, totals, now);
-        this.obfuscated = config.wireFormat() == TunnelConfig.WireFormat.LEGACY;
         this.numbering = new LegacyNumbering(config.duplicateWindow(), deadTimeoutNanos);
     }
 
@@ -47,29 +46,29 @@ public final class LegacyClientEngine extends ConnectedEngine {
 
     @Override
     public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
-        session.fanOut(LegacySend.encodeData(session, obfuscated, data, offset, length));
+        AllPaths.INSTANCE.send(session, codec.encodeData(session, data, offset, length));
     }
 
     @Override
     protected void onDatagram(Path path, ByteBuffer datagram, int length, long now) {
-        int type = LegacyHeader.check(datagram, length, obfuscated);
-        if (type == LegacyHeader.MALFORMED) {
+        int type = codec.check(datagram, length);
+        if (type == Header.MALFORMED) {
             totals.malformed.increment();
             return;
         }
         long silent = now - session.lastHeardNanos();
         path.heard(now, length);
         session.heard(now);
-        if (type == LegacyHeader.TYPE_CONTROL) {
+        if (type == Codec.TYPE_CONTROL) {
             controlReceived.increment(); // valid, but means nothing to the application
             return;
         }
-        long sequence = LegacyHeader.sequence(LegacyHeader.id(datagram));
+        long sequence = codec.sequence(datagram);
         if (numbering.isRestart(sequence, session.newestInbound(), silent, now)) {
             LOG.info("server {} restarted its numbering (id {} after {})", peer, sequence, session.newestInbound());
             session.restartInbound();
         }
-        admitData(session, path, sequence, LegacyHeader.LENGTH, length - LegacyHeader.LENGTH, peer);
+        admitData(session, path, sequence, codec.payloadOffset(), length - codec.payloadOffset(), peer);
     }
 
     @Override

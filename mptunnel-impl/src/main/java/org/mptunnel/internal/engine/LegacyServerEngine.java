@@ -8,11 +8,13 @@ import java.nio.channels.DatagramChannel;
 import java.util.List;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
-import org.mptunnel.internal.legacy.LegacyHeader;
+import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.legacy.LegacyNumbering;
 import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.schedule.AllPaths;
 import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.session.SessionAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,16 +38,14 @@ public final class LegacyServerEngine extends BoundEngine {
 
     private final Session session;
     private final InetAddress sessionAddress;
-    private final boolean obfuscated;
     private final LegacyNumbering numbering;
     private final Counter controlReceived = new Counter();
 
-    private LegacyServerEngine(TunnelConfig config, DatagramChannel channel) {
-        super(config, channel);
+    LegacyServerEngine(TunnelConfig config, DatagramChannel channel) {
+        super(config, channel, NioDatagramIo.INSTANCE);
         this.session = new Session(SESSION_ID, SessionAddress.of(SESSION_ID), config.duplicateWindow(), new Path[0],
                 channel, config.maxPathsPerSession(), totals, System.nanoTime());
         this.sessionAddress = session.address().getAddress();
-        this.obfuscated = config.wireFormat() == TunnelConfig.WireFormat.LEGACY;
         this.numbering = new LegacyNumbering(config.duplicateWindow(), deadTimeoutNanos);
     }
 
@@ -65,13 +65,13 @@ public final class LegacyServerEngine extends BoundEngine {
             throw new IllegalArgumentException(address + ":" + port + " does not name the legacy server's peer "
                     + session.address() + "; reply to the address receive() reported");
         }
-        session.fanOut(LegacySend.encodeData(session, obfuscated, data, offset, length));
+        AllPaths.INSTANCE.send(session, codec.encodeData(session, data, offset, length));
     }
 
     @Override
     protected void onDatagram(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
-        int type = LegacyHeader.check(datagram, length, obfuscated);
-        if (type == LegacyHeader.MALFORMED) {
+        int type = codec.check(datagram, length);
+        if (type == Header.MALFORMED) {
             totals.malformed.increment();
             return;
         }
@@ -79,16 +79,16 @@ public final class LegacyServerEngine extends BoundEngine {
         Path path = session.pathFrom(source, now);
         path.heard(now, length);
         session.heard(now);
-        if (type == LegacyHeader.TYPE_CONTROL) {
+        if (type == Codec.TYPE_CONTROL) {
             controlReceived.increment(); // valid, but means nothing to the application
             return;
         }
-        long sequence = LegacyHeader.sequence(LegacyHeader.id(datagram));
+        long sequence = codec.sequence(datagram);
         if (numbering.isRestart(sequence, session.newestInbound(), silent, now)) {
             LOG.info("peer restarted its numbering (id {} after {}, from {})", sequence, session.newestInbound(), source);
             session.restartInbound();
         }
-        admitData(session, path, sequence, LegacyHeader.LENGTH, length - LegacyHeader.LENGTH, session.address());
+        admitData(session, path, sequence, codec.payloadOffset(), length - codec.payloadOffset(), session.address());
     }
 
     @Override
