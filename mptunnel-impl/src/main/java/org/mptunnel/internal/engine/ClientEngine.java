@@ -64,12 +64,7 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
         if (handshake != null && handshake.holdUntilKeys(data, offset, length)) {
             return;
         }
-        ByteBuffer datagram = codec.encodeData(session, data, offset, length);
-        if (datagram == null) {
-            totals.sendDropped.incrementShared();
-            return;
-        }
-        scheduler.send(session, datagram);
+        sendData(session, scheduler, data, offset, length);
     }
 
     @Override

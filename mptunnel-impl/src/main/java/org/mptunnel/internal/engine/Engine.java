@@ -7,6 +7,7 @@ import java.net.ProtocolFamily;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.Selector;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.mptunnel.internal.io.IoHandler;
 import org.mptunnel.internal.io.IoLoop;
 import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.schedule.Scheduler;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.TunnelCounters;
 import org.mptunnel.internal.window.DuplicateWindow;
@@ -136,6 +138,21 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
             loop.close();
         }
         inbox.wakeForClose();
+    }
+
+    /**
+     * Any thread: encodes a data datagram once and hands it to the scheduler, which sends it on
+     * the paths it chooses; a datagram the codec cannot encode now (v2: its session's keys were
+     * erased since it was found) is lost as UDP would lose it, counted.
+     */
+    final void sendData(Session session, Scheduler scheduler, byte[] data, int offset, int length)
+            throws ClosedChannelException {
+        ByteBuffer datagram = codec.encodeData(session, data, offset, length);
+        if (datagram == null) {
+            totals.sendDropped.incrementShared();
+            return;
+        }
+        scheduler.send(session, datagram);
     }
 
     /** I/O thread: reads what the ready channel has through the I/O backend. */

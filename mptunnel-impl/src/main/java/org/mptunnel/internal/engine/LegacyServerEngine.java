@@ -9,15 +9,11 @@ import java.util.List;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.io.NioDatagramIo;
-import org.mptunnel.internal.legacy.LegacyNumbering;
-import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.schedule.AllPaths;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.session.SessionAddress;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The server role in the C mptunnel's wire format. The format has no session id, so the server
@@ -29,24 +25,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class LegacyServerEngine extends BoundEngine {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LegacyServerEngine.class);
-
     /** The one session's id: never on the wire, it only names the session's address. */
     public static final long SESSION_ID = 0;
 
-    private static final long IDLE_TIMER_NANOS = 1_000_000_000L;
-
     private final Session session;
     private final InetAddress sessionAddress;
-    private final LegacyNumbering numbering;
-    private final Counter controlReceived = new Counter();
+    private final LegacyReader reader;
 
     LegacyServerEngine(TunnelConfig config, DatagramChannel channel) {
         super(config, channel, NioDatagramIo.INSTANCE);
         this.session = new Session(SESSION_ID, SessionAddress.of(SESSION_ID), config.duplicateWindow(), new Path[0],
                 channel, config.maxPathsPerSession(), totals, System.nanoTime());
         this.sessionAddress = session.address().getAddress();
-        this.numbering = new LegacyNumbering(config.duplicateWindow(), deadTimeoutNanos);
+        this.reader = new LegacyReader(this, session, config.duplicateWindow(), deadTimeoutNanos);
     }
 
     /** Binds the server's channel and starts the I/O thread. */
@@ -65,40 +56,25 @@ public final class LegacyServerEngine extends BoundEngine {
             throw new IllegalArgumentException(address + ":" + port + " does not name the legacy server's peer "
                     + session.address() + "; reply to the address receive() reported");
         }
-        AllPaths.INSTANCE.send(session, codec.encodeData(session, data, offset, length));
+        sendData(session, AllPaths.INSTANCE, data, offset, length);
     }
 
     @Override
     protected void onDatagram(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
-        int type = codec.check(datagram, length);
-        if (type == Header.MALFORMED) {
-            totals.malformed.increment();
-            return;
+        int type = reader.check(datagram, length);
+        if (type != Header.MALFORMED) {
+            reader.read(type, session.pathFrom(source, now), datagram, length, now, session.address(), source);
         }
-        long silent = now - session.lastHeardNanos();
-        Path path = session.pathFrom(source, now);
-        path.heard(now, length);
-        session.heard(now);
-        if (type == Codec.TYPE_CONTROL) {
-            controlReceived.increment(); // valid, but means nothing to the application
-            return;
-        }
-        long sequence = codec.sequence(datagram);
-        if (numbering.isRestart(sequence, session.newestInbound(), silent, now)) {
-            LOG.info("peer restarted its numbering (id {} after {}, from {})", sequence, session.newestInbound(), source);
-            session.restartInbound();
-        }
-        admitData(session, path, sequence, codec.payloadOffset(), length - codec.payloadOffset(), session.address());
     }
 
     @Override
     public long onTimer(long now) {
-        return now + IDLE_TIMER_NANOS;
+        return now + LegacyReader.IDLE_TIMER_NANOS;
     }
 
     /** @return control datagrams received: valid, counted as heard on their path, not delivered */
     public long controlReceived() {
-        return controlReceived.get();
+        return reader.controlReceived();
     }
 
     @Override

@@ -5,7 +5,7 @@ import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.wire.Header;
 
 /** Protocol v1: the {@link Header} in plaintext, then the payload. */
-final class PlainCodec implements Codec {
+final class PlainCodec extends HeaderCodec {
 
     static final PlainCodec INSTANCE = new PlainCodec();
 
@@ -18,16 +18,6 @@ final class PlainCodec implements Codec {
     }
 
     @Override
-    public long sessionId(ByteBuffer datagram) {
-        return Header.sessionId(datagram);
-    }
-
-    @Override
-    public long sequence(ByteBuffer datagram) {
-        return Header.sequence(datagram);
-    }
-
-    @Override
     public boolean authenticates() {
         return false;
     }
@@ -35,11 +25,6 @@ final class PlainCodec implements Codec {
     @Override
     public int open(Session session, ByteBuffer datagram, int length, long nowNanos) {
         return length - Header.LENGTH;
-    }
-
-    @Override
-    public int payloadOffset() {
-        return Header.LENGTH;
     }
 
     @Override

@@ -10,7 +10,7 @@ import org.mptunnel.internal.wire.Sealed;
  * Protocol v2: the {@link Header} with version 2 as associated data, the payload sealed in place
  * under the session's {@link Transport}, the tag after it ({@link Sealed}).
  */
-final class SealedCodec implements Codec {
+final class SealedCodec extends HeaderCodec {
 
     static final SealedCodec INSTANCE = new SealedCodec();
 
@@ -23,16 +23,6 @@ final class SealedCodec implements Codec {
     }
 
     @Override
-    public long sessionId(ByteBuffer datagram) {
-        return Header.sessionId(datagram);
-    }
-
-    @Override
-    public long sequence(ByteBuffer datagram) {
-        return Header.sequence(datagram);
-    }
-
-    @Override
     public boolean authenticates() {
         return true;
     }
@@ -42,11 +32,6 @@ final class SealedCodec implements Codec {
     public int open(Session session, ByteBuffer datagram, int length, long nowNanos) {
         Transport keys = session.transport();
         return keys == null ? -1 : keys.open(datagram, length, nowNanos);
-    }
-
-    @Override
-    public int payloadOffset() {
-        return Header.LENGTH;
     }
 
     @Override

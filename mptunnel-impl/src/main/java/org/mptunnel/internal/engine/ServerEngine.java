@@ -67,14 +67,9 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         if (session == null) {
             return;
         }
-        ByteBuffer datagram = codec.encodeData(session, data, offset, length);
-        if (datagram == null) {
-            // v2: the session expired or was evicted, and its keys erased, after it was looked up:
-            // lost, as for a session that had already expired.
-            totals.sendDropped.incrementShared();
-            return;
-        }
-        scheduler.send(session, datagram);
+        // v2: a session that expired or was evicted after it was looked up has its keys erased,
+        // and its datagram is lost, as for a session that had already expired.
+        sendData(session, scheduler, data, offset, length);
     }
 
     @Override

@@ -146,4 +146,13 @@ class SealedCodecEngineTest {
         assertThat(client.stats().malformedDropped()).isZero();
         assertThat(client.stats().authFailed()).isZero();
     }
+
+    @Test
+    void aReplyToASessionWhoseKeysWereErasedMeanwhileIsDroppedAndCounted() throws Exception {
+        handshake();
+        server.sessions.get(SESSION).transport().destroy(); // as expiry does, after a sender found the session
+        server.send(REPLY, 0, REPLY.length, SessionAddress.of(SESSION).getAddress(), SessionAddress.PORT);
+        assertThat(serverWire.sent).isEmpty();
+        assertThat(server.stats().sendDropped()).isEqualTo(1);
+    }
 }
