@@ -13,8 +13,8 @@ import org.mptunnel.TunnelConfig;
 import org.mptunnel.internal.io.DatagramIo;
 
 /**
- * What every server role shares, whatever its wire format: one bound channel, and the loop that
- * reads it.
+ * What every server role shares, whatever its wire format: one bound channel, whose datagrams the
+ * I/O backend hands over with their source address.
  */
 public abstract class BoundEngine extends Engine {
 

@@ -43,20 +43,27 @@ public interface Codec {
      * opens: the read loop judges the window first (a copy is not worth opening) and learns the
      * path only after; if not, every valid copy counts as heard on its path.
      */
-    boolean authenticates();
+    default boolean authenticates() {
+        return false;
+    }
 
     /**
      * I/O thread: opens a checked datagram in place.
      *
-     * @return the payload's length (at {@link #payloadOffset()}), or -1 if it does not authenticate
+     * @return the payload's length (at {@link #payloadOffset()}), or -1 if it does not authenticate;
+     *         a format in plaintext has nothing to open
      */
-    int open(Session session, ByteBuffer datagram, int length, long nowNanos);
+    default int open(Session session, ByteBuffer datagram, int length, long nowNanos) {
+        return length - payloadOffset();
+    }
 
     /** @return where the payload starts in a datagram */
     int payloadOffset();
 
-    /** @return bytes a datagram adds to its payload */
-    int overhead();
+    /** @return bytes a datagram adds to its payload: its header, unless it has a trailer */
+    default int overhead() {
+        return payloadOffset();
+    }
 
     /**
      * Any thread: encodes a data datagram once into the calling thread's send buffer, ready for

@@ -16,8 +16,9 @@ import org.mptunnel.TunnelConfig;
 import org.mptunnel.internal.path.Path;
 
 /**
- * What every client role shares, whatever its wire format: one connected channel per path, and the
- * loop that reads them. Connected channels let the kernel filter out anything not from the path's
+ * What every client role shares, whatever its wire format: one connected channel per path, each
+ * registered with its {@link Path}, which the I/O backend hands back with every datagram read from
+ * it. Connected channels let the kernel filter out anything not from the path's
  * address, report ICMP errors per path, and always have the same sender, so the JDK's one-entry
  * sender-address cache always hits and receiving allocates nothing.
  */

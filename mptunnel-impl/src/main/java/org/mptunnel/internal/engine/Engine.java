@@ -17,7 +17,6 @@ import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import java.nio.channels.SelectionKey;
-import org.mptunnel.internal.crypto.Aead;
 import org.mptunnel.internal.io.DatagramIo;
 import org.mptunnel.internal.io.Frame;
 import org.mptunnel.internal.io.Inbox;
@@ -49,6 +48,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
 
     /** Datagrams read from one channel per wake-up before the others get a turn. */
     static final int READ_BATCH = 64;
+    /** How often an engine with no timer work is called all the same. */
+    private static final long IDLE_TIMER_NANOS = 1_000_000_000L;
     /** Asked of the kernel for each channel; Linux caps it at net.core.[rw]mem_max. */
     static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
@@ -77,10 +78,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         this.config = config;
         this.codec = Codec.of(config);
         this.io = io;
-        // A sealed datagram (protocol v2) carries a tag after its payload.
-        this.inbox = new Inbox(config.receiveQueueCapacity(), Header.LENGTH
-                + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH) + (config.encrypted() ? Aead.TAG_LENGTH : 0),
-                config.orderedDelivery().maxHeld());
+        this.inbox = new Inbox(config.receiveQueueCapacity(),
+                codec.overhead() + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH), config.orderedDelivery().maxHeld());
         this.keepaliveNanos = config.keepaliveInterval().toNanos();
         this.deadTimeoutNanos = config.deadTimeout().toNanos();
         this.tickNanos = Math.max(5_000_000L, Math.min(keepaliveNanos, deadTimeoutNanos) / 4);
@@ -252,7 +251,6 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
             return;
         }
         long sequence = codec.sequence(datagram);
-        int payload;
         if (sealed) {
             if (type == Header.TYPE_DATA) {
                 int verdict = session.judge(sequence);
@@ -264,17 +262,15 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
                 totals.duplicates.increment(); // a replayed probe
                 return;
             }
-            payload = codec.open(session, datagram, length, now);
-            if (payload < 0) {
-                totals.authFailed.increment();
-                return;
-            }
-            if (type == probeType && (payload != Probe.KEEPALIVE_LENGTH || !probeValid(probeType, datagram))) {
-                totals.malformed.increment(); // authentic, but not a probe this version knows
-                return;
-            }
-        } else {
-            payload = length - codec.payloadOffset();
+        }
+        int payload = codec.open(session, datagram, length, now);
+        if (payload < 0) {
+            totals.authFailed.increment();
+            return;
+        }
+        if (sealed && type == probeType && (payload != Probe.KEEPALIVE_LENGTH || !probeValid(probeType, datagram))) {
+            totals.malformed.increment(); // authentic, but not a probe this version knows
+            return;
         }
         Path path = role.path(session, arrivedOn, source, now);
         path.heard(now, length);
@@ -332,6 +328,15 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
             session.countDelivered(-1);
             session.countQueueDropped();
         }
+    }
+
+    /**
+     * I/O thread: an engine with no timer work (the legacy formats: no keepalive, no expiry) only
+     * needs the loop to wake for it rarely.
+     */
+    @Override
+    public long onTimer(long nowNanos) {
+        return nowNanos + IDLE_TIMER_NANOS;
     }
 
     /** I/O thread: releases held datagrams whose wait is over; see {@link Reordering}. */

@@ -21,7 +21,8 @@ import org.mptunnel.internal.wire.Header;
 public final class LegacyClientEngine extends ConnectedEngine {
 
     private final Session session;
-    private final LegacyReader reader;
+    /** Package-private for tests: what was read, such as control datagrams. */
+    final LegacyReader reader;
 
     LegacyClientEngine(TunnelConfig config, Path[] paths, InetSocketAddress peer, long now) {
         super(config, paths, peer);
@@ -45,16 +46,6 @@ public final class LegacyClientEngine extends ConnectedEngine {
         if (type != Header.MALFORMED) {
             reader.read(type, path, datagram, length, now, peer, peer);
         }
-    }
-
-    @Override
-    public long onTimer(long now) {
-        return now + LegacyReader.IDLE_TIMER_NANOS;
-    }
-
-    /** @return control datagrams received: valid, counted as heard on their path, not delivered */
-    public long controlReceived() {
-        return reader.controlReceived();
     }
 
     @Override

@@ -41,22 +41,7 @@ final class LegacyCodec implements Codec {
     }
 
     @Override
-    public boolean authenticates() {
-        return false;
-    }
-
-    @Override
-    public int open(Session session, ByteBuffer datagram, int length, long nowNanos) {
-        return length - LegacyHeader.LENGTH;
-    }
-
-    @Override
     public int payloadOffset() {
-        return LegacyHeader.LENGTH;
-    }
-
-    @Override
-    public int overhead() {
         return LegacyHeader.LENGTH;
     }
 

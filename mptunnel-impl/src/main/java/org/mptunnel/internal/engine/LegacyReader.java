@@ -20,9 +20,6 @@ final class LegacyReader {
 
     private static final Logger LOG = LoggerFactory.getLogger(LegacyReader.class);
 
-    /** The legacy engines' timer has no work; the loop only needs to wake for it rarely. */
-    static final long IDLE_TIMER_NANOS = 1_000_000_000L;
-
     private final Engine engine;
     private final Session session;
     private final LegacyNumbering numbering;

@@ -30,7 +30,8 @@ public final class LegacyServerEngine extends BoundEngine {
 
     private final Session session;
     private final InetAddress sessionAddress;
-    private final LegacyReader reader;
+    /** Package-private for tests: what was read, such as control datagrams. */
+    final LegacyReader reader;
 
     LegacyServerEngine(TunnelConfig config, DatagramChannel channel) {
         super(config, channel, NioDatagramIo.INSTANCE);
@@ -65,16 +66,6 @@ public final class LegacyServerEngine extends BoundEngine {
         if (type != Header.MALFORMED) {
             reader.read(type, session.pathFrom(source, now), datagram, length, now, session.address(), source);
         }
-    }
-
-    @Override
-    public long onTimer(long now) {
-        return now + LegacyReader.IDLE_TIMER_NANOS;
-    }
-
-    /** @return control datagrams received: valid, counted as heard on their path, not delivered */
-    public long controlReceived() {
-        return reader.controlReceived();
     }
 
     @Override

@@ -18,21 +18,6 @@ final class PlainCodec extends HeaderCodec {
     }
 
     @Override
-    public boolean authenticates() {
-        return false;
-    }
-
-    @Override
-    public int open(Session session, ByteBuffer datagram, int length, long nowNanos) {
-        return length - Header.LENGTH;
-    }
-
-    @Override
-    public int overhead() {
-        return Header.LENGTH;
-    }
-
-    @Override
     public ByteBuffer encodeData(Session session, byte[] data, int offset, int length) {
         ByteBuffer out = SendBuffers.get();
         Header.write(out, Header.TYPE_DATA, session.id(), session.nextSequence(), length);

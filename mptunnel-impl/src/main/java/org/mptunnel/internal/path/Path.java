@@ -20,6 +20,10 @@ public final class Path {
 
     /** Weight of a new RTT sample in the smoothed RTT (RFC 6298's alpha). */
     private static final int RTT_SMOOTHING_SHIFT = 3;
+    /** Slots of {@link #sent}. */
+    private static final int DATAGRAMS_SENT = 0;
+    private static final int BYTES_SENT = 1;
+    private static final int SEND_ERRORS = 2;
 
     private final int index;
     private final InetSocketAddress remote;
@@ -34,9 +38,6 @@ public final class Path {
 
     /** Written by application threads as they send: {@link #DATAGRAMS_SENT}, {@link #BYTES_SENT}, {@link #SEND_ERRORS}. */
     private final SharedCounters sent = new SharedCounters(3);
-    private static final int DATAGRAMS_SENT = 0;
-    private static final int BYTES_SENT = 1;
-    private static final int SEND_ERRORS = 2;
     private final Counter datagramsReceived = new Counter();
     private final Counter bytesReceived = new Counter();
     private final Counter firstDeliveries = new Counter();

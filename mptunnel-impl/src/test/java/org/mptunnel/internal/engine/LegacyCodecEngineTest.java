@@ -52,7 +52,7 @@ class LegacyCodecEngineTest {
             assertThat(stats.delivered()).isEqualTo(1);
             assertThat(stats.duplicatesDropped()).isEqualTo(1);
             assertThat(stats.malformedDropped()).isEqualTo(1);
-            assertThat(client.controlReceived()).isEqualTo(1);
+            assertThat(client.reader.controlReceived()).isEqualTo(1);
         }
     }
 
