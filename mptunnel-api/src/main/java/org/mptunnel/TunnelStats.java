@@ -72,4 +72,187 @@ public record TunnelStats(
     public TunnelStats {
         sessions = List.copyOf(sessions);
     }
+
+    /**
+     * A builder with every count 0, no sessions and {@link OrderingStats#NONE}: counts are set by
+     * name, so that two of them cannot be swapped unnoticed as they can in the constructor.
+     *
+     * @param role the socket's role
+     * @return a new builder
+     */
+    public static Builder builder(TunnelConfig.Role role) {
+        return new Builder(role);
+    }
+
+    /** Builds a {@link TunnelStats} with the counts named; each setter returns the builder. */
+    public static final class Builder {
+        private final TunnelConfig.Role role;
+        private long delivered;
+        private long duplicatesDropped;
+        private long tooOldDropped;
+        private long malformedDropped;
+        private long unknownSessionDropped;
+        private long queueDropped;
+        private long sendDropped;
+        private long sessionsRefused;
+        private long authFailed;
+        private long handshakes;
+        private long handshakesRefused;
+        private List<SessionStats> sessions = List.of();
+        private OrderingStats ordering = OrderingStats.NONE;
+
+        private Builder(TunnelConfig.Role role) {
+            this.role = role;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#delivered()}
+         * @return this builder
+         */
+        public Builder delivered(long n) {
+            delivered = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#duplicatesDropped()}
+         * @return this builder
+         */
+        public Builder duplicatesDropped(long n) {
+            duplicatesDropped = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#tooOldDropped()}
+         * @return this builder
+         */
+        public Builder tooOldDropped(long n) {
+            tooOldDropped = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#malformedDropped()}
+         * @return this builder
+         */
+        public Builder malformedDropped(long n) {
+            malformedDropped = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#unknownSessionDropped()}
+         * @return this builder
+         */
+        public Builder unknownSessionDropped(long n) {
+            unknownSessionDropped = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#queueDropped()}
+         * @return this builder
+         */
+        public Builder queueDropped(long n) {
+            queueDropped = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#sendDropped()}
+         * @return this builder
+         */
+        public Builder sendDropped(long n) {
+            sendDropped = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#sessionsRefused()}
+         * @return this builder
+         */
+        public Builder sessionsRefused(long n) {
+            sessionsRefused = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#authFailed()}
+         * @return this builder
+         */
+        public Builder authFailed(long n) {
+            authFailed = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#handshakes()}
+         * @return this builder
+         */
+        public Builder handshakes(long n) {
+            handshakes = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#handshakesRefused()}
+         * @return this builder
+         */
+        public Builder handshakesRefused(long n) {
+            handshakesRefused = n;
+            return this;
+        }
+
+        /**
+         * Sets the sessions.
+         *
+         * @param list the live sessions
+         * @return this builder
+         */
+        public Builder sessions(List<SessionStats> list) {
+            sessions = list;
+            return this;
+        }
+
+        /**
+         * Sets the ordering stats.
+         *
+         * @param stats what ordered delivery did
+         * @return this builder
+         */
+        public Builder ordering(OrderingStats stats) {
+            ordering = stats;
+            return this;
+        }
+
+        /** @return the snapshot */
+        public TunnelStats build() {
+            return new TunnelStats(role, delivered, duplicatesDropped, tooOldDropped, malformedDropped,
+                    unknownSessionDropped, queueDropped, sendDropped, sessionsRefused, authFailed, handshakes,
+                    handshakesRefused, sessions, ordering);
+        }
+    }
 }

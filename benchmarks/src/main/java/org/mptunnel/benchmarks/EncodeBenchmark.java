@@ -2,6 +2,7 @@ package org.mptunnel.benchmarks;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
+import org.mptunnel.internal.engine.Codec;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.TunnelCounters;
 import org.mptunnel.internal.wire.Header;
@@ -37,6 +38,7 @@ public class EncodeBenchmark {
 
     private byte[] data;
     private Session session;
+    private Codec codec;
     private ByteBuffer out;
     private long sequence;
 
@@ -44,16 +46,17 @@ public class EncodeBenchmark {
     public void setUp() {
         data = Fixtures.payload(payload);
         session = Fixtures.session(Fixtures.path(), new TunnelCounters());
+        codec = Codec.of(Fixtures.CONFIG);
         out = Header.allocate(Header.LENGTH + payload);
     }
 
     /**
-     * {@code Engine.encodeData} itself: the thread-local send buffer, the session's atomic sequence
+     * The engine's encoder itself (v1's codec, {@code encodeData}): the thread-local send buffer, the session's atomic sequence
      * number, the header and the payload copy.
      */
     @Benchmark
     public void encodeData(Blackhole bh) {
-        bh.consume(SocketlessEngine.encode(session, data, 0, payload));
+        bh.consume(codec.encodeData(session, data, 0, payload));
     }
 
     /**

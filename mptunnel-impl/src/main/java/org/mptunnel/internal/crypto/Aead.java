@@ -12,6 +12,7 @@ import javax.crypto.NoSuchPaddingException;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
+import org.mptunnel.internal.wire.Sealed;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -39,7 +40,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Aead {
 
     public static final int KEY_LENGTH = 32;
-    public static final int TAG_LENGTH = 16;
+    public static final int TAG_LENGTH = Sealed.TAG_LENGTH;
     public static final int NONCE_LENGTH = 12;
 
     /** The AEAD algorithms protocol v2 offers; {@link #id} is the number on the wire. */
@@ -114,10 +115,17 @@ public final class Aead {
      * a {@code Cipher} is not thread-safe. The two share the JDK's (immutable) key object.
      */
     public Aead copy() {
-        if (key == null) {
+        Aead copy = copyUnlessDestroyed();
+        if (copy == null) {
             throw new IllegalStateException("destroyed");
         }
-        return new Aead(suite, key);
+        return copy;
+    }
+
+    /** {@link #copy}, or null if this instance was destroyed (read once: a destroy may race it). */
+    Aead copyUnlessDestroyed() {
+        SecretKeySpec k = key;
+        return k == null ? null : new Aead(suite, k);
     }
 
     public Suite suite() {

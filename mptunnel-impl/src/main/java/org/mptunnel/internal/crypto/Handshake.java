@@ -7,6 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.LongUnaryOperator;
+import org.mptunnel.internal.wire.HandshakeMessage;
+import org.mptunnel.internal.wire.Header;
 
 /**
  * Protocol v2's handshake (docs/PROTOCOL.md, "Protocol v2"): one round trip after Noise
@@ -22,21 +24,13 @@ import java.util.function.LongUnaryOperator;
  */
 public final class Handshake {
 
-    public static final byte VERSION = 2;
-    public static final byte TYPE_INITIATION = 4;
-    public static final byte TYPE_RESPONSE = 5;
+    public static final byte TYPE_INITIATION = Header.TYPE_INITIATION;
+    public static final byte TYPE_RESPONSE = Header.TYPE_RESPONSE;
+    public static final int INITIATION_LENGTH = HandshakeMessage.INITIATION_LENGTH;
+    public static final int RESPONSE_LENGTH = HandshakeMessage.RESPONSE_LENGTH;
 
-    static final int HEADER = 24;
-    static final int SUITE_OFFSET = 4;
-    static final int PAYLOAD_LENGTH_OFFSET = 6;
-    static final int SESSION_ID_OFFSET = 8;
-    static final int SEQUENCE_OFFSET = 16;
-    static final short MAGIC = 0x4D50;
-
-    /** Timestamp (8 bytes, µs since the epoch) and proposed key generation (4 bytes). */
-    private static final int INITIATION_PLAINTEXT = 12;
-    public static final int INITIATION_LENGTH = HEADER + X25519.KEY_LENGTH + INITIATION_PLAINTEXT + Aead.TAG_LENGTH;
-    public static final int RESPONSE_LENGTH = HEADER + X25519.KEY_LENGTH + Aead.TAG_LENGTH;
+    private static final int HEADER = Header.LENGTH;
+    private static final int INITIATION_PLAINTEXT = HandshakeMessage.INITIATION_PLAINTEXT;
 
     public static final int PSK_LENGTH = 32;
 
@@ -84,7 +78,7 @@ public final class Handshake {
             this.send = send;
             this.receive = receive;
             this.generation = generation;
-            this.sealers = ThreadLocal.withInitial(send::copy);
+            this.sealers = ThreadLocal.withInitial(send::copyUnlessDestroyed);
         }
 
         /**
@@ -92,6 +86,8 @@ public final class Handshake {
          * {@code Cipher}, once per thread and key generation), the same one afterwards. A copy
          * shares the JDK key object with {@link #send}; it is dropped with the thread's reference
          * to these keys' generation (the JDK cannot erase a key object in any case).
+         *
+         * @return the sealer, or null if these keys were destroyed before this thread's first seal
          */
         public Aead sealer() {
             return sealers.get();
@@ -187,24 +183,19 @@ public final class Handshake {
         }
 
         void writeHeader(ByteBuffer out, byte type, long sessionId, int length) {
-            out.putShort(0, MAGIC)
-                    .put(2, VERSION)
-                    .put(3, type)
-                    .putShort(SUITE_OFFSET, (short) suite.id)
-                    .putShort(PAYLOAD_LENGTH_OFFSET, (short) (length - HEADER))
-                    .putLong(SESSION_ID_OFFSET, sessionId)
-                    .putLong(SEQUENCE_OFFSET, 0);
+            HandshakeMessage.writeHeader(out, type, suite.id, sessionId, length);
         }
 
         /** Validates the header of a handshake message; null if it is fine. */
         Failure checkHeader(ByteBuffer in, int length, byte type, int expectedLength) {
-            if (length != expectedLength || in.limit() < length
-                    || in.getShort(0) != MAGIC || in.get(2) != VERSION || in.get(3) != type
-                    || in.getShort(PAYLOAD_LENGTH_OFFSET) != (short) (length - HEADER)
-                    || in.getLong(SEQUENCE_OFFSET) != 0) {
-                return Failure.MALFORMED;
+            switch (HandshakeMessage.check(in, length, type, expectedLength, suite.id)) {
+                case HandshakeMessage.OK:
+                    return null;
+                case HandshakeMessage.WRONG_SUITE:
+                    return Failure.WRONG_SUITE;
+                default:
+                    return Failure.MALFORMED;
             }
-            return (in.getShort(SUITE_OFFSET) & 0xFFFF) == suite.id ? null : Failure.WRONG_SUITE;
         }
     }
 
@@ -254,14 +245,14 @@ public final class Handshake {
             state.mixKeyAndHash(psk);
             state.mixHash(e);
             byte[] k = state.mixKey(e);
-            out.put(HEADER, e);
+            out.put(HandshakeMessage.EPHEMERAL_OFFSET, e);
 
             ByteBuffer plain = ByteBuffer.allocate(INITIATION_PLAINTEXT).putLong(timestampMicros).putInt(generation).flip();
-            ByteBuffer sealed = out.duplicate().position(HEADER + X25519.KEY_LENGTH).limit(INITIATION_LENGTH);
+            ByteBuffer sealed = out.duplicate().position(HandshakeMessage.SEALED_OFFSET).limit(INITIATION_LENGTH);
             new Aead(suite, k).seal(0, 0, ByteBuffer.wrap(state.h.clone()), plain, sealed);
             erase(k);
             erase(plain.array());
-            state.mixHash(bytes(out, HEADER + X25519.KEY_LENGTH, INITIATION_PLAINTEXT + Aead.TAG_LENGTH));
+            state.mixHash(bytes(out, HandshakeMessage.SEALED_OFFSET, INITIATION_PLAINTEXT + Aead.TAG_LENGTH));
             return INITIATION_LENGTH;
         }
 
@@ -279,11 +270,11 @@ public final class Handshake {
         public Keys readResponse(ByteBuffer in, int length) {
             if (state == null
                     || checkHeader(in, length, TYPE_RESPONSE, RESPONSE_LENGTH) != null
-                    || in.getLong(SESSION_ID_OFFSET) != sessionId) {
+                    || Header.sessionId(in) != sessionId) {
                 return null;
             }
             Symmetric s = new Symmetric(state);
-            byte[] e = bytes(in, HEADER, X25519.KEY_LENGTH);
+            byte[] e = bytes(in, HandshakeMessage.EPHEMERAL_OFFSET, HandshakeMessage.EPHEMERAL_LENGTH);
             s.mixHash(bytes(in, 0, HEADER));
             s.mixHash(e);
             erase(s.mixKey(e));
@@ -294,7 +285,7 @@ public final class Handshake {
             }
             byte[] k = s.mixKey(dh);
             erase(dh);
-            ByteBuffer tag = in.duplicate().position(HEADER + X25519.KEY_LENGTH).limit(RESPONSE_LENGTH);
+            ByteBuffer tag = in.duplicate().position(HandshakeMessage.SEALED_OFFSET).limit(RESPONSE_LENGTH);
             int opened = new Aead(suite, k).open(0, 0, ByteBuffer.wrap(s.h.clone()), tag, ByteBuffer.allocate(0));
             erase(k);
             if (opened != 0) {
@@ -392,12 +383,12 @@ public final class Handshake {
                 return header == Failure.MALFORMED ? MALFORMED : WRONG_SUITE;
             }
             Symmetric s = new Symmetric(hkdf);
-            byte[] e = bytes(in, HEADER, X25519.KEY_LENGTH);
+            byte[] e = bytes(in, HandshakeMessage.EPHEMERAL_OFFSET, HandshakeMessage.EPHEMERAL_LENGTH);
             s.mixHash(bytes(in, 0, HEADER));
             s.mixKeyAndHash(psk);
             s.mixHash(e);
             byte[] k = s.mixKey(e);
-            ByteBuffer sealed = in.duplicate().position(HEADER + X25519.KEY_LENGTH).limit(INITIATION_LENGTH);
+            ByteBuffer sealed = in.duplicate().position(HandshakeMessage.SEALED_OFFSET).limit(INITIATION_LENGTH);
             ByteBuffer plain = ByteBuffer.allocate(INITIATION_PLAINTEXT);
             int opened = new Aead(suite, k).open(0, 0, ByteBuffer.wrap(s.h.clone()), sealed, plain);
             erase(k);
@@ -405,8 +396,8 @@ public final class Handshake {
                 s.destroy();
                 return AUTHENTICATION;
             }
-            s.mixHash(bytes(in, HEADER + X25519.KEY_LENGTH, INITIATION_PLAINTEXT + Aead.TAG_LENGTH));
-            long sessionId = in.getLong(SESSION_ID_OFFSET);
+            s.mixHash(bytes(in, HandshakeMessage.SEALED_OFFSET, INITIATION_PLAINTEXT + Aead.TAG_LENGTH));
+            long sessionId = Header.sessionId(in);
             long timestamp = plain.getLong(0);
             int generation = plain.getInt(8);
             if (timestamp <= lastAccepted.applyAsLong(sessionId)) {
@@ -446,8 +437,8 @@ public final class Handshake {
             erase(s.mixKey(e));
             byte[] k = s.mixKey(dh);
             erase(dh);
-            out.put(HEADER, e);
-            ByteBuffer tag = out.duplicate().position(HEADER + X25519.KEY_LENGTH).limit(RESPONSE_LENGTH);
+            out.put(HandshakeMessage.EPHEMERAL_OFFSET, e);
+            ByteBuffer tag = out.duplicate().position(HandshakeMessage.SEALED_OFFSET).limit(RESPONSE_LENGTH);
             new Aead(suite, k).seal(0, 0, ByteBuffer.wrap(s.h.clone()), ByteBuffer.allocate(0), tag);
             erase(k);
             byte[][] split = s.split();

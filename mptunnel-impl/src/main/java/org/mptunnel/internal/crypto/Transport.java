@@ -2,6 +2,8 @@ package org.mptunnel.internal.crypto;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.LongAdder;
+import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.Sealed;
 
 /**
  * One session's transport keys at one end (docs/PROTOCOL.md, "Transport" and "Rekeying"): seals and
@@ -18,13 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Transport {
 
-    public static final int HEADER = 24;
-    public static final byte VERSION = 2;
-    public static final int GENERATION_OFFSET = 4;
-    static final int PAYLOAD_LENGTH_OFFSET = 6;
-    static final int SEQUENCE_OFFSET = 16;
-    /** The largest type a sealed datagram may have (DATA 1, KEEPALIVE 2, KEEPALIVE_ACK 3). */
-    static final int MAX_SEALED_TYPE = 3;
+    private static final int HEADER = Header.LENGTH;
 
     private final long graceNanos;
     private volatile Handshake.Keys current;
@@ -132,51 +128,36 @@ public final class Transport {
     }
 
     /**
-     * Validates a sealed datagram's header: magic, version 2, a sealed type, the payload length
-     * field equal to what arrived and room for the tag.
-     *
-     * @return the type, or -1
-     */
-    public static int check(ByteBuffer datagram, int length) {
-        if (length < HEADER + Aead.TAG_LENGTH || datagram.limit() < length
-                || datagram.getShort(0) != Handshake.MAGIC || datagram.get(2) != VERSION
-                || (datagram.getShort(PAYLOAD_LENGTH_OFFSET) & 0xFFFF) != length - HEADER) {
-            return -1;
-        }
-        int type = datagram.get(3);
-        return type >= 1 && type <= MAX_SEALED_TYPE && datagram.getLong(SEQUENCE_OFFSET) >= 0 ? type : -1;
-    }
-
-    /**
      * Seals in place a datagram whose header (magic, version 2, type, session id, sequence) is
      * written at offset 0 and whose {@code payloadLength} bytes of payload follow it; writes the
      * generation and the payload length (tag included) into the header first, since both are
      * authenticated. The buffer needs {@link Aead#TAG_LENGTH} bytes of room after the payload.
      *
-     * @return the datagram's length
+     * @return the datagram's length, or -1 if the keys were erased ({@link #destroy}) before this
+     *         thread's first seal under them
      */
     public int seal(ByteBuffer datagram, int payloadLength) {
         Handshake.Keys keys = current; // once: a rekey may switch it meanwhile
-        Aead sealer;
-        try {
-            sealer = keys.sealer();
-        } catch (IllegalStateException destroyed) {
+        Aead sealer = keys.sealer();
+        if (sealer == null) {
             // This thread's first seal under keys replaced and destroyed since it read them: the
-            // current keys are newer.
+            // current keys are newer, unless the session's keys were all erased (it expired).
             keys = current;
             sealer = keys.sealer();
+            if (sealer == null) {
+                return -1;
+            }
         }
-        datagram.putShort(GENERATION_OFFSET, (short) keys.generation)
-                .putShort(PAYLOAD_LENGTH_OFFSET, (short) (payloadLength + Aead.TAG_LENGTH));
-        int type = datagram.get(3);
-        long sequence = datagram.getLong(SEQUENCE_OFFSET);
+        Sealed.writeSealedFields(datagram, keys.generation, payloadLength);
+        int type = Header.type(datagram);
+        long sequence = Header.sequence(datagram);
         sealer.sealInPlace(type, sequence, datagram, HEADER, payloadLength);
         sealedUnderCurrent.increment();
         return HEADER + payloadLength + Aead.TAG_LENGTH;
     }
 
     /**
-     * Opens in place a datagram that passed {@link #check}, under the keys of the generation its
+     * Opens in place a datagram that passed {@link Sealed#check}, under the keys of the generation its
      * header names. A responder's first datagram under offered keys confirms them: they become
      * current. On failure nothing changes, here or in the buffer's payload.
      *
@@ -184,7 +165,7 @@ public final class Transport {
      *         names a generation whose keys this end does not hold
      */
     public int open(ByteBuffer datagram, int length, long nowNanos) {
-        int generation = datagram.getShort(GENERATION_OFFSET) & 0xFFFF;
+        int generation = Sealed.generation(datagram);
         Handshake.Keys keys;
         if ((current.generation & 0xFFFF) == generation) {
             keys = current;
@@ -203,8 +184,8 @@ public final class Transport {
                 return -1;
             }
         }
-        int type = datagram.get(3);
-        long sequence = datagram.getLong(SEQUENCE_OFFSET);
+        int type = Header.type(datagram);
+        long sequence = Header.sequence(datagram);
         int n = keys.receive.openInPlace(type, sequence, datagram, HEADER, length - HEADER);
         if (n >= 0 && keys == next) {
             retire(nowNanos);

@@ -3,7 +3,6 @@ package org.mptunnel.internal.engine;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -11,10 +10,11 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.List;
 import org.mptunnel.TunnelConfig;
+import org.mptunnel.internal.io.DatagramIo;
 
 /**
- * What every server role shares, whatever its wire format: one bound channel, and the loop that
- * reads it.
+ * What every server role shares, whatever its wire format: one bound channel, whose datagrams the
+ * I/O backend hands over with their source address.
  */
 public abstract class BoundEngine extends Engine {
 
@@ -26,8 +26,8 @@ public abstract class BoundEngine extends Engine {
         E create(TunnelConfig config, DatagramChannel channel);
     }
 
-    protected BoundEngine(TunnelConfig config, DatagramChannel channel) {
-        super(config);
+    protected BoundEngine(TunnelConfig config, DatagramChannel channel, DatagramIo io) {
+        super(config, io);
         this.channel = channel;
     }
 
@@ -55,25 +55,9 @@ public abstract class BoundEngine extends Engine {
     }
 
     @Override
-    public final void onReadable(SelectionKey key) {
-        long now = System.nanoTime(); // once per batch: liveness needs no finer clock
-        for (int i = 0; i < READ_BATCH; i++) {
-            ByteBuffer buffer = inbox.current().clearedBuffer();
-            SocketAddress source;
-            try {
-                source = channel.receive(buffer);
-            } catch (IOException e) {
-                return;
-            }
-            if (source == null) {
-                return;
-            }
-            try {
-                onDatagram((InetSocketAddress) source, buffer, buffer.position(), now);
-            } catch (RuntimeException e) {
-                droppedOnError(e);
-            }
-        }
+    protected final void received(Object endpoint, InetSocketAddress source, ByteBuffer datagram, int length,
+                                  long nowNanos) {
+        onDatagram(source, datagram, length, nowNanos);
     }
 
     /**

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.PortUnreachableException;
 import java.net.StandardProtocolFamily;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -17,8 +16,9 @@ import org.mptunnel.TunnelConfig;
 import org.mptunnel.internal.path.Path;
 
 /**
- * What every client role shares, whatever its wire format: one connected channel per path, and the
- * loop that reads them. Connected channels let the kernel filter out anything not from the path's
+ * What every client role shares, whatever its wire format: one connected channel per path, each
+ * registered with its {@link Path}, which the I/O backend hands back with every datagram read from
+ * it. Connected channels let the kernel filter out anything not from the path's
  * address, report ICMP errors per path, and always have the same sender, so the JDK's one-entry
  * sender-address cache always hits and receiving allocates nothing.
  */
@@ -92,31 +92,9 @@ public abstract class ConnectedEngine extends Engine {
     }
 
     @Override
-    public final void onReadable(SelectionKey key) {
-        Path path = (Path) key.attachment();
-        DatagramChannel channel = (DatagramChannel) key.channel();
-        long now = System.nanoTime(); // once per batch: liveness needs no finer clock, and it costs ~20 ns
-        for (int i = 0; i < READ_BATCH; i++) {
-            ByteBuffer buffer = inbox.current().clearedBuffer();
-            // receive(), not read(): read() returns 0 both for "nothing there" and for an empty
-            // datagram, which would then go uncounted. On a connected channel the source is always
-            // the same, so the JDK's cached address is returned and nothing is allocated.
-            try {
-                if (channel.receive(buffer) == null) {
-                    return;
-                }
-            } catch (PortUnreachableException e) {
-                path.countSendError(); // the kernel reports an earlier send's ICMP error here
-                continue;
-            } catch (IOException e) {
-                return;
-            }
-            try {
-                onDatagram(path, buffer, buffer.position(), now);
-            } catch (RuntimeException e) {
-                droppedOnError(e);
-            }
-        }
+    protected final void received(Object endpoint, InetSocketAddress source, ByteBuffer datagram, int length,
+                                  long nowNanos) {
+        onDatagram((Path) endpoint, datagram, length, nowNanos);
     }
 
     /**

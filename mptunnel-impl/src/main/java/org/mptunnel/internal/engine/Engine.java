@@ -7,7 +7,9 @@ import java.net.ProtocolFamily;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.List;
 import java.util.function.Consumer;
@@ -16,36 +18,49 @@ import org.mptunnel.OrderingStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
-import org.mptunnel.internal.crypto.Aead;
-import org.mptunnel.internal.crypto.Transport;
+import org.mptunnel.internal.io.DatagramIo;
 import org.mptunnel.internal.io.Frame;
 import org.mptunnel.internal.io.HeldCopies;
 import org.mptunnel.internal.io.Inbox;
 import org.mptunnel.internal.io.IoHandler;
 import org.mptunnel.internal.io.IoLoop;
+import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.schedule.Scheduler;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.TunnelCounters;
+import org.mptunnel.internal.window.DuplicateWindow;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What both roles share: the inbox, the I/O loop, the counters, encoding for fan-out and the
- * per-datagram receive loop. A subclass says where datagrams come from and what each type means.
+ * What every engine shares: the inbox, the I/O loop, reading through the {@link DatagramIo} seam,
+ * the counters, the wire format's {@link Codec}, delivery, and the read loop of the tunnel formats
+ * ({@link #read}). A subclass says where datagrams come from and what each type means to its role.
+ *
+ * <p>The read path runs without sockets too: {@link #datagram} is what the I/O backend calls for
+ * each datagram read into the inbox's current frame, so tests and benchmarks drive the real code
+ * by putting a datagram into {@code inbox().current()} and calling it.
  */
-public abstract class Engine implements IoHandler {
+public abstract class Engine implements IoHandler, DatagramIo.Sink {
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
     /** Datagrams read from one channel per wake-up before the others get a turn. */
     static final int READ_BATCH = 64;
+    /** How often an engine with no timer work is called all the same. */
+    private static final long IDLE_TIMER_NANOS = 1_000_000_000L;
     /** Asked of the kernel for each channel; Linux caps it at net.core.[rw]mem_max. */
     static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
     protected final TunnelConfig config;
     protected final TunnelCounters totals = new TunnelCounters();
+    /** The wire format: how datagrams are checked, opened and encoded. */
+    final Codec codec;
+    /** The I/O backend datagrams are read and written through. */
+    protected final DatagramIo io;
     protected final Inbox inbox;
     protected final long keepaliveNanos;
     protected final long deadTimeoutNanos;
@@ -60,10 +75,15 @@ public abstract class Engine implements IoHandler {
     private volatile Throwable failure;
 
     protected Engine(TunnelConfig config) {
+        this(config, NioDatagramIo.INSTANCE);
+    }
+
+    protected Engine(TunnelConfig config, DatagramIo io) {
         this.config = config;
-        // A sealed datagram (protocol v2) carries a tag after its payload.
-        this.inbox = new Inbox(config.receiveQueueCapacity(), Header.LENGTH
-                + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH) + (config.encrypted() ? Aead.TAG_LENGTH : 0));
+        this.codec = Codec.of(config);
+        this.io = io;
+        this.inbox = new Inbox(config.receiveQueueCapacity(),
+                codec.overhead() + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH));
         this.keepaliveNanos = config.keepaliveInterval().toNanos();
         this.deadTimeoutNanos = config.deadTimeout().toNanos();
         this.tickNanos = Math.max(5_000_000L, Math.min(keepaliveNanos, deadTimeoutNanos) / 4);
@@ -94,11 +114,21 @@ public abstract class Engine implements IoHandler {
 
     /** @return the socket's totals with the given sessions' snapshots */
     protected final TunnelStats snapshot(List<SessionStats> sessions) {
-        return new TunnelStats(config.role(), totals.delivered.get(), totals.duplicates.get(), totals.tooOld.get(),
-                totals.malformed.get(), totals.unknownSession.get(), totals.queueDropped.get(),
-                totals.sendDropped.get(), totals.sessionsRefused.get(), totals.authFailed.get(),
-                totals.handshakes.get(), totals.handshakesRefused.get(), sessions,
-                ordering == null ? OrderingStats.NONE : ordering.totals());
+        return TunnelStats.builder(config.role())
+                .delivered(totals.delivered.get())
+                .duplicatesDropped(totals.duplicates.get())
+                .tooOldDropped(totals.tooOld.get())
+                .malformedDropped(totals.malformed.get())
+                .unknownSessionDropped(totals.unknownSession.get())
+                .queueDropped(totals.queueDropped.get())
+                .sendDropped(totals.sendDropped.get())
+                .sessionsRefused(totals.sessionsRefused.get())
+                .authFailed(totals.authFailed.get())
+                .handshakes(totals.handshakes.get())
+                .handshakesRefused(totals.handshakesRefused.get())
+                .sessions(sessions)
+                .ordering(ordering == null ? OrderingStats.NONE : ordering.totals())
+                .build();
     }
 
     public final Inbox inbox() {
@@ -141,35 +171,156 @@ public abstract class Engine implements IoHandler {
         inbox.wakeForClose();
     }
 
-    /** Encodes a data datagram once into the calling thread's send buffer, ready for every path. */
-    protected static ByteBuffer encodeData(Session session, byte[] data, int offset, int length) {
-        ByteBuffer out = SendBuffers.get();
-        Header.write(out, Header.TYPE_DATA, session.id(), session.nextSequence(), length);
-        out.put(Header.LENGTH, data, offset, length);
-        out.limit(Header.LENGTH + length).position(0);
-        return out;
+    /**
+     * Any thread: encodes a data datagram once and hands it to the scheduler, which sends it on
+     * the paths it chooses; a datagram the codec cannot encode now (v2: its session's keys were
+     * erased since it was found) is lost as UDP would lose it, counted.
+     */
+    final void sendData(Session session, Scheduler scheduler, byte[] data, int offset, int length)
+            throws ClosedChannelException {
+        ByteBuffer datagram = codec.encodeData(session, data, offset, length);
+        if (datagram == null) {
+            totals.sendDropped.incrementShared();
+            return;
+        }
+        scheduler.send(session, datagram);
+    }
+
+    /** I/O thread: reads what the ready channel has through the I/O backend. */
+    @Override
+    public final void onReadable(SelectionKey key) {
+        io.read(key, this, READ_BATCH);
+    }
+
+    /** I/O thread: the buffer the next datagram is read into, the inbox's current frame. */
+    @Override
+    public final ByteBuffer nextBuffer() {
+        return inbox.current().clearedBuffer();
     }
 
     /**
-     * Protocol v2: encodes a data datagram once into the calling thread's send buffer and seals it
-     * in place under the session's current keys, ready for every path. Any thread.
+     * I/O thread: one datagram of {@code length} bytes sits in the inbox's current frame. Nothing
+     * a peer sends may stop the I/O thread: an unexpected failure drops the datagram, counted.
      */
-    protected static ByteBuffer encodeSealedData(Session session, Transport keys, byte[] data, int offset, int length) {
-        ByteBuffer out = SendBuffers.get();
-        Header.write(out, Header.TYPE_DATA, session.id(), session.nextSequence(), length);
-        out.put(Header.VERSION_OFFSET, Transport.VERSION);
-        out.put(Header.LENGTH, data, offset, length);
-        out.limit(keys.seal(out, length)).position(0);
-        return out;
+    @Override
+    public final void datagram(Object endpoint, InetSocketAddress source, ByteBuffer buffer, int length, long nowNanos) {
+        try {
+            received(endpoint, source, buffer, length, nowNanos);
+        } catch (RuntimeException e) {
+            droppedOnError(e);
+        }
+    }
+
+    /** The kernel reported an earlier send on a client's path as undeliverable (ICMP). */
+    @Override
+    public final void sendFailed(Object endpoint) {
+        if (endpoint instanceof Path) {
+            ((Path) endpoint).countSendError();
+        }
     }
 
     /**
-     * I/O thread: admits a data datagram that sits in the inbox's current frame and delivers it
-     * if it is the first copy.
+     * I/O thread: one datagram of {@code length} bytes in the inbox's current frame.
+     *
+     * @param endpoint what the channel was registered with: a client's {@link Path}, or null
+     * @param source   where it came from
      */
-    protected final void admitData(Session session, Path path, ByteBuffer datagram,
-                                   int length, InetSocketAddress sender) {
-        admitData(session, path, Header.sequence(datagram), Header.LENGTH, length - Header.LENGTH, sender);
+    protected abstract void received(Object endpoint, InetSocketAddress source, ByteBuffer datagram, int length,
+                                     long nowNanos);
+
+    /** What {@link #read} asks of a role of the tunnel formats (v1 and v2), client or server. */
+    interface Role {
+
+        /** @return the probe type this role receives: {@code TYPE_KEEPALIVE_ACK} (client) or {@code TYPE_KEEPALIVE} (server) */
+        int probeType();
+
+        /** @return the session with this id, or null; nothing is created */
+        Session session(long id);
+
+        /** An id with no session: a new session if this role admits one here, else null (counted). */
+        Session admit(long id, InetSocketAddress source, long nowNanos);
+
+        /** @return the path the datagram came on, learned if new */
+        Path path(Session session, Path arrivedOn, InetSocketAddress source, long nowNanos);
+
+        /** @return the path the datagram came on if it is known, else null; nothing is learned */
+        Path knownPath(Session session, Path arrivedOn, InetSocketAddress source);
+
+        /** A datagram of the session was opened (and so is authentic, with a sealed codec). */
+        void opened(long nowNanos);
+
+        /** A probe of {@link #probeType()}, valid (and opened), arrived on {@code path}. */
+        void onProbe(Session session, Path path, ByteBuffer datagram, long sequence, long nowNanos);
+
+        /** @return the address the application sees the session's datagrams come from */
+        InetSocketAddress replyAddress(Session session);
+    }
+
+    /**
+     * I/O thread: one datagram of the tunnel formats in the inbox's current frame, in the order
+     * protocol v2 needs: check the header, find the session (no state changes before it is
+     * found), judge it against the duplicate window without recording (a copy is not worth
+     * opening), open, and only then learn the path, mark it and the session heard, and deliver
+     * (which records the sequence) or act on the probe. With a codec that does not authenticate
+     * (v1) there is nothing to open: the window is not judged ahead, so every valid copy counts as
+     * heard on its path and duplicates are counted when the window records.
+     */
+    final void read(Role role, Path arrivedOn, InetSocketAddress source, ByteBuffer datagram, int length, long now) {
+        int type = codec.check(datagram, length);
+        int probeType = role.probeType();
+        if (type != Header.TYPE_DATA && type != probeType) {
+            totals.malformed.increment(); // malformed, or a probe only the other role receives
+            return;
+        }
+        long id = codec.sessionId(datagram);
+        Session session = role.session(id);
+        boolean sealed = codec.authenticates();
+        if (!sealed && type == probeType && !probeValid(probeType, datagram)) {
+            totals.malformed.increment(); // before a session is made for it
+            return;
+        }
+        if (session == null && (session = role.admit(id, source, now)) == null) {
+            return;
+        }
+        long sequence = codec.sequence(datagram);
+        if (sealed) {
+            if (type == Header.TYPE_DATA) {
+                int verdict = session.judge(sequence);
+                if (verdict != DuplicateWindow.FRESH) {
+                    session.countRefused(role.knownPath(session, arrivedOn, source), verdict);
+                    return;
+                }
+            } else if (!session.freshProbe(sequence, false)) {
+                totals.duplicates.increment(); // a replayed probe
+                return;
+            }
+        }
+        int payload = codec.open(session, datagram, length, now);
+        if (payload < 0) {
+            totals.authFailed.increment();
+            return;
+        }
+        if (sealed && type == probeType && (payload != Probe.KEEPALIVE_LENGTH || !probeValid(probeType, datagram))) {
+            totals.malformed.increment(); // authentic, but not a probe this version knows
+            return;
+        }
+        Path path = role.path(session, arrivedOn, source, now);
+        path.heard(now, length);
+        session.heard(now);
+        role.opened(now);
+        if (type == Header.TYPE_DATA) {
+            admitData(session, path, sequence, codec.payloadOffset(), payload, role.replyAddress(session));
+            return;
+        }
+        if (sealed) {
+            session.freshProbe(sequence, true);
+        }
+        role.onProbe(session, path, datagram, sequence, now);
+    }
+
+    /** What the header check leaves to a probe's payload; a keepalive and its ack are equally long. */
+    private static boolean probeValid(int probeType, ByteBuffer datagram) {
+        return probeType == Header.TYPE_KEEPALIVE ? Probe.keepaliveValid(datagram) : Probe.ackValid(datagram);
     }
 
     /**
@@ -179,7 +330,7 @@ public abstract class Engine implements IoHandler {
      * @param sequence      the datagram's number as the duplicate window counts it, non-negative
      * @param payloadOffset where the payload starts in the frame
      */
-    protected final void admitData(Session session, Path path, long sequence, int payloadOffset,
+    final void admitData(Session session, Path path, long sequence, int payloadOffset,
                                    int payloadLength, InetSocketAddress sender) {
         if (session.admit(path, sequence)) {
             Frame frame = inbox.current();
@@ -208,6 +359,15 @@ public abstract class Engine implements IoHandler {
             session.countDelivered(-1);
             session.countQueueDropped();
         }
+    }
+
+    /**
+     * I/O thread: an engine with no timer work (the legacy formats: no keepalive, no expiry) only
+     * needs the loop to wake for it rarely.
+     */
+    @Override
+    public long onTimer(long nowNanos) {
+        return nowNanos + IDLE_TIMER_NANOS;
     }
 
     /** I/O thread: releases held datagrams whose wait is over; see {@link Reordering}. */

@@ -7,13 +7,10 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
-import org.mptunnel.internal.legacy.LegacyHeader;
-import org.mptunnel.internal.legacy.LegacyNumbering;
-import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.schedule.AllPaths;
 import org.mptunnel.internal.session.Session;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.mptunnel.internal.wire.Header;
 
 /**
  * The client role in the C mptunnel's wire format: one connected channel per path (see
@@ -23,21 +20,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class LegacyClientEngine extends ConnectedEngine {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LegacyClientEngine.class);
-
-    /** The timer has no work; the loop only needs to wake for it rarely. */
-    private static final long IDLE_TIMER_NANOS = 1_000_000_000L;
-
     private final Session session;
-    private final boolean obfuscated;
-    private final LegacyNumbering numbering;
-    private final Counter controlReceived = new Counter();
+    /** Package-private for tests: what was read, such as control datagrams. */
+    final LegacyReader reader;
 
-    private LegacyClientEngine(TunnelConfig config, Path[] paths, InetSocketAddress peer, long now) {
+    LegacyClientEngine(TunnelConfig config, Path[] paths, InetSocketAddress peer, long now) {
         super(config, paths, peer);
         this.session = new Session(0, peer, config.duplicateWindow(), paths, null, paths.length, totals, now);
-        this.obfuscated = config.wireFormat() == TunnelConfig.WireFormat.LEGACY;
-        this.numbering = new LegacyNumbering(config.duplicateWindow(), deadTimeoutNanos);
+        this.reader = new LegacyReader(this, session, config.duplicateWindow(), deadTimeoutNanos);
     }
 
     /** Opens one channel per path, bound and connected, and starts the I/O thread. */
@@ -47,39 +37,15 @@ public final class LegacyClientEngine extends ConnectedEngine {
 
     @Override
     public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
-        session.fanOut(LegacySend.encodeData(session, obfuscated, data, offset, length));
+        sendData(session, AllPaths.INSTANCE, data, offset, length);
     }
 
     @Override
     protected void onDatagram(Path path, ByteBuffer datagram, int length, long now) {
-        int type = LegacyHeader.check(datagram, length, obfuscated);
-        if (type == LegacyHeader.MALFORMED) {
-            totals.malformed.increment();
-            return;
+        int type = reader.check(datagram, length);
+        if (type != Header.MALFORMED) {
+            reader.read(type, path, datagram, length, now, peer, peer);
         }
-        long silent = now - session.lastHeardNanos();
-        path.heard(now, length);
-        session.heard(now);
-        if (type == LegacyHeader.TYPE_CONTROL) {
-            controlReceived.increment(); // valid, but means nothing to the application
-            return;
-        }
-        long sequence = LegacyHeader.sequence(LegacyHeader.id(datagram));
-        if (numbering.isRestart(sequence, session.newestInbound(), silent, now)) {
-            LOG.info("server {} restarted its numbering (id {} after {})", peer, sequence, session.newestInbound());
-            session.restartInbound();
-        }
-        admitData(session, path, sequence, LegacyHeader.LENGTH, length - LegacyHeader.LENGTH, peer);
-    }
-
-    @Override
-    public long onTimer(long now) {
-        return now + IDLE_TIMER_NANOS;
-    }
-
-    /** @return control datagrams received: valid, counted as heard on their path, not delivered */
-    public long controlReceived() {
-        return controlReceived.get();
     }
 
     @Override

@@ -8,14 +8,12 @@ import java.nio.channels.DatagramChannel;
 import java.util.List;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
-import org.mptunnel.internal.legacy.LegacyHeader;
-import org.mptunnel.internal.legacy.LegacyNumbering;
-import org.mptunnel.internal.path.Counter;
+import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.schedule.AllPaths;
 import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.session.SessionAddress;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The server role in the C mptunnel's wire format. The format has no session id, so the server
@@ -27,26 +25,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class LegacyServerEngine extends BoundEngine {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LegacyServerEngine.class);
-
     /** The one session's id: never on the wire, it only names the session's address. */
     public static final long SESSION_ID = 0;
 
-    private static final long IDLE_TIMER_NANOS = 1_000_000_000L;
-
     private final Session session;
     private final InetAddress sessionAddress;
-    private final boolean obfuscated;
-    private final LegacyNumbering numbering;
-    private final Counter controlReceived = new Counter();
+    /** Package-private for tests: what was read, such as control datagrams. */
+    final LegacyReader reader;
 
-    private LegacyServerEngine(TunnelConfig config, DatagramChannel channel) {
-        super(config, channel);
+    LegacyServerEngine(TunnelConfig config, DatagramChannel channel) {
+        super(config, channel, NioDatagramIo.INSTANCE);
         this.session = new Session(SESSION_ID, SessionAddress.of(SESSION_ID), config.duplicateWindow(), new Path[0],
                 channel, config.maxPathsPerSession(), totals, System.nanoTime());
         this.sessionAddress = session.address().getAddress();
-        this.obfuscated = config.wireFormat() == TunnelConfig.WireFormat.LEGACY;
-        this.numbering = new LegacyNumbering(config.duplicateWindow(), deadTimeoutNanos);
+        this.reader = new LegacyReader(this, session, config.duplicateWindow(), deadTimeoutNanos);
     }
 
     /** Binds the server's channel and starts the I/O thread. */
@@ -65,40 +57,15 @@ public final class LegacyServerEngine extends BoundEngine {
             throw new IllegalArgumentException(address + ":" + port + " does not name the legacy server's peer "
                     + session.address() + "; reply to the address receive() reported");
         }
-        session.fanOut(LegacySend.encodeData(session, obfuscated, data, offset, length));
+        sendData(session, AllPaths.INSTANCE, data, offset, length);
     }
 
     @Override
     protected void onDatagram(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
-        int type = LegacyHeader.check(datagram, length, obfuscated);
-        if (type == LegacyHeader.MALFORMED) {
-            totals.malformed.increment();
-            return;
+        int type = reader.check(datagram, length);
+        if (type != Header.MALFORMED) {
+            reader.read(type, session.pathFrom(source, now), datagram, length, now, session.address(), source);
         }
-        long silent = now - session.lastHeardNanos();
-        Path path = session.pathFrom(source, now);
-        path.heard(now, length);
-        session.heard(now);
-        if (type == LegacyHeader.TYPE_CONTROL) {
-            controlReceived.increment(); // valid, but means nothing to the application
-            return;
-        }
-        long sequence = LegacyHeader.sequence(LegacyHeader.id(datagram));
-        if (numbering.isRestart(sequence, session.newestInbound(), silent, now)) {
-            LOG.info("peer restarted its numbering (id {} after {}, from {})", sequence, session.newestInbound(), source);
-            session.restartInbound();
-        }
-        admitData(session, path, sequence, LegacyHeader.LENGTH, length - LegacyHeader.LENGTH, session.address());
-    }
-
-    @Override
-    public long onTimer(long now) {
-        return now + IDLE_TIMER_NANOS;
-    }
-
-    /** @return control datagrams received: valid, counted as heard on their path, not delivered */
-    public long controlReceived() {
-        return controlReceived.get();
     }
 
     @Override

@@ -5,83 +5,219 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.io.DatagramIo;
+import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.schedule.AllPaths;
+import org.mptunnel.internal.schedule.Scheduler;
 import org.mptunnel.internal.session.Session;
-import org.mptunnel.internal.session.SessionAdmission;
+import org.mptunnel.internal.session.SessionAddress;
+import org.mptunnel.internal.session.SessionTable;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The server role: one bound channel, many sessions. A session is found by the id in each datagram,
- * not by its source, and learns a path for every source address its datagrams come from.
+ * The server role of the tunnel formats, v1 and v2: one bound channel, many sessions, the format's
+ * {@link Codec} and an {@link Admission} strategy: what may create a session (v1: the first
+ * datagram of an unknown id, within a per-source rate; v2: an authenticated handshake). A session
+ * is found by the id in each datagram, not by its source, and learns a path for every source
+ * address its datagrams come from. The table has a limit; a session silent for a dead timeout may
+ * be evicted for a new one, and one idle for the idle timeout expires. A reply goes on every path
+ * of its session ({@link AllPaths}): a server has no probes of its own to plan with.
  */
-public final class ServerEngine extends SessionServerEngine {
+public final class ServerEngine extends BoundEngine implements Engine.Role {
 
-    private final SessionAdmission admission = new SessionAdmission();
+    private static final Logger LOG = LoggerFactory.getLogger(ServerEngine.class);
 
-    private ServerEngine(TunnelConfig config, DatagramChannel channel) {
-        super(config, channel);
+    final SessionTable sessions;
+    /** Random per server start, echoed in every keepalive-ack so that clients can tell a restart. */
+    private final long epoch = new SecureRandom().nextLong();
+    private final long idleNanos;
+    /** A learned path silent this long is forgotten: long enough to ride out an outage of the path. */
+    private final long forgetPathNanos;
+    /** Built once: a lambda made in the timer would allocate on every tick. */
+    private final Consumer<Session> onExpired = this::expired;
+    private final Admission admission;
+    private final Scheduler scheduler = AllPaths.INSTANCE;
+
+    /** @param io the backend the channel and the sessions' paths are written through */
+    ServerEngine(TunnelConfig config, DatagramChannel channel, DatagramIo io) {
+        super(config, channel, io);
+        this.sessions = new SessionTable(config.maxSessions());
+        this.idleNanos = config.sessionIdleTimeout().toNanos();
+        this.forgetPathNanos = Math.min(idleNanos, 10 * deadTimeoutNanos);
+        this.admission = config.encrypted() ? new HandshakeResponder(this, config) : new FirstDatagramAdmission(this);
     }
 
     /** Binds the server's channel and starts the I/O thread. */
     public static ServerEngine open(TunnelConfig config) throws IOException {
-        return open(config, ServerEngine::new);
+        return open(config, (c, channel) -> new ServerEngine(c, channel, NioDatagramIo.INSTANCE));
     }
 
     @Override
     public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
         Session session = replyTarget(address, port);
-        if (session != null) {
-            session.fanOut(encodeData(session, data, offset, length));
+        if (session == null) {
+            return;
         }
+        // v2: a session that expired or was evicted after it was looked up has its keys erased,
+        // and its datagram is lost, as for a session that had already expired.
+        sendData(session, scheduler, data, offset, length);
     }
 
     @Override
     protected void onDatagram(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
-        int type = Header.check(datagram, length);
-        if (type == Header.MALFORMED || type == Header.TYPE_KEEPALIVE_ACK) {
-            totals.malformed.increment(); // acks only ever go to clients
+        if (Header.peekType(datagram, length) == admission.handshakeType()) {
+            admission.onHandshake(source, datagram, length, now);
             return;
         }
-        if (type == Header.TYPE_KEEPALIVE && !Probe.keepaliveValid(datagram)) {
-            totals.malformed.increment();
+        read(this, null, source, datagram, length, now);
+    }
+
+    @Override
+    public int probeType() {
+        return Header.TYPE_KEEPALIVE;
+    }
+
+    @Override
+    public Session session(long id) {
+        return sessions.get(id);
+    }
+
+    @Override
+    public Session admit(long id, InetSocketAddress source, long nowNanos) {
+        return admission.admit(id, source, nowNanos);
+    }
+
+    @Override
+    public Path path(Session session, Path arrivedOn, InetSocketAddress source, long nowNanos) {
+        return session.pathFrom(source, nowNanos);
+    }
+
+    @Override
+    public Path knownPath(Session session, Path arrivedOn, InetSocketAddress source) {
+        return session.knownPath(source);
+    }
+
+    @Override
+    public void opened(long nowNanos) {
+    }
+
+    /**
+     * Turns the keepalive into its ack in place (finished by the codec: sealed in v2) and sends it
+     * back on its path, with the receiver's report: what the client needs to measure its data's loss.
+     */
+    @Override
+    public void onProbe(Session session, Path path, ByteBuffer datagram, long sequence, long nowNanos) {
+        long reportedRttMicros = Probe.smoothedRttMicros(datagram);
+        if (reportedRttMicros > 0) {
+            path.rttReported(reportedRttMicros * 1_000);
+        }
+        Probe.turnIntoAck(datagram, epoch, session.receivedInbound(), session.newestInbound() + 1);
+        if (!codec.finishProbe(session, datagram, Probe.ACK_LENGTH)) {
             return;
         }
-        long id = Header.sessionId(datagram);
-        Session session = sessions.get(id);
-        if (session == null) {
-            session = openSession(id, source, now);
-            if (session == null) {
-                return;
-            }
-        }
-        Path path = session.pathFrom(source, now);
-        path.heard(now, length);
-        session.heard(now);
-        if (type == Header.TYPE_DATA) {
-            admitData(session, path, datagram, length, session.address());
-        } else {
-            long reportedRttMicros = Probe.smoothedRttMicros(datagram);
-            if (reportedRttMicros > 0) {
-                path.rttReported(reportedRttMicros * 1_000);
-            }
-            // The receiver's report: what the client needs to measure its data's loss.
-            Probe.turnIntoAck(datagram, epoch, session.receivedInbound(), session.newestInbound() + 1);
-            try {
-                path.transmit(datagram);
-            } catch (IOException e) {
-                // closed: the loop is stopping
-            }
+        try {
+            path.transmit(datagram);
+        } catch (IOException e) {
+            // closed: the loop is stopping
         }
     }
 
-    /** A new session for the first datagram of an unknown id, if the source's rate and the table allow. */
-    private Session openSession(long id, InetSocketAddress source, long now) {
-        if (!admission.tryAdmit(source, now)) {
-            totals.sessionsRefused.increment();
+    @Override
+    public InetSocketAddress replyAddress(Session session) {
+        return session.address();
+    }
+
+    /** I/O thread: sends a datagram that belongs to no path (a handshake response's copy) to {@code target}. */
+    void sendTo(ByteBuffer datagram, InetSocketAddress target) throws IOException {
+        io.write(channel, false, datagram, target);
+    }
+
+    /**
+     * Application threads: the session a reply is addressed to.
+     *
+     * @return the session, or null if it expired (the datagram is counted as a send drop, lost as
+     *         UDP would lose it)
+     * @throws IllegalArgumentException if the address names no session at all
+     */
+    private Session replyTarget(InetAddress address, int port) {
+        Session session = sessions.byAddress(address);
+        if (session != null && port == SessionAddress.PORT) {
+            return session;
+        }
+        if (port == SessionAddress.PORT && SessionAddress.isSessionAddress(address)) {
+            totals.sendDropped.incrementShared();
             return null;
         }
-        return makeRoom(now) ? add(newSession(id, now)) : null;
+        throw new IllegalArgumentException(address + ":" + port
+                + " does not name a tunnel session; reply to the address receive() reported");
+    }
+
+    /**
+     * I/O thread: room for one more session, evicting one silent for a dead timeout if the table is
+     * full.
+     *
+     * @return false (counted as a refused session) if the table is full of live sessions
+     */
+    boolean makeRoom(long now) {
+        if (sessions.hasRoom()) {
+            return true;
+        }
+        Session evicted = sessions.evictSilent(now, deadTimeoutNanos);
+        if (evicted == null) {
+            totals.sessionsRefused.increment();
+            return false;
+        }
+        admission.released(evicted);
+        LOG.debug("session {} evicted for a new one: silent with the table full", Long.toHexString(evicted.id()));
+        return true;
+    }
+
+    /** I/O thread: a new session, not yet in the table (so that it can be completed before senders see it). */
+    Session newSession(long id, long now) {
+        Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel, io,
+                config.maxPathsPerSession(), totals, now);
+        // Numbered from the wall clock in microseconds, so that a restarted server's replies carry
+        // higher numbers than the old server's (unless it sent more than one a microsecond) and the
+        // client's window takes them at once, before any keepalive-ack reveals the new epoch.
+        session.startOutboundAt(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        return session;
+    }
+
+    /** I/O thread: puts a session made by {@link #newSession} in the table, after {@link #makeRoom}. */
+    Session add(Session session) {
+        sessions.add(session);
+        LOG.debug("session {} opened ({} live)", Long.toHexString(session.id()), sessions.size());
+        return session;
+    }
+
+    @Override
+    public long onTimer(long now) {
+        sessions.checkLiveness(now, deadTimeoutNanos, forgetPathNanos, idleNanos, onExpired);
+        return now + tickNanos;
+    }
+
+    private void expired(Session session) {
+        admission.released(session);
+        LOG.debug("session {} expired ({} live)", Long.toHexString(session.id()), sessions.size());
+    }
+
+    @Override
+    public TunnelStats stats() {
+        return snapshot(sessions.snapshots());
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        admission.close();
     }
 }

@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import org.mptunnel.PathStats;
+import org.mptunnel.internal.io.DatagramIo;
+import org.mptunnel.internal.io.NioDatagramIo;
 
 /**
  * One network path of a session: where its copies go, whether it is alive, and what it carried.
@@ -18,20 +20,24 @@ public final class Path {
 
     /** Weight of a new RTT sample in the smoothed RTT (RFC 6298's alpha). */
     private static final int RTT_SMOOTHING_SHIFT = 3;
+    /** Slots of {@link #sent}. */
+    private static final int DATAGRAMS_SENT = 0;
+    private static final int BYTES_SENT = 1;
+    private static final int SEND_ERRORS = 2;
 
     private final int index;
     private final InetSocketAddress remote;
     private final DatagramChannel channel;
     private final boolean connected;
+    private final DatagramIo io;
 
     private volatile boolean up = true;
     private volatile long smoothedRttNanos = -1;
     /** I/O thread only. */
     private long lastHeardNanos;
 
-    private final Counter datagramsSent = new Counter();
-    private final Counter bytesSent = new Counter();
-    private final Counter sendErrors = new Counter();
+    /** Written by application threads as they send: {@link #DATAGRAMS_SENT}, {@link #BYTES_SENT}, {@link #SEND_ERRORS}. */
+    private final SharedCounters sent = new SharedCounters(3);
     private final Counter datagramsReceived = new Counter();
     private final Counter bytesReceived = new Counter();
     private final Counter firstDeliveries = new Counter();
@@ -48,6 +54,13 @@ public final class Path {
      * @param nowNanos  the creation time, which counts as heard: a new path starts up
      */
     public Path(int index, InetSocketAddress remote, DatagramChannel channel, boolean connected, long nowNanos) {
+        this(index, remote, channel, connected, NioDatagramIo.INSTANCE, nowNanos);
+    }
+
+    /** @param io the backend {@link #transmit} writes through */
+    public Path(int index, InetSocketAddress remote, DatagramChannel channel, boolean connected, DatagramIo io,
+                long nowNanos) {
+        this.io = io;
         this.index = index;
         this.remote = remote;
         this.channel = channel;
@@ -83,21 +96,21 @@ public final class Path {
         int length = datagram.limit();
         datagram.position(0);
         try {
-            int written = connected ? channel.write(datagram) : channel.send(datagram, remote);
+            int written = io.write(channel, connected, datagram, remote);
             if (written == 0) {
-                sendErrors.incrementShared();
+                sent.add(SEND_ERRORS, 1);
                 return false;
             }
         } catch (ClosedChannelException e) {
             throw e;
         } catch (IOException e) {
-            sendErrors.incrementShared();
+            sent.add(SEND_ERRORS, 1);
             return false;
         } finally {
             datagram.position(0);
         }
-        datagramsSent.incrementShared();
-        bytesSent.addShared(length);
+        sent.add(DATAGRAMS_SENT, 1);
+        sent.add(BYTES_SENT, length);
         return true;
     }
 
@@ -141,7 +154,7 @@ public final class Path {
 
     /** I/O thread: the network reported an earlier send on this path as undeliverable (ICMP). */
     public void countSendError() {
-        sendErrors.incrementShared();
+        sent.add(SEND_ERRORS, 1);
     }
 
     public void countFirstDelivery() {
@@ -158,7 +171,7 @@ public final class Path {
     }
 
     public PathStats snapshot() {
-        return new PathStats(remote, up, datagramsSent.get(), bytesSent.get(), sendErrors.get(),
+        return new PathStats(remote, up, sent.get(DATAGRAMS_SENT), sent.get(BYTES_SENT), sent.get(SEND_ERRORS),
                 datagramsReceived.get(), bytesReceived.get(), firstDeliveries.get(), duplicates.get(),
                 smoothedRttNanos, probeLoss.roundTripLoss());
     }

@@ -1,7 +1,5 @@
 package org.mptunnel.internal.session;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -13,9 +11,12 @@ import org.mptunnel.OrderingStats;
 import org.mptunnel.PathStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.internal.crypto.Transport;
+import org.mptunnel.internal.io.DatagramIo;
+import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.order.ReorderBuffer;
 import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.path.SharedCounters;
 import org.mptunnel.internal.window.DuplicateWindow;
 
 /**
@@ -28,15 +29,11 @@ import org.mptunnel.internal.window.DuplicateWindow;
  */
 public final class Session {
 
-    private static final VarHandle NEXT_SEQUENCE;
-
-    static {
-        try {
-            NEXT_SEQUENCE = MethodHandles.lookup().findVarHandle(Session.class, "nextSequence", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    /** Slots of {@link #outbound}. */
+    private static final int NEXT_SEQUENCE = 0;
+    private static final int DATAGRAMS_SENT = 1;
+    private static final int COPIES_SENT = 2;
+    private static final int SEND_DROPPED = 3;
 
     private final long id;
     private final InetSocketAddress address;
@@ -44,10 +41,15 @@ public final class Session {
     private final TunnelCounters totals;
     /** The channel learned paths send on (a server's one socket); null on a client. */
     private final DatagramChannel learnedPathChannel;
+    private final DatagramIo learnedPathIo;
     private final int maxPaths;
 
-    @SuppressWarnings("unused") // accessed through NEXT_SEQUENCE
-    private long nextSequence;
+    /**
+     * What senders write, in a cache line of its own (not beside {@link #lastHeardNanos} and the
+     * other fields the I/O thread writes per datagram): the next outbound sequence number and the
+     * send counts.
+     */
+    private final SharedCounters outbound = new SharedCounters(4);
     private volatile Path[] paths;
     /**
      * The paths to send on if redundancy is adaptive, chosen by the I/O thread; null: every path.
@@ -85,9 +87,6 @@ public final class Session {
     private final Counter duplicates = new Counter();
     private final Counter tooOld = new Counter();
     private final Counter queueDropped = new Counter();
-    private final Counter sendDropped = new Counter();
-    private final Counter datagramsSent = new Counter();
-    private final Counter copiesSent = new Counter();
 
     /**
      * @param id                 the session id on the wire
@@ -101,6 +100,13 @@ public final class Session {
      */
     public Session(long id, InetSocketAddress address, int windowSize, Path[] paths, DatagramChannel learnedPathChannel,
                    int maxPaths, TunnelCounters totals, long nowNanos) {
+        this(id, address, windowSize, paths, learnedPathChannel, NioDatagramIo.INSTANCE, maxPaths, totals, nowNanos);
+    }
+
+    /** @param learnedPathIo the I/O backend learned paths write through */
+    public Session(long id, InetSocketAddress address, int windowSize, Path[] paths, DatagramChannel learnedPathChannel,
+                   DatagramIo learnedPathIo, int maxPaths, TunnelCounters totals, long nowNanos) {
+        this.learnedPathIo = learnedPathIo;
         this.id = id;
         this.address = address;
         this.window = new DuplicateWindow(windowSize);
@@ -125,41 +131,23 @@ public final class Session {
 
     /** Before the session is shared: numbers outbound data from {@code first} on. */
     public void startOutboundAt(long first) {
-        NEXT_SEQUENCE.setRelease(this, first);
+        outbound.start(NEXT_SEQUENCE, first);
     }
 
     /** Any thread: the next outbound data sequence number. */
     public long nextSequence() {
-        return (long) NEXT_SEQUENCE.getAndAdd(this, 1L);
+        return outbound.getAndAdd(NEXT_SEQUENCE, 1);
     }
 
     /**
-     * Any thread: sends one encoded datagram on every path that is up, or on those of them chosen
-     * by {@link #sendOn} if a choice is published. Encoded once, the same bytes go out on each
-     * path. If none of the chosen paths takes it (they went down since the choice), every path is
-     * tried, so a stale choice never loses a datagram that an all-paths send would have carried.
+     * Any thread: sends one datagram on each of {@code on} that is up. A failure of one path is
+     * counted on it and does not stop the others.
      *
      * @param datagram the datagram from position 0 to its limit
-     * @return how many paths it left on; 0 means it was dropped (and counted)
+     * @return how many paths it left on
      * @throws ClosedChannelException if the socket was closed
      */
-    public int fanOut(ByteBuffer datagram) throws ClosedChannelException {
-        Path[] chosen = sendPaths;
-        int sent = chosen == null ? 0 : transmitOn(chosen, datagram);
-        if (sent == 0) {
-            sent = transmitOn(paths, datagram);
-        }
-        if (sent == 0) {
-            sendDropped.incrementShared();
-            totals.sendDropped.incrementShared();
-        } else {
-            datagramsSent.incrementShared();
-            copiesSent.addShared(sent);
-        }
-        return sent;
-    }
-
-    private static int transmitOn(Path[] on, ByteBuffer datagram) throws ClosedChannelException {
+    public static int transmitOn(Path[] on, ByteBuffer datagram) throws ClosedChannelException {
         int sent = 0;
         for (Path path : on) {
             if (path.isUp() && path.transmit(datagram)) {
@@ -167,6 +155,17 @@ public final class Session {
             }
         }
         return sent;
+    }
+
+    /** Any thread: a datagram left on {@code copies} paths; none means it was dropped. */
+    public void countSent(int copies) {
+        if (copies == 0) {
+            outbound.add(SEND_DROPPED, 1);
+            totals.sendDropped.incrementShared();
+        } else {
+            outbound.add(DATAGRAMS_SENT, 1);
+            outbound.add(COPIES_SENT, copies);
+        }
     }
 
     /**
@@ -368,7 +367,7 @@ public final class Session {
             return known;
         }
         Path[] current = paths;
-        Path learned = new Path(pathsLearned++, source, learnedPathChannel, false, nowNanos);
+        Path learned = new Path(pathsLearned++, source, learnedPathChannel, false, learnedPathIo, nowNanos);
         Path[] next;
         if (current.length < maxPaths) {
             next = Arrays.copyOf(current, current.length + 1);
@@ -427,7 +426,8 @@ public final class Session {
         }
         ReorderBuffer<?> buffer = reorder;
         return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
-                queueDropped.get(), sendDropped.get(), pathStats, datagramsSent.get(), copiesSent.get(),
+                queueDropped.get(), outbound.get(SEND_DROPPED), pathStats, outbound.get(DATAGRAMS_SENT),
+                outbound.get(COPIES_SENT),
                 estimatedLoss(current, sendPaths), reportedLoss.measuredLoss(),
                 buffer == null ? OrderingStats.NONE : buffer.counters().snapshot());
     }

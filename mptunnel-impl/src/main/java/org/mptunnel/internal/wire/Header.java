@@ -10,9 +10,14 @@ import java.nio.ByteOrder;
  * <pre>
  *  0      2       3     4       6               8                16               24
  *  +------+-------+-----+-------+---------------+----------------+----------------+
- *  |magic |version|type | flags |payload length |   session id   |    sequence    |
+ *  |magic |version|type |byte 4 |payload length |   session id   |    sequence    |
  *  +------+-------+-----+-------+---------------+----------------+----------------+
  * </pre>
+ *
+ * <p>The same 24 bytes start every datagram of both versions; bytes 4–5 mean something different
+ * in each kind of datagram, named here once: {@link #FLAGS_OFFSET} (version 1, always 0),
+ * {@link #GENERATION_OFFSET} (a sealed version 2 datagram) and {@link #SUITE_OFFSET} (a version 2
+ * handshake message). Version 2 layouts: {@link Sealed} and {@link HandshakeMessage}.
  *
  * <p>Static methods rather than an instance: the header is always at offset 0 of a datagram
  * buffer, so a flyweight object would only carry a reference the caller already has.
@@ -21,13 +26,21 @@ public final class Header {
 
     /** "MP": junk that does not start with it is rejected on the first two bytes. */
     public static final short MAGIC = 0x4D50;
+    /** Version 1: plaintext. */
     public static final byte VERSION = 1;
+    /** Version 2: sealed under a pre-shared key's handshake (docs/PROTOCOL.md, "Protocol v2"). */
+    public static final byte VERSION_SEALED = 2;
     public static final int LENGTH = 24;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 2;
     public static final int TYPE_OFFSET = 3;
+    /** Version 1: flags, none defined, so always 0. */
     public static final int FLAGS_OFFSET = 4;
+    /** Version 2, sealed datagrams: the key generation it is sealed under (u16). */
+    public static final int GENERATION_OFFSET = 4;
+    /** Version 2, handshake messages: the AEAD suite's id (u16). */
+    public static final int SUITE_OFFSET = 4;
     public static final int PAYLOAD_LENGTH_OFFSET = 6;
     public static final int SESSION_ID_OFFSET = 8;
     public static final int SEQUENCE_OFFSET = 16;
@@ -38,6 +51,10 @@ public final class Header {
     public static final byte TYPE_KEEPALIVE = 2;
     /** Server to client, on the path the keepalive came from; payload is a {@link Probe} echo. */
     public static final byte TYPE_KEEPALIVE_ACK = 3;
+    /** Version 2, client to server: a handshake's first message ({@link HandshakeMessage}). */
+    public static final byte TYPE_INITIATION = 4;
+    /** Version 2, server to client: a handshake's answer ({@link HandshakeMessage}). */
+    public static final byte TYPE_RESPONSE = 5;
 
     /** Returned by {@link #check} for anything that is not a valid tunnel datagram. */
     public static final int MALFORMED = -1;
@@ -94,6 +111,24 @@ public final class Header {
             default:
                 return MALFORMED;
         }
+    }
+
+    /**
+     * Writes a header at offset 0 with byte 4 as given: a sealed datagram's generation or a
+     * handshake message's suite.
+     */
+    public static void write(ByteBuffer buffer, byte version, byte type, int byte4, long sessionId, long sequence,
+                             int payloadLength) {
+        write(buffer, type, sessionId, sequence, payloadLength);
+        buffer.put(VERSION_OFFSET, version).putShort(FLAGS_OFFSET, (short) byte4);
+    }
+
+    /**
+     * @return the type byte of a datagram of {@code length} bytes if it is long enough for a
+     *         header, else {@link #MALFORMED}: a peek before the version's own check
+     */
+    public static int peekType(ByteBuffer buffer, int length) {
+        return length >= LENGTH ? buffer.get(TYPE_OFFSET) : MALFORMED;
     }
 
     public static int type(ByteBuffer buffer) {

@@ -1,5 +1,6 @@
 /**
- * Internal: no compatibility promise; exported only to the benchmarks. Codecs of protocol version
- * 1 (docs/PROTOCOL.md): the 24-byte header and the keepalive payload.
+ * Internal: no compatibility promise; exported only to the benchmarks. Every layout of the tunnel
+ * formats (docs/PROTOCOL.md): the 24-byte header, the keepalive payload, version 2's sealed
+ * datagram and handshake messages.
  */
 package org.mptunnel.internal.wire;

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.mptunnel.internal.crypto.Handshake.Initiator;
 import org.mptunnel.internal.crypto.Handshake.Keys;
 import org.mptunnel.internal.crypto.Handshake.Responder;
+import org.mptunnel.internal.wire.Sealed;
+import org.mptunnel.internal.wire.Header;
 
 class TransportTest {
 
@@ -43,15 +45,15 @@ class TransportTest {
     }
 
     private static ByteBuffer datagram(byte type, long sequence, byte[] payload) {
-        ByteBuffer b = ByteBuffer.allocateDirect(Transport.HEADER + payload.length + Aead.TAG_LENGTH);
-        b.putShort(0, Handshake.MAGIC).put(2, Transport.VERSION).put(3, type)
-                .putLong(8, SESSION).putLong(16, sequence).put(Transport.HEADER, payload);
+        ByteBuffer b = ByteBuffer.allocateDirect(Header.LENGTH + payload.length + Aead.TAG_LENGTH);
+        b.putShort(0, Header.MAGIC).put(2, Header.VERSION_SEALED).put(3, type)
+                .putLong(8, SESSION).putLong(16, sequence).put(Header.LENGTH, payload);
         return b;
     }
 
     private static byte[] payload(ByteBuffer b, int n) {
         byte[] out = new byte[n];
-        b.get(Transport.HEADER, out);
+        b.get(Header.LENGTH, out);
         return out;
     }
 
@@ -66,7 +68,7 @@ class TransportTest {
 
         assertThat(length).isEqualTo(24 + p.length + 16);
         assertThat(payload(d, p.length)).isNotEqualTo(p);
-        assertThat(Transport.check(d, length)).isEqualTo(1);
+        assertThat(Sealed.check(d, length)).isEqualTo(1);
         assertThat(s.open(d, length, 1)).isEqualTo(p.length);
         assertThat(payload(d, p.length)).isEqualTo(p);
     }
@@ -86,7 +88,7 @@ class TransportTest {
             byte[] bad = good.clone();
             bad[bit / 8] ^= (byte) (1 << (bit % 8));
             ByteBuffer b = ByteBuffer.allocateDirect(length).put(bad).flip();
-            boolean refused = Transport.check(b, length) < 0 || s.open(b, length, 1) < 0;
+            boolean refused = Sealed.check(b, length) < 0 || s.open(b, length, 1) < 0;
             assertThat(refused).as("bit %d", bit).isTrue();
         }
         assertThat(s.open(ByteBuffer.allocateDirect(length).put(good).flip(), length, 1)).isEqualTo(40);
@@ -137,12 +139,12 @@ class TransportTest {
         // The server still seals under 1 until it hears 2; the client opens both.
         ByteBuffer reply = datagram((byte) 1, 1_000, new byte[3]);
         int replyLength = s.seal(reply, 3);
-        assertThat(reply.getShort(Transport.GENERATION_OFFSET)).isEqualTo((short) 1);
+        assertThat(reply.getShort(Header.GENERATION_OFFSET)).isEqualTo((short) 1);
         assertThat(c.open(reply, replyLength, 200)).isEqualTo(3);
 
         ByteBuffer under2 = datagram((byte) 1, 11, new byte[5]);
         int under2Length = c.seal(under2, 5);
-        assertThat(under2.getShort(Transport.GENERATION_OFFSET)).isEqualTo((short) 2);
+        assertThat(under2.getShort(Header.GENERATION_OFFSET)).isEqualTo((short) 2);
         assertThat(s.open(under2, under2Length, 300)).isEqualTo(5);
         assertThat(s.generation()).isEqualTo(2);
         // The old generation's datagram opens during the grace...
@@ -154,7 +156,7 @@ class TransportTest {
         // An unknown generation opens nothing.
         ByteBuffer under3 = datagram((byte) 1, 12, new byte[5]);
         int under3Length = c.seal(under3, 5);
-        under3.putShort(Transport.GENERATION_OFFSET, (short) 3);
+        under3.putShort(Header.GENERATION_OFFSET, (short) 3);
         assertThat(s.open(under3, under3Length, 500)).isEqualTo(-1);
     }
 
@@ -179,7 +181,7 @@ class TransportTest {
 
         ByteBuffer reply = datagram((byte) 1, 1_000, new byte[4]);
         int replyLength = s.seal(reply, 4);
-        assertThat(reply.getShort(Transport.GENERATION_OFFSET)).as("not confirmed yet").isEqualTo((short) 1);
+        assertThat(reply.getShort(Header.GENERATION_OFFSET)).as("not confirmed yet").isEqualTo((short) 1);
         assertThat(c.open(reply, replyLength, 300)).as("generation 1 still opens at the initiator").isEqualTo(4);
         assertThat(s.open(under2, under2Length, 300)).as("generation 2 still opens at the responder").isEqualTo(3);
         assertThat(s.generation()).as("an older generation does not confirm").isEqualTo(1);
@@ -206,13 +208,13 @@ class TransportTest {
     void checkRefusesWhatIsNotASealedDatagram() {
         ByteBuffer d = datagram((byte) 1, 0, new byte[0]);
         d.putShort(6, (short) 16);
-        assertThat(Transport.check(d, 40)).isEqualTo(1);
-        assertThat(Transport.check(d, 39)).isEqualTo(-1);
+        assertThat(Sealed.check(d, 40)).isEqualTo(1);
+        assertThat(Sealed.check(d, 39)).isEqualTo(-1);
         d.put(2, (byte) 1);
-        assertThat(Transport.check(d, 40)).isEqualTo(-1);
+        assertThat(Sealed.check(d, 40)).isEqualTo(-1);
         d.put(2, (byte) 2).put(3, (byte) 4);
-        assertThat(Transport.check(d, 40)).isEqualTo(-1);
+        assertThat(Sealed.check(d, 40)).isEqualTo(-1);
         d.put(3, (byte) 1).putLong(16, -1);
-        assertThat(Transport.check(d, 40)).isEqualTo(-1);
+        assertThat(Sealed.check(d, 40)).isEqualTo(-1);
     }
 }

@@ -1,4 +1,4 @@
-package org.mptunnel.internal.session;
+package org.mptunnel.internal.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.session.TunnelCounters;
 
 /** The planner's reaction to the server's reports, without sockets: paths whose probes are all answered. */
 class AdaptivePlannerTest {

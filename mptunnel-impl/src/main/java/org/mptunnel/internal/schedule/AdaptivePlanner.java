@@ -1,7 +1,10 @@
-package org.mptunnel.internal.session;
+package org.mptunnel.internal.schedule;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.path.ProbeLoss;
+import org.mptunnel.internal.session.Session;
 
 /**
  * Adaptive redundancy's choice of paths for a client session, made on the I/O thread at each timer
@@ -19,9 +22,13 @@ import org.mptunnel.internal.path.ProbeLoss;
  * the datagrams alone, the server's reports of received data show more loss than it explains
  * ({@link #reported}), which notices it one report later.
  *
+ * <p>Sending: the choice is read once per datagram; the datagram goes on those of its paths that
+ * are up, and on every path if none of them took it (they went down since the choice), so a stale
+ * choice never loses a datagram that an all-paths send would have carried.
+ *
  * <p>Allocation: scratch arrays are made once; an array is published only when the choice changes.
  */
-public final class AdaptivePlanner {
+public final class AdaptivePlanner implements Scheduler {
 
     /**
      * A path losing more than this one way is not preferred for its RTT: a path losing 5 % would
@@ -88,6 +95,36 @@ public final class AdaptivePlanner {
     /** @return how many bursts sent every path in the meantime */
     public long bursts() {
         return bursts;
+    }
+
+    @Override
+    public int send(Session on, ByteBuffer datagram) throws ClosedChannelException {
+        Path[] chosen = on.sendPaths();
+        int sent = chosen == null ? 0 : Session.transmitOn(chosen, datagram);
+        if (sent == 0) {
+            sent = Session.transmitOn(on.paths(), datagram);
+        }
+        on.countSent(sent);
+        return sent;
+    }
+
+    /** Every path is probed every quarter interval: see {@link #probeIntervalNanos}. */
+    @Override
+    public boolean probesEveryPath() {
+        return true;
+    }
+
+    /** I/O thread: revises the choice after this tick's probes. */
+    @Override
+    public long onTimer(long nowNanos, long nextTickNanos) {
+        plan(nowNanos);
+        return nextTickNanos;
+    }
+
+    /** I/O thread: a receiver's report arrived; see {@link #reported}. */
+    @Override
+    public void onReport(long nowNanos) {
+        reported(nowNanos); // at once, not at the next tick: a burst shows within milliseconds
     }
 
     /** I/O thread: revises the choice after this tick's probes. */

@@ -1,0 +1,40 @@
+package org.mptunnel.internal.engine;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.session.SessionAdmission;
+
+/**
+ * Protocol v1: the first valid datagram of an unknown id opens its session, if the source's rate
+ * limit ({@link SessionAdmission}) allows and the table has room (a silent session may be evicted
+ * for it).
+ */
+final class FirstDatagramAdmission implements Admission {
+
+    private final ServerEngine engine;
+    private final SessionAdmission rate = new SessionAdmission();
+
+    FirstDatagramAdmission(ServerEngine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public int handshakeType() {
+        return -1;
+    }
+
+    @Override
+    public void onHandshake(InetSocketAddress source, ByteBuffer datagram, int length, long nowNanos) {
+        throw new IllegalStateException("protocol v1 has no handshake");
+    }
+
+    @Override
+    public Session admit(long id, InetSocketAddress source, long now) {
+        if (!rate.tryAdmit(source, now)) {
+            engine.totals.sessionsRefused.increment();
+            return null;
+        }
+        return engine.makeRoom(now) ? engine.add(engine.newSession(id, now)) : null;
+    }
+}

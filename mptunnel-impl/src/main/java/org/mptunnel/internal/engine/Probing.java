@@ -1,0 +1,156 @@
+package org.mptunnel.internal.engine;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import org.mptunnel.internal.crypto.Transport;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.schedule.Scheduler;
+import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.Probe;
+import org.mptunnel.internal.wire.Sealed;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client's keepalives and what their acks tell, for either tunnel format (the codec seals them
+ * in v2): keepalives on every path, liveness, RTT and probe loss per path, the server's epoch, and
+ * the server's receiver reports, which go to the scheduler. I/O thread only.
+ */
+final class Probing {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Probing.class);
+
+    /** An RTT sample above this is a stale or forged echo, not a measurement. */
+    static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** The shortest wait for a probe's ack before the probe counts as lost; see probeTimeout. */
+    private static final long MIN_PROBE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final Session session;
+    private final Path[] paths;
+    private final Codec codec;
+    private final Scheduler scheduler;
+    private final InetSocketAddress peer;
+    private final long keepaliveNanos;
+    private final long deadTimeoutNanos;
+    private final long tickNanos;
+    /** Keepalives are written here (room for a v2 tag). */
+    private final ByteBuffer probe = Header.allocate(Header.LENGTH + Probe.KEEPALIVE_LENGTH + Sealed.TAG_LENGTH);
+    /** When each path was last probed. */
+    private final long[] lastProbeSent;
+    private long nextKeepalive;
+    private long probeNumber;
+    /** The server's epoch from its last keepalive-ack, once one has arrived. */
+    private long serverEpoch;
+    private boolean epochKnown;
+
+    Probing(Session session, Codec codec, Scheduler scheduler, InetSocketAddress peer, long keepaliveNanos,
+            long deadTimeoutNanos, long tickNanos, long nowNanos) {
+        this.session = session;
+        this.paths = session.paths();
+        this.codec = codec;
+        this.scheduler = scheduler;
+        this.peer = peer;
+        this.keepaliveNanos = keepaliveNanos;
+        this.deadTimeoutNanos = deadTimeoutNanos;
+        this.tickNanos = tickNanos;
+        this.lastProbeSent = new long[paths.length];
+        this.nextKeepalive = nowNanos;
+    }
+
+    /**
+     * Every interval, a keepalive on every path. A path that has heard nothing for a whole interval
+     * is in doubt: it is probed four times as often until it answers, so that a lossy but working
+     * path is not marked down for a few lost probes (with 20 % loss each way, three probes all fail
+     * 5 % of the time; the nine or so a doubtful path gets before the dead timeout, 0.01 %). Then
+     * paths silent for the dead timeout are marked down.
+     *
+     * @param mayProbe false while there are no keys to seal keepalives with (v2)
+     * @return when to run next
+     */
+    long onTimer(long now, boolean mayProbe) {
+        boolean round = now - nextKeepalive >= 0;
+        if (round) {
+            nextKeepalive = now + keepaliveNanos;
+        }
+        for (int i = 0; i < paths.length; i++) {
+            Path path = paths[i];
+            path.probeLoss().expire(now, probeTimeout(path, keepaliveNanos));
+            // A scheduler that reacts to every path's probes has every path watched as closely as
+            // one in doubt: see AdaptivePlanner.probeIntervalNanos.
+            boolean inDoubt = scheduler.probesEveryPath() || now - path.lastHeardNanos() > keepaliveNanos;
+            if (mayProbe && (round || (inDoubt && now - lastProbeSent[i] >= keepaliveNanos / 4))) {
+                sendKeepalive(path, now);
+                lastProbeSent[i] = now;
+            }
+        }
+        session.checkPaths(now, deadTimeoutNanos);
+        return Math.min(nextKeepalive, now + Math.min(tickNanos, keepaliveNanos / 4));
+    }
+
+    /**
+     * How long a probe's ack may take before the probe counts as lost: a keepalive interval, but
+     * at least {@link #MIN_PROBE_TIMEOUT_NANOS}, plus four smoothed RTTs. Generous, because an ack
+     * that is merely late (a busy machine, a queue on the path) would otherwise count as lost: on
+     * a loaded two-core machine, 10 ms plus two RTTs charged clean paths with 7 % loss.
+     */
+    static long probeTimeout(Path path, long keepaliveNanos) {
+        return Math.max(keepaliveNanos, MIN_PROBE_TIMEOUT_NANOS) + 4 * Math.max(path.smoothedRttNanos(), 0);
+    }
+
+    private void sendKeepalive(Path path, long now) {
+        long srtt = path.smoothedRttNanos();
+        long number = probeNumber++;
+        Probe.writeKeepalive(probe, session.id(), number, System.nanoTime(), path.index(),
+                srtt < 0 ? 0 : TimeUnit.NANOSECONDS.toMicros(srtt));
+        if (!codec.finishProbe(session, probe, Probe.KEEPALIVE_LENGTH)) {
+            return;
+        }
+        try {
+            if (path.transmit(probe)) {
+                path.probeLoss().sent(number, now);
+            }
+        } catch (IOException e) {
+            // closed: the loop is stopping
+        }
+    }
+
+    /** A valid (and opened) keepalive-ack with this probe number arrived on {@code path}. */
+    void onAck(Path path, ByteBuffer ack, long number, long now) {
+        long rtt = System.nanoTime() - Probe.originTime(ack); // a fresh clock for the sample
+        if (Probe.pathIndex(ack) == path.index() && rtt >= 0 && rtt < MAX_RTT_NANOS) {
+            path.rttSample(rtt);
+            path.probeLoss().acked(number);
+        }
+        noteServerEpoch(Probe.epoch(ack));
+        if (session.reportedLoss().report(Probe.received(ack), Probe.passed(ack))) {
+            scheduler.onReport(now);
+        }
+    }
+
+    /**
+     * A new epoch means the server restarted and has forgotten the session. Its replies normally
+     * run ahead of the old server's (it numbers them from its clock), but if its clock stepped back
+     * the old window would refuse them; so the inbound window restarts here. The session goes on
+     * under the same id (the server recreates it from the next datagram, or, in v2, this session's
+     * keys are those of a handshake with the new server). In v2 the old server's keys are erased
+     * first: no datagram of the old server can then be opened, so none can be replayed into the
+     * fresh window.
+     */
+    private void noteServerEpoch(long epoch) {
+        if (epochKnown && epoch != serverEpoch) {
+            Transport keys = session.transport();
+            if (keys != null) {
+                keys.dropPrevious();
+            }
+            session.restartInbound();
+            session.reportedLoss().restart();
+            LOG.info("server {} restarted (epoch {} -> {})", peer,
+                    Long.toHexString(serverEpoch), Long.toHexString(epoch));
+        }
+        serverEpoch = epoch;
+        epochKnown = true;
+    }
+}

@@ -1,0 +1,21 @@
+package org.mptunnel.internal.schedule;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import org.mptunnel.internal.session.Session;
+
+/** Every datagram on every path that is up: the default, and the only policy of a server. */
+public final class AllPaths implements Scheduler {
+
+    public static final AllPaths INSTANCE = new AllPaths();
+
+    private AllPaths() {
+    }
+
+    @Override
+    public int send(Session session, ByteBuffer datagram) throws ClosedChannelException {
+        int sent = Session.transmitOn(session.paths(), datagram);
+        session.countSent(sent);
+        return sent;
+    }
+}

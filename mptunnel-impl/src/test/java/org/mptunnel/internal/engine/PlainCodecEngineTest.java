@@ -1,0 +1,158 @@
+package org.mptunnel.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mptunnel.PathStats;
+import org.mptunnel.SessionStats;
+import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.SessionAddress;
+import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.Probe;
+
+/** Protocol v1's read path, both roles, without sockets: {@link PlainCodec} through {@link Engine#read}. */
+class PlainCodecEngineTest {
+
+    private static final long SESSION = 0x1234_5678_9ABC_DEF0L;
+    private static final byte[] HELLO = "hello".getBytes(StandardCharsets.US_ASCII);
+
+    private static byte[] data(long session, long sequence, byte[] payload) {
+        ByteBuffer b = Header.allocate(Header.LENGTH + payload.length);
+        Header.write(b, Header.TYPE_DATA, session, sequence, payload.length);
+        b.put(Header.LENGTH, payload);
+        byte[] bytes = new byte[b.capacity()];
+        b.get(0, bytes);
+        return bytes;
+    }
+
+    private static byte[] keepalive(long session, long number, long originTime) {
+        ByteBuffer b = Header.allocate(Header.LENGTH + Probe.KEEPALIVE_LENGTH);
+        Probe.writeKeepalive(b, session, number, originTime, 0, 0);
+        byte[] bytes = new byte[b.limit()];
+        b.get(0, bytes);
+        return bytes;
+    }
+
+    private static byte[] ack(long session, long number, long originTime, long epoch) {
+        ByteBuffer b = Header.allocate(Header.LENGTH + Probe.ACK_LENGTH);
+        Probe.writeKeepalive(b, session, number, originTime, 0, 0);
+        Probe.turnIntoAck(b, epoch, 0, 0);
+        byte[] bytes = new byte[b.limit()];
+        b.get(0, bytes);
+        return bytes;
+    }
+
+    @Test
+    void clientDeliversItsSessionsDataOnceAndCountsEveryCopyAsHeard() throws Exception {
+        Wire wire = new Wire();
+        ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
+        Path path = client.paths[0];
+        Wire.deliver(client, path, Wire.BRIDGE, data(SESSION, 5, HELLO), 1);
+        Wire.deliver(client, path, Wire.BRIDGE, data(SESSION, 5, HELLO), 2);
+        assertThat(Wire.received(client)).isEqualTo(HELLO);
+        assertThat(Wire.received(client)).isNull();
+        TunnelStats stats = client.stats();
+        assertThat(stats.delivered()).isEqualTo(1);
+        assertThat(stats.duplicatesDropped()).isEqualTo(1);
+        PathStats pathStats = stats.sessions().get(0).paths().get(0);
+        assertThat(pathStats.datagramsReceived()).as("v1: every valid copy is heard").isEqualTo(2);
+        assertThat(pathStats.duplicatesDropped()).isEqualTo(1);
+    }
+
+    @Test
+    void clientRefusesOtherSessionsAndKeepalives() throws Exception {
+        Wire wire = new Wire();
+        ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
+        Wire.deliver(client, client.paths[0], Wire.BRIDGE, data(SESSION + 1, 0, HELLO), 1);
+        Wire.deliver(client, client.paths[0], Wire.BRIDGE, keepalive(SESSION, 0, 0), 1);
+        Wire.deliver(client, client.paths[0], Wire.BRIDGE, new byte[] {1, 2, 3}, 1);
+        TunnelStats stats = client.stats();
+        assertThat(stats.unknownSessionDropped()).isEqualTo(1);
+        assertThat(stats.malformedDropped()).isEqualTo(2);
+        assertThat(stats.delivered()).isZero();
+        assertThat(Wire.received(client)).isNull();
+    }
+
+    @Test
+    void clientTakesAnRttSampleFromAnAckOfItsOwnProbe() {
+        Wire wire = new Wire();
+        ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
+        Path path = client.paths[0];
+        assertThat(path.smoothedRttNanos()).isNegative();
+        Wire.deliver(client, path, Wire.BRIDGE, ack(SESSION, 0, System.nanoTime(), 42), 1);
+        assertThat(path.smoothedRttNanos()).isNotNegative();
+        assertThat(client.stats().malformedDropped()).isZero();
+    }
+
+    @Test
+    void clientSendsDataAndKeepalivesOnItsPath() {
+        Wire wire = new Wire();
+        ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
+        client.onTimer(0);
+        List<Wire.Sent> probes = wire.drain();
+        assertThat(probes).hasSize(1);
+        ByteBuffer probe = ByteBuffer.wrap(probes.get(0).bytes());
+        assertThat(Header.check(probe, probe.capacity())).isEqualTo(Header.TYPE_KEEPALIVE);
+        try {
+            client.send(HELLO, 0, HELLO.length, null, 0);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        ByteBuffer sent = ByteBuffer.wrap(wire.drain().get(0).bytes());
+        assertThat(Header.check(sent, sent.capacity())).isEqualTo(Header.TYPE_DATA);
+        assertThat(Header.sessionId(sent)).isEqualTo(SESSION);
+        assertThat(sent.slice(Header.LENGTH, HELLO.length)).isEqualTo(ByteBuffer.wrap(HELLO));
+        SessionStats session = client.stats().sessions().get(0);
+        assertThat(session.datagramsSent()).isEqualTo(1);
+        assertThat(session.copiesSent()).isEqualTo(1);
+    }
+
+    @Test
+    void serverOpensASessionForTheFirstDatagramAndAnswersItsKeepalives() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig());
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 0, HELLO), 1);
+        assertThat(Wire.received(server)).isEqualTo(HELLO);
+        Wire.deliver(server, null, Wire.CLIENT, keepalive(SESSION, 7, 99), 2);
+        List<Wire.Sent> answers = wire.drain();
+        assertThat(answers).hasSize(1);
+        assertThat(answers.get(0).to()).isEqualTo(Wire.CLIENT);
+        ByteBuffer ack = ByteBuffer.wrap(answers.get(0).bytes());
+        assertThat(Header.check(ack, ack.capacity())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
+        assertThat(Header.sequence(ack)).isEqualTo(7);
+        assertThat(Probe.originTime(ack)).isEqualTo(99);
+        assertThat(Probe.received(ack)).isEqualTo(1);
+        assertThat(Probe.passed(ack)).isEqualTo(1);
+        TunnelStats stats = server.stats();
+        assertThat(stats.sessions()).hasSize(1);
+        assertThat(stats.sessions().get(0).address()).isEqualTo(SessionAddress.of(SESSION));
+    }
+
+    @Test
+    void serverCreatesNoSessionForAnAckOrAnInvalidKeepalive() {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig());
+        Wire.deliver(server, null, Wire.CLIENT, ack(SESSION, 0, 0, 1), 1);
+        byte[] badKeepalive = keepalive(SESSION, 0, 0);
+        badKeepalive[Probe.PASSED_OFFSET] = 1; // a reserved byte
+        Wire.deliver(server, null, Wire.CLIENT, badKeepalive, 1);
+        TunnelStats stats = server.stats();
+        assertThat(stats.malformedDropped()).isEqualTo(2);
+        assertThat(stats.sessions()).isEmpty();
+        assertThat(wire.drain()).isEmpty();
+    }
+
+    @Test
+    void serverRepliesToTheSessionAddressOnEveryPathTheSessionCameFrom() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig());
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 0, HELLO), 1);
+        Wire.deliver(server, null, Wire.BRIDGE, data(SESSION, 0, HELLO), 1);
+        server.send(HELLO, 0, HELLO.length, SessionAddress.of(SESSION).getAddress(), SessionAddress.PORT);
+        assertThat(wire.drain()).extracting(Wire.Sent::to).containsExactlyInAnyOrder(Wire.CLIENT, Wire.BRIDGE);
+    }
+}
