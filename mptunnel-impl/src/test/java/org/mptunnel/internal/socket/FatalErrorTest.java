@@ -9,6 +9,7 @@ import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -120,7 +121,8 @@ class FatalErrorTest {
         }
 
         @Override
-        public void onReadable(SelectionKey key) {
+        protected void received(Object endpoint, InetSocketAddress source, ByteBuffer datagram, int length,
+                                long nowNanos) {
         }
 
         @Override
