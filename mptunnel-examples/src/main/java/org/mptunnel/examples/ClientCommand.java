@@ -90,7 +90,7 @@ final class ClientCommand implements Callable<Integer> {
             defaultValue = "all",
             description = "all: every datagram on every path (default). adaptive: each on the fewest paths whose "
                     + "estimated joint loss is at most TARGET (a fraction, or a percentage: adaptive:0.001 or "
-                    + "adaptive:0.1%; default 0.1%), every path at once when the mpserver reports a burst of loss. "
+                    + "adaptive:0.1%%; default 0.1%%), every path at once when the mpserver reports a burst of loss. "
                     + "Pair it with a short --keepalive (e.g. 10ms): the estimates come from the keepalives.")
     Redundancy redundancy;
 

@@ -113,7 +113,9 @@ final class ServerCommand implements Callable<Integer> {
         PrintStream out = System.out;
         out.println("mpserver: listening on " + Endpoints.format(forwarder.localAddress())
                 + ", forwarding each session to " + Endpoints.format(target) + tunnelOptions.wireFormatNote(config));
-        out.println("mpserver: SOCKS sessions may reach " + AllowList.of(allow, target));
+        if (!config.wireFormat().isLegacy()) { // the C mpclient knows no SOCKS
+            out.println("mpserver: SOCKS sessions may reach " + AllowList.of(allow, target));
+        }
         out.flush();
         tunnelOptions.warnIfPlaintext("mpserver");
 

@@ -146,6 +146,7 @@ class TunnelToolsIT {
         if (modeArgs.contains("--legacy")) {
             server.awaitOut("speaking the C original's wire format \\(" + java.util.regex.Pattern.quote(wireFormat), Duration.ofSeconds(5));
             client.awaitOut("speaking the C original's wire format \\(" + java.util.regex.Pattern.quote(wireFormat), Duration.ofSeconds(5));
+            assertThat(server.stdout()).as("no SOCKS in legacy mode").doesNotContain("SOCKS");
         } else {
             assertThat(client.stdout()).doesNotContain("C original's wire format");
         }
