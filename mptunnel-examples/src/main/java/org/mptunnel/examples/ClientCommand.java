@@ -26,6 +26,7 @@ import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
+import org.mptunnel.examples.cli.Warmup;
 import org.mptunnel.examples.client.ClientConfigFile;
 import org.mptunnel.examples.client.LocalForwarder;
 import org.mptunnel.examples.client.SocksServer;
@@ -119,6 +120,7 @@ final class ClientCommand implements Callable<Integer> {
         TunnelConfig config = TunnelOptions.build(builder::build);
         SocksServer.Credentials credentials = socksCredentials(config);
 
+        Warmup.run(config); // before the local port opens: no stall at the first datagram
         LocalForwarder forwarder;
         try {
             forwarder = LocalForwarder.start(listen, config, idleTimeout, maxSessions);
