@@ -17,6 +17,7 @@ import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
+import org.mptunnel.examples.cli.Warmup;
 import org.mptunnel.examples.server.TargetForwarder;
 import org.mptunnel.examples.socks.AllowList;
 import org.mptunnel.examples.socks.AllowRule;
@@ -103,6 +104,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         TunnelConfig config = TunnelOptions.build(builder::build);
 
+        Warmup.run(config); // before the tunnel's port opens: no stall at the first session
         TargetForwarder forwarder;
         try {
             forwarder = TargetForwarder.start(config, target,
