@@ -300,12 +300,13 @@ class COriginalInteropIT {
             throws java.io.IOException {
         System.out.printf("C original interop, %s, %s: %,d x %,d B at %,d/s over %d bridges losing %.0f%%: lost %d (%.2f%%;"
                         + " theory %.2f%%, allowed %.2f-%.2f%%), of the first %,d: %d, longest run lost %d, duplicates %d,"
-                        + " corrupted %d; round trip of the first %.1f ms, longest of the first %,d %.1f ms, of all %.1f ms;"
+                        + " corrupted %d; round trip of the first echoed %.1f ms, longest of the first %,d %.1f ms, of all %.1f ms;"
                         + " dropped at full socket buffers: C tool %d, other end %d%n",
                 direction, obfuscated ? "obfuscated" : "plain", COUNT, SIZE, RATE, BRIDGES, BRIDGE_LOSS * 100,
                 result.lost(0, COUNT), result.loss(0, COUNT) * 100, THEORY * 100, allowedBelow(COUNT) * 100,
                 allowedAbove(COUNT) * 100, START, result.lost(0, START), result.longestLostRun(), result.duplicates,
-                result.corrupted, result.rttNanos[0] / 1e6, START, result.maxRttMillis(0, START),
+                result.corrupted, result.rttNanos[Math.max(0, result.echoed.nextSetBit(0))] / 1e6, START,
+                result.maxRttMillis(0, START),
                 result.maxRttMillis(0, COUNT), COriginal.socketDrops(cPid), COriginal.socketDrops(otherPid));
     }
 
