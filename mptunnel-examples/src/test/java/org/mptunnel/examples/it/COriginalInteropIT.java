@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -64,8 +63,8 @@ class COriginalInteropIT {
     private Path logs;
     private TestEcho echo;
     private Path bridgesConfig;
-    private final List<AutoCloseable> bridges = new ArrayList<>();
-    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Started bridges = new Started();
+    private final Started started = new Started();
 
     @BeforeAll
     void buildTheCToolsAndStartTheBridges() throws Exception {
@@ -77,7 +76,7 @@ class COriginalInteropIT {
         for (int i = 0; i < BRIDGES; i++) {
             ToolProcess bridge = ToolProcess.start("mpbridge", "--bind", "127.0.0.1", "--loss", String.valueOf(BRIDGE_LOSS),
                     "--seed", String.valueOf(15_000 + i), "0", "127.0.0.1", String.valueOf(COriginal.SERVER_PORT));
-            bridges.add(bridge);
+            bridges.track(bridge);
             config.append("127.0.0.1 ").append(bridge.awaitListeningPort()).append('\n');
         }
         // The C original's config format, which ours reads too: one "HOST PORT" per line.
@@ -86,12 +85,12 @@ class COriginalInteropIT {
 
     @AfterEach
     void stopTheEnds() throws Exception {
-        closeAll(started);
+        started.close();
     }
 
     @AfterAll
     void stopTheBridges() throws Exception {
-        closeAll(bridges);
+        bridges.close();
         if (echo != null) {
             echo.close();
         }
@@ -326,22 +325,6 @@ class COriginalInteropIT {
     }
 
     private <T extends AutoCloseable> T track(T resource) {
-        started.add(resource);
-        return resource;
-    }
-
-    private static void closeAll(List<AutoCloseable> resources) throws Exception {
-        Exception first = null;
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        resources.clear();
-        if (first != null) {
-            throw first;
-        }
+        return started.track(resource);
     }
 }

@@ -34,21 +34,18 @@ class WarmStartIT {
             "^\\[(\\d+)ms\\] ((?:org\\.mptunnel\\.internal|org\\.jctools|javax\\.management|java\\.lang\\.management"
                     + "|com\\.sun\\.jmx|javax\\.crypto|com\\.sun\\.crypto|sun\\.security)\\.\\S+)");
 
-    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Started started = new Started();
 
     @TempDir
     Path dir;
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).close();
-        }
+        started.close();
     }
 
     private <T extends AutoCloseable> T track(T resource) {
-        started.add(resource);
-        return resource;
+        return started.track(resource);
     }
 
     /** The C original's format, towards a path that takes the datagrams and never answers. */
