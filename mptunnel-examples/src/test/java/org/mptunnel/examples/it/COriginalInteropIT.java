@@ -63,6 +63,7 @@ class COriginalInteropIT {
     private Path logs;
     private TestEcho echo;
     private Path bridgesConfig;
+    /** The bridges and the echo, shared by every test. */
     private final Started bridges = new Started();
     private final Started started = new Started();
 
@@ -71,7 +72,7 @@ class COriginalInteropIT {
         bin = COriginal.build();
         COriginal.assertPortsFree();
         logs = Files.createDirectories(Path.of(System.getProperty("mptunnel.cInterop.logs", "target/c-interop")));
-        echo = new TestEcho();
+        echo = bridges.track(new TestEcho());
         StringBuilder config = new StringBuilder();
         for (int i = 0; i < BRIDGES; i++) {
             ToolProcess bridge = ToolProcess.start("mpbridge", "--bind", "127.0.0.1", "--loss", String.valueOf(BRIDGE_LOSS),
@@ -89,11 +90,8 @@ class COriginalInteropIT {
     }
 
     @AfterAll
-    void stopTheBridges() throws Exception {
+    void stopTheBridgesAndTheEcho() throws Exception {
         bridges.close();
-        if (echo != null) {
-            echo.close();
-        }
     }
 
     @ParameterizedTest(name = "obfuscated: {0}")
