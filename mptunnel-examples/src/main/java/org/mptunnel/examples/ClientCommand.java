@@ -26,6 +26,7 @@ import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
+import org.mptunnel.examples.cli.Warmup;
 import org.mptunnel.examples.client.ClientConfigFile;
 import org.mptunnel.examples.client.LocalForwarder;
 import org.mptunnel.examples.client.SocksServer;
@@ -107,7 +108,7 @@ final class ClientCommand implements Callable<Integer> {
             defaultValue = "all",
             description = "all: every datagram on every path (default). adaptive: each on the fewest paths whose "
                     + "estimated joint loss is at most TARGET (a fraction, or a percentage: adaptive:0.001 or "
-                    + "adaptive:0.1%; default 0.1%), every path at once when the mpserver reports a burst of loss. "
+                    + "adaptive:0.1%%; default 0.1%%), every path at once when the mpserver reports a burst of loss. "
                     + "Pair it with a short --keepalive (e.g. 10ms): the estimates come from the keepalives.")
     Redundancy redundancy;
 
@@ -144,6 +145,7 @@ final class ClientCommand implements Callable<Integer> {
         TunnelConfig config = TunnelOptions.build(builder::build);
         SocksServer.Credentials credentials = socksCredentials(config);
 
+        Warmup.run(config); // before the local port opens: no stall at the first datagram
         LocalForwarder forwarder;
         try {
             forwarder = LocalForwarder.start(listen, config, idleTimeout, maxSessions);

@@ -17,6 +17,7 @@ import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
+import org.mptunnel.examples.cli.Warmup;
 import org.mptunnel.examples.server.SocketBudget;
 import org.mptunnel.examples.server.TargetForwarder;
 import org.mptunnel.examples.socks.AllowList;
@@ -127,6 +128,7 @@ final class ServerCommand implements Callable<Integer> {
         atLeastOne("--max-socks-sockets-per-session", maxSocksSocketsPerSession);
         atLeastOne("--max-socks-sockets-per-source", maxSocksSocketsPerSource);
         SocketBudget budget = new SocketBudget(maxSocksSockets, maxSocksSocketsPerSession, maxSocksSocketsPerSource);
+        Warmup.run(config); // before the tunnel's port opens: no stall at the first session
         TargetForwarder forwarder;
         try {
             forwarder = TargetForwarder.start(config, target,

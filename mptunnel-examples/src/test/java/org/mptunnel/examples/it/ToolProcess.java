@@ -21,6 +21,13 @@ final class ToolProcess implements AutoCloseable {
 
     static final Path JAR = Path.of(System.getProperty("mptunnel.jar", "target/mptunnel.jar"));
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /**
+     * Quick start and a small heap, so that many tools fit on a small machine; the property
+     * {@code mptunnel.it.jvmOptions} (space-separated, empty for the JVM's defaults) replaces them,
+     * e.g. to measure the tools as users run them.
+     */
+    private static final List<String> JVM_OPTIONS = List.of(System.getProperty("mptunnel.it.jvmOptions",
+            "-Xmx128m -XX:TieredStopAtLevel=1").trim().split("\\s+")).stream().filter(o -> !o.isEmpty()).toList();
 
     private final Process process;
     private final List<String> out = new ArrayList<>();
@@ -41,7 +48,9 @@ final class ToolProcess implements AutoCloseable {
 
     /** Starts {@code java -jar mptunnel.jar ARGS...} with extra {@code NAME=VALUE} environment variables. */
     static ToolProcess startWithEnvironment(List<String> environment, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(JAVA, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        List<String> command = new ArrayList<>(List.of(JAVA));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-jar", JAR.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         for (String variable : environment) {
@@ -54,7 +63,9 @@ final class ToolProcess implements AutoCloseable {
     /** Starts {@code java -jar mptunnel.jar ARGS...} allowed at most {@code files} open descriptors. */
     static ToolProcess startWithFileLimit(int files, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + files + " && exec \"$0\" \"$@\"",
-                JAVA, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+                JAVA));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-jar", JAR.toString()));
         command.addAll(List.of(args));
         return new ToolProcess(new ProcessBuilder(command).start());
     }
