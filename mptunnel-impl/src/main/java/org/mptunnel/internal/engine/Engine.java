@@ -301,8 +301,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
                 totals.duplicates.increment(); // a replayed probe
                 return;
             }
-            if (!codec.mayOpen(session, datagram, now)
-                    || failedOpens != null && failedOpens.refuses(source.getAddress(), now)) {
+            if (!codec.mayOpen(session, datagram, now) || failedOpens != null && failedOpens.anyOver(now)
+                    && failedOpens.refuses(source, role.knownPath(session, arrivedOn, source) != null, now)) {
                 totals.rejectedUnopened.increment();
                 return;
             }
@@ -311,7 +311,7 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         if (payload < 0) {
             totals.authFailed.increment();
             if (failedOpens != null) {
-                failedOpens.failed(source.getAddress(), length, now);
+                failedOpens.failed(source, role.knownPath(session, arrivedOn, source) != null, length, now);
             }
             return;
         }
