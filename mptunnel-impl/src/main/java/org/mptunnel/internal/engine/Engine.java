@@ -267,8 +267,9 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
      * protocol v2 needs: check the header, find the session (no state changes before it is
      * found), judge it against the duplicate window without recording (a copy is not worth
      * opening), drop it unopened if it cannot open (keys of its generation not held) or its source
-     * is over its budget of failed opens (a keyed server), open, and only then learn the path, mark it and the session heard, and deliver
-     * (which records the sequence) or act on the probe. With a codec that does not authenticate
+     * is over its budget of failed opens (a keyed server), open, and only then learn the path, mark
+     * it and the session heard, and deliver (which records the sequence) or act on the probe.
+     * With a codec that does not authenticate
      * (v1) there is nothing to open: the window is not judged ahead, so every valid copy counts as
      * heard on its path and duplicates are counted when the window records.
      */
