@@ -28,6 +28,10 @@ import java.util.List;
  *                              another path, a clock too far off, or the source's handshake rate
  *                              limits, which drop some unread); on a client, responses that came
  *                              when no handshake was waiting (late, or replayed)
+ * @param rejectedUnopened      with a pre-shared key: datagrams of a known session dropped without
+ *                              being opened, because they name a key generation this end does not
+ *                              hold, or because their source has failed authentication too often
+ *                              lately (a server's budget of failed opens per source)
  * @param sessions              the live sessions (exactly one on a client)
  * @param ordering              what {@linkplain OrderedDelivery ordered delivery} did, over every
  *                              session including expired ones ({@code holding}: the live ones);
@@ -46,6 +50,7 @@ public record TunnelStats(
         long authFailed,
         long handshakes,
         long handshakesRefused,
+        long rejectedUnopened,
         List<SessionStats> sessions,
         OrderingStats ordering) {
 
@@ -66,6 +71,7 @@ public record TunnelStats(
      * @param handshakes            handshakes completed (pre-shared key only)
      * @param handshakesRefused     handshake messages refused without an authentication failure
      *                              (pre-shared key only)
+     * @param rejectedUnopened      datagrams of a known session dropped unopened (pre-shared key only)
      * @param sessions              the live sessions
      * @param ordering              what ordered delivery did
      */
@@ -98,6 +104,7 @@ public record TunnelStats(
         private long authFailed;
         private long handshakes;
         private long handshakesRefused;
+        private long rejectedUnopened;
         private List<SessionStats> sessions = List.of();
         private OrderingStats ordering = OrderingStats.NONE;
 
@@ -227,6 +234,17 @@ public record TunnelStats(
         }
 
         /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#rejectedUnopened()}
+         * @return this builder
+         */
+        public Builder rejectedUnopened(long n) {
+            rejectedUnopened = n;
+            return this;
+        }
+
+        /**
          * Sets the sessions.
          *
          * @param list the live sessions
@@ -252,7 +270,7 @@ public record TunnelStats(
         public TunnelStats build() {
             return new TunnelStats(role, delivered, duplicatesDropped, tooOldDropped, malformedDropped,
                     unknownSessionDropped, queueDropped, sendDropped, sessionsRefused, authFailed, handshakes,
-                    handshakesRefused, sessions, ordering);
+                    handshakesRefused, rejectedUnopened, sessions, ordering);
         }
     }
 }

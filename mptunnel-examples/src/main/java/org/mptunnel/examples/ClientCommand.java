@@ -73,6 +73,13 @@ final class ClientCommand implements Callable<Integer> {
             description = "Most local applications served at once (default: ${DEFAULT-VALUE}).")
     int maxSessions;
 
+    @Option(names = "--new-sessions-per-second", paramLabel = "N",
+            defaultValue = "" + LocalForwarder.DEFAULT_NEW_SESSIONS_PER_SECOND,
+            description = "New local applications given a session per second, and at most at once; datagrams from "
+                    + "more are dropped and counted (local-paced) until one may open, so that the handshakes of a "
+                    + "burst of new applications do not delay those already served (default: ${DEFAULT-VALUE}).")
+    int newSessionsPerSecond;
+
     @Option(names = "--socks", paramLabel = "[HOST:]PORT", converter = SocksListen.class,
             description = "Also accept SOCKS5 clients (UDP ASSOCIATE) on this TCP address; a port alone means "
                     + "127.0.0.1 (default: off).")
@@ -124,6 +131,9 @@ final class ClientCommand implements Callable<Integer> {
         if (maxSessions < 1) {
             throw new UserError("--max-sessions must be at least 1, got " + maxSessions);
         }
+        if (newSessionsPerSecond < 1) {
+            throw new UserError("--new-sessions-per-second must be at least 1, got " + newSessionsPerSecond);
+        }
         if (idleTimeout.isZero()) {
             throw new UserError("--idle-timeout must be longer than 0");
         }
@@ -148,7 +158,7 @@ final class ClientCommand implements Callable<Integer> {
         Warmup.run(config); // before the local port opens: no stall at the first datagram
         LocalForwarder forwarder;
         try {
-            forwarder = LocalForwarder.start(listen, config, idleTimeout, maxSessions);
+            forwarder = LocalForwarder.start(listen, config, idleTimeout, maxSessions, newSessionsPerSecond);
         } catch (BindException e) {
             throw Endpoints.bindFailed(listen, e);
         }

@@ -42,7 +42,7 @@ class SecureAttackTest {
     private static final Duration SLOW_KEEPALIVE = Duration.ofMillis(500);
 
     /** Every way a datagram can be dropped: the sum must grow by exactly what was injected. */
-    private static final ToLongFunction<TunnelStats> DROPPED = s -> s.authFailed() + s.malformedDropped()
+    private static final ToLongFunction<TunnelStats> DROPPED = s -> s.authFailed() + s.rejectedUnopened() + s.malformedDropped()
             + s.unknownSessionDropped() + s.duplicatesDropped() + s.tooOldDropped() + s.handshakesRefused();
 
     @Test

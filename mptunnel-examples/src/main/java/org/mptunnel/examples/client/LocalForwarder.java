@@ -39,6 +39,16 @@ public final class LocalForwarder implements AutoCloseable {
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
     private static final long OPEN_FAILURE_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long TOO_LARGE_LOG_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final long PACED_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * New sessions opened per second by default, and at once after a quiet second (mpclient
+     * {@code --new-sessions-per-second}). Each costs a handshake (two X25519 operations and the
+     * HKDF chains, on its own new I/O thread) and opening a socket and a thread on the reader
+     * thread, which also forwards every existing application's datagrams: unpaced, 600 new local
+     * ports at once held an existing application's round trip at 565 ms instead of 4.
+     */
+    public static final int DEFAULT_NEW_SESSIONS_PER_SECOND = 10;
 
     /**
      * Non-blocking: the reader waits on {@link #selector}, which also times the idle sweep, and the
@@ -57,6 +67,15 @@ public final class LocalForwarder implements AutoCloseable {
     private final StatsReport retired = new StatsReport();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong tooLarge = new AtomicLong();
+    private final AtomicLong paced = new AtomicLong();
+    /** New sessions per second, and the most opened at once. */
+    private final int newSessionsPerSecond;
+    /** Reader thread only: sessions that may open now (a token bucket), and when it was last filled. */
+    private long newSessionTokens;
+    private long tokensFilledAt;
+    /** Reader thread only: when pacing was last logged, and what it held back since. */
+    private long lastPacedLog;
+    private long pacedSinceLog;
     /** Reader thread only: one line per application and minute about its too-large datagrams. */
     private final LogLimit tooLargeLog = new LogLimit(TOO_LARGE_LOG_NANOS, 1);
     private final Thread reader;
@@ -65,13 +84,16 @@ public final class LocalForwarder implements AutoCloseable {
     private long lastOpenFailureLog;
 
     private LocalForwarder(DatagramChannel local, Selector selector, TunnelConfig tunnelConfig, Duration idleTimeout,
-                           int maxSessions) {
+                           int maxSessions, int newSessionsPerSecond) {
         this.local = local;
         this.selector = selector;
         this.tunnelConfig = tunnelConfig;
         this.idleNanos = idleTimeout.toNanos();
         this.sweepMillis = Math.max(10, Math.min(1_000, TimeUnit.NANOSECONDS.toMillis(idleNanos) / 4));
         this.maxSessions = maxSessions;
+        this.newSessionsPerSecond = newSessionsPerSecond;
+        this.newSessionTokens = newSessionsPerSecond;
+        this.tokensFilledAt = System.nanoTime();
         this.reader = new Thread(this::readLocal, "mpclient-local-" + local.socket().getLocalPort());
     }
 
@@ -82,11 +104,17 @@ public final class LocalForwarder implements AutoCloseable {
      * @param tunnelConfig the client configuration every session is opened with
      * @param idleTimeout  how long a session may carry nothing before it is closed
      * @param maxSessions  the most applications served at once; datagrams from more are dropped
+     * @param newSessionsPerSecond new sessions opened per second, and at most at once; datagrams
+     *                     from new applications beyond it are dropped (counted as paced) until a
+     *                     session may open: the application's next datagram opens it
      * @return the running forwarder
      * @throws IOException if the local address cannot be bound
      */
     public static LocalForwarder start(InetSocketAddress listen, TunnelConfig tunnelConfig, Duration idleTimeout,
-                                       int maxSessions) throws IOException {
+                                       int maxSessions, int newSessionsPerSecond) throws IOException {
+        if (newSessionsPerSecond < 1) {
+            throw new IllegalArgumentException("newSessionsPerSecond must be at least 1, got " + newSessionsPerSecond);
+        }
         DatagramChannel local = DatagramChannel.open();
         Selector selector = null;
         try {
@@ -103,7 +131,8 @@ public final class LocalForwarder implements AutoCloseable {
             }
             throw e;
         }
-        LocalForwarder forwarder = new LocalForwarder(local, selector, tunnelConfig, idleTimeout, maxSessions);
+        LocalForwarder forwarder = new LocalForwarder(local, selector, tunnelConfig, idleTimeout, maxSessions,
+                newSessionsPerSecond);
         forwarder.reader.start();
         return forwarder;
     }
@@ -135,9 +164,14 @@ public final class LocalForwarder implements AutoCloseable {
         return refused.get();
     }
 
+    /** @return datagrams from new applications dropped because new sessions were opening too fast */
+    public long paced() {
+        return paced.get();
+    }
+
     /** @return the forwarder's own counters as the statistics lines show them */
     public String line() {
-        return "local-refused " + refused.get() + " local-too-large " + tooLarge.get();
+        return "local-refused " + refused.get() + " local-paced " + paced.get() + " local-too-large " + tooLarge.get();
     }
 
     private void readLocal() {
@@ -223,6 +257,9 @@ public final class LocalForwarder implements AutoCloseable {
             }
             return null;
         }
+        if (!mayOpenNow()) {
+            return null;
+        }
         Session session;
         try {
             session = new Session((InetSocketAddress) app);
@@ -238,6 +275,35 @@ public final class LocalForwarder implements AutoCloseable {
         LOG.info("new application {}: session {} opened ({} live)", app,
                 Long.toHexString(session.tunnel.stats().sessions().get(0).sessionId()), sessions.size());
         return session;
+    }
+
+    /**
+     * Reader thread: whether a new session may open now under {@code newSessionsPerSecond}; if not,
+     * the datagram is counted as paced, and said once per interval with the count held back.
+     */
+    private boolean mayOpenNow() {
+        long now = System.nanoTime();
+        long earned = (now - tokensFilledAt) * newSessionsPerSecond / NANOS_PER_SECOND;
+        if (newSessionTokens + earned >= newSessionsPerSecond) {
+            newSessionTokens = newSessionsPerSecond; // full: time spent full earns nothing
+            tokensFilledAt = now;
+        } else if (earned > 0) {
+            newSessionTokens += earned;
+            tokensFilledAt += earned * NANOS_PER_SECOND / newSessionsPerSecond;
+        }
+        if (newSessionTokens > 0) {
+            newSessionTokens--;
+            return true;
+        }
+        paced.incrementAndGet();
+        pacedSinceLog++;
+        if (lastPacedLog == 0 || now - lastPacedLog > PACED_LOG_NANOS) {
+            lastPacedLog = now;
+            LOG.warn("new applications arrive faster than --new-sessions-per-second ({}): {} datagrams from new"
+                    + " applications dropped (said once per 10 s)", newSessionsPerSecond, pacedSinceLog);
+            pacedSinceLog = 0;
+        }
+        return false;
     }
 
     /** Stops forwarding and closes every socket. */

@@ -101,7 +101,7 @@ public final class Demo {
                 TunnelConfig clientConfig = TunnelConfig.client().paths(paths).keepaliveInterval(KEEPALIVE)
                         .preSharedKey(key).build();
                 try (LocalForwarder client = LocalForwarder.start(Loopback.anyPort(), clientConfig,
-                        Duration.ofSeconds(60), 16)) {
+                        Duration.ofSeconds(60), 16, LocalForwarder.DEFAULT_NEW_SESSIONS_PER_SECOND)) {
                     LoadGenerator.Result result = load(client.localAddress(), "tunnel");
                     return new TunnelPhase(result, client.stats(), server.tunnelStats(), paths);
                 }

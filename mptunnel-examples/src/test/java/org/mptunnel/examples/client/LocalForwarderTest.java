@@ -10,6 +10,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,7 +55,8 @@ class LocalForwarderTest {
         server = TargetForwarder.start(TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build(),
                 new InetSocketAddress(LOOPBACK, echo.getLocalPort()));
         client = LocalForwarder.start(new InetSocketAddress(LOOPBACK, 0),
-                TunnelConfig.client().path(server.localAddress()).build(), Duration.ofMillis(200), 16);
+                TunnelConfig.client().path(server.localAddress()).build(), Duration.ofMillis(200), 16,
+                LocalForwarder.DEFAULT_NEW_SESSIONS_PER_SECOND);
     }
 
     @AfterEach
@@ -98,7 +101,7 @@ class LocalForwarderTest {
                 TunnelConfig.server(new InetSocketAddress(LOOPBACK, 0)).build());
              LocalForwarder near = LocalForwarder.start(new InetSocketAddress(LOOPBACK, 0),
                      TunnelConfig.client().path((InetSocketAddress) far.getLocalSocketAddress()).build(),
-                     Duration.ofSeconds(30), 16);
+                     Duration.ofSeconds(30), 16, LocalForwarder.DEFAULT_NEW_SESSIONS_PER_SECOND);
              DatagramSocket app = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
             far.setSoTimeout(5_000);
             app.setSoTimeout(5_000);
@@ -115,9 +118,49 @@ class LocalForwarderTest {
         }
     }
 
+    /**
+     * A burst of new applications (new local ports) opens sessions at the paced rate only; the
+     * others' datagrams are dropped and counted, and an application already served keeps being
+     * served meanwhile.
+     */
+    @Test
+    void aBurstOfNewApplicationsIsPacedAndCountedWhileAnExistingOneIsServed() throws Exception {
+        int perSecond = 2;
+        int newApplications = 40;
+        List<DatagramSocket> apps = new ArrayList<>();
+        try (LocalForwarder paced = LocalForwarder.start(new InetSocketAddress(LOOPBACK, 0),
+                TunnelConfig.client().path(server.localAddress()).build(), Duration.ofSeconds(30), 256, perSecond);
+             DatagramSocket existing = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            existing.setSoTimeout(5_000);
+            assertThat(roundTrip(paced, existing, "first")).isEqualTo("first");
+
+            long start = System.nanoTime();
+            for (int i = 0; i < newApplications; i++) {
+                DatagramSocket app = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+                apps.add(app);
+                app.send(new DatagramPacket(new byte[] {(byte) i}, 1, paced.localAddress()));
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> paced.paced() + paced.sessionCount() == 1 + newApplications);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            int opened = paced.sessionCount() - 1;
+            // What was left of the first second's tokens, and what the time elapsed earned.
+            assertThat(opened).isLessThanOrEqualTo(perSecond + (int) Math.ceil(seconds * perSecond));
+            assertThat(paced.paced()).isEqualTo(newApplications - opened);
+            assertThat(paced.line()).contains("local-paced " + paced.paced());
+            assertThat(roundTrip(paced, existing, "still")).as("the existing application").isEqualTo("still");
+        } finally {
+            apps.forEach(DatagramSocket::close);
+        }
+    }
+
     private String roundTrip(DatagramSocket app, String text) throws IOException {
+        return roundTrip(client, app, text);
+    }
+
+    private static String roundTrip(LocalForwarder forwarder, DatagramSocket app, String text) throws IOException {
         byte[] data = text.getBytes(StandardCharsets.UTF_8);
-        app.send(new DatagramPacket(data, data.length, client.localAddress()));
+        app.send(new DatagramPacket(data, data.length, forwarder.localAddress()));
         DatagramPacket reply = new DatagramPacket(new byte[64], 64);
         app.receive(reply);
         return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8);

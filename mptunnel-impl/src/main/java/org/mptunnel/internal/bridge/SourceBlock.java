@@ -10,9 +10,9 @@ import java.net.InetAddress;
  * @param bits  the IPv4 address, or the first 64 bits of the IPv6 address
  * @param ipv6  which of the two
  */
-record SourceBlock(long bits, boolean ipv6) {
+public record SourceBlock(long bits, boolean ipv6) {
 
-    static SourceBlock of(InetAddress address) {
+    public static SourceBlock of(InetAddress address) {
         byte[] b = address.getAddress();
         if (address instanceof Inet4Address) {
             return new SourceBlock(Integer.toUnsignedLong(

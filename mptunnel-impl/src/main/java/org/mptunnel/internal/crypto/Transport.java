@@ -165,24 +165,9 @@ public final class Transport {
      *         names a generation whose keys this end does not hold
      */
     public int open(ByteBuffer datagram, int length, long nowNanos) {
-        int generation = Sealed.generation(datagram);
-        Handshake.Keys keys;
-        if ((current.generation & 0xFFFF) == generation) {
-            keys = current;
-        } else if (next != null && (next.generation & 0xFFFF) == generation) {
-            keys = next;
-        } else {
-            keys = null;
-            for (int i = 0; i < previous.length; i++) {
-                if (previous[i] != null && (previous[i].generation & 0xFFFF) == generation
-                        && nowNanos - previousUntil[i] < 0) {
-                    keys = previous[i];
-                    break;
-                }
-            }
-            if (keys == null) {
-                return -1;
-            }
+        Handshake.Keys keys = keysOf(Sealed.generation(datagram), nowNanos);
+        if (keys == null) {
+            return -1;
         }
         int type = Header.type(datagram);
         long sequence = Header.sequence(datagram);
@@ -196,6 +181,31 @@ public final class Transport {
             confirmed = true;
         }
         return n;
+    }
+
+    /**
+     * Whether this end holds receive keys of {@code generation} (mod 2^16) now: a datagram of any
+     * other generation cannot open, so it need not be tried.
+     */
+    public boolean holds(int generation, long nowNanos) {
+        return keysOf(generation, nowNanos) != null;
+    }
+
+    /** @return the receive keys of {@code generation} (mod 2^16), or null if none are held now */
+    private Handshake.Keys keysOf(int generation, long nowNanos) {
+        if ((current.generation & 0xFFFF) == generation) {
+            return current;
+        }
+        if (next != null && (next.generation & 0xFFFF) == generation) {
+            return next;
+        }
+        for (int i = 0; i < previous.length; i++) {
+            if (previous[i] != null && (previous[i].generation & 0xFFFF) == generation
+                    && nowNanos - previousUntil[i] < 0) {
+                return previous[i];
+            }
+        }
+        return null;
     }
 
     /** Erases every key held. */

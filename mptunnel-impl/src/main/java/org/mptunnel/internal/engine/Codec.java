@@ -48,6 +48,15 @@ public interface Codec {
     }
 
     /**
+     * I/O thread: whether a checked datagram of {@code session} could open at all, judged from its
+     * header alone (protocol v2: keys of the generation it names are held), so that one that
+     * cannot is dropped without the cost of trying.
+     */
+    default boolean mayOpen(Session session, ByteBuffer datagram, long nowNanos) {
+        return true;
+    }
+
+    /**
      * I/O thread: opens a checked datagram in place.
      *
      * @return the payload's length (at {@link #payloadOffset()}), or -1 if it does not authenticate;

@@ -12,6 +12,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.mptunnel.DatagramHandler;
 import org.mptunnel.OrderingStats;
@@ -70,6 +71,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
     private final DatagramHandler handler;
     /** Puts each session's datagrams back in order; null when ordered delivery is off. */
     private final Reordering ordering;
+    /** A keyed server's budget of failed opens per source; null otherwise. */
+    private final FailedOpenBudget failedOpens;
     private IoLoop loop;
     /** What ended the I/O thread, if something did: the socket is then closed. */
     private volatile Throwable failure;
@@ -90,6 +93,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         this.handler = config.receiveHandler();
         this.ordering = config.orderedDelivery().isEnabled()
                 ? new Reordering(config.orderedDelivery(), this) : null;
+        this.failedOpens = codec.authenticates() && config.role() == TunnelConfig.Role.SERVER
+                ? new FailedOpenBudget(ThreadLocalRandom.current().nextLong()) : null;
     }
 
     /** Starts the I/O thread over the channels registered with {@code selector}. */
@@ -126,6 +131,7 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
                 .authFailed(totals.authFailed.get())
                 .handshakes(totals.handshakes.get())
                 .handshakesRefused(totals.handshakesRefused.get())
+                .rejectedUnopened(totals.rejectedUnopened.get())
                 .sessions(sessions)
                 .ordering(ordering == null ? OrderingStats.NONE : ordering.totals())
                 .build();
@@ -260,8 +266,10 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
      * I/O thread: one datagram of the tunnel formats in the inbox's current frame, in the order
      * protocol v2 needs: check the header, find the session (no state changes before it is
      * found), judge it against the duplicate window without recording (a copy is not worth
-     * opening), open, and only then learn the path, mark it and the session heard, and deliver
-     * (which records the sequence) or act on the probe. With a codec that does not authenticate
+     * opening), drop it unopened if it cannot open (keys of its generation not held) or its source
+     * is over its budget of failed opens (a keyed server), open, and only then learn the path, mark
+     * it and the session heard, and deliver (which records the sequence) or act on the probe.
+     * With a codec that does not authenticate
      * (v1) there is nothing to open: the window is not judged ahead, so every valid copy counts as
      * heard on its path and duplicates are counted when the window records.
      */
@@ -294,10 +302,18 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
                 totals.duplicates.increment(); // a replayed probe
                 return;
             }
+            if (!codec.mayOpen(session, datagram, now) || failedOpens != null && failedOpens.anyOver(now)
+                    && failedOpens.refuses(source, role.knownPath(session, arrivedOn, source) != null, now)) {
+                totals.rejectedUnopened.increment();
+                return;
+            }
         }
         int payload = codec.open(session, datagram, length, now);
         if (payload < 0) {
             totals.authFailed.increment();
+            if (failedOpens != null) {
+                failedOpens.failed(source, role.knownPath(session, arrivedOn, source) != null, length, now);
+            }
             return;
         }
         if (sealed && type == probeType && (payload != Probe.KEEPALIVE_LENGTH || !probeValid(probeType, datagram))) {

@@ -27,6 +27,13 @@ final class SealedCodec extends HeaderCodec {
         return true;
     }
 
+    /** Nothing opens before the session's first handshake completes, nor under keys not held. */
+    @Override
+    public boolean mayOpen(Session session, ByteBuffer datagram, long nowNanos) {
+        Transport keys = session.transport();
+        return keys != null && keys.holds(Sealed.generation(datagram), nowNanos);
+    }
+
     /** Nothing opens before the session's first handshake completes. */
     @Override
     public int open(Session session, ByteBuffer datagram, int length, long nowNanos) {

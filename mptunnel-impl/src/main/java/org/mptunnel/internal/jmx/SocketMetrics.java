@@ -124,6 +124,11 @@ public final class SocketMetrics implements SocketMetricsMXBean {
     }
 
     @Override
+    public long getRejectedUnopened() {
+        return stats.get().rejectedUnopened();
+    }
+
+    @Override
     public int getSessions() {
         return stats.get().sessions().size();
     }

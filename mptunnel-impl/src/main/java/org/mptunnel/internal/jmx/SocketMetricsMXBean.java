@@ -34,6 +34,8 @@ public interface SocketMetricsMXBean {
 
     long getHandshakesRefused();
 
+    long getRejectedUnopened();
+
     int getSessions();
 
     int getPaths();

@@ -19,4 +19,5 @@ public final class TunnelCounters {
     public final Counter authFailed = new Counter();
     public final Counter handshakes = new Counter();
     public final Counter handshakesRefused = new Counter();
+    public final Counter rejectedUnopened = new Counter();
 }
