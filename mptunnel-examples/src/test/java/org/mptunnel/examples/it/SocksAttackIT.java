@@ -40,7 +40,7 @@ class SocksAttackIT {
     private static final byte[] GREETING = {5, 1, 0};
     private static final byte[] ASSOCIATE = {5, 3, 0, 1, 0, 0, 0, 0, 0, 0};
 
-    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Started started = new Started();
 
     @TempDir
     Path dir;
@@ -51,14 +51,11 @@ class SocksAttackIT {
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).close();
-        }
+        started.close();
     }
 
     private <T extends AutoCloseable> T track(T resource) {
-        started.add(resource);
-        return resource;
+        return started.track(resource);
     }
 
     /** Starts an echo, an mpserver and an mpclient with --socks and {@code clientOptions}; {@code maxFds}: 0 or a ulimit. */

@@ -38,18 +38,15 @@ class SocksFloodIT {
     /** --max-socks-sockets-per-source's default: every flooding session comes from 127.0.0.1. */
     private static final int PER_SOURCE = 512;
 
-    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Started started = new Started();
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).close();
-        }
+        started.close();
     }
 
     private <T extends AutoCloseable> T track(T resource) {
-        started.add(resource);
-        return resource;
+        return started.track(resource);
     }
 
     private static byte[] request(byte[] header) {

@@ -29,7 +29,7 @@ class SocksModeIT {
 
     private static final String KEEPALIVE = "100ms";
 
-    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Started started = new Started();
 
     @TempDir
     Path dir;
@@ -40,14 +40,11 @@ class SocksModeIT {
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).close();
-        }
+        started.close();
     }
 
     private <T extends AutoCloseable> T track(T resource) {
-        started.add(resource);
-        return resource;
+        return started.track(resource);
     }
 
     /** Starts an mpserver (TARGET: {@code target}) and an mpclient with --socks, over {@code bridges} lossy bridges (0: direct). */

@@ -28,21 +28,18 @@ class TunnelToolsIT {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     private static final String KEEPALIVE = "100ms";
 
-    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Started started = new Started();
 
     @TempDir
     Path dir;
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).close();
-        }
+        started.close();
     }
 
     private <T extends AutoCloseable> T track(T resource) {
-        started.add(resource);
-        return resource;
+        return started.track(resource);
     }
 
     @Test
@@ -113,8 +110,7 @@ class TunnelToolsIT {
     @Timeout(120)
     void legacyModeEchoThroughThreeLossyBridges() throws Exception {
         echoThroughThreeLossyBridges(List.of("--legacy"), List.of());
-        stopEverything();
-        started.clear();
+        stopEverything(); // closes and forgets what the first run started
         echoThroughThreeLossyBridges(List.of("--legacy"), List.of("MPTUNNEL_ENCRYPT=0"));
     }
 
