@@ -120,7 +120,9 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         if (reportedRttMicros > 0) {
             path.rttReported(reportedRttMicros * 1_000);
         }
-        Probe.turnIntoAck(datagram, epoch, session.receivedInbound(), session.newestInbound() + 1);
+        long passed = session.passedInbound();
+        // a window restarted by a confirmed jump (v1) may have counted more than it has passed since
+        Probe.turnIntoAck(datagram, epoch, Math.min(session.receivedInbound(), passed), passed);
         if (!codec.finishProbe(session, datagram, Probe.ACK_LENGTH)) {
             return;
         }
@@ -189,6 +191,9 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         // higher numbers than the old server's (unless it sent more than one a microsecond) and the
         // client's window takes them at once, before any keepalive-ack reveals the new epoch.
         session.startOutboundAt(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        if (codec == PlainCodec.INSTANCE) {
+            session.confirmInboundJumps();
+        }
         return session;
     }
 

@@ -112,6 +112,35 @@ class PlainCodecEngineTest {
     }
 
     @Test
+    void anAckAtTheTopOfTheSequenceSpaceSaysPassedSaturatedAndIsWellFormed() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig());
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, Long.MAX_VALUE, HELLO), 1);
+        Wire.deliver(server, null, Wire.CLIENT, keepalive(SESSION, 7, 99), 2);
+        ByteBuffer ack = ByteBuffer.wrap(wire.drain().get(0).bytes());
+        assertThat(Header.check(ack, ack.capacity())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
+        assertThat(Probe.passed(ack)).as("newest + 1, saturated").isEqualTo(Long.MAX_VALUE);
+        assertThat(Probe.received(ack)).isEqualTo(1);
+        assertThat(Probe.ackValid(ack)).as("a client takes it").isTrue();
+    }
+
+    @Test
+    void aDistantSequenceIsDeliveredButDoesNotMoveTheWindow() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig());
+        byte[] forged = "forged".getBytes(StandardCharsets.US_ASCII);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 0, HELLO), 1);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 1_000_000_000_000L, forged), 2);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 1_000_000_000_000L, forged), 3);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 1, HELLO), 4);
+        assertThat(Wire.received(server)).isEqualTo(HELLO);
+        assertThat(Wire.received(server)).isEqualTo(forged);
+        assertThat(Wire.received(server)).as("sequence 1: the window did not move").isEqualTo(HELLO);
+        assertThat(Wire.received(server)).isNull();
+        assertThat(server.stats().duplicatesDropped()).as("the distant one's copy").isEqualTo(1);
+    }
+
+    @Test
     void serverOpensASessionForTheFirstDatagramAndAnswersItsKeepalives() throws Exception {
         Wire wire = new Wire();
         ServerEngine server = wire.server(Wire.serverConfig());
