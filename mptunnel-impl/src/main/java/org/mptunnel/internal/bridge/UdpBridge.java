@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.mptunnel.internal.path.Counter;
+import org.mptunnel.internal.session.SourceBlock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

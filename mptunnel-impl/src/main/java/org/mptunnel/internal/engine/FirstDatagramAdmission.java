@@ -7,8 +7,8 @@ import org.mptunnel.internal.session.SessionAdmission;
 
 /**
  * Protocol v1: the first valid datagram of an unknown id opens its session, if the source's rate
- * limit ({@link SessionAdmission}) allows and the table has room (a silent session may be evicted
- * for it).
+ * limit ({@link SessionAdmission}) and session limit allow and the table has room (a silent session
+ * may be evicted for it). A source is an IP address (an IPv6 /64), whatever its ports.
  */
 final class FirstDatagramAdmission implements Admission {
 
@@ -33,8 +33,9 @@ final class FirstDatagramAdmission implements Admission {
     public Session admit(long id, InetSocketAddress source, long now) {
         if (!rate.tryAdmit(source, now)) {
             engine.totals.sessionsRefused.increment();
+            engine.refused(source, "new sessions faster than the per-source rate", now);
             return null;
         }
-        return engine.makeRoom(now) ? engine.add(engine.newSession(id, now)) : null;
+        return engine.makeRoom(source, now) ? engine.add(engine.newSession(id, source, now)) : null;
     }
 }

@@ -37,6 +37,8 @@ public final class Session {
 
     private final long id;
     private final InetSocketAddress address;
+    /** Server: the source that opened the session, charged for it. */
+    private SourceBlock source;
     /** Replaced only before the session is shared ({@link #confirmInboundJumps}). */
     private DuplicateWindow window;
     private final TunnelCounters totals;
@@ -141,6 +143,16 @@ public final class Session {
      */
     public void confirmInboundJumps() {
         window = new DuplicateWindow((int) window.size(), true);
+    }
+
+    /** Server, I/O thread: the source charged for the session, or null (a client's session). */
+    public SourceBlock source() {
+        return source;
+    }
+
+    /** Server, before the session is shared: the source it is charged to ({@link SessionsPerSource}). */
+    public void source(SourceBlock charged) {
+        this.source = charged;
     }
 
     /** Any thread: the next outbound data sequence number. */

@@ -141,6 +141,28 @@ class PlainCodecEngineTest {
     }
 
     @Test
+    void oneSourceHoldsAtMostItsSessionsWhateverItsPortsAndOthersStillGetIn() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig().maxSessions(16).maxSessionsPerSource(4));
+        long second = 1_000_000_000L;
+        for (int port = 1; port <= 12; port++) { // a second apart: the rate is not what refuses
+            Wire.deliver(server, null, new java.net.InetSocketAddress(Wire.CLIENT.getAddress(), 40_000 + port),
+                    data(SESSION + port, 0, HELLO), port * second);
+        }
+        assertThat(server.stats().sessions()).hasSize(4);
+        assertThat(server.stats().sessionsRefused()).isEqualTo(8);
+
+        java.net.InetSocketAddress elsewhere = new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.2"), 40_000);
+        Wire.deliver(server, null, elsewhere, data(SESSION, 0, HELLO), 13 * second);
+        assertThat(server.stats().sessions()).as("a client from another address").hasSize(5);
+
+        server.onTimer(13 * second + Wire.serverConfig().build().sessionIdleTimeout().toNanos() + second);
+        assertThat(server.stats().sessions()).as("all expired").isEmpty();
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION + 100, 0, HELLO), 100 * second);
+        assertThat(server.stats().sessions()).as("expiry gave the source its room back").hasSize(1);
+    }
+
+    @Test
     void serverOpensASessionForTheFirstDatagramAndAnswersItsKeepalives() throws Exception {
         Wire wire = new Wire();
         ServerEngine server = wire.server(Wire.serverConfig());
