@@ -55,6 +55,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     private long refusalLoggedAt;
     private boolean refusalLogged;
     private long refusalsUnlogged;
+    private long refusalLines;
 
     /** @param io the backend the channel and the sessions' paths are written through */
     ServerEngine(TunnelConfig config, DatagramChannel channel, DatagramIo io) {
@@ -211,9 +212,15 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         }
         LOG.warn("refused a new session or handshake from {}: {} ({} refused since the last such line;"
                 + " the next in a minute at the earliest)", source, why, refusalsUnlogged);
+        refusalLines++;
         refusalLogged = true;
         refusalLoggedAt = now;
         refusalsUnlogged = 0;
+    }
+
+    /** @return the WARN lines {@link #refused} has written */
+    long refusalLines() {
+        return refusalLines;
     }
 
     /** I/O thread: a new session, not yet in the table (so that it can be completed before senders see it). */

@@ -151,10 +151,17 @@ class PlainCodecEngineTest {
         }
         assertThat(server.stats().sessions()).hasSize(4);
         assertThat(server.stats().sessionsRefused()).isEqualTo(8);
+        assertThat(server.refusalLines()).as("8 refusals within a minute: one line").isEqualTo(1);
 
         java.net.InetSocketAddress elsewhere = new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.2"), 40_000);
         Wire.deliver(server, null, elsewhere, data(SESSION, 0, HELLO), 13 * second);
         assertThat(server.stats().sessions()).as("a client from another address").hasSize(5);
+        for (int port = 13; port <= 20; port++) { // a minute after the first line: one more
+            Wire.deliver(server, null, new java.net.InetSocketAddress(Wire.CLIENT.getAddress(), 40_000 + port),
+                    data(SESSION + port, 0, HELLO), 70 * second + port);
+        }
+        assertThat(server.stats().sessionsRefused()).isEqualTo(16);
+        assertThat(server.refusalLines()).isEqualTo(2);
 
         server.onTimer(13 * second + Wire.serverConfig().build().sessionIdleTimeout().toNanos() + second);
         assertThat(server.stats().sessions()).as("all expired").isEmpty();
