@@ -3,10 +3,8 @@ package org.mptunnel.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
@@ -34,7 +32,7 @@ class PerSourceBudgetTest {
             // a long dead timeout: the attacker's sessions stay live without being fed
             MultipathDatagramSocket server = net.server(b -> b.deadTimeout(Duration.ofSeconds(30))
                     .sessionIdleTimeout(Duration.ofSeconds(30)));
-            echo(server);
+            RequestReply.echo(server);
             List<DatagramChannel> ports = open(PORTS);
             SplittableRandom random = new SplittableRandom(14);
             ByteBuffer datagram = ByteBuffer.allocate(Header.LENGTH + 8);
@@ -58,7 +56,7 @@ class PerSourceBudgetTest {
 
             InetAddress elsewhere = InetAddress.getByName("127.0.0.2");
             MultipathDatagramSocket newcomer = net.client(List.of(Loopback.addressOf(server)), b -> b.localAddress(elsewhere));
-            assertThat(requestReplies(newcomer, 10)).as("a client from another address").isEqualTo(10);
+            assertThat(RequestReply.answered(newcomer, 0, 10, 5_000)).as("a client from another address").isEqualTo(10);
             System.out.printf("one host, %d ports: %d new sessions asked for in %.2f s, %d held, %d refused;"
                     + " a client from 127.0.0.2 served%n", PORTS, total, seconds, held, server.stats().sessionsRefused());
             close(ports);
@@ -107,47 +105,5 @@ class PerSourceBudgetTest {
         for (DatagramChannel port : ports) {
             port.close();
         }
-    }
-
-    /** Request/reply, each request re-sent every 50 ms for up to 5 s: returns the replies received. */
-    private static int requestReplies(MultipathDatagramSocket client, int count) throws Exception {
-        client.setSoTimeout(50);
-        DatagramPacket in = new DatagramPacket(new byte[64], 64);
-        int answered = 0;
-        for (int n = 0; n < count; n++) {
-            byte[] request = Traffic.datagram(n, 16);
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (System.nanoTime() - deadline < 0) {
-                client.send(new DatagramPacket(request, request.length));
-                try {
-                    client.receive(in);
-                } catch (SocketTimeoutException e) {
-                    continue;
-                }
-                if (in.getLength() == 16 && Traffic.check(in.getData(), 0, in.getLength()) == n) {
-                    answered++;
-                    break;
-                }
-            }
-        }
-        return answered;
-    }
-
-    private static void echo(MultipathDatagramSocket server) {
-        Thread echo = new Thread(() -> {
-            DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
-            while (!server.isClosed()) {
-                try {
-                    server.receive(packet);
-                    if (packet.getLength() == 16) { // the attacker's datagrams carry 8 bytes
-                        server.send(packet);
-                    }
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        }, "echo");
-        echo.setDaemon(true);
-        echo.start();
     }
 }
