@@ -184,7 +184,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     boolean makeRoom(InetSocketAddress source, long now) {
         if (!perSource.hasRoom(SourceBlock.of(source.getAddress()))) {
             totals.sessionsRefused.increment();
-            refused(source, "it holds " + perSource.limit() + " sessions, the most per source (maxSessionsPerSource)", now);
+            refused(source, "it holds the most sessions one source may (maxSessionsPerSource)", now);
             return false;
         }
         if (sessions.hasRoom()) {
@@ -193,7 +193,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         Session evicted = sessions.evictSilent(now, deadTimeoutNanos);
         if (evicted == null) {
             totals.sessionsRefused.increment();
-            refused(source, "the table is full of live sessions (maxSessions " + config.maxSessions() + ")", now);
+            refused(source, "the table is full of live sessions (maxSessions)", now);
             return false;
         }
         released(evicted);

@@ -44,9 +44,4 @@ public final class SessionsPerSource {
     public int sources() {
         return held.size();
     }
-
-    /** @return the most sessions one source may hold */
-    public int limit() {
-        return limit;
-    }
 }
