@@ -13,7 +13,15 @@ import org.mptunnel.internal.session.SessionAdmission;
 final class FirstDatagramAdmission implements Admission {
 
     private final ServerEngine engine;
-    private final SessionAdmission rate = new SessionAdmission();
+    /**
+     * New sessions one source may open at once, then per second: a host's churn (mpclient opens a
+     * session per application socket, a resolver a socket per query) costs only its own share of
+     * the table, which {@code maxSessionsPerSource} bounds; the rate bounds the work.
+     */
+    static final int BURST = 1024;
+    static final int PER_SECOND = 1024;
+
+    private final SessionAdmission rate = new SessionAdmission(BURST, PER_SECOND);
 
     FirstDatagramAdmission(ServerEngine engine) {
         this.engine = engine;

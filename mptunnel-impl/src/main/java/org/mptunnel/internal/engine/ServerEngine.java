@@ -175,17 +175,25 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     }
 
     /**
-     * I/O thread: room for one more session of {@code source}: within its per-source limit, and in
-     * the table, evicting one silent for a dead timeout if the table is full.
+     * I/O thread: room for one more session of {@code source}: within its per-source limit (else
+     * evicting the source's own session silent for a dead timeout, if any), and in the table
+     * (evicting one silent for a dead timeout if the table is full).
      *
      * @return false (counted as a refused session, and logged) if the source holds its limit or the
      *         table is full of live sessions
      */
     boolean makeRoom(InetSocketAddress source, long now) {
-        if (!perSource.hasRoom(SourceBlock.of(source.getAddress()))) {
-            totals.sessionsRefused.increment();
-            refused(source, "it holds the most sessions one source may (maxSessionsPerSource)", now);
-            return false;
+        SourceBlock block = SourceBlock.of(source.getAddress());
+        if (!perSource.hasRoom(block)) {
+            Session own = sessions.evictSilentOf(block, now, deadTimeoutNanos);
+            if (own == null) {
+                totals.sessionsRefused.increment();
+                refused(source, "it holds the most live sessions one source may (maxSessionsPerSource)", now);
+                return false;
+            }
+            released(own); // the source's own silent session makes room, in its share and in the table
+            LOG.debug("session {} evicted for a new one of its source, at its limit", Long.toHexString(own.id()));
+            return true;
         }
         if (sessions.hasRoom()) {
             return true;

@@ -145,9 +145,9 @@ class PlainCodecEngineTest {
         Wire wire = new Wire();
         ServerEngine server = wire.server(Wire.serverConfig().maxSessions(16).maxSessionsPerSource(4));
         long second = 1_000_000_000L;
-        for (int port = 1; port <= 12; port++) { // a second apart: the rate is not what refuses
+        for (int port = 1; port <= 12; port++) { // within the rate's burst, all live
             Wire.deliver(server, null, new java.net.InetSocketAddress(Wire.CLIENT.getAddress(), 40_000 + port),
-                    data(SESSION + port, 0, HELLO), port * second);
+                    data(SESSION + port, 0, HELLO), port);
         }
         assertThat(server.stats().sessions()).hasSize(4);
         assertThat(server.stats().sessionsRefused()).isEqualTo(8);
@@ -156,6 +156,10 @@ class PlainCodecEngineTest {
         java.net.InetSocketAddress elsewhere = new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.2"), 40_000);
         Wire.deliver(server, null, elsewhere, data(SESSION, 0, HELLO), 13 * second);
         assertThat(server.stats().sessions()).as("a client from another address").hasSize(5);
+        for (int port = 1; port <= 4; port++) { // the four heard again: live
+            Wire.deliver(server, null, new java.net.InetSocketAddress(Wire.CLIENT.getAddress(), 40_000 + port),
+                    data(SESSION + port, 1, HELLO), 69 * second);
+        }
         for (int port = 13; port <= 20; port++) { // a minute after the first line: one more
             Wire.deliver(server, null, new java.net.InetSocketAddress(Wire.CLIENT.getAddress(), 40_000 + port),
                     data(SESSION + port, 0, HELLO), 70 * second + port);
@@ -163,9 +167,13 @@ class PlainCodecEngineTest {
         assertThat(server.stats().sessionsRefused()).isEqualTo(16);
         assertThat(server.refusalLines()).isEqualTo(2);
 
-        server.onTimer(13 * second + Wire.serverConfig().build().sessionIdleTimeout().toNanos() + second);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION + 50, 0, HELLO), 80 * second);
+        assertThat(server.stats().sessionsRefused()).as("one of its own, silent for a dead timeout, made room").isEqualTo(16);
+        assertThat(server.stats().sessions()).extracting(s -> s.sessionId()).contains(SESSION + 50).hasSize(5);
+
+        server.onTimer(80 * second + Wire.serverConfig().build().sessionIdleTimeout().toNanos() + second);
         assertThat(server.stats().sessions()).as("all expired").isEmpty();
-        Wire.deliver(server, null, Wire.CLIENT, data(SESSION + 100, 0, HELLO), 100 * second);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION + 100, 0, HELLO), 200 * second);
         assertThat(server.stats().sessions()).as("expiry gave the source its room back").hasSize(1);
     }
 
