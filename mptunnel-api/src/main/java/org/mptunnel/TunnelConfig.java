@@ -177,6 +177,7 @@ public final class TunnelConfig {
     private final int maxPayloadSize;
     private final boolean jmx;
     private final int maxSessions;
+    private final int maxSessionsPerSource;
     private final int maxPathsPerSession;
     private final Duration sessionIdleTimeout;
     private final WireFormat wireFormat;
@@ -191,7 +192,7 @@ public final class TunnelConfig {
     private final OrderedDelivery orderedDelivery;
 
     private TunnelConfig(Builder<?> b, Role role, List<InetSocketAddress> paths, InetSocketAddress peer,
-                         InetSocketAddress bind, int maxSessions, int maxPathsPerSession,
+                         InetSocketAddress bind, int maxSessions, int maxSessionsPerSource, int maxPathsPerSession,
                          Duration sessionIdleTimeout, Redundancy redundancy) {
         this.role = role;
         this.paths = List.copyOf(paths);
@@ -213,6 +214,7 @@ public final class TunnelConfig {
         this.failureHandler = b.failureHandler;
         this.orderedDelivery = b.orderedDelivery;
         this.maxSessions = maxSessions;
+        this.maxSessionsPerSource = maxSessionsPerSource;
         this.maxPathsPerSession = maxPathsPerSession;
         this.sessionIdleTimeout = sessionIdleTimeout;
         this.redundancy = redundancy;
@@ -252,6 +254,7 @@ public final class TunnelConfig {
         this.maxPayloadSize = base.maxPayloadSize;
         this.jmx = base.jmx;
         this.maxSessions = base.maxSessions;
+        this.maxSessionsPerSource = base.maxSessionsPerSource;
         this.maxPathsPerSession = base.maxPathsPerSession;
         this.sessionIdleTimeout = base.sessionIdleTimeout;
         this.wireFormat = base.wireFormat;
@@ -355,6 +358,14 @@ public final class TunnelConfig {
         return maxSessions;
     }
 
+    /**
+     * @return on a server, the most sessions one source holds at once: one IPv4 address or one
+     *         IPv6 /64, whatever its ports; 1 on a client
+     */
+    public int maxSessionsPerSource() {
+        return maxSessionsPerSource;
+    }
+
     /** @return on a server, the most paths remembered per session */
     public int maxPathsPerSession() {
         return maxPathsPerSession;
@@ -440,6 +451,7 @@ public final class TunnelConfig {
                 + ", bind=" + bindAddress + ", keepalive=" + keepaliveInterval + ", dead=" + deadTimeout
                 + ", window=" + duplicateWindow + ", queue=" + receiveQueueCapacity
                 + ", maxPayload=" + maxPayloadSize + ", maxSessions=" + maxSessions
+                + ", maxSessionsPerSource=" + maxSessionsPerSource
                 + ", maxPathsPerSession=" + maxPathsPerSession + ", sessionIdle=" + sessionIdleTimeout
                 + ", wireFormat=" + wireFormat + ", redundancy=" + redundancy
                 + (orderedDelivery.isEnabled() ? ", orderedDelivery=" + orderedDelivery : "") + ", jmx=" + jmx
@@ -747,7 +759,7 @@ public final class TunnelConfig {
             }
             InetSocketAddress peer = peerAddress != null ? peerAddress : paths.get(0);
             InetSocketAddress bind = localAddress != null ? new InetSocketAddress(localAddress, 0) : new InetSocketAddress(0);
-            return new TunnelConfig(this, Role.CLIENT, paths, peer, bind, 1, paths.size(), Duration.ZERO, redundancy);
+            return new TunnelConfig(this, Role.CLIENT, paths, peer, bind, 1, 1, paths.size(), Duration.ZERO, redundancy);
         }
     }
 
@@ -755,6 +767,7 @@ public final class TunnelConfig {
     public static final class ServerBuilder extends Builder<ServerBuilder> {
         private final InetSocketAddress bindAddress;
         private int maxSessions = 1024;
+        private int maxSessionsPerSource = 256;
         private int maxPathsPerSession = 8;
         private Duration sessionIdleTimeout = Duration.ofSeconds(60);
 
@@ -769,6 +782,19 @@ public final class TunnelConfig {
          */
         public ServerBuilder maxSessions(int sessions) {
             this.maxSessions = checkRange("maxSessions", sessions, 1, 1 << 20);
+            return this;
+        }
+
+        /**
+         * @param sessions the most sessions one source may hold at once, 1 to 1,048,576 (default
+         *                 256, mpclient's default {@code --max-sessions}): a source is one IPv4
+         *                 address or one IPv6 /64, whatever its ports, so that one host cannot fill
+         *                 the table and lock out clients from elsewhere; a new session beyond it is
+         *                 refused, counted and logged. Clients behind one NAT share it.
+         * @return this builder
+         */
+        public ServerBuilder maxSessionsPerSource(int sessions) {
+            this.maxSessionsPerSource = checkRange("maxSessionsPerSource", sessions, 1, 1 << 20);
             return this;
         }
 
@@ -798,7 +824,7 @@ public final class TunnelConfig {
          */
         public TunnelConfig build() {
             return new TunnelConfig(this, Role.SERVER, List.of(), null, bindAddress,
-                    maxSessions, maxPathsPerSession, sessionIdleTimeout, Redundancy.ALL_PATHS);
+                    maxSessions, maxSessionsPerSource, maxPathsPerSession, sessionIdleTimeout, Redundancy.ALL_PATHS);
         }
     }
 

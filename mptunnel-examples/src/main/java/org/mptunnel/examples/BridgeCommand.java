@@ -13,6 +13,7 @@ import org.mptunnel.examples.cli.Endpoints;
 import org.mptunnel.examples.cli.ToolOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
+import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.internal.bridge.ClientLimits;
 import org.mptunnel.internal.bridge.GilbertElliott;
 import org.mptunnel.internal.bridge.Impairment;
@@ -64,6 +65,12 @@ final class BridgeCommand implements Callable<Integer> {
     @Option(names = "--delay", paramLabel = "MS", description = "Delay every datagram by MS milliseconds (default: 0).")
     double delayMillis;
 
+    @Option(names = "--delay-max-bytes", paramLabel = "BYTES", converter = TunnelOptions.ByteSizeConverter.class,
+            description = "The most payload bytes held for --delay, --jitter and --reorder at once (and at most "
+                    + UdpBridge.MAX_DELAYED_DATAGRAMS + " datagrams); past it a datagram is dropped and counted as "
+                    + "delay-dropped (128k to 1g; default: 32m).")
+    Long delayMaxBytes;
+
     @Option(names = "--jitter", paramLabel = "MS", description = "Add a uniform random delay of up to MS milliseconds (default: 0).")
     double jitterMillis;
 
@@ -113,7 +120,7 @@ final class BridgeCommand implements Callable<Integer> {
 
         UdpBridge bridge;
         try {
-            bridge = UdpBridge.start(listen, target, impairment, limits);
+            bridge = UdpBridge.start(listen, target, impairment, limits, delayBound());
         } catch (BindException e) {
             throw Endpoints.bindFailed(listen, e);
         }
@@ -160,9 +167,9 @@ final class BridgeCommand implements Callable<Integer> {
         long forwarded = bridge.forwarded();
         long dropped = bridge.dropped();
         long total = forwarded + dropped;
-        return String.format(Locale.ROOT, "forwarded %d dropped %d (%s) clients %d evicted %d refused %d",
+        return String.format(Locale.ROOT, "forwarded %d dropped %d (%s) delay-dropped %d clients %d evicted %d refused %d",
                 forwarded, dropped, total == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * dropped / total),
-                bridge.clients(), bridge.evicted(), bridge.refused());
+                bridge.delayDropped(), bridge.clients(), bridge.evicted(), bridge.refused());
     }
 
     private static String describe(Impairment i) {
@@ -172,6 +179,16 @@ final class BridgeCommand implements Callable<Integer> {
                 100 * b.meanLoss(), 1 / b.leaveBad(), b.enterBad(), b.leaveBad());
         return String.format(Locale.ROOT, "loss %.3g, %sdelay %d ms, jitter %d ms, duplicate %.3g, reorder %.3g, seed %d",
                 i.loss(), bursts, i.delay().toMillis(), i.jitter().toMillis(), i.duplicate(), i.reorder(), i.seed());
+    }
+
+    private long delayBound() {
+        if (delayMaxBytes == null) {
+            return UdpBridge.DEFAULT_DELAY_MAX_BYTES;
+        }
+        if (delayMaxBytes < 128 << 10 || delayMaxBytes > 1L << 30) {
+            throw new UserError("--delay-max-bytes must be between 128k and 1g, got " + delayMaxBytes);
+        }
+        return delayMaxBytes;
     }
 
     private ClientLimits limits() {

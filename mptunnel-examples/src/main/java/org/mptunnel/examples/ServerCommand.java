@@ -59,6 +59,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Most tunnel sessions at once; more are refused (default: 1024).")
     Integer maxSessions;
 
+    @Option(names = "--max-sessions-per-source", paramLabel = "N",
+            description = "Most tunnel sessions one source holds at once: one IPv4 address or IPv6 /64, whatever its "
+                    + "ports; more are refused, so that one host cannot fill the table (default: 256).")
+    Integer maxSessionsPerSource;
+
     @Option(names = "--session-idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "A session that hears nothing this long expires, and its target socket is closed; "
                     + "a target socket is also closed after this long without data (default: 60s).")
@@ -111,6 +116,9 @@ final class ServerCommand implements Callable<Integer> {
         try {
             if (maxSessions != null) {
                 builder.maxSessions(maxSessions);
+            }
+            if (maxSessionsPerSource != null) {
+                builder.maxSessionsPerSource(maxSessionsPerSource);
             }
             if (sessionIdleTimeout != null) {
                 builder.sessionIdleTimeout(sessionIdleTimeout);

@@ -20,7 +20,7 @@ class LifecycleTest {
     @Timeout(120)
     void aThousandOpenSendCloseCyclesLeaveNoThreadOrDescriptorBehind() throws Exception {
         try (Loopback net = new Loopback()) {
-            MultipathDatagramSocket server = net.server(b -> b.maxSessions(2 * CYCLES));
+            MultipathDatagramSocket server = net.server(b -> b.maxSessions(2 * CYCLES).maxSessionsPerSource(2 * CYCLES));
             cycle(server, 20); // load the classes and the JDK's own lazily opened descriptors first
             long threadsBefore = tunnelThreads();
             int descriptorsBefore = openDescriptors();

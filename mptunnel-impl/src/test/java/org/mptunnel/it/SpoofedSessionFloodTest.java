@@ -3,8 +3,7 @@ package org.mptunnel.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.DatagramPacket;
-import java.net.SocketTimeoutException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
@@ -20,7 +19,7 @@ import org.mptunnel.internal.wire.Header;
 /**
  * A flood of junk and of well-formed datagrams under made-up session ids cannot push out live
  * sessions, and cannot keep a new client out: a full table gives way only to sessions that have
- * gone silent, and one source opens new sessions only at a limited rate.
+ * gone silent, and one source (an IP address) opens new sessions only at a limited rate.
  */
 class SpoofedSessionFloodTest {
 
@@ -32,7 +31,7 @@ class SpoofedSessionFloodTest {
         try (Loopback net = new Loopback(); DatagramChannel attacker = DatagramChannel.open()) {
             MultipathDatagramSocket server = net.server(b -> b.maxSessions(MAX_SESSIONS));
             MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)));
-            Thread echo = echo(server);
+            Thread echo = RequestReply.echo(server);
 
             AtomicBoolean flooding = new AtomicBoolean(true);
             AtomicLong spoofed = new AtomicLong();
@@ -56,13 +55,15 @@ class SpoofedSessionFloodTest {
             flood.start();
             try {
                 await().atMost(Duration.ofSeconds(10)).until(() -> spoofed.get() > 20_000);
-                assertThat(requestReplies(client, 200)).as("the live client's requests answered during the flood").isEqualTo(200);
+                assertThat(RequestReply.answered(client, 0, 200, 5_000)).as("the live client's requests answered during the flood").isEqualTo(200);
                 assertThat(server.stats().sessions()).as("never more than the limit").hasSizeLessThanOrEqualTo(MAX_SESSIONS);
                 assertThat(server.stats().sessions()).extracting(s -> s.sessionId())
                         .as("the live session was not displaced").contains(client.stats().sessions().get(0).sessionId());
 
-                MultipathDatagramSocket newcomer = net.client(List.of(Loopback.addressOf(server)));
-                assertThat(requestReplies(newcomer, 20)).as("a new client joining during the flood").isEqualTo(20);
+                // from another address: the attacker's host has spent its own per-source budget
+                InetAddress elsewhere = InetAddress.getByName("127.0.0.2");
+                MultipathDatagramSocket newcomer = net.client(List.of(Loopback.addressOf(server)), b -> b.localAddress(elsewhere));
+                assertThat(RequestReply.answered(newcomer, 0, 20, 5_000)).as("a new client joining during the flood").isEqualTo(20);
             } finally {
                 flooding.set(false);
                 flood.join(5_000);
@@ -72,48 +73,5 @@ class SpoofedSessionFloodTest {
                     spoofed.get(), server.stats().sessionsRefused(), server.stats().malformedDropped());
             echo.interrupt();
         }
-    }
-
-    /** Request/reply with a retry every 100 ms for up to 5 s per request; returns the replies received. */
-    private static int requestReplies(MultipathDatagramSocket client, int count) throws Exception {
-        client.setSoTimeout(100);
-        DatagramPacket in = new DatagramPacket(new byte[64], 64);
-        int answered = 0;
-        for (int n = 0; n < count; n++) {
-            byte[] request = Traffic.datagram(n, 16);
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (System.nanoTime() - deadline < 0) {
-                client.send(new DatagramPacket(request, request.length));
-                try {
-                    client.receive(in);
-                } catch (SocketTimeoutException e) {
-                    continue;
-                }
-                if (Traffic.check(in.getData(), 0, in.getLength()) == n) {
-                    answered++;
-                    break;
-                }
-            }
-        }
-        return answered;
-    }
-
-    private static Thread echo(MultipathDatagramSocket server) {
-        Thread echo = new Thread(() -> {
-            DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
-            while (!server.isClosed()) {
-                try {
-                    server.receive(packet);
-                    if (packet.getLength() == 16) { // the flood's datagrams carry 32 bytes
-                        server.send(packet);
-                    }
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        }, "echo");
-        echo.setDaemon(true);
-        echo.start();
-        return echo;
     }
 }

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Timeout;
  * <p>The trigger is real, not injected: the thread runs out of heap (every tool here runs with
  * {@code -Xmx128m}) because it was told it may hold more than the heap has. mpserver is given an
  * ordered-delivery budget of 1 GiB and peers that leave a gap in each of their sessions, so it holds
- * what follows it: 60 KB datagrams, up to 256 per session. mpbridge is given a 10 s delay, so it
- * holds a copy of everything it relays for 10 s. Both are configurations an operator could choose;
- * with the defaults (8 MiB held; no delay) neither tool runs out.
+ * what follows it: 60 KB datagrams, up to 256 per session. mpbridge is given a 10 s delay and a
+ * delay queue of 1 GiB, so it holds a copy of everything it relays for 10 s. Both are
+ * configurations an operator could choose; with the defaults (8 MiB held for ordering; a delay
+ * queue of 32 MiB) neither tool runs out.
  */
 class FatalErrorIT {
 
@@ -76,7 +77,7 @@ class FatalErrorIT {
     void mpbridgeExitsNonZeroWhenItsThreadRunsOutOfMemory() throws Exception {
         try (DatagramChannel target = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
              DatagramChannel source = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
-             ToolProcess bridge = ToolProcess.start("mpbridge", "--bind", "127.0.0.1", "--delay", "10000", "0",
+             ToolProcess bridge = ToolProcess.start("mpbridge", "--bind", "127.0.0.1", "--delay", "10000", "--delay-max-bytes", "1g", "0",
                      "127.0.0.1", Integer.toString(((InetSocketAddress) target.getLocalAddress()).getPort()))) {
             InetSocketAddress to = new InetSocketAddress(LOOPBACK, bridge.awaitListeningPort());
             ByteBuffer datagram = ByteBuffer.allocate(LARGE);

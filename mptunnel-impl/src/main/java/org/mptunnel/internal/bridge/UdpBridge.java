@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.mptunnel.internal.path.Counter;
+import org.mptunnel.internal.session.SourceBlock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One thread does everything: a selector over the listening socket and the upstream sockets,
  * and a queue of delayed datagrams ordered by due time.
+ *
+ * <p>Delayed datagrams are held as copies, at most {@value #MAX_DELAYED_DATAGRAMS} and
+ * {@code delayMaxBytes} of payload (default {@value #DEFAULT_DELAY_MAX_BYTES} bytes) at once: past
+ * either, a datagram due for a delay is dropped and counted ({@link #delayDropped()}), as a
+ * router's full queue drops, so that a flood through a delaying bridge costs bounded memory.
  *
  * <p>Upstream sockets are bounded by {@link ClientLimits}: a new client past a limit takes the
  * socket of the least recently active client (of its own source, if that source is at its share),
@@ -50,6 +56,10 @@ public final class UdpBridge implements AutoCloseable {
     private static final int MAX_DATAGRAM = 65_535;
     /** Asked of the kernel per socket, like the tunnel's own; Linux caps it at net.core.[rw]mem_max. */
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    /** The most datagrams held for a delay at once (each costs its copy and about 80 bytes more). */
+    public static final int MAX_DELAYED_DATAGRAMS = 65_536;
+    /** The default bound on the payload bytes held for a delay: 32 MiB, 0.27 s of 1 Gbit/s. */
+    public static final long DEFAULT_DELAY_MAX_BYTES = 32L << 20;
 
     private final DatagramChannel listen;
     private final InetSocketAddress target;
@@ -63,6 +73,10 @@ public final class UdpBridge implements AutoCloseable {
     /** The clients of each source (IPv4 address or IPv6 /64), least recently active first. */
     private final Map<SourceBlock, RecencyList<Upstream>> bySource = new HashMap<>();
     private final PriorityQueue<Delayed> delayed = new PriorityQueue<>();
+    private final long delayMaxBytes;
+    /** Payload bytes in {@link #delayed}. */
+    private long delayedBytes;
+    private final Counter delayDropped = new Counter();
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_DATAGRAM);
     /** Made once: a method reference made at each select would be one allocation per wake-up. */
     private final Consumer<SelectionKey> onReady = this::onReady;
@@ -88,7 +102,8 @@ public final class UdpBridge implements AutoCloseable {
     private IOException lastRefusal;
 
     private UdpBridge(DatagramChannel listen, InetSocketAddress target, Selector selector, Impairment impairment,
-            ClientLimits limits) {
+            ClientLimits limits, long delayMaxBytes) {
+        this.delayMaxBytes = delayMaxBytes;
         this.listen = listen;
         this.target = target;
         this.selector = selector;
@@ -126,7 +141,26 @@ public final class UdpBridge implements AutoCloseable {
      */
     public static UdpBridge start(InetSocketAddress listenAddress, InetSocketAddress target, Impairment impairment,
             ClientLimits limits) throws IOException {
+        return start(listenAddress, target, impairment, limits, DEFAULT_DELAY_MAX_BYTES);
+    }
+
+    /**
+     * Starts a bridge.
+     *
+     * @param listenAddress where clients send (port 0 picks a free one)
+     * @param target        where their datagrams go
+     * @param impairment    what happens to datagrams on the way, both directions
+     * @param limits        how many clients get an upstream socket, and for how long
+     * @param delayMaxBytes the most payload bytes held for a delay at once, at least 1
+     * @return the running bridge
+     * @throws IOException if the port cannot be bound
+     */
+    public static UdpBridge start(InetSocketAddress listenAddress, InetSocketAddress target, Impairment impairment,
+            ClientLimits limits, long delayMaxBytes) throws IOException {
         Objects.requireNonNull(limits, "limits");
+        if (delayMaxBytes < 1) {
+            throw new IllegalArgumentException("delayMaxBytes must be at least 1, got " + delayMaxBytes);
+        }
         DatagramChannel listen = DatagramChannel.open();
         Selector selector = null;
         try {
@@ -136,7 +170,7 @@ public final class UdpBridge implements AutoCloseable {
             listen.configureBlocking(false);
             selector = Selector.open();
             listen.register(selector, SelectionKey.OP_READ);
-            UdpBridge bridge = new UdpBridge(listen, target, selector, impairment, limits);
+            UdpBridge bridge = new UdpBridge(listen, target, selector, impairment, limits, delayMaxBytes);
             bridge.thread.start();
             return bridge;
         } catch (IOException | RuntimeException e) {
@@ -178,11 +212,19 @@ public final class UdpBridge implements AutoCloseable {
     }
 
     /**
-     * @return datagrams dropped by the impairment or the blackhole, or because no upstream socket
+     * @return datagrams dropped by the impairment, the blackhole or a full delay queue, or because no upstream socket
      *         could be opened for a new client, both directions
      */
     public long dropped() {
         return dropped.get();
+    }
+
+    /**
+     * @return datagrams dropped because the delay queue was full ({@value #MAX_DELAYED_DATAGRAMS}
+     *         datagrams or its byte bound), both directions; also counted in {@link #dropped()}
+     */
+    public long delayDropped() {
+        return delayDropped.get();
     }
 
     /** @return clients that have an upstream socket now (each costs one file descriptor) */
@@ -353,9 +395,13 @@ public final class UdpBridge implements AutoCloseable {
         for (int c = 0; c < copies; c++) {
             if (delay == 0) {
                 emit(datagram, out, to);
+            } else if (delayed.size() >= MAX_DELAYED_DATAGRAMS || delayedBytes + datagram.remaining() > delayMaxBytes) {
+                delayDropped.increment();
+                dropped.increment();
             } else {
                 byte[] copy = new byte[datagram.remaining()];
                 datagram.get(datagram.position(), copy);
+                delayedBytes += copy.length;
                 delayed.add(new Delayed(System.nanoTime() + delay, delayedSequence++, copy, out, to));
             }
         }
@@ -364,6 +410,7 @@ public final class UdpBridge implements AutoCloseable {
     private void releaseDue(long now) {
         while (!delayed.isEmpty() && delayed.peek().due - now <= 0) {
             Delayed d = delayed.poll();
+            delayedBytes -= d.data.length;
             emit(ByteBuffer.wrap(d.data), d.out, d.to);
         }
     }

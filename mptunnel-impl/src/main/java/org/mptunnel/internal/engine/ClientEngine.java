@@ -32,6 +32,9 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
     ClientEngine(TunnelConfig config, long sessionId, Path[] paths, InetSocketAddress peer, long now) {
         super(config, paths, peer);
         this.session = new Session(sessionId, peer, config.duplicateWindow(), paths, null, paths.length, totals, now);
+        if (codec == PlainCodec.INSTANCE) {
+            session.confirmInboundJumps();
+        }
         this.scheduler = config.redundancy().isAdaptive()
                 ? new AdaptivePlanner(session, config.redundancy().targetLoss(), keepaliveNanos) : AllPaths.INSTANCE;
         this.probing = new Probing(session, codec, scheduler, peer, keepaliveNanos, deadTimeoutNanos, tickNanos, now);

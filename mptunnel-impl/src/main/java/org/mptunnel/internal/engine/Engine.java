@@ -348,10 +348,11 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
      */
     final void admitData(Session session, Path path, long sequence, int payloadOffset,
                                    int payloadLength, InetSocketAddress sender) {
-        if (session.admit(path, sequence)) {
+        int verdict = session.admit(path, sequence);
+        if (verdict == DuplicateWindow.FRESH || verdict == DuplicateWindow.UNCONFIRMED) {
             Frame frame = inbox.current();
             frame.payload(payloadOffset, payloadLength, sender);
-            if (ordering != null) {
+            if (ordering != null && verdict == DuplicateWindow.FRESH) { // a distant number would flush the order
                 ordering.offer(session, sequence, frame);
             } else {
                 deliver(session, frame);

@@ -2,7 +2,7 @@ package org.mptunnel.internal.engine;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import org.mptunnel.internal.bridge.SourceBlock;
+import org.mptunnel.internal.session.SourceBlock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -7,13 +7,21 @@ import org.mptunnel.internal.session.SessionAdmission;
 
 /**
  * Protocol v1: the first valid datagram of an unknown id opens its session, if the source's rate
- * limit ({@link SessionAdmission}) allows and the table has room (a silent session may be evicted
- * for it).
+ * limit ({@link SessionAdmission}) and session limit allow and the table has room (a silent session
+ * may be evicted for it). A source is an IP address (an IPv6 /64), whatever its ports.
  */
 final class FirstDatagramAdmission implements Admission {
 
     private final ServerEngine engine;
-    private final SessionAdmission rate = new SessionAdmission();
+    /**
+     * New sessions one source may open at once, then per second: a host's churn (mpclient opens a
+     * session per application socket, a resolver a socket per query) costs only its own share of
+     * the table, which {@code maxSessionsPerSource} bounds; the rate bounds the work.
+     */
+    static final int BURST = 1024;
+    static final int PER_SECOND = 1024;
+
+    private final SessionAdmission rate = new SessionAdmission(BURST, PER_SECOND);
 
     FirstDatagramAdmission(ServerEngine engine) {
         this.engine = engine;
@@ -33,8 +41,9 @@ final class FirstDatagramAdmission implements Admission {
     public Session admit(long id, InetSocketAddress source, long now) {
         if (!rate.tryAdmit(source, now)) {
             engine.totals.sessionsRefused.increment();
+            engine.refused(source, "new sessions faster than the per-source rate", now);
             return null;
         }
-        return engine.makeRoom(now) ? engine.add(engine.newSession(id, now)) : null;
+        return engine.makeRoom(source, now) ? engine.add(engine.newSession(id, source, now)) : null;
     }
 }

@@ -29,12 +29,13 @@ final class HandshakeResponder implements Admission {
     /** How far an initiation's timestamp may be from this server's clock. */
     static final long HANDSHAKE_SKEW_MICROS = TimeUnit.MINUTES.toMicros(10);
     /**
-     * Handshake messages one source may have examined (HMACs and one AEAD open each) at once, then
-     * per second; beyond it they are dropped unread. Far above what a client needs (one initiation
-     * per path per keepalive interval while it waits), far below a flood.
+     * Handshake messages one source (an IP address, an IPv6 /64, whatever its ports) may have
+     * examined (HMACs and one AEAD open each) at once, then per second; beyond it they are dropped
+     * unread. Above what a host needs (one initiation per path per keepalive interval while it
+     * waits, for each of the dozens of sessions an mpclient may open at once), far below a flood.
      */
-    static final int EXAMINE_BURST = 32;
-    static final int EXAMINE_PER_SECOND = 16;
+    static final int EXAMINE_BURST = 256;
+    static final int EXAMINE_PER_SECOND = 64;
 
     private final ServerEngine engine;
     /** Charged per answered handshake: two X25519 operations each. */
@@ -84,6 +85,7 @@ final class HandshakeResponder implements Admission {
     public void onHandshake(InetSocketAddress source, ByteBuffer datagram, int length, long now) {
         if (!examined.tryAdmit(source, now)) {
             engine.totals.handshakesRefused.increment();
+            engine.refused(source, "handshake messages faster than the per-source rate", now);
             return;
         }
         Session known = engine.sessions.get(Header.sessionId(datagram));
@@ -111,7 +113,7 @@ final class HandshakeResponder implements Admission {
             return;
         }
         Session session = engine.sessions.get(initiation.sessionId);
-        if (!answers.tryAdmit(source, now) || (session == null && !engine.makeRoom(now))) {
+        if (!answers.tryAdmit(source, now) || (session == null && !engine.makeRoom(source, now))) {
             initiation.discard();
             engine.totals.handshakesRefused.increment();
             return;
@@ -122,7 +124,7 @@ final class HandshakeResponder implements Admission {
             return;
         }
         if (session == null) {
-            session = engine.newSession(initiation.sessionId, now);
+            session = engine.newSession(initiation.sessionId, source, now);
             session.transport(new Transport(keys, now, KeySettings.graceNanos(engine.deadTimeoutNanos))); // before senders can find it
             engine.add(session);
         } else {

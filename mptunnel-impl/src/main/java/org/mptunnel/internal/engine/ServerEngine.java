@@ -18,6 +18,8 @@ import org.mptunnel.internal.schedule.Scheduler;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.SessionAddress;
 import org.mptunnel.internal.session.SessionTable;
+import org.mptunnel.internal.session.SessionsPerSource;
+import org.mptunnel.internal.session.SourceBlock;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
 import org.slf4j.Logger;
@@ -46,11 +48,20 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     private final Consumer<Session> onExpired = this::expired;
     private final Admission admission;
     private final Scheduler scheduler = AllPaths.INSTANCE;
+    /** At most {@code maxSessionsPerSource} sessions per source IP (IPv6 /64), so one host cannot fill the table. */
+    private final SessionsPerSource perSource;
+    /** Refusals of new sessions or handshakes are logged at most once per interval, with a count. */
+    static final long REFUSAL_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private long refusalLoggedAt;
+    private boolean refusalLogged;
+    private long refusalsUnlogged;
+    private long refusalLines;
 
     /** @param io the backend the channel and the sessions' paths are written through */
     ServerEngine(TunnelConfig config, DatagramChannel channel, DatagramIo io) {
         super(config, channel, io);
         this.sessions = new SessionTable(config.maxSessions());
+        this.perSource = new SessionsPerSource(config.maxSessionsPerSource());
         this.idleNanos = config.sessionIdleTimeout().toNanos();
         this.forgetPathNanos = Math.min(idleNanos, 10 * deadTimeoutNanos);
         this.admission = config.encrypted() ? new HandshakeResponder(this, config) : new FirstDatagramAdmission(this);
@@ -120,7 +131,9 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         if (reportedRttMicros > 0) {
             path.rttReported(reportedRttMicros * 1_000);
         }
-        Probe.turnIntoAck(datagram, epoch, session.receivedInbound(), session.newestInbound() + 1);
+        long passed = session.passedInbound();
+        // a window restarted by a confirmed jump (v1) may have counted more than it has passed since
+        Probe.turnIntoAck(datagram, epoch, Math.min(session.receivedInbound(), passed), passed);
         if (!codec.finishProbe(session, datagram, Probe.ACK_LENGTH)) {
             return;
         }
@@ -162,39 +175,81 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     }
 
     /**
-     * I/O thread: room for one more session, evicting one silent for a dead timeout if the table is
-     * full.
+     * I/O thread: room for one more session of {@code source}: within its per-source limit (else
+     * evicting the source's own session silent for a dead timeout, if any), and in the table
+     * (evicting one silent for a dead timeout if the table is full).
      *
-     * @return false (counted as a refused session) if the table is full of live sessions
+     * @return false (counted as a refused session, and logged) if the source holds its limit or the
+     *         table is full of live sessions
      */
-    boolean makeRoom(long now) {
+    boolean makeRoom(InetSocketAddress source, long now) {
+        SourceBlock block = SourceBlock.of(source.getAddress());
+        if (!perSource.hasRoom(block)) {
+            Session own = sessions.evictSilentOf(block, now, deadTimeoutNanos);
+            if (own == null) {
+                totals.sessionsRefused.increment();
+                refused(source, "it holds the most live sessions one source may (maxSessionsPerSource)", now);
+                return false;
+            }
+            released(own); // the source's own silent session makes room, in its share and in the table
+            LOG.debug("session {} evicted for a new one of its source, at its limit", Long.toHexString(own.id()));
+            return true;
+        }
         if (sessions.hasRoom()) {
             return true;
         }
         Session evicted = sessions.evictSilent(now, deadTimeoutNanos);
         if (evicted == null) {
             totals.sessionsRefused.increment();
+            refused(source, "the table is full of live sessions (maxSessions)", now);
             return false;
         }
-        admission.released(evicted);
+        released(evicted);
         LOG.debug("session {} evicted for a new one: silent with the table full", Long.toHexString(evicted.id()));
         return true;
     }
 
+    /**
+     * I/O thread: a new session or handshake of {@code source} was refused (and counted by the
+     * caller): one WARN line per {@link #REFUSAL_LOG_NANOS} at most, saying how many since the last.
+     */
+    void refused(InetSocketAddress source, String why, long now) {
+        refusalsUnlogged++;
+        if (refusalLogged && now - refusalLoggedAt < REFUSAL_LOG_NANOS) {
+            return;
+        }
+        LOG.warn("refused a new session or handshake from {}: {} ({} refused since the last such line;"
+                + " the next in a minute at the earliest)", source, why, refusalsUnlogged);
+        refusalLines++;
+        refusalLogged = true;
+        refusalLoggedAt = now;
+        refusalsUnlogged = 0;
+    }
+
+    /** @return the WARN lines {@link #refused} has written */
+    long refusalLines() {
+        return refusalLines;
+    }
+
     /** I/O thread: a new session, not yet in the table (so that it can be completed before senders see it). */
-    Session newSession(long id, long now) {
+    Session newSession(long id, InetSocketAddress source, long now) {
         Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel, io,
                 config.maxPathsPerSession(), totals, now);
+        session.source(SourceBlock.of(source.getAddress()));
         // Numbered from the wall clock in microseconds, so that a restarted server's replies carry
         // higher numbers than the old server's (unless it sent more than one a microsecond) and the
         // client's window takes them at once, before any keepalive-ack reveals the new epoch.
         session.startOutboundAt(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        if (codec == PlainCodec.INSTANCE) {
+            session.confirmInboundJumps();
+        }
         return session;
     }
 
     /** I/O thread: puts a session made by {@link #newSession} in the table, after {@link #makeRoom}. */
     Session add(Session session) {
         sessions.add(session);
+        perSource.charge(session.source());
         LOG.debug("session {} opened ({} live)", Long.toHexString(session.id()), sessions.size());
         return session;
     }
@@ -206,8 +261,14 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     }
 
     private void expired(Session session) {
-        admission.released(session);
+        released(session);
         LOG.debug("session {} expired ({} live)", Long.toHexString(session.id()), sessions.size());
+    }
+
+    /** I/O thread: a session left the table. */
+    private void released(Session session) {
+        perSource.release(session.source());
+        admission.released(session);
     }
 
     @Override

@@ -37,7 +37,10 @@ public final class Session {
 
     private final long id;
     private final InetSocketAddress address;
-    private final DuplicateWindow window;
+    /** Server: the source that opened the session, charged for it. */
+    private SourceBlock source;
+    /** Replaced only before the session is shared ({@link #confirmInboundJumps}). */
+    private DuplicateWindow window;
     private final TunnelCounters totals;
     /** The channel learned paths send on (a server's one socket); null on a client. */
     private final DatagramChannel learnedPathChannel;
@@ -134,6 +137,24 @@ public final class Session {
         outbound.start(NEXT_SEQUENCE, first);
     }
 
+    /**
+     * Before the session is shared: inbound numbers are not authenticated (protocol v1), so a
+     * distant one moves the window only once confirmed ({@link DuplicateWindow}, "Distant numbers").
+     */
+    public void confirmInboundJumps() {
+        window = new DuplicateWindow((int) window.size(), true);
+    }
+
+    /** Server, I/O thread: the source charged for the session, or null (a client's session). */
+    public SourceBlock source() {
+        return source;
+    }
+
+    /** Server, before the session is shared: the source it is charged to ({@link SessionsPerSource}). */
+    public void source(SourceBlock charged) {
+        this.source = charged;
+    }
+
     /** Any thread: the next outbound data sequence number. */
     public long nextSequence() {
         return outbound.getAndAdd(NEXT_SEQUENCE, 1);
@@ -184,17 +205,26 @@ public final class Session {
     /**
      * I/O thread: judges an inbound data datagram that arrived on {@code path}.
      *
-     * @return whether it is the first copy and should be delivered
+     * @return {@link DuplicateWindow#FRESH} if it is the first copy, to deliver;
+     *         {@link DuplicateWindow#UNCONFIRMED} if it is the first copy of a distant number (v1),
+     *         to deliver outside any ordering, since the window has not moved to it; else the
+     *         refusal, already counted
      */
-    public boolean admit(Path path, long sequence) {
+    public int admit(Path path, long sequence) {
         int verdict = window.accept(sequence);
-        if (verdict == DuplicateWindow.FRESH) {
+        if (verdict == DuplicateWindow.RESTARTED) {
+            restartOrdering();
+            verdict = DuplicateWindow.FRESH;
+        }
+        if (verdict == DuplicateWindow.FRESH || verdict == DuplicateWindow.UNCONFIRMED) {
             path.countFirstDelivery();
-            receivedInbound++;
-            return true;
+            if (verdict == DuplicateWindow.FRESH) {
+                receivedInbound++; // an unconfirmed number is not in the receiver's report either
+            }
+            return verdict;
         }
         countRefused(path, verdict);
-        return false;
+        return verdict;
     }
 
     /**
@@ -291,9 +321,19 @@ public final class Session {
     }
 
     /**
+     * I/O thread: how many sequence numbers the peer has used up to the newest that arrived, for a
+     * receiver's report: the newest plus one (0 before any), saturating at {@link Long#MAX_VALUE},
+     * the top of the sequence space, which only a forged number reaches.
+     */
+    public long passedInbound() {
+        long newest = window.newest();
+        return newest == Long.MAX_VALUE ? newest : newest + 1;
+    }
+
+    /**
      * I/O thread: inbound data datagrams accepted as first copies so far, the window's restarts
-     * included: at most {@link #newestInbound()} + 1 while the window has not restarted, which a
-     * server's never does.
+     * included: at most {@link #passedInbound()} while the window has not restarted (a server's
+     * restarts only on a confirmed distant number in v1).
      */
     public long receivedInbound() {
         return receivedInbound;
@@ -310,6 +350,10 @@ public final class Session {
      */
     public void restartInbound() {
         window.reset();
+        restartOrdering();
+    }
+
+    private void restartOrdering() {
         ReorderBuffer<?> buffer = reorder;
         if (buffer != null) {
             buffer.restart();

@@ -5,20 +5,21 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Limits how fast one source address may open new sessions: a token bucket per source, kept in a
- * fixed table indexed by a seeded hash of the address (colliding sources share a bucket, which
- * only ever makes the limit stricter for them). A real client opens one session per path and source
- * port, so it never meets the limit; a sender making up session ids from one socket is held to the
- * refill rate, and cannot fill the session table faster than silent sessions can be evicted.
+ * Limits how fast one source may open new sessions: a token bucket per {@link SourceBlock} (one
+ * IPv4 address or IPv6 /64, whatever its ports: a host has thousands of ports), kept in a fixed
+ * table indexed by a seeded hash of the block, so its memory is fixed whatever the number of
+ * sources (colliding sources share a bucket, which only ever makes the limit stricter for them).
+ * The burst covers a host starting dozens of applications at once (mpclient opens a session per
+ * application); a sender making up session ids is held to the refill rate.
  *
  * <p>Not thread-safe: the I/O thread owns it. Allocates nothing.
  */
 public final class SessionAdmission {
 
     /** New sessions one source may open at once. */
-    static final int BURST = 8;
+    static final int BURST = 64;
     /** Further new sessions per source per second. */
-    static final int PER_SECOND = 2;
+    static final int PER_SECOND = 16;
     private static final int BUCKETS = 4096;
 
     private final int burst;
@@ -56,10 +57,6 @@ public final class SessionAdmission {
     }
 
     private int bucket(InetSocketAddress source) {
-        long h = (source.hashCode() * 0x9E3779B97F4A7C15L) ^ seed;
-        h ^= h >>> 29;
-        h *= 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 32;
-        return (int) h & (BUCKETS - 1);
+        return (int) SourceBlock.of(source.getAddress()).mix(seed) & (BUCKETS - 1);
     }
 }

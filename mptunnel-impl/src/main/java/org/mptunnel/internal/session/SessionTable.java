@@ -62,9 +62,30 @@ public final class SessionTable {
             nextEvictableAt = stalest == null ? nowNanos : stalest.lastHeardNanos() + silentNanos + 1;
             return null;
         }
-        byId.remove(stalest.id());
-        byAddress.remove(stalest.address().getAddress());
-        return stalest;
+        return remove(stalest);
+    }
+
+    /**
+     * I/O thread: removes and returns the session charged to {@code source} silent for longest, if
+     * it has been silent for more than {@code silentNanos}; else null. A scan of the table, paid
+     * only when a source at its limit asks for one more session (at most its admission rate).
+     */
+    public Session evictSilentOf(SourceBlock source, long nowNanos, long silentNanos) {
+        Session stalest = null;
+        for (int slot = 0; slot < byId.capacity(); slot++) {
+            Session session = byId.valueAt(slot);
+            if (session != null && source.equals(session.source())
+                    && (stalest == null || session.lastHeardNanos() - stalest.lastHeardNanos() < 0)) {
+                stalest = session;
+            }
+        }
+        return stalest == null || nowNanos - stalest.lastHeardNanos() <= silentNanos ? null : remove(stalest);
+    }
+
+    private Session remove(Session session) {
+        byId.remove(session.id());
+        byAddress.remove(session.address().getAddress());
+        return session;
     }
 
     /** I/O thread: adds a session; the caller has checked {@link #hasRoom()}. */

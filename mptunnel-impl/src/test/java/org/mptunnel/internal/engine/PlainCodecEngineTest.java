@@ -112,6 +112,72 @@ class PlainCodecEngineTest {
     }
 
     @Test
+    void anAckAtTheTopOfTheSequenceSpaceSaysPassedSaturatedAndIsWellFormed() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig());
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, Long.MAX_VALUE, HELLO), 1);
+        Wire.deliver(server, null, Wire.CLIENT, keepalive(SESSION, 7, 99), 2);
+        ByteBuffer ack = ByteBuffer.wrap(wire.drain().get(0).bytes());
+        assertThat(Header.check(ack, ack.capacity())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
+        assertThat(Probe.passed(ack)).as("newest + 1, saturated").isEqualTo(Long.MAX_VALUE);
+        assertThat(Probe.received(ack)).isEqualTo(1);
+        assertThat(Probe.ackValid(ack)).as("a client takes it").isTrue();
+    }
+
+    @Test
+    void aDistantSequenceIsDeliveredButDoesNotMoveTheWindow() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig());
+        byte[] forged = "forged".getBytes(StandardCharsets.US_ASCII);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 0, HELLO), 1);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 1_000_000_000_000L, forged), 2);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 1_000_000_000_000L, forged), 3);
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 1, HELLO), 4);
+        assertThat(Wire.received(server)).isEqualTo(HELLO);
+        assertThat(Wire.received(server)).isEqualTo(forged);
+        assertThat(Wire.received(server)).as("sequence 1: the window did not move").isEqualTo(HELLO);
+        assertThat(Wire.received(server)).isNull();
+        assertThat(server.stats().duplicatesDropped()).as("the distant one's copy").isEqualTo(1);
+    }
+
+    @Test
+    void oneSourceHoldsAtMostItsSessionsWhateverItsPortsAndOthersStillGetIn() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig().maxSessions(16).maxSessionsPerSource(4));
+        long second = 1_000_000_000L;
+        for (int port = 1; port <= 12; port++) { // within the rate's burst, all live
+            Wire.deliver(server, null, new java.net.InetSocketAddress(Wire.CLIENT.getAddress(), 40_000 + port),
+                    data(SESSION + port, 0, HELLO), port);
+        }
+        assertThat(server.stats().sessions()).hasSize(4);
+        assertThat(server.stats().sessionsRefused()).isEqualTo(8);
+        assertThat(server.refusalLines()).as("8 refusals within a minute: one line").isEqualTo(1);
+
+        java.net.InetSocketAddress elsewhere = new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.2"), 40_000);
+        Wire.deliver(server, null, elsewhere, data(SESSION, 0, HELLO), 13 * second);
+        assertThat(server.stats().sessions()).as("a client from another address").hasSize(5);
+        for (int port = 1; port <= 4; port++) { // the four heard again: live
+            Wire.deliver(server, null, new java.net.InetSocketAddress(Wire.CLIENT.getAddress(), 40_000 + port),
+                    data(SESSION + port, 1, HELLO), 69 * second);
+        }
+        for (int port = 13; port <= 20; port++) { // a minute after the first line: one more
+            Wire.deliver(server, null, new java.net.InetSocketAddress(Wire.CLIENT.getAddress(), 40_000 + port),
+                    data(SESSION + port, 0, HELLO), 70 * second + port);
+        }
+        assertThat(server.stats().sessionsRefused()).isEqualTo(16);
+        assertThat(server.refusalLines()).isEqualTo(2);
+
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION + 50, 0, HELLO), 80 * second);
+        assertThat(server.stats().sessionsRefused()).as("one of its own, silent for a dead timeout, made room").isEqualTo(16);
+        assertThat(server.stats().sessions()).extracting(s -> s.sessionId()).contains(SESSION + 50).hasSize(5);
+
+        server.onTimer(80 * second + Wire.serverConfig().build().sessionIdleTimeout().toNanos() + second);
+        assertThat(server.stats().sessions()).as("all expired").isEmpty();
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION + 100, 0, HELLO), 200 * second);
+        assertThat(server.stats().sessions()).as("expiry gave the source its room back").hasSize(1);
+    }
+
+    @Test
     void serverOpensASessionForTheFirstDatagramAndAnswersItsKeepalives() throws Exception {
         Wire wire = new Wire();
         ServerEngine server = wire.server(Wire.serverConfig());

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class SessionAdmissionTest {
 
     private static final InetSocketAddress ONE = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40_001);
-    private static final InetSocketAddress OTHER = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40_002);
+    private static final InetSocketAddress OTHER = new InetSocketAddress(address("127.0.0.2"), 40_002);
     private static final long SECOND = 1_000_000_000L;
 
     @Test
@@ -55,5 +55,39 @@ class SessionAdmissionTest {
             }
         }
         assertThat(independent).isGreaterThanOrEqualTo(18);
+    }
+
+    @Test
+    void thePortsOfOneAddressShareItsBucket() {
+        SessionAdmission admission = new SessionAdmission();
+        long now = 5 * SECOND;
+        int admitted = 0;
+        for (int port = 1024; port < 1024 + 10 * SessionAdmission.BURST; port++) {
+            if (admission.tryAdmit(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), now)) {
+                admitted++;
+            }
+        }
+        assertThat(admitted).isEqualTo(SessionAdmission.BURST);
+    }
+
+    @Test
+    void theAddressesOfOneIpv6Slash64ShareItsBucket() {
+        SessionAdmission admission = new SessionAdmission();
+        long now = 5 * SECOND;
+        int admitted = 0;
+        for (int host = 1; host <= 10 * SessionAdmission.BURST; host++) {
+            if (admission.tryAdmit(new InetSocketAddress(address("2001:db8::" + Integer.toHexString(host)), 4000), now)) {
+                admitted++;
+            }
+        }
+        assertThat(admitted).isEqualTo(SessionAdmission.BURST);
+    }
+
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
     }
 }

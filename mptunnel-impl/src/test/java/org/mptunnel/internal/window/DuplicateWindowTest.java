@@ -356,4 +356,66 @@ class DuplicateWindowTest {
             assertThat(judged).isBetween(FRESH, TOO_OLD);
         }
     }
+
+    // --- distant numbers (a window confirming jumps) ------------------------------------------
+
+    @Test
+    void oneDistantNumberAheadMovesNothing() {
+        DuplicateWindow window = new DuplicateWindow(64, true);
+        acceptAll(window, 0, 10);
+
+        assertThat(window.accept(1_000_000_000_000L)).isEqualTo(DuplicateWindow.UNCONFIRMED);
+        assertThat(window.accept(1_000_000_000_000L)).as("a copy of it").isEqualTo(DUPLICATE);
+        assertThat(window.newest()).isEqualTo(10);
+        acceptAll(window, 11, 20);
+        assertThat(window.accept(5)).isEqualTo(DUPLICATE);
+    }
+
+    @Test
+    void aSecondDistantNumberNearTheFirstRestartsTheWindowThereAndTheSendersNumbersComeBack() {
+        DuplicateWindow window = new DuplicateWindow(64, true);
+        acceptAll(window, 0, 100);
+
+        assertThat(window.accept(1_000_000_000_005L)).isEqualTo(DuplicateWindow.UNCONFIRMED);
+        assertThat(window.accept(1_000_000_000_000L)).isEqualTo(DuplicateWindow.RESTARTED);
+        assertThat(window.newest()).isEqualTo(1_000_000_000_005L);
+        assertThat(window.accept(1_000_000_000_005L)).as("the pending one, marked").isEqualTo(DUPLICATE);
+        assertThat(window.accept(1_000_000_000_004L)).isEqualTo(FRESH);
+
+        assertThat(window.accept(101)).as("far behind").isEqualTo(DuplicateWindow.UNCONFIRMED);
+        assertThat(window.accept(102)).isEqualTo(DuplicateWindow.RESTARTED);
+        assertThat(window.accept(101)).isEqualTo(DUPLICATE);
+        assertThat(window.accept(100)).isEqualTo(FRESH);
+        assertThat(window.accept(102)).isEqualTo(DUPLICATE);
+    }
+
+    @Test
+    void distantNumbersFarFromEachOtherConfirmNothing() {
+        DuplicateWindow window = new DuplicateWindow(64, true);
+        acceptAll(window, 0, 10);
+        for (long k = 1; k <= 50; k++) {
+            assertThat(window.accept(k * 1_000_000)).isEqualTo(DuplicateWindow.UNCONFIRMED);
+        }
+        assertThat(window.newest()).isEqualTo(10);
+    }
+
+    @Test
+    void aJumpWithinTheWindowIsTakenAndStragglersBehindItOnlyTooOld() {
+        DuplicateWindow window = new DuplicateWindow(64, true);
+        acceptAll(window, 0, 10);
+        assertThat(window.accept(73)).isEqualTo(FRESH);
+        acceptAll(window, 11, 72);
+        assertThat(window.accept(74 + DuplicateWindow.FAR_BEHIND - 1)).isEqualTo(DuplicateWindow.UNCONFIRMED);
+        acceptAll(window, 74, 200);
+        assertThat(window.accept(190)).isEqualTo(DUPLICATE);
+        assertThat(window.accept(10)).as("behind, but not distant").isEqualTo(TOO_OLD);
+    }
+
+    @Test
+    void aWindowThatDoesNotConfirmJumpsTakesThemAtOnce() {
+        DuplicateWindow window = new DuplicateWindow(64);
+        acceptAll(window, 0, 10);
+        assertThat(window.accept(1_000_000_000_000L)).isEqualTo(FRESH);
+        assertThat(window.accept(11)).isEqualTo(TOO_OLD);
+    }
 }

@@ -1,4 +1,4 @@
-package org.mptunnel.internal.bridge;
+package org.mptunnel.internal.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

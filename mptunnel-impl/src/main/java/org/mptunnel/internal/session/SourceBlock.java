@@ -1,17 +1,19 @@
-package org.mptunnel.internal.bridge;
+package org.mptunnel.internal.session;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
 
 /**
  * The unit a per-source budget is charged to: one IPv4 address, or one IPv6 /64, since a single
- * IPv6 host usually holds a whole /64 and could otherwise take a budget per address.
+ * IPv6 host usually holds a whole /64 and could otherwise take a budget per address. Shared by the
+ * server's per-source budgets ({@link SessionAdmission}, {@link SessionsPerSource}) and mpbridge's.
  *
  * @param bits  the IPv4 address, or the first 64 bits of the IPv6 address
  * @param ipv6  which of the two
  */
 public record SourceBlock(long bits, boolean ipv6) {
 
+    /** @return the block {@code address} belongs to */
     public static SourceBlock of(InetAddress address) {
         byte[] b = address.getAddress();
         if (address instanceof Inet4Address) {
@@ -23,5 +25,13 @@ public record SourceBlock(long bits, boolean ipv6) {
             prefix = prefix << 8 | (b[i] & 0xff);
         }
         return new SourceBlock(prefix, true);
+    }
+
+    /** @return a well-mixed hash under {@code seed}, for a fixed table of per-source slots */
+    public long mix(long seed) {
+        long h = (bits ^ (ipv6 ? 0x5DEECE66DL : 0)) * 0x9E3779B97F4A7C15L ^ seed;
+        h ^= h >>> 29;
+        h *= 0xBF58476D1CE4E5B9L;
+        return h ^ h >>> 32;
     }
 }
