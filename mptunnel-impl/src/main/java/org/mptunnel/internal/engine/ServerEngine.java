@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -19,6 +20,8 @@ import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.SessionAddress;
 import org.mptunnel.internal.session.SessionTable;
 import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.PathChallenge;
+import org.mptunnel.internal.wire.Sealed;
 import org.mptunnel.internal.wire.Probe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +49,18 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     private final Consumer<Session> onExpired = this::expired;
     private final Admission admission;
     private final Scheduler scheduler = AllPaths.INSTANCE;
+    /**
+     * Draws path challenge tokens: a DRBG seeded once from the OS, then a NIST SP 800-90A
+     * generator, whose outputs do not reveal its state (unlike {@code SplittableRandom}'s, which
+     * one output gives away), so a token seen at one address tells nothing of another's.
+     */
+    private final SecureRandom tokens = challengeTokens();
+    /** Path challenges are written here (room for a v2 tag). */
+    private final ByteBuffer challenge = Header.allocate(Header.LENGTH + PathChallenge.LENGTH + Sealed.TAG_LENGTH);
+    /** A challenge's wire length: what an address must have sent before it is challenged. */
+    private final int challengeLength;
+    /** An unanswered challenge is sent again after this long, when its address is heard from. */
+    private final long challengeRetryNanos;
 
     /** @param io the backend the channel and the sessions' paths are written through */
     ServerEngine(TunnelConfig config, DatagramChannel channel, DatagramIo io) {
@@ -54,6 +69,16 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         this.idleNanos = config.sessionIdleTimeout().toNanos();
         this.forgetPathNanos = Math.min(idleNanos, 10 * deadTimeoutNanos);
         this.admission = config.encrypted() ? new HandshakeResponder(this, config) : new FirstDatagramAdmission(this);
+        this.challengeLength = Header.LENGTH + PathChallenge.LENGTH + (config.encrypted() ? Sealed.TAG_LENGTH : 0);
+        this.challengeRetryNanos = Math.max(tickNanos, keepaliveNanos / 4);
+    }
+
+    private static SecureRandom challengeTokens() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
     }
 
     /** Binds the server's channel and starts the I/O thread. */
@@ -136,6 +161,60 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         return session.address();
     }
 
+    @Override
+    public int pathMessageType() {
+        return Header.TYPE_PATH_RESPONSE;
+    }
+
+    /**
+     * A response validates the path of the address it came from if it echoes the token sent
+     * there; it learns no path (an address we never challenged has nothing to answer).
+     */
+    @Override
+    public void onPathMessage(Session session, Path arrivedOn, InetSocketAddress source, ByteBuffer datagram,
+                              int length, long nowNanos) {
+        Path path = session.knownPath(source);
+        if (path == null) {
+            return;
+        }
+        path.heard(nowNanos, length);
+        session.heard(nowNanos);
+        if (path.validate(PathChallenge.token(datagram))) {
+            LOG.debug("session {}: path {} validated", Long.toHexString(session.id()), source);
+            try {
+                session.releaseHeld(path);
+            } catch (IOException e) {
+                // closed: the loop is stopping
+            }
+        }
+    }
+
+    /**
+     * Challenges an unvalidated address once it has sent as many bytes as a challenge takes, and
+     * again after {@link #challengeRetryNanos} while it does not answer. A new session's data
+     * waits for a keepalive to pay for the challenge, so that its first replies have the data's
+     * own bytes as credit (the client sends keepalives on every path as it starts).
+     */
+    @Override
+    public void heardOn(Session session, Path path, int type, long nowNanos) {
+        if (path.isValidated() || (type != Header.TYPE_KEEPALIVE && !session.hasValidatedPathUp())
+                || !path.challengeDue(nowNanos, challengeRetryNanos, challengeLength)) {
+            return;
+        }
+        long token = path.challengeToSend(tokens.nextLong(), nowNanos);
+        PathChallenge.writeChallenge(challenge, session.id(), session.nextPathMessage(), token);
+        if (!codec.finishProbe(session, challenge, PathChallenge.LENGTH)) {
+            return;
+        }
+        try {
+            if (path.transmit(challenge)) {
+                totals.pathChallenges.increment();
+            }
+        } catch (IOException e) {
+            // closed: the loop is stopping
+        }
+    }
+
     /** I/O thread: sends a datagram that belongs to no path (a handshake response's copy) to {@code target}. */
     void sendTo(ByteBuffer datagram, InetSocketAddress target) throws IOException {
         io.write(channel, false, datagram, target);
@@ -185,6 +264,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     Session newSession(long id, long now) {
         Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel, io,
                 config.maxPathsPerSession(), totals, now);
+        session.validateLearnedPaths();
         // Numbered from the wall clock in microseconds, so that a restarted server's replies carry
         // higher numbers than the old server's (unless it sent more than one a microsecond) and the
         // client's window takes them at once, before any keepalive-ack reveals the new epoch.
