@@ -171,6 +171,27 @@ class PathValidationTest {
         }
     }
 
+    @Test
+    @Timeout(30)
+    void aNewSessionsFirstReplyLongerThanItsRequestIsHeldUntilThePathIsValidatedNotLost() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server();
+            MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)));
+            server.setSoTimeout(5_000);
+            client.setSoTimeout(5_000);
+            client.send(new DatagramPacket(new byte[] {42}, 1));
+            DatagramPacket request = new DatagramPacket(new byte[16], 16);
+            server.receive(request);
+            byte[] answer = Traffic.datagram(7, 1_000); // 40 times the request, as a DNS answer may be
+            server.send(new DatagramPacket(answer, answer.length, request.getSocketAddress()));
+
+            DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
+            client.receive(reply);
+            assertThat(Traffic.check(reply.getData(), reply.getOffset(), reply.getLength())).isEqualTo(7);
+            assertThat(onlyPath(server).validated()).isTrue();
+        }
+    }
+
     private static PathStats onlyPath(MultipathDatagramSocket server) {
         List<SessionStats> sessions = server.stats().sessions();
         return sessions.isEmpty() || sessions.get(0).paths().size() != 1

@@ -34,6 +34,12 @@ public interface SocketMetricsMXBean {
 
     long getHandshakesRefused();
 
+    /** @return path challenges sent to unvalidated addresses (server) */
+    long getPathChallenges();
+
+    /** @return bytes not sent to unvalidated addresses for want of credit (server) */
+    long getBytesWithheld();
+
     int getSessions();
 
     int getPaths();

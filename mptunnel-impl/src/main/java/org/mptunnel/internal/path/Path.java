@@ -178,11 +178,6 @@ public final class Path {
         return validated;
     }
 
-    /** @return the bytes this unvalidated path may still be sent (0 once validated: no limit applies) */
-    public long credit() {
-        return validated ? 0 : credit.get();
-    }
-
     /**
      * I/O thread: whether a challenge should go to this unvalidated address now: none sent yet, or
      * the last one unanswered for {@code retryNanos}, and enough credit to pay for {@code length}.
