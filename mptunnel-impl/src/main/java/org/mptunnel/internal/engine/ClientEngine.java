@@ -164,7 +164,7 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
     }
 
     @Override
-    public void heardOn(Session of, Path path, int type, long nowNanos) {
+    public void heardOn(Session of, Path path, long nowNanos) {
     }
 
     @Override

@@ -272,8 +272,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         void onPathMessage(Session session, Path arrivedOn, InetSocketAddress source, ByteBuffer datagram, int length,
                            long nowNanos);
 
-        /** A data datagram or probe of {@code type}, valid (and opened), was heard on {@code path}. */
-        void heardOn(Session session, Path path, int type, long nowNanos);
+        /** A data datagram or probe, valid (and opened), was heard on {@code path}. */
+        void heardOn(Session session, Path path, long nowNanos);
     }
 
     /**
@@ -333,7 +333,7 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         path.heard(now, length);
         session.heard(now);
         role.opened(now);
-        role.heardOn(session, path, type, now);
+        role.heardOn(session, path, now);
         if (type == Header.TYPE_DATA) {
             admitData(session, path, sequence, codec.payloadOffset(), payload, role.replyAddress(session));
             return;

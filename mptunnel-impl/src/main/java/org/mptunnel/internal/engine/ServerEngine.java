@@ -190,15 +190,14 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     }
 
     /**
-     * Challenges an unvalidated address once it has sent as many bytes as a challenge takes, and
-     * again after {@link #challengeRetryNanos} while it does not answer. A new session's data
-     * waits for a keepalive to pay for the challenge, so that its first replies have the data's
-     * own bytes as credit (the client sends keepalives on every path as it starts).
+     * Challenges an unvalidated address as soon as it has sent as many bytes as a challenge takes
+     * (whatever it sent: a v2 client's first keepalive after its handshake may be an interval
+     * away), and again after {@link #challengeRetryNanos} while it does not answer. Replies that
+     * the rest of its credit cannot carry meanwhile are held by the session, not lost.
      */
     @Override
-    public void heardOn(Session session, Path path, int type, long nowNanos) {
-        if (path.isValidated() || (type != Header.TYPE_KEEPALIVE && !session.hasValidatedPathUp())
-                || !path.challengeDue(nowNanos, challengeRetryNanos, challengeLength)) {
+    public void heardOn(Session session, Path path, long nowNanos) {
+        if (!path.challengeDue(nowNanos, challengeRetryNanos, challengeLength)) {
             return;
         }
         long token = path.challengeToSend(tokens.nextLong(), nowNanos);

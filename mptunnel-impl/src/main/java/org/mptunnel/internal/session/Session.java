@@ -439,16 +439,6 @@ public final class Session {
         return pathMessagesSent++;
     }
 
-    /** I/O thread: whether a validated path is up, so that an unvalidated one need carry no data. */
-    public boolean hasValidatedPathUp() {
-        for (Path path : paths) {
-            if (path.isValidated() && path.isUp()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** I/O thread (server): the path this source address stands for, or null if it is not one yet. */
     public Path knownPath(InetSocketAddress source) {
         for (Path path : paths) {

@@ -74,7 +74,12 @@ class SealedCodecEngineTest {
         assertThat(Wire.received(server)).isEqualTo(HELLO);
 
         server.send(REPLY, 0, REPLY.length, SessionAddress.of(SESSION).getAddress(), SessionAddress.PORT);
-        serverToClient(5);
+        // The client's address got a challenge from the credit its initiation and data brought;
+        // the reply, which the rest does not pay for, waits for the answer.
+        assertThat(serverToClient(5)).extracting(d -> (int) d.bytes()[Header.TYPE_OFFSET])
+                .containsExactly((int) Header.TYPE_PATH_CHALLENGE);
+        clientToServer(6);
+        serverToClient(7);
         assertThat(Wire.received(client)).isEqualTo(REPLY);
     }
 
