@@ -77,26 +77,20 @@ public final class Path {
     /** @param io the backend {@link #transmit} writes through */
     public Path(int index, InetSocketAddress remote, DatagramChannel channel, boolean connected, DatagramIo io,
                 long nowNanos) {
+        this(index, remote, channel, connected, io, nowNanos, null);
+    }
+
+    /** @param withheld null for a validated path; else where bytes not sent for want of credit are counted */
+    private Path(int index, InetSocketAddress remote, DatagramChannel channel, boolean connected, DatagramIo io,
+                 long nowNanos, Counter withheld) {
         this.io = io;
         this.index = index;
         this.remote = remote;
         this.channel = channel;
         this.connected = connected;
         this.lastHeardNanos = nowNanos;
-        this.validated = true;
-        this.credit = null;
-        this.withheld = null;
-    }
-
-    private Path(int index, InetSocketAddress remote, DatagramChannel channel, DatagramIo io, long nowNanos,
-                 Counter withheld) {
-        this.io = io;
-        this.index = index;
-        this.remote = remote;
-        this.channel = channel;
-        this.connected = false;
-        this.lastHeardNanos = nowNanos;
-        this.credit = new AtomicLong();
+        this.validated = withheld == null;
+        this.credit = withheld == null ? null : new AtomicLong();
         this.withheld = withheld;
     }
 
@@ -108,7 +102,7 @@ public final class Path {
      */
     public static Path unvalidated(int index, InetSocketAddress remote, DatagramChannel channel, DatagramIo io,
                                    long nowNanos, Counter withheld) {
-        return new Path(index, remote, channel, io, nowNanos, withheld);
+        return new Path(index, remote, channel, false, io, nowNanos, withheld);
     }
 
     public int index() {
