@@ -396,15 +396,17 @@ public final class Session {
         if (!validateLearnedPaths) {
             return false;
         }
-        boolean awaiting = false;
-        for (Path path : paths) {
-            if (path.isValidated() && path.isUp()) {
-                return false;
-            }
-            awaiting |= !path.isValidated();
-        }
         int length = datagram.limit();
+        // Looked at under the lock that releaseHeld drains under, so that a datagram is never
+        // added after the drain that followed a validation: it would wait for one that has been.
         synchronized (heldForValidation) {
+            boolean awaiting = false;
+            for (Path path : paths) {
+                if (path.isValidated() && path.isUp()) {
+                    return false; // validated since the datagram was sent: lost, as on a path just gone down
+                }
+                awaiting |= !path.isValidated();
+            }
             if (!awaiting || heldBytes + length > HELD_BYTES) {
                 return false;
             }
