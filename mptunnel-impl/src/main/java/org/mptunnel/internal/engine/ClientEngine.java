@@ -158,9 +158,7 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
         } catch (IOException e) {
             return; // closed: the loop is stopping
         }
-        if (handshake == null || session.transport() != null) {
-            probing.onChallenge(arrivedOn, nowNanos);
-        }
+        probing.onChallenge(arrivedOn, nowNanos);
     }
 
     @Override
