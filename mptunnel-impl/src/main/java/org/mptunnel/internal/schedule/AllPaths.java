@@ -16,7 +16,7 @@ public final class AllPaths implements Scheduler {
     public int send(Session session, ByteBuffer datagram) throws ClosedChannelException {
         int sent = Session.transmitOn(session.paths(), datagram);
         if (sent == 0 && session.holdForValidation(datagram)) {
-            return 0; // counted when it leaves
+            return 0; // counted when it leaves, or counted already
         }
         session.countSent(sent);
         return sent;

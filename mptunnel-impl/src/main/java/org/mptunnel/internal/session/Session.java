@@ -388,11 +388,13 @@ public final class Session {
      * Any thread: keeps a copy of a datagram that left on no path because the session has no
      * validated path yet and no unvalidated one had the credit for it, so that it goes out as soon
      * as one is validated (about a round trip later) instead of being lost: a new session's first
-     * reply, often longer than the request, is not limited by what the client has sent so far.
+     * reply, often longer than the request, is not limited by what the client has sent so far. If
+     * a path was validated since the datagram was tried, it is sent there now instead.
      *
-     * @return whether it is held (false: no path awaits validation, or the bound is reached)
+     * @return whether it is taken care of (held, or sent and counted); false: no path awaits
+     *         validation, or the bound is reached
      */
-    public boolean holdForValidation(ByteBuffer datagram) {
+    public boolean holdForValidation(ByteBuffer datagram) throws ClosedChannelException {
         if (!validateLearnedPaths) {
             return false;
         }
@@ -401,20 +403,23 @@ public final class Session {
         // added after the drain that followed a validation: it would wait for one that has been.
         synchronized (heldForValidation) {
             boolean awaiting = false;
+            boolean validatedUp = false;
             for (Path path : paths) {
-                if (path.isValidated() && path.isUp()) {
-                    return false; // validated since the datagram was sent: lost, as on a path just gone down
-                }
+                validatedUp |= path.isValidated() && path.isUp();
                 awaiting |= !path.isValidated();
             }
-            if (!awaiting || heldBytes + length > HELD_BYTES) {
-                return false;
+            if (!validatedUp) {
+                if (!awaiting || heldBytes + length > HELD_BYTES) {
+                    return false;
+                }
+                byte[] copy = new byte[length];
+                datagram.get(0, copy, 0, length);
+                heldForValidation.add(copy);
+                heldBytes += length;
+                return true;
             }
-            byte[] copy = new byte[length];
-            datagram.get(0, copy, 0, length);
-            heldForValidation.add(copy);
-            heldBytes += length;
         }
+        countSent(transmitOn(paths, datagram)); // validated since the datagram was tried
         return true;
     }
 
