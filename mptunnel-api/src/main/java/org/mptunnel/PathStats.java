@@ -23,6 +23,10 @@ import java.util.Optional;
  *                          each cross the path once), averaged over roughly the last 32 probes; -1
  *                          until a probe has been answered or timed out, and always on a server,
  *                          which does not probe
+ * @param validated         whether the path may carry data without limit: a client's paths always;
+ *                          on a server, once the address has echoed a path challenge (until then
+ *                          it is sent at most as many bytes as it sent; docs/PROTOCOL.md, "Path
+ *                          validation")
  */
 public record PathStats(
         InetSocketAddress remote,
@@ -35,7 +39,30 @@ public record PathStats(
         long firstDeliveries,
         long duplicatesDropped,
         long smoothedRttNanos,
-        double probeLoss) {
+        double probeLoss,
+        boolean validated) {
+
+    /**
+     * A validated path: a client's, or one whose address has echoed a challenge.
+     *
+     * @param remote            where this side sends the path's copies
+     * @param up                whether the path is used for sending
+     * @param datagramsSent     datagrams written to this path
+     * @param bytesSent         wire bytes written to this path
+     * @param sendErrors        datagrams this path failed to send
+     * @param datagramsReceived valid datagrams read from this path
+     * @param bytesReceived     wire bytes of those datagrams
+     * @param firstDeliveries   data datagrams whose first copy arrived on this path
+     * @param duplicatesDropped data datagrams on this path that another path had already delivered
+     * @param smoothedRttNanos  smoothed round-trip time in nanoseconds, or -1
+     * @param probeLoss         smoothed round-trip loss of this side's keepalives, or -1
+     */
+    public PathStats(InetSocketAddress remote, boolean up, long datagramsSent, long bytesSent, long sendErrors,
+                     long datagramsReceived, long bytesReceived, long firstDeliveries, long duplicatesDropped,
+                     long smoothedRttNanos, double probeLoss) {
+        this(remote, up, datagramsSent, bytesSent, sendErrors, datagramsReceived, bytesReceived, firstDeliveries,
+                duplicatesDropped, smoothedRttNanos, probeLoss, true);
+    }
 
     /** @return the smoothed round-trip time, empty until the path has been measured */
     public Optional<Duration> smoothedRtt() {

@@ -36,6 +36,10 @@ import java.util.List;
  * @param ordering              what {@linkplain OrderedDelivery ordered delivery} did, over every
  *                              session including expired ones ({@code holding}: the live ones);
  *                              {@link OrderingStats#NONE} when it is off
+ * @param pathChallenges        on a server, path challenges sent to addresses not yet validated
+ *                              (docs/PROTOCOL.md, "Path validation"); 0 on a client
+ * @param bytesWithheld         on a server, bytes not sent to an unvalidated address because it
+ *                              had not sent as many (the anti-amplification limit); 0 on a client
  */
 public record TunnelStats(
         TunnelConfig.Role role,
@@ -52,7 +56,9 @@ public record TunnelStats(
         long handshakesRefused,
         long rejectedUnopened,
         List<SessionStats> sessions,
-        OrderingStats ordering) {
+        OrderingStats ordering,
+        long pathChallenges,
+        long bytesWithheld) {
 
     /**
      * Creates a snapshot; the list of sessions is copied, so the snapshot stays immutable.
@@ -74,9 +80,38 @@ public record TunnelStats(
      * @param rejectedUnopened      datagrams of a known session dropped unopened (pre-shared key only)
      * @param sessions              the live sessions
      * @param ordering              what ordered delivery did
+     * @param pathChallenges        path challenges sent (server)
+     * @param bytesWithheld         bytes not sent to unvalidated addresses (server)
      */
     public TunnelStats {
         sessions = List.copyOf(sessions);
+    }
+
+    /**
+     * A snapshot with no datagrams rejected unopened, no path challenges and nothing withheld: the
+     * constructor of the first release, kept for source compatibility.
+     *
+     * @param role                  the socket's role
+     * @param delivered             data datagrams handed to the application
+     * @param duplicatesDropped     copies dropped because an earlier copy had been delivered
+     * @param tooOldDropped         datagrams dropped because they fell behind the duplicate window
+     * @param malformedDropped      datagrams that are not valid tunnel datagrams
+     * @param unknownSessionDropped valid datagrams for a session this socket does not have
+     * @param queueDropped          datagrams dropped because the application was not receiving fast enough
+     * @param sendDropped           datagrams sent while no path was up (or to an expired session)
+     * @param sessionsRefused       new sessions refused at the session limit
+     * @param authFailed            datagrams that did not authenticate (pre-shared key only)
+     * @param handshakes            handshakes completed (pre-shared key only)
+     * @param handshakesRefused     handshake messages refused without an authentication failure
+     * @param sessions              the live sessions
+     * @param ordering              what ordered delivery did
+     */
+    public TunnelStats(TunnelConfig.Role role, long delivered, long duplicatesDropped, long tooOldDropped,
+                       long malformedDropped, long unknownSessionDropped, long queueDropped, long sendDropped,
+                       long sessionsRefused, long authFailed, long handshakes, long handshakesRefused,
+                       List<SessionStats> sessions, OrderingStats ordering) {
+        this(role, delivered, duplicatesDropped, tooOldDropped, malformedDropped, unknownSessionDropped, queueDropped,
+                sendDropped, sessionsRefused, authFailed, handshakes, handshakesRefused, 0, sessions, ordering, 0, 0);
     }
 
     /**
@@ -107,6 +142,8 @@ public record TunnelStats(
         private long rejectedUnopened;
         private List<SessionStats> sessions = List.of();
         private OrderingStats ordering = OrderingStats.NONE;
+        private long pathChallenges;
+        private long bytesWithheld;
 
         private Builder(TunnelConfig.Role role) {
             this.role = role;
@@ -266,11 +303,33 @@ public record TunnelStats(
             return this;
         }
 
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#pathChallenges()}
+         * @return this builder
+         */
+        public Builder pathChallenges(long n) {
+            pathChallenges = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#bytesWithheld()}
+         * @return this builder
+         */
+        public Builder bytesWithheld(long n) {
+            bytesWithheld = n;
+            return this;
+        }
+
         /** @return the snapshot */
         public TunnelStats build() {
             return new TunnelStats(role, delivered, duplicatesDropped, tooOldDropped, malformedDropped,
                     unknownSessionDropped, queueDropped, sendDropped, sessionsRefused, authFailed, handshakes,
-                    handshakesRefused, rejectedUnopened, sessions, ordering);
+                    handshakesRefused, rejectedUnopened, sessions, ordering, pathChallenges, bytesWithheld);
         }
     }
 }

@@ -38,6 +38,9 @@ class JmxTest {
             assertThat(mbeans.getAttribute(serverName, "AuthFailed")).isEqualTo(0L);
             assertThat(mbeans.getAttribute(serverName, "Handshakes")).isEqualTo(0L);
             assertThat(mbeans.getAttribute(serverName, "HandshakesRefused")).isEqualTo(0L);
+            // The client's path is challenged at its first keepalive.
+            await().atMost(Duration.ofSeconds(5)).until(() -> (Long) mbeans.getAttribute(serverName, "PathChallenges") > 0);
+            assertThat((Long) mbeans.getAttribute(serverName, "BytesWithheld")).isNotNegative();
             assertThat(mbeans.getAttribute(serverName, "OrderHeld")).as("ordered delivery is off").isEqualTo(0L);
             assertThat(mbeans.getAttribute(clientName, "PathsUp")).isEqualTo(1);
             assertThat((Long) mbeans.getAttribute(clientName, "DatagramsSent")).isGreaterThanOrEqualTo(5L);

@@ -28,7 +28,7 @@ final class Tap implements AutoCloseable {
     }
 
     private final DatagramSocket downstream; // faces the client
-    private final DatagramSocket upstream;   // faces the server
+    private volatile DatagramSocket upstream; // faces the server; replaced by moveUpstream
     private final InetSocketAddress server;
     private volatile SocketAddress client;
     final List<Captured> toServer = new CopyOnWriteArrayList<>();
@@ -37,14 +37,42 @@ final class Tap implements AutoCloseable {
     final AtomicLong bytesFromServer = new AtomicLong();
     volatile Predicate<byte[]> holdToServer = b -> false;
     volatile Predicate<byte[]> holdToClient = b -> false;
-    private final Thread[] threads = new Thread[2];
+    /**
+     * When set, each datagram towards the server leaves from the next of these sockets in turn
+     * instead of from the upstream socket (which may be one of them): a relay that re-sends the
+     * client's authentic datagrams from addresses of its choosing. Only what reaches the upstream
+     * socket is relayed back to the client.
+     */
+    volatile DatagramSocket[] rotation;
+    private long rotated;
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     Tap(InetSocketAddress server) throws SocketException {
         this.server = server;
         this.downstream = new DatagramSocket(new InetSocketAddress(Loopback.LOOPBACK, 0));
         this.upstream = new DatagramSocket(new InetSocketAddress(Loopback.LOOPBACK, 0));
-        threads[0] = relay(downstream, true);
-        threads[1] = relay(upstream, false);
+        threads.add(relay(downstream, true));
+        threads.add(relay(upstream, false));
+    }
+
+    /** @return the socket that faces the server, whose replies are relayed to the client */
+    DatagramSocket upstreamSocket() {
+        return upstream;
+    }
+
+    /**
+     * Goes on from a new upstream socket (a new source port, as a bridge restarted on another
+     * port would have) and closes the old one.
+     *
+     * @return the new socket's address
+     */
+    InetSocketAddress moveUpstream() throws SocketException {
+        DatagramSocket old = upstream;
+        DatagramSocket moved = new DatagramSocket(new InetSocketAddress(Loopback.LOOPBACK, 0));
+        threads.add(relay(moved, false));
+        upstream = moved;
+        old.close();
+        return (InetSocketAddress) moved.getLocalSocketAddress();
     }
 
     InetSocketAddress address() {
@@ -64,9 +92,11 @@ final class Tap implements AutoCloseable {
                         boolean held = holdToServer.test(bytes);
                         toServer.add(new Captured(bytes, held));
                         if (!held) {
-                            upstream.send(new DatagramPacket(bytes, bytes.length, server));
+                            DatagramSocket[] turns = rotation;
+                            DatagramSocket out = turns == null ? upstream : turns[(int) (rotated++ % turns.length)];
+                            out.send(new DatagramPacket(bytes, bytes.length, server));
                         }
-                    } else {
+                    } else if (from == upstream) {
                         bytesFromServer.addAndGet(bytes.length);
                         boolean held = holdToClient.test(bytes);
                         toClient.add(new Captured(bytes, held));
@@ -75,7 +105,10 @@ final class Tap implements AutoCloseable {
                         }
                     }
                 } catch (IOException e) {
-                    return;
+                    if (from.isClosed()) {
+                        return;
+                    }
+                    // a send from a socket closed meanwhile (moveUpstream): that datagram is lost
                 }
             }
         }, "tap-" + (towardsServer ? "up" : "down"));

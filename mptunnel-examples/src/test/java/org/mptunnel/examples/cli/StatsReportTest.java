@@ -20,8 +20,7 @@ class StatsReportTest {
     private static TunnelStats client(long datagrams, long copies, double estimated, double measured) {
         SessionStats session = new SessionStats(1, null, 0, 0, 0, 0, 0, List.of(PATH), datagrams, copies,
                 estimated, measured, OrderingStats.NONE);
-        return new TunnelStats(TunnelConfig.Role.CLIENT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(session),
-                OrderingStats.NONE);
+        return TunnelStats.builder(TunnelConfig.Role.CLIENT).sessions(List.of(session)).build();
     }
 
     @Test
@@ -57,7 +56,7 @@ class StatsReportTest {
     }
 
     private static TunnelStats stats(OrderingStats ordering) {
-        return new TunnelStats(TunnelConfig.Role.SERVER, 10, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), ordering);
+        return TunnelStats.builder(TunnelConfig.Role.SERVER).delivered(10).duplicatesDropped(20).ordering(ordering).build();
     }
 
     @Test
@@ -93,8 +92,7 @@ class StatsReportTest {
             // session 0x1000 + i delivered i datagrams: the busiest are the last three
             sessions.add(new SessionStats(0x1000 + i, null, i, 0, 0, 0, 0, paths, 0, 0, -1, -1, OrderingStats.NONE));
         }
-        TunnelStats server = new TunnelStats(TunnelConfig.Role.SERVER, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, sessions,
-                OrderingStats.NONE);
+        TunnelStats server = TunnelStats.builder(TunnelConfig.Role.SERVER).sessions(sessions).build();
 
         String line = new StatsReport().add(server, true).serverLine();
 

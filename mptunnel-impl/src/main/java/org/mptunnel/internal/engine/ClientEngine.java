@@ -14,6 +14,7 @@ import org.mptunnel.internal.schedule.AllPaths;
 import org.mptunnel.internal.schedule.Scheduler;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.PathChallenge;
 
 /**
  * The client role of the tunnel formats, v1 and v2: one session, one connected channel per path
@@ -133,6 +134,38 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
     @Override
     public InetSocketAddress replyAddress(Session of) {
         return peer;
+    }
+
+    @Override
+    public int pathMessageType() {
+        return Header.TYPE_PATH_CHALLENGE;
+    }
+
+    /**
+     * The server asks whether this path's address is really ours: the challenge is heard on the
+     * path, and echoed in place on the same path (sealed in v2), as long as the challenge; then
+     * {@link Probing#onChallenge} probes the path again.
+     */
+    @Override
+    public void onPathMessage(Session of, Path arrivedOn, InetSocketAddress source, ByteBuffer datagram, int length,
+                              long nowNanos) {
+        arrivedOn.heard(nowNanos, length);
+        session.heard(nowNanos);
+        opened(nowNanos);
+        PathChallenge.turnIntoResponse(datagram, session.nextPathMessage());
+        if (!codec.finishProbe(session, datagram, PathChallenge.LENGTH)) {
+            return;
+        }
+        try {
+            arrivedOn.transmit(datagram);
+        } catch (IOException e) {
+            return; // closed: the loop is stopping
+        }
+        probing.onChallenge(arrivedOn, nowNanos);
+    }
+
+    @Override
+    public void heardOn(Session of, Path path, long nowNanos) {
     }
 
     @Override

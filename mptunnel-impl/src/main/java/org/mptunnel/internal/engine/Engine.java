@@ -32,6 +32,7 @@ import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.TunnelCounters;
 import org.mptunnel.internal.window.DuplicateWindow;
 import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.PathChallenge;
 import org.mptunnel.internal.wire.Probe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,6 +133,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
                 .handshakes(totals.handshakes.get())
                 .handshakesRefused(totals.handshakesRefused.get())
                 .rejectedUnopened(totals.rejectedUnopened.get())
+                .pathChallenges(totals.pathChallenges.get())
+                .bytesWithheld(totals.bytesWithheld.get())
                 .sessions(sessions)
                 .ordering(ordering == null ? OrderingStats.NONE : ordering.totals())
                 .build();
@@ -260,6 +263,23 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
 
         /** @return the address the application sees the session's datagrams come from */
         InetSocketAddress replyAddress(Session session);
+
+        /**
+         * @return the path validation message this role receives: {@code TYPE_PATH_CHALLENGE}
+         *         (client) or {@code TYPE_PATH_RESPONSE} (server)
+         */
+        int pathMessageType();
+
+        /**
+         * A path validation message of {@link #pathMessageType()}, valid (and opened), for a known
+         * session, arrived on {@code arrivedOn} (client) from {@code source}. Nothing has been
+         * learned or marked heard for it.
+         */
+        void onPathMessage(Session session, Path arrivedOn, InetSocketAddress source, ByteBuffer datagram, int length,
+                           long nowNanos);
+
+        /** A data datagram or probe, valid (and opened), was heard on {@code path}. */
+        void heardOn(Session session, Path path, long nowNanos);
     }
 
     /**
@@ -276,13 +296,18 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
     final void read(Role role, Path arrivedOn, InetSocketAddress source, ByteBuffer datagram, int length, long now) {
         int type = codec.check(datagram, length);
         int probeType = role.probeType();
-        if (type != Header.TYPE_DATA && type != probeType) {
+        int pathType = role.pathMessageType();
+        if (type != Header.TYPE_DATA && type != probeType && type != pathType) {
             totals.malformed.increment(); // malformed, or a probe only the other role receives
             return;
         }
         long id = codec.sessionId(datagram);
         Session session = role.session(id);
         boolean sealed = codec.authenticates();
+        if (type == pathType) {
+            readPathMessage(role, session, arrivedOn, source, datagram, length, now);
+            return;
+        }
         if (!sealed && type == probeType && !probeValid(probeType, datagram)) {
             totals.malformed.increment(); // before a session is made for it
             return;
@@ -324,6 +349,7 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         path.heard(now, length);
         session.heard(now);
         role.opened(now);
+        role.heardOn(session, path, now);
         if (type == Header.TYPE_DATA) {
             admitData(session, path, sequence, codec.payloadOffset(), payload, role.replyAddress(session));
             return;
@@ -332,6 +358,28 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
             session.freshProbe(sequence, true);
         }
         role.onProbe(session, path, datagram, sequence, now);
+    }
+
+    /**
+     * A path challenge or response: only for a session that exists (it creates none), opened in
+     * v2 (no window: a replayed one can only repeat what its token already did), then the role's.
+     */
+    private void readPathMessage(Role role, Session session, Path arrivedOn, InetSocketAddress source,
+                                 ByteBuffer datagram, int length, long now) {
+        if (session == null) {
+            totals.unknownSession.increment();
+            return;
+        }
+        int payload = codec.open(session, datagram, length, now);
+        if (payload < 0) {
+            totals.authFailed.increment();
+            return;
+        }
+        if (payload != PathChallenge.LENGTH) {
+            totals.malformed.increment(); // authentic, but not a path message this version knows
+            return;
+        }
+        role.onPathMessage(session, arrivedOn, source, datagram, length, now);
     }
 
     /** What the header check leaves to a probe's payload; a keepalive and its ack are equally long. */

@@ -40,6 +40,8 @@ final class Probing {
     private final ByteBuffer probe = Header.allocate(Header.LENGTH + Probe.KEEPALIVE_LENGTH + Sealed.TAG_LENGTH);
     /** When each path was last probed. */
     private final long[] lastProbeSent;
+    /** When each path last had a keepalive sent because of a path challenge ({@link #onChallenge}). */
+    private final long[] lastChallengeProbe;
     private long nextKeepalive;
     private long probeNumber;
     /** The server's epoch from its last keepalive-ack, once one has arrived. */
@@ -57,6 +59,7 @@ final class Probing {
         this.deadTimeoutNanos = deadTimeoutNanos;
         this.tickNanos = tickNanos;
         this.lastProbeSent = new long[paths.length];
+        this.lastChallengeProbe = new long[paths.length];
         this.nextKeepalive = nowNanos;
     }
 
@@ -115,6 +118,25 @@ final class Probing {
         } catch (IOException e) {
             // closed: the loop is stopping
         }
+    }
+
+    /**
+     * The server challenged {@code path}'s address (and answered it): until the answer arrives it
+     * sends the address no more bytes than it received, so the acks of the keepalives pending on
+     * the path may have been withheld, not lost: they are forgotten, and a new keepalive follows
+     * the answer at once, for an RTT sample a round trip later. At most once per quarter
+     * interval per path, so that replayed challenges cannot make this end probe faster than a
+     * path in doubt is probed.
+     */
+    void onChallenge(Path path, long now) {
+        int i = path.index();
+        if (lastChallengeProbe[i] != 0 && now - lastChallengeProbe[i] < keepaliveNanos / 4) {
+            return;
+        }
+        path.probeLoss().forgetPending();
+        sendKeepalive(path, now);
+        lastProbeSent[i] = now;
+        lastChallengeProbe[i] = now;
     }
 
     /** A valid (and opened) keepalive-ack with this probe number arrived on {@code path}. */

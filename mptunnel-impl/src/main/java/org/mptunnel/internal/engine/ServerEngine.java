@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -21,7 +22,9 @@ import org.mptunnel.internal.session.SessionTable;
 import org.mptunnel.internal.session.SessionsPerSource;
 import org.mptunnel.internal.session.SourceBlock;
 import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.PathChallenge;
 import org.mptunnel.internal.wire.Probe;
+import org.mptunnel.internal.wire.Sealed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +59,18 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     private boolean refusalLogged;
     private long refusalsUnlogged;
     private long refusalLines;
+    /**
+     * Draws path challenge tokens: a DRBG seeded once from the OS, then a NIST SP 800-90A
+     * generator, whose outputs do not reveal its state (unlike {@code SplittableRandom}'s, which
+     * one output gives away), so a token seen at one address tells nothing of another's.
+     */
+    private final SecureRandom tokens = challengeTokens();
+    /** Path challenges are written here (room for a v2 tag). */
+    private final ByteBuffer challenge = Header.allocate(Header.LENGTH + PathChallenge.LENGTH + Sealed.TAG_LENGTH);
+    /** A challenge's wire length: what an address must have sent before it is challenged. */
+    private final int challengeLength;
+    /** An unanswered challenge is sent again after this long, when its address is heard from. */
+    private final long challengeRetryNanos;
 
     /** @param io the backend the channel and the sessions' paths are written through */
     ServerEngine(TunnelConfig config, DatagramChannel channel, DatagramIo io) {
@@ -65,6 +80,16 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         this.idleNanos = config.sessionIdleTimeout().toNanos();
         this.forgetPathNanos = Math.min(idleNanos, 10 * deadTimeoutNanos);
         this.admission = config.encrypted() ? new HandshakeResponder(this, config) : new FirstDatagramAdmission(this);
+        this.challengeLength = Header.LENGTH + PathChallenge.LENGTH + (config.encrypted() ? Sealed.TAG_LENGTH : 0);
+        this.challengeRetryNanos = Math.max(tickNanos, keepaliveNanos / 4);
+    }
+
+    private static SecureRandom challengeTokens() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
     }
 
     /** Binds the server's channel and starts the I/O thread. */
@@ -147,6 +172,59 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     @Override
     public InetSocketAddress replyAddress(Session session) {
         return session.address();
+    }
+
+    @Override
+    public int pathMessageType() {
+        return Header.TYPE_PATH_RESPONSE;
+    }
+
+    /**
+     * A response validates the path of the address it came from if it echoes the token sent
+     * there; it learns no path (an address we never challenged has nothing to answer).
+     */
+    @Override
+    public void onPathMessage(Session session, Path arrivedOn, InetSocketAddress source, ByteBuffer datagram,
+                              int length, long nowNanos) {
+        Path path = session.knownPath(source);
+        if (path == null) {
+            return;
+        }
+        path.heard(nowNanos, length);
+        session.heard(nowNanos);
+        if (path.validate(PathChallenge.token(datagram))) {
+            LOG.debug("session {}: path {} validated", Long.toHexString(session.id()), source);
+            try {
+                session.releaseHeld(path);
+            } catch (IOException e) {
+                // closed: the loop is stopping
+            }
+        }
+    }
+
+    /**
+     * Challenges an unvalidated address as soon as it has sent as many bytes as a challenge takes
+     * (whatever it sent: a v2 client's first keepalive after its handshake may be an interval
+     * away), and again after {@link #challengeRetryNanos} while it does not answer. Replies that
+     * the rest of its credit cannot carry meanwhile are held by the session, not lost.
+     */
+    @Override
+    public void heardOn(Session session, Path path, long nowNanos) {
+        if (!path.challengeDue(nowNanos, challengeRetryNanos, challengeLength)) {
+            return;
+        }
+        long token = path.challengeToSend(tokens.nextLong(), nowNanos);
+        PathChallenge.writeChallenge(challenge, session.id(), session.nextPathMessage(), token);
+        if (!codec.finishProbe(session, challenge, PathChallenge.LENGTH)) {
+            return;
+        }
+        try {
+            if (path.transmit(challenge)) {
+                totals.pathChallenges.increment();
+            }
+        } catch (IOException e) {
+            // closed: the loop is stopping
+        }
     }
 
     /** I/O thread: sends a datagram that belongs to no path (a handshake response's copy) to {@code target}. */
@@ -236,6 +314,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel, io,
                 config.maxPathsPerSession(), totals, now);
         session.source(SourceBlock.of(source.getAddress()));
+        session.validateLearnedPaths();
         // Numbered from the wall clock in microseconds, so that a restarted server's replies carry
         // higher numbers than the old server's (unless it sent more than one a microsecond) and the
         // client's window takes them at once, before any keepalive-ack reveals the new epoch.

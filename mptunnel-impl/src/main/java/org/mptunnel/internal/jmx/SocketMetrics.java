@@ -129,6 +129,16 @@ public final class SocketMetrics implements SocketMetricsMXBean {
     }
 
     @Override
+    public long getPathChallenges() {
+        return stats.get().pathChallenges();
+    }
+
+    @Override
+    public long getBytesWithheld() {
+        return stats.get().bytesWithheld();
+    }
+
+    @Override
     public int getSessions() {
         return stats.get().sessions().size();
     }

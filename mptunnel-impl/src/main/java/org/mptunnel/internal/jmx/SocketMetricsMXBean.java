@@ -36,6 +36,12 @@ public interface SocketMetricsMXBean {
 
     long getRejectedUnopened();
 
+    /** @return path challenges sent to unvalidated addresses (server) */
+    long getPathChallenges();
+
+    /** @return bytes not sent to unvalidated addresses for want of credit (server) */
+    long getBytesWithheld();
+
     int getSessions();
 
     int getPaths();

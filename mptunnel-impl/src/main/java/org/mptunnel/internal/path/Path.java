@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.concurrent.atomic.AtomicLong;
 import org.mptunnel.PathStats;
 import org.mptunnel.internal.io.DatagramIo;
 import org.mptunnel.internal.io.NioDatagramIo;
@@ -15,6 +16,12 @@ import org.mptunnel.internal.io.NioDatagramIo;
  * <p>Threads: the I/O thread records what the path hears and decides liveness; application threads
  * read {@link #isUp()} and transmit. {@code up} is volatile and written only when it changes, so the
  * per-datagram cost on the I/O thread is a plain read.
+ *
+ * <p><b>Validation</b> (docs/PROTOCOL.md, "Path validation"): a server learns a path from a
+ * datagram's source address, which anyone can forge, so a learned path starts unvalidated. Until
+ * the address echoes a challenge ({@link #validate}), everything sent to it (challenges, acks,
+ * data) is charged against what arrived from it: at most as many bytes out as in. A client's
+ * paths, which go where it was configured to send, are validated from the start.
  */
 public final class Path {
 
@@ -32,6 +39,16 @@ public final class Path {
     private final DatagramIo io;
 
     private volatile boolean up = true;
+    /** Written once, false to true, by the I/O thread; read per datagram by senders. */
+    private volatile boolean validated;
+    /** While unvalidated: bytes received from the address not yet spent on sending to it. */
+    private final AtomicLong credit;
+    /** Counts bytes not sent for want of {@link #credit}: the socket's total, shared. */
+    private final Counter withheld;
+    /** I/O thread: the challenge sent to the address, and when (last sent). */
+    private long challenge;
+    private long challengeSentNanos;
+    private boolean challenged;
     private volatile long smoothedRttNanos = -1;
     /** I/O thread only. */
     private long lastHeardNanos;
@@ -60,12 +77,32 @@ public final class Path {
     /** @param io the backend {@link #transmit} writes through */
     public Path(int index, InetSocketAddress remote, DatagramChannel channel, boolean connected, DatagramIo io,
                 long nowNanos) {
+        this(index, remote, channel, connected, io, nowNanos, null);
+    }
+
+    /** @param withheld null for a validated path; else where bytes not sent for want of credit are counted */
+    private Path(int index, InetSocketAddress remote, DatagramChannel channel, boolean connected, DatagramIo io,
+                 long nowNanos, Counter withheld) {
         this.io = io;
         this.index = index;
         this.remote = remote;
         this.channel = channel;
         this.connected = connected;
         this.lastHeardNanos = nowNanos;
+        this.validated = withheld == null;
+        this.credit = withheld == null ? null : new AtomicLong();
+        this.withheld = withheld;
+    }
+
+    /**
+     * A path learned from a source address on a shared, unconnected channel: unvalidated, with no
+     * credit until something is {@link #heard} from it.
+     *
+     * @param withheld counts bytes not sent for want of credit
+     */
+    public static Path unvalidated(int index, InetSocketAddress remote, DatagramChannel channel, DatagramIo io,
+                                   long nowNanos, Counter withheld) {
+        return new Path(index, remote, channel, false, io, nowNanos, withheld);
     }
 
     public int index() {
@@ -94,6 +131,9 @@ public final class Path {
      */
     public boolean transmit(ByteBuffer datagram) throws ClosedChannelException {
         int length = datagram.limit();
+        if (!validated && !spend(length)) {
+            return false;
+        }
         datagram.position(0);
         try {
             int written = io.write(channel, connected, datagram, remote);
@@ -114,8 +154,63 @@ public final class Path {
         return true;
     }
 
+    /** Any thread: takes {@code length} bytes of credit if there are that many; else counts them withheld. */
+    private boolean spend(int length) {
+        long available;
+        do {
+            available = credit.get();
+            if (available < length) {
+                withheld.addShared(length);
+                return false;
+            }
+        } while (!credit.compareAndSet(available, available - length));
+        return true;
+    }
+
+    /** @return whether the address has echoed a challenge (always, for a client's configured path) */
+    public boolean isValidated() {
+        return validated;
+    }
+
+    /**
+     * I/O thread: whether a challenge should go to this unvalidated address now: none sent yet, or
+     * the last one unanswered for {@code retryNanos}, and enough credit to pay for {@code length}.
+     */
+    public boolean challengeDue(long nowNanos, long retryNanos, int length) {
+        return !validated && (!challenged || nowNanos - challengeSentNanos >= retryNanos) && credit.get() >= length;
+    }
+
+    /**
+     * I/O thread: the token to send in a challenge now, drawn from {@code fresh} the first time; a
+     * resent challenge repeats it, so that a late answer to the first one still counts.
+     */
+    public long challengeToSend(long fresh, long nowNanos) {
+        if (!challenged) {
+            challenge = fresh;
+            challenged = true;
+        }
+        challengeSentNanos = nowNanos;
+        return challenge;
+    }
+
+    /**
+     * I/O thread: an answer echoing {@code token} came from this path's address.
+     *
+     * @return whether it validated the path just now (a challenge was sent, and the token is its own)
+     */
+    public boolean validate(long token) {
+        if (validated || !challenged || token != challenge) {
+            return false;
+        }
+        validated = true;
+        return true;
+    }
+
     /** I/O thread: a valid datagram of {@code bytes} arrived on this path. */
     public void heard(long nowNanos, int bytes) {
+        if (!validated) {
+            credit.addAndGet(bytes);
+        }
         lastHeardNanos = nowNanos;
         datagramsReceived.increment();
         bytesReceived.add(bytes);
@@ -173,6 +268,6 @@ public final class Path {
     public PathStats snapshot() {
         return new PathStats(remote, up, sent.get(DATAGRAMS_SENT), sent.get(BYTES_SENT), sent.get(SEND_ERRORS),
                 datagramsReceived.get(), bytesReceived.get(), firstDeliveries.get(), duplicates.get(),
-                smoothedRttNanos, probeLoss.roundTripLoss());
+                smoothedRttNanos, probeLoss.roundTripLoss(), validated);
     }
 }

@@ -1,5 +1,7 @@
 package org.mptunnel.internal.path;
 
+import java.util.Arrays;
+
 /**
  * Estimates one path's loss from its keepalives: each probe is either acknowledged or, once its
  * answer is overdue, counted lost, and the outcomes are smoothed.
@@ -81,6 +83,15 @@ public final class ProbeLoss {
                 return;
             }
         }
+    }
+
+    /**
+     * I/O thread: forgets the probes still awaiting their ack, counting them neither answered nor
+     * lost: the far end said it may have left them unanswered on purpose (a path challenge: it
+     * sends an address it has not validated no more bytes than it received).
+     */
+    public void forgetPending() {
+        Arrays.fill(pending, false);
     }
 
     /** I/O thread: counts as lost every probe unanswered for longer than {@code timeoutNanos}. */

@@ -15,6 +15,9 @@ public final class AllPaths implements Scheduler {
     @Override
     public int send(Session session, ByteBuffer datagram) throws ClosedChannelException {
         int sent = Session.transmitOn(session.paths(), datagram);
+        if (sent == 0 && session.holdForValidation(datagram)) {
+            return 0; // counted when it leaves, or counted already
+        }
         session.countSent(sent);
         return sent;
     }

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +36,12 @@ public final class Session {
     private static final int COPIES_SENT = 2;
     private static final int SEND_DROPPED = 3;
 
+    /**
+     * The most bytes of datagrams held for a path's validation, per session: one datagram of the
+     * largest size, or a few replies (64 MiB over a full table of 1,024 sessions, at worst).
+     */
+    public static final int HELD_BYTES = 65_536;
+
     private final long id;
     private final InetSocketAddress address;
     /** Server: the source that opened the session, charged for it. */
@@ -63,6 +70,16 @@ public final class Session {
     private long lastHeardNanos;
     /** I/O thread only: numbers learned paths for the logs. */
     private int pathsLearned;
+    /** Whether learned paths start unvalidated (a v1 or v2 server's) or trusted (legacy: the C client cannot answer). */
+    private boolean validateLearnedPaths;
+    /** I/O thread only: numbers path challenges (server) or responses (client) sent, for their v2 nonces. */
+    private long pathMessagesSent;
+    /**
+     * Server: datagrams sent while no path was validated and none had the credit to carry them,
+     * held (copied, at most {@link #HELD_BYTES} bytes) until a path is validated; guarded by itself.
+     */
+    private final ArrayDeque<byte[]> heldForValidation = new ArrayDeque<>();
+    private int heldBytes;
     /**
      * Protocol v2 only (null in v1): the session's keys, set by the I/O thread when its first
      * handshake completes, read by senders.
@@ -170,9 +187,21 @@ public final class Session {
      */
     public static int transmitOn(Path[] on, ByteBuffer datagram) throws ClosedChannelException {
         int sent = 0;
+        boolean unvalidated = false;
         for (Path path : on) {
-            if (path.isUp() && path.transmit(datagram)) {
+            if (!path.isValidated()) {
+                unvalidated = true;
+            } else if (path.isUp() && path.transmit(datagram)) {
                 sent++;
+            }
+        }
+        // An address that has not echoed a challenge carries data only when nothing validated
+        // could (a new session, or every path moved), and then only within its credit.
+        if (sent == 0 && unvalidated) {
+            for (Path path : on) {
+                if (!path.isValidated() && path.isUp() && path.transmit(datagram)) {
+                    sent++;
+                }
             }
         }
         return sent;
@@ -391,6 +420,76 @@ public final class Session {
         return lastHeardNanos;
     }
 
+    /**
+     * I/O thread (server), before the session is shared: paths learned from now on start
+     * unvalidated (docs/PROTOCOL.md, "Path validation").
+     */
+    public void validateLearnedPaths() {
+        validateLearnedPaths = true;
+    }
+
+    /**
+     * Any thread: keeps a copy of a datagram that left on no path because the session has no
+     * validated path yet and no unvalidated one had the credit for it, so that it goes out as soon
+     * as one is validated (about a round trip later) instead of being lost: a new session's first
+     * reply, often longer than the request, is not limited by what the client has sent so far. If
+     * a path was validated since the datagram was tried, it is sent there now instead.
+     *
+     * @return whether it is taken care of (held, or sent and counted); false: no path awaits
+     *         validation, or the bound is reached
+     */
+    public boolean holdForValidation(ByteBuffer datagram) throws ClosedChannelException {
+        if (!validateLearnedPaths) {
+            return false;
+        }
+        int length = datagram.limit();
+        // Looked at under the lock that releaseHeld drains under, so that a datagram is never
+        // added after the drain that followed a validation: it would wait for one that has been.
+        synchronized (heldForValidation) {
+            boolean awaiting = false;
+            boolean validatedUp = false;
+            for (Path path : paths) {
+                validatedUp |= path.isValidated() && path.isUp();
+                awaiting |= !path.isValidated();
+            }
+            if (!validatedUp) {
+                if (!awaiting || heldBytes + length > HELD_BYTES) {
+                    return false;
+                }
+                byte[] copy = new byte[length];
+                datagram.get(0, copy, 0, length);
+                heldForValidation.add(copy);
+                heldBytes += length;
+                return true;
+            }
+        }
+        countSent(transmitOn(paths, datagram)); // validated since the datagram was tried
+        return true;
+    }
+
+    /**
+     * I/O thread: sends what {@link #holdForValidation} held on {@code validated}, a path just
+     * validated, each counted as sent on one path.
+     */
+    public void releaseHeld(Path validated) throws ClosedChannelException {
+        while (true) {
+            byte[] held;
+            synchronized (heldForValidation) {
+                held = heldForValidation.poll();
+                if (held == null) {
+                    return;
+                }
+                heldBytes -= held.length;
+            }
+            countSent(validated.transmit(ByteBuffer.wrap(held)) ? 1 : 0);
+        }
+    }
+
+    /** I/O thread: the number of the next path challenge (server) or response (client) this end sends. */
+    public long nextPathMessage() {
+        return pathMessagesSent++;
+    }
+
     /** I/O thread (server): the path this source address stands for, or null if it is not one yet. */
     public Path knownPath(InetSocketAddress source) {
         for (Path path : paths) {
@@ -402,8 +501,10 @@ public final class Session {
     }
 
     /**
-     * I/O thread (server): the path this source address stands for, learned if new. When the session
-     * already has its maximum of paths, the one silent for longest is replaced.
+     * I/O thread (server): the path this source address stands for, learned if new (unvalidated, if
+     * {@link #validateLearnedPaths}). When the session already has its maximum of paths, the
+     * unvalidated one silent for longest is replaced, or if all are validated, the one silent for
+     * longest: forged sources can crowd each other out, not the client's validated paths.
      */
     public Path pathFrom(InetSocketAddress source, long nowNanos) {
         Path known = knownPath(source);
@@ -411,17 +512,31 @@ public final class Session {
             return known;
         }
         Path[] current = paths;
-        Path learned = new Path(pathsLearned++, source, learnedPathChannel, false, learnedPathIo, nowNanos);
+        Path learned = validateLearnedPaths
+                ? Path.unvalidated(pathsLearned++, source, learnedPathChannel, learnedPathIo, nowNanos,
+                        totals.bytesWithheld)
+                : new Path(pathsLearned++, source, learnedPathChannel, false, learnedPathIo, nowNanos);
         Path[] next;
         if (current.length < maxPaths) {
             next = Arrays.copyOf(current, current.length + 1);
             next[current.length] = learned;
         } else {
             next = current.clone();
-            int stalest = 0;
-            for (int i = 1; i < next.length; i++) {
-                if (next[i].lastHeardNanos() - next[stalest].lastHeardNanos() < 0) {
+            int stalest = -1;
+            for (int i = 0; i < next.length; i++) {
+                if (next[i].isValidated()) {
+                    continue;
+                }
+                if (stalest < 0 || next[i].lastHeardNanos() - next[stalest].lastHeardNanos() < 0) {
                     stalest = i;
+                }
+            }
+            if (stalest < 0) {
+                stalest = 0;
+                for (int i = 1; i < next.length; i++) {
+                    if (next[i].lastHeardNanos() - next[stalest].lastHeardNanos() < 0) {
+                        stalest = i;
+                    }
                 }
             }
             next[stalest] = learned;

@@ -20,4 +20,8 @@ public final class TunnelCounters {
     public final Counter handshakes = new Counter();
     public final Counter handshakesRefused = new Counter();
     public final Counter rejectedUnopened = new Counter();
+    /** Server: path challenges sent to unvalidated addresses. */
+    public final Counter pathChallenges = new Counter();
+    /** Server, shared (application threads count here): bytes not sent to unvalidated addresses for want of credit. */
+    public final Counter bytesWithheld = new Counter();
 }

@@ -56,6 +56,11 @@ public final class Header {
     /** Version 2, server to client: a handshake's answer ({@link HandshakeMessage}). */
     public static final byte TYPE_RESPONSE = 5;
 
+    /** Server to client, to an address not yet validated as a path: a {@link PathChallenge}. */
+    public static final byte TYPE_PATH_CHALLENGE = 6;
+    /** Client to server, on the path the challenge came on: its {@link PathChallenge} echoed. */
+    public static final byte TYPE_PATH_RESPONSE = 7;
+
     /** Returned by {@link #check} for anything that is not a valid tunnel datagram. */
     public static final int MALFORMED = -1;
 
@@ -108,6 +113,9 @@ public final class Header {
                 return length - LENGTH == Probe.KEEPALIVE_LENGTH ? type : MALFORMED;
             case TYPE_KEEPALIVE_ACK:
                 return length - LENGTH == Probe.ACK_LENGTH ? type : MALFORMED;
+            case TYPE_PATH_CHALLENGE:
+            case TYPE_PATH_RESPONSE:
+                return length - LENGTH == PathChallenge.LENGTH ? type : MALFORMED;
             default:
                 return MALFORMED;
         }

@@ -21,7 +21,7 @@ public final class Sealed {
     public static final int TAG_LENGTH = 16;
     /** Bytes a sealed datagram adds to its payload. */
     public static final int OVERHEAD = Header.LENGTH + TAG_LENGTH;
-    /** The largest type a sealed datagram may have (DATA 1, KEEPALIVE 2, KEEPALIVE_ACK 3). */
+    /** The largest of the first sealed types (DATA 1, KEEPALIVE 2, KEEPALIVE_ACK 3); PATH_CHALLENGE 6 and PATH_RESPONSE 7 are sealed too. */
     static final int MAX_TYPE = Header.TYPE_KEEPALIVE_ACK;
 
     private Sealed() {
@@ -41,7 +41,9 @@ public final class Sealed {
             return Header.MALFORMED;
         }
         int type = datagram.get(Header.TYPE_OFFSET);
-        return type >= Header.TYPE_DATA && type <= MAX_TYPE && Header.sequence(datagram) >= 0 ? type : Header.MALFORMED;
+        boolean sealedType = type >= Header.TYPE_DATA && type <= MAX_TYPE
+                || type == Header.TYPE_PATH_CHALLENGE || type == Header.TYPE_PATH_RESPONSE;
+        return sealedType && Header.sequence(datagram) >= 0 ? type : Header.MALFORMED;
     }
 
     /** @return the key generation the datagram names (16 bits) */

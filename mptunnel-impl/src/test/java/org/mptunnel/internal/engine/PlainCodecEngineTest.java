@@ -12,6 +12,7 @@ import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.SessionAddress;
 import org.mptunnel.internal.wire.Header;
+import org.mptunnel.internal.wire.PathChallenge;
 import org.mptunnel.internal.wire.Probe;
 
 /** Protocol v1's read path, both roles, without sockets: {@link PlainCodec} through {@link Engine#read}. */
@@ -184,6 +185,18 @@ class PlainCodecEngineTest {
         Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 0, HELLO), 1);
         assertThat(Wire.received(server)).isEqualTo(HELLO);
         Wire.deliver(server, null, Wire.CLIENT, keepalive(SESSION, 7, 99), 2);
+        // A new address: first a challenge, within what it sent (29 + 64 bytes), and no ack yet,
+        // which would take the server past that.
+        List<Wire.Sent> challenges = wire.drain();
+        assertThat(challenges).hasSize(1);
+        byte[] response = challenges.get(0).bytes();
+        assertThat(response).hasSize(Header.LENGTH + PathChallenge.LENGTH);
+        assertThat(Header.check(ByteBuffer.wrap(response), response.length)).isEqualTo(Header.TYPE_PATH_CHALLENGE);
+        assertThat(server.stats().bytesWithheld()).isEqualTo(Header.LENGTH + Probe.ACK_LENGTH);
+        response[Header.TYPE_OFFSET] = Header.TYPE_PATH_RESPONSE;
+        Wire.deliver(server, null, Wire.CLIENT, response, 3);
+        assertThat(server.stats().sessions().get(0).paths().get(0).validated()).isTrue();
+        Wire.deliver(server, null, Wire.CLIENT, keepalive(SESSION, 7, 99), 4);
         List<Wire.Sent> answers = wire.drain();
         assertThat(answers).hasSize(1);
         assertThat(answers.get(0).to()).isEqualTo(Wire.CLIENT);

@@ -74,7 +74,12 @@ class SealedCodecEngineTest {
         assertThat(Wire.received(server)).isEqualTo(HELLO);
 
         server.send(REPLY, 0, REPLY.length, SessionAddress.of(SESSION).getAddress(), SessionAddress.PORT);
-        serverToClient(5);
+        // The client's address got a challenge from the credit its initiation and data brought;
+        // the reply, which the rest does not pay for, waits for the answer.
+        assertThat(serverToClient(5)).extracting(d -> (int) d.bytes()[Header.TYPE_OFFSET])
+                .containsExactly((int) Header.TYPE_PATH_CHALLENGE);
+        clientToServer(6);
+        serverToClient(7);
         assertThat(Wire.received(client)).isEqualTo(REPLY);
     }
 
@@ -138,8 +143,20 @@ class SealedCodecEngineTest {
         assertThat(keepalives).isNotEmpty();
         ByteBuffer keepalive = ByteBuffer.wrap(keepalives.get(keepalives.size() - 1).bytes());
         assertThat(Sealed.check(keepalive, keepalive.capacity())).isEqualTo(Header.TYPE_KEEPALIVE);
-        List<Wire.Sent> acks = serverToClient(round + 2);
-        assertThat(acks).hasSize(keepalives.size());
+        // The client's address is new to the server: a challenge, which costs less than the
+        // keepalive brought, and no ack, which would cost more than what is left.
+        List<Wire.Sent> challenges = serverToClient(round + 2);
+        assertThat(challenges).hasSize(1);
+        ByteBuffer challenge = ByteBuffer.wrap(challenges.get(0).bytes());
+        assertThat(Sealed.check(challenge, challenge.capacity())).isEqualTo(Header.TYPE_PATH_CHALLENGE);
+        assertThat(challenge.capacity()).isLessThanOrEqualTo(keepalive.capacity());
+        // The client answers on the path and probes it again; the answer validates the path.
+        List<Wire.Sent> answers = clientToServer(round + 3);
+        assertThat(answers).extracting(a -> (int) a.bytes()[Header.TYPE_OFFSET])
+                .containsExactly((int) Header.TYPE_PATH_RESPONSE, (int) Header.TYPE_KEEPALIVE);
+        assertThat(server.stats().sessions().get(0).paths().get(0).validated()).isTrue();
+        List<Wire.Sent> acks = serverToClient(round + 4);
+        assertThat(acks).hasSize(1);
         ByteBuffer ack = ByteBuffer.wrap(acks.get(0).bytes());
         assertThat(Sealed.check(ack, ack.capacity())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
         assertThat(clientPath.smoothedRttNanos()).isNotNegative();
