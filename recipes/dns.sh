@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Recipe: DNS through the tunnel. dig -> mpclient -> 3 lossy mpbridges -> mpserver -> dnsmasq, all
 # on 127.0.0.1 (no root needed). dnsmasq answers one local name and has no upstream, so nothing
-# leaves the machine. Prints one line; exits 0 when at least 19 of 20 queries are answered.
+# leaves the machine. Prints one line; exits 0 when at least 9 in 10 queries are answered (with up
+# to 3 tries each).
 # Options from the environment: RECIPE_LOSS (0.2), RECIPE_DELAY (10 ms), RECIPE_QUERIES (20).
 source "$(dirname "$0")/common.sh"
 rc_need dnsmasq dnsmasq dig bind9-dnsutils java openjdk-17-jre-headless
@@ -29,6 +30,6 @@ for i in $(seq "$queries"); do
     fi
 done
 line="dns: $answered of $queries queries answered ($first at the first try) through the tunnel (dig -> mpclient -> 3 mpbridges losing ${RECIPE_LOSS:-0.2} with ${RECIPE_DELAY:-10} ms each way -> mpserver -> dnsmasq)"
-[ $((answered * 20)) -ge $((queries * 19)) ] || rc_fail "$line"
+[ $((answered * 10)) -ge $((queries * 9)) ] || rc_fail "$line"
 echo "$line"
 RC_OK=1
