@@ -120,6 +120,7 @@ rc_tunnel_loopback() {
     rc_start mpclient "$RC_ROOT/bin/mpclient" --key-file "$RC_KEY" --listen 127.0.0.1:0 \
         "${RC_CLIENT_OPTS[@]}" "$RC_TMP/mpclient.conf"
     rc_wait_log mpclient 'listening on' 60
+    # shellcheck disable=SC2034 # for the recipe that sources this file
     RC_CLIENT_PORT=$(rc_port mpclient)
 }
 RC_SERVER_OPTS=()

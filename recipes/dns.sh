@@ -13,8 +13,8 @@ dns_port=$(rc_free_udp_port)
 rc_start dnsmasq dnsmasq --keep-in-foreground --log-facility=- --conf-file=/dev/null --no-resolv \
     --no-hosts --bind-interfaces --listen-address=127.0.0.1 --port="$dns_port" \
     --pid-file="$RC_TMP/dnsmasq.pid" --address=/recipe.test/192.0.2.53
-rc_wait_log dnsmasq 'started' 20
 rc_tunnel_loopback "$dns_port"
+rc_wait_log dnsmasq 'started' 20
 
 queries=${RECIPE_QUERIES:-20}
 answered=0

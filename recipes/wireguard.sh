@@ -6,12 +6,12 @@
 #              -- veth 10.201.0.1 <-> 10.201.0.2 -->
 #   server ns: mpserver :2000 -> wireguard-go :51820 (10.210.0.2), iperf3 server
 #
-# The bridges lose RECIPE_LOSS (0.2) of the datagrams with RECIPE_DELAY ms (10) each way. A fourth
-# bridge, 127.0.0.1:4000, impaired the same way, goes straight to a second WireGuard pair
-# (10.211.0.1 -> :51821, 10.211.0.2): one lossy path, to compare against (--bench only). Checks that ping and TCP (iperf3) pass inside WireGuard over the tunnel and
-# prints one line; exits 0 on success.
+# The bridges lose RECIPE_LOSS (0.2) of the datagrams with RECIPE_DELAY ms (10) each way. Checks
+# that ping and TCP (iperf3) pass inside WireGuard over the tunnel, prints one line, exits 0 on
+# success. With --bench, a fourth bridge, 127.0.0.1:4000, impaired the same way, goes straight to a
+# second WireGuard pair (10.211.0.1 -> :51821, 10.211.0.2): one lossy path, to compare against.
 #
-#   recipes/wireguard.sh                      the recipe (about a minute)
+#   recipes/wireguard.sh                      the recipe (about 20 s)
 #   recipes/wireguard.sh --bench SECONDS RUNS iperf3 TCP inside WireGuard, tunnel against one lossy
 #                                             path, cubic and bbr, RUNS runs of SECONDS each
 source "$(dirname "$0")/common.sh"
@@ -83,9 +83,10 @@ wg_pair() {
     "${C[@]}" ip addr add "10.21$n.0.1/24" dev "$wgc"
     "${S[@]}" ip link set "$wgs" mtu 1380 up
     "${C[@]}" ip link set "$wgc" mtu 1380 up
+    # an iperf3 server per pair: a test's end can linger at a lossy pair's server and refuse the next
+    rc_start "iperf3-server$n" "${S[@]}" iperf3 -s -B "10.21$n.0.2" -p 5201
 }
 wg_pair 0 51820 127.0.0.1:3000
-rc_start iperf3-server "${S[@]}" iperf3 -s -p 5201
 
 # --- traffic inside WireGuard
 start=$SECONDS
