@@ -14,6 +14,9 @@ public final class AllPaths implements Scheduler {
 
     @Override
     public int send(Session session, ByteBuffer datagram) throws ClosedChannelException {
+        if (session.holding()) {
+            return session.sendBehindHeld(datagram); // a new session's first replies go out first
+        }
         int sent = Session.transmitOn(session.paths(), datagram);
         if (sent == 0 && session.holdForValidation(datagram)) {
             return 0; // counted when it leaves, or counted already

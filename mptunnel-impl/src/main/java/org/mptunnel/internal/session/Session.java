@@ -81,6 +81,12 @@ public final class Session {
     private final ArrayDeque<byte[]> heldForValidation = new ArrayDeque<>();
     private int heldBytes;
     /**
+     * Whether {@link #heldForValidation} holds anything: senders then queue behind it, so that no
+     * datagram overtakes a held one (a receiver with ordered delivery would drop the held one as
+     * late). Written under the queue's lock; read without it on every send.
+     */
+    private volatile boolean holding;
+    /**
      * Protocol v2 only (null in v1): the session's keys, set by the I/O thread when its first
      * handshake completes, read by senders.
      */
@@ -456,10 +462,7 @@ public final class Session {
                 if (!awaiting || heldBytes + length > HELD_BYTES) {
                     return false;
                 }
-                byte[] copy = new byte[length];
-                datagram.get(0, copy, 0, length);
-                heldForValidation.add(copy);
-                heldBytes += length;
+                hold(datagram, length);
                 return true;
             }
         }
@@ -467,21 +470,60 @@ public final class Session {
         return true;
     }
 
+    /** Any thread: whether datagrams are held for validation, so that a new one must go {@link #sendBehindHeld}. */
+    public boolean holding() {
+        return holding;
+    }
+
+    /**
+     * Any thread: sends a datagram after those held for validation: it is held behind them if any
+     * are still held (dropped, counted, past the bound), or sent now if {@link #releaseHeld} has
+     * sent them meanwhile. Never before one of them, whatever the paths' state.
+     *
+     * @return the paths it was sent on now (0 if held, counted when it leaves)
+     */
+    public int sendBehindHeld(ByteBuffer datagram) throws ClosedChannelException {
+        int length = datagram.limit();
+        synchronized (heldForValidation) {
+            if (!heldForValidation.isEmpty()) {
+                if (heldBytes + length > HELD_BYTES) {
+                    countSent(0);
+                } else {
+                    hold(datagram, length);
+                }
+                return 0;
+            }
+            int sent = transmitOn(paths, datagram);
+            countSent(sent);
+            return sent;
+        }
+    }
+
+    /** Under the queue's lock: a copy of the datagram joins the queue. */
+    private void hold(ByteBuffer datagram, int length) {
+        byte[] copy = new byte[length];
+        datagram.get(0, copy, 0, length);
+        heldForValidation.add(copy);
+        heldBytes += length;
+        holding = true;
+    }
+
     /**
      * I/O thread: sends what {@link #holdForValidation} held on {@code validated}, a path just
      * validated, each counted as sent on one path.
      */
     public void releaseHeld(Path validated) throws ClosedChannelException {
-        while (true) {
-            byte[] held;
-            synchronized (heldForValidation) {
-                held = heldForValidation.poll();
-                if (held == null) {
-                    return;
+        // Sent under the lock, so that a sender that finds the queue empty sends after all of them.
+        synchronized (heldForValidation) {
+            try {
+                byte[] held;
+                while ((held = heldForValidation.poll()) != null) {
+                    heldBytes -= held.length;
+                    countSent(validated.transmit(ByteBuffer.wrap(held)) ? 1 : 0);
                 }
-                heldBytes -= held.length;
+            } finally {
+                holding = !heldForValidation.isEmpty();
             }
-            countSent(validated.transmit(ByteBuffer.wrap(held)) ? 1 : 0);
         }
     }
 

@@ -228,6 +228,32 @@ class PlainCodecEngineTest {
         assertThat(wire.drain()).extracting(Wire.Sent::to).containsExactlyInAnyOrder(Wire.CLIENT, Wire.BRIDGE);
     }
 
+    @Test
+    void noReplyOvertakesOneHeldForValidation() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig());
+        Wire.deliver(server, null, Wire.CLIENT, data(SESSION, 0, HELLO), 1); // 29 bytes of credit
+        byte[] large = new byte[100];
+        server.send(large, 0, large.length, SessionAddress.of(SESSION).getAddress(), SessionAddress.PORT);
+        // Would fit in the credit, but must not leave before the held one.
+        server.send(HELLO, 0, 1, SessionAddress.of(SESSION).getAddress(), SessionAddress.PORT);
+        List<Wire.Sent> sent = new java.util.ArrayList<>(wire.drain());
+        byte[] keepalive = keepalive(SESSION, 7, 99);
+        Wire.deliver(server, null, Wire.CLIENT, keepalive, 2);
+        List<Wire.Sent> challenge = wire.drain();
+        sent.addAll(challenge);
+        byte[] response = challenge.stream().map(Wire.Sent::bytes)
+                .filter(b -> Header.check(ByteBuffer.wrap(b), b.length) == Header.TYPE_PATH_CHALLENGE)
+                .findFirst().orElseThrow();
+        response[Header.TYPE_OFFSET] = Header.TYPE_PATH_RESPONSE;
+        Wire.deliver(server, null, Wire.CLIENT, response, 3);
+        sent.addAll(wire.drain());
+
+        List<Long> replies = sent.stream().map(s -> ByteBuffer.wrap(s.bytes()))
+                .filter(d -> Header.check(d, d.capacity()) == Header.TYPE_DATA).map(Header::sequence).toList();
+        assertThat(replies).as("both replies, in the order they were sent").hasSize(2).isSorted();
+    }
+
     /**
      * The client's {@code keepalive} arrives from a new address at {@code now}; the challenge that is
      * all the server may send back is answered, which validates the address.
