@@ -103,8 +103,8 @@ build || rc_fail "cannot build the namespaces"
 
 # serve_command LINE: one --serve command; status 0 when done
 serve_command() {
-    local verb=$1 u=${2:-} new=${3:-}
-    [ -n "${table[$u]:-}" ] || return 1
+    local verb=${1:-} u=${2:-} new=${3:-}
+    [ -n "$u" ] && [ -n "${table[$u]:-}" ] || return 1
     case $verb in
         link-down) ip -n "$lns" link set "$u" down ;;
         link-up) ip -n "$lns" link set "$u" up && uplink_operational "$u" && uplink_routes "$u" ;;

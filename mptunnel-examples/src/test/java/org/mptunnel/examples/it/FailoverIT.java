@@ -194,14 +194,14 @@ class FailoverIT {
 
             assertThat(allLost).as("duplicating client, %s: lost datagrams", failed).isEmpty();
             int window = (int) (RATE * DEAD_TIMEOUT.toMillis() / 1000);
-            assertThat(adaptiveLost).as("adaptive client, %s at datagram %d: lost datagrams (at most those sent"
-                    + " within the dead timeout, %d)", failed, mark, window)
-                    .allSatisfy(n -> assertThat(n).isBetween(mark, mark + window));
+            assertThat(adaptiveLost.stream().filter(n -> n < mark || n > mark + window).toList())
+                    .as("adaptive client, %s at datagram %d: datagrams lost but not sent within the dead timeout"
+                            + " (the %d after it)", failed, mark, window).isEmpty();
             if (repair != null) {
                 assertThat(Duration.ofNanos(allUp)).as("duplicating client: path up again after %s%n%s",
-                        repair.apply(path), all.transcript()).isLessThanOrEqualTo(KEEPALIVE.multipliedBy(2));
+                        repair.apply(path), tail(all)).isLessThanOrEqualTo(KEEPALIVE.multipliedBy(2));
                 assertThat(Duration.ofNanos(adaptiveUp)).as("adaptive client: path up again after %s%n%s",
-                        repair.apply(path), adaptive.transcript()).isLessThanOrEqualTo(KEEPALIVE.multipliedBy(2));
+                        repair.apply(path), tail(adaptive)).isLessThanOrEqualTo(KEEPALIVE.multipliedBy(2));
             }
         } finally {
             if (undo != null && path >= 0) {
@@ -236,7 +236,9 @@ class FailoverIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         List<ClientLine> lines = new ArrayList<>();
         for (int i = from; ; i++) {
-            assertThat(System.nanoTime()).as("a steady client within 20 s%n%s", client.transcript()).isLessThan(deadline);
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no steady client within 20 s\n" + tail(client));
+            }
             ClientLine line = ClientLine.parse(client.awaitOutLine(i, Duration.ofSeconds(20)));
             boolean fresh = System.nanoTime() - client.outLineNanos(i) < FRESH.toNanos(); // not a past state
             if (line == null || !fresh || line.sessions != 1 || !line.up[0] || !line.up[1]) {
@@ -266,8 +268,10 @@ class FailoverIT {
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int i = from; ; i++) {
-            assertThat(System.nanoTime()).as("path %d %s within %s%n%s", path, up ? "up" : "down", timeout,
-                    client.transcript()).isLessThan(deadline);
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("path " + path + " not " + (up ? "up" : "down") + " within " + timeout + "\n"
+                        + tail(client));
+            }
             ClientLine line = ClientLine.parse(client.awaitOutLine(i, timeout));
             if (line != null && line.up[path] == up) {
                 return i + 1;
@@ -318,6 +322,13 @@ class FailoverIT {
         }
         return String.format(Locale.ROOT, "%d (sent %d to %d ms after the failure)", lost.size(),
                 (lost.get(0) - mark) * 1000 / RATE, (lost.get(lost.size() - 1) + 1 - mark) * 1000 / RATE);
+    }
+
+    /** @return a client's last lines: its statistics come 40 times a second */
+    private static String tail(ToolProcess client) {
+        List<String> lines = client.stdout().lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())) + "\n--- stderr\n"
+                + client.stderr();
     }
 
     private static long millis(long nanos) {
