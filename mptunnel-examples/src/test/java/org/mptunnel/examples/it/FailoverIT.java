@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  * Each prints a line with what it measured (the figures of BENCHMARKS.md, "Failover"); the
  * property {@code mptunnel.failover.rounds} repeats each failure that many times (default 1), each
- * round with new sessions. Needs root; skipped with one line otherwise.
+ * round with new sessions, and {@code mptunnel.failover.keepaliveMillis} sets the keepalive interval
+ * (default 100; the dead timeout is three intervals). Needs root; skipped with one line otherwise.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class FailoverIT {
@@ -43,7 +44,8 @@ class FailoverIT {
     private static final int ROUNDS = Integer.getInteger("mptunnel.failover.rounds", 1);
     /** Datagrams per second of each application stream. */
     private static final int RATE = 250;
-    private static final Duration KEEPALIVE = Duration.ofMillis(100);
+    /** The tools' keepalive interval; the property {@code mptunnel.failover.keepaliveMillis} changes it. */
+    private static final Duration KEEPALIVE = Duration.ofMillis(Long.getLong("mptunnel.failover.keepaliveMillis", 100));
     private static final Duration DEAD_TIMEOUT = KEEPALIVE.multipliedBy(3);
     /** Fine-grained statistics: the clients' lines tell when a path is up again. */
     private static final String STATS_INTERVAL = "0.025";

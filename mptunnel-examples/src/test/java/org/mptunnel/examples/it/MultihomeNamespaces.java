@@ -55,7 +55,8 @@ final class MultihomeNamespaces implements AutoCloseable {
         Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         Assumptions.assumeTrue(Integer.valueOf(0).equals(uid),
                 "skipped: network namespaces need root (uid " + uid + "); CI runs these tests as root");
-        Path script = Path.of("..", "recipes", "multihome.sh").toAbsolutePath().normalize();
+        Path script = Path.of(System.getProperty("mptunnel.root", ".."), "recipes", "multihome.sh").toAbsolutePath()
+                .normalize();
         ToolProcess process = ToolProcess.startCommand("env", "MH_MAX_SECONDS=" + MAX_SECONDS, "bash",
                 script.toString(), "--serve");
         try {
