@@ -32,8 +32,12 @@ final class MultihomeNamespaces implements AutoCloseable {
     static final List<String> LAPTOP_OTHER_ADDRESSES = List.of("10.231.1.12", "10.231.2.12");
     /** The mpserver's address in the server's namespace. */
     static final String SERVER = "10.231.3.2";
-    /** Most seconds the script waits for commands before it cleans up by itself. */
-    private static final int MAX_SECONDS = 240;
+    /**
+     * Most seconds the script waits for commands before it cleans up by itself, should a test hang
+     * with its JVM alive (when the JVM ends, the script's input ends): longer than FailoverIT's
+     * three tests at their time limit.
+     */
+    private static final int MAX_SECONDS = 1_000;
 
     private final ToolProcess script;
     private final String laptop;
