@@ -58,7 +58,7 @@ final class MultihomeNamespaces implements AutoCloseable {
     static MultihomeNamespaces start() throws IOException, InterruptedException {
         Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         Assumptions.assumeTrue(Integer.valueOf(0).equals(uid),
-                "skipped: network namespaces need root (uid " + uid + "); CI runs these tests as root");
+                "skipped: making network namespaces needs root, and this JVM runs as uid " + uid + " (CI runs it as root)");
         Path script = Path.of(System.getProperty("mptunnel.root", ".."), "recipes", "multihome.sh").toAbsolutePath()
                 .normalize();
         ToolProcess process = ToolProcess.startCommand("env", "MH_MAX_SECONDS=" + MAX_SECONDS, "bash",
