@@ -223,6 +223,7 @@ class FailoverIT {
             }
         }
     }
+
     /**
      * Roaming gap: how long the path of the running sessions takes to be up again after the
      * laptop's address on its uplink changed, as the duplicating client sees it, or that it was

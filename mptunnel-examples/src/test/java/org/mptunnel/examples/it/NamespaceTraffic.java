@@ -7,14 +7,10 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The applications of the system tests ({@link FailoverIT}), run as processes inside network
@@ -23,17 +19,18 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>{@code echo PORT}: a UDP echo on 127.0.0.1:PORT, behind the mpserver;</li>
  *   <li>{@code send RATE SECONDS PORT...}: one stream per PORT, an mpclient's {@code --listen} port
- *       on 127.0.0.1: datagrams numbered from 0, RATE per second each, each stream from its own
- *       socket (so its own tunnel session). On stdin, {@code mark NAME} prints {@code mark NAME
+ *       on 127.0.0.1: a {@link RequestStream} each (numbered datagrams, RATE per second, from its
+ *       own socket, so its own tunnel session). On stdin, {@code mark NAME} prints {@code mark NAME
  *       N...}: each stream's next number, so that the test can place its events in the streams
- *       without sharing a clock; {@code stop} (or the end of stdin, or SECONDS) stops sending, waits
- *       {@link #DRAIN_MILLIS} for the last echoes, prints one line per stream, {@code stream PORT
- *       sent N lost A B C...} (the numbers never echoed), then {@code end}, and exits.</li>
+ *       without sharing a clock; {@code stop} (or the end of stdin, or SECONDS) ends the count,
+ *       waits {@link #DRAIN_MILLIS} for the last echoes, prints one line per stream, {@code stream
+ *       PORT sent N lost A B C...} (the numbers below N never echoed), then {@code end}, and
+ *       exits.</li>
  * </ul>
  */
 final class NamespaceTraffic {
 
-    static final long DRAIN_MILLIS = 1_000;
+    private static final long DRAIN_MILLIS = 1_000;
 
     private NamespaceTraffic() {
     }
@@ -69,9 +66,9 @@ final class NamespaceTraffic {
     }
 
     private static void send(int rate, int seconds, List<Integer> ports) throws Exception {
-        List<Stream> streams = new ArrayList<>();
+        List<RequestStream> streams = new ArrayList<>();
         for (int port : ports) {
-            streams.add(new Stream(port, rate, seconds));
+            streams.add(new RequestStream(port, rate, rate * seconds));
         }
         System.out.println("sending");
         System.out.flush();
@@ -80,7 +77,7 @@ final class NamespaceTraffic {
                 for (String line; (line = in.readLine()) != null && !line.equals("stop"); ) {
                     if (line.startsWith("mark ")) {
                         StringBuilder b = new StringBuilder(line);
-                        streams.forEach(s -> b.append(' ').append(s.next()));
+                        streams.forEach(s -> b.append(' ').append(s.sent()));
                         System.out.println(b);
                         System.out.flush();
                     }
@@ -92,97 +89,22 @@ final class NamespaceTraffic {
         stdin.setDaemon(true);
         stdin.start();
         stdin.join(TimeUnit.SECONDS.toMillis(seconds));
-        streams.forEach(Stream::stopSending);
+        int[] stoppedAt = streams.stream().mapToInt(RequestStream::sent).toArray();
         Thread.sleep(DRAIN_MILLIS); // the last echoes' time to come back: a measured wait, not a synchronisation
-        for (Stream s : streams) {
-            System.out.println(s.close());
+        for (int i = 0; i < streams.size(); i++) {
+            RequestStream stream = streams.get(i);
+            stream.close();
+            StringBuilder b = new StringBuilder("stream ").append(ports.get(i)).append(" sent ").append(stoppedAt[i])
+                    .append(" lost");
+            for (int n = 0; n < stoppedAt[i]; n++) {
+                if (stream.answered(n, n + 1) == 0) {
+                    b.append(' ').append(n);
+                }
+            }
+            System.out.println(b);
         }
         System.out.println("end");
         System.out.flush();
         System.exit(0);
-    }
-
-    /** One numbered stream and its echoes. */
-    private static final class Stream {
-        private final int port;
-        private final DatagramSocket socket;
-        private final AtomicIntegerArray answered;
-        private final AtomicInteger next = new AtomicInteger();
-        private final Thread sender;
-        private final Thread receiver;
-        private volatile boolean sending = true;
-        private volatile boolean receiving = true;
-
-        Stream(int port, int rate, int seconds) throws IOException {
-            this.port = port;
-            socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            socket.setSoTimeout(50);
-            answered = new AtomicIntegerArray(rate * seconds);
-            long interval = TimeUnit.SECONDS.toNanos(1) / rate;
-            sender = new Thread(() -> send(interval), "send-" + port);
-            receiver = new Thread(this::receive, "receive-" + port);
-            sender.start();
-            receiver.start();
-        }
-
-        int next() {
-            return next.get();
-        }
-
-        private void send(long intervalNanos) {
-            long start = System.nanoTime();
-            for (int n = 0; sending && n < answered.length(); n++) {
-                long wait;
-                while (sending && (wait = start + n * intervalNanos - System.nanoTime()) > 0) {
-                    LockSupport.parkNanos(Math.min(wait, 1_000_000));
-                }
-                byte[] datagram = Integer.toString(n).getBytes(StandardCharsets.US_ASCII);
-                try {
-                    socket.send(new DatagramPacket(datagram, datagram.length));
-                } catch (IOException e) {
-                    return;
-                }
-                next.set(n + 1);
-            }
-        }
-
-        private void receive() {
-            byte[] buffer = new byte[64];
-            DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
-            while (receiving) {
-                try {
-                    socket.receive(packet);
-                    int n = Integer.parseInt(new String(buffer, 0, packet.getLength(), StandardCharsets.US_ASCII));
-                    if (n >= 0 && n < answered.length()) {
-                        answered.set(n, 1);
-                    }
-                } catch (SocketTimeoutException e) {
-                    // check receiving
-                } catch (IOException | NumberFormatException e) {
-                    return;
-                }
-            }
-        }
-
-        void stopSending() {
-            sending = false;
-        }
-
-        /** @return the stream's line: datagrams sent and the numbers never echoed */
-        String close() throws InterruptedException {
-            sender.join(5_000);
-            receiving = false;
-            receiver.join(5_000);
-            socket.close();
-            StringBuilder b = new StringBuilder("stream ").append(port).append(" sent ").append(next.get())
-                    .append(" lost");
-            for (int n = 0; n < next.get(); n++) {
-                if (answered.get(n) == 0) {
-                    b.append(' ').append(n);
-                }
-            }
-            return b.toString();
-        }
     }
 }
