@@ -40,7 +40,7 @@ final class ToolProcess implements AutoCloseable {
     private ToolProcess(Process process) {
         this.process = process;
         this.outPump = pump(process.getInputStream(), out, outNanos);
-        this.errPump = pump(process.getErrorStream(), err, new ArrayList<>());
+        this.errPump = pump(process.getErrorStream(), err, null);
     }
 
     /** Starts {@code java -jar mptunnel.jar ARGS...}. */
@@ -95,13 +95,16 @@ final class ToolProcess implements AutoCloseable {
         return tool;
     }
 
+    /** @param times null, or where the time each line came is added */
     private static Thread pump(InputStream stream, List<String> lines, List<Long> times) {
         Thread t = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 for (String line; (line = reader.readLine()) != null; ) {
                     synchronized (lines) {
                         lines.add(line);
-                        times.add(System.nanoTime());
+                        if (times != null) {
+                            times.add(System.nanoTime());
+                        }
                         lines.notifyAll();
                     }
                 }
@@ -161,7 +164,8 @@ final class ToolProcess implements AutoCloseable {
             while (out.size() <= index) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || (!process.isAlive() && !outPump.isAlive())) {
-                    throw new AssertionError("no stdout line " + index + " within " + timeout + "\n" + transcript());
+                    throw new AssertionError("no stdout line " + index + " within " + timeout
+                            + (process.isAlive() ? "" : " (the process ended)") + "\n" + transcript());
                 }
                 out.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
             }
