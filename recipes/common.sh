@@ -19,7 +19,7 @@ rc_cleanup() {
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$pid" 2>/dev/null
     done
-    for ns in "${RC_NETNS[@]}"; do ip netns delete "$ns" 2>/dev/null; done
+    for ns in "${RC_NETNS[@]}"; do rc_netns_delete "$ns"; done
     if [ "$RC_OK" = 1 ]; then rm -rf "$RC_TMP"; else echo "$RC_NAME: logs kept in $RC_TMP" >&2; fi
 }
 trap rc_cleanup EXIT
@@ -71,8 +71,36 @@ rc_port() {
     sed -n 's/.*listening on [^ ]*:\([0-9]*\),.*/\1/p' "$RC_TMP/$1.log" | head -1
 }
 
-# rc_netns NAME: makes a network namespace with loopback up, deleted at exit.
+# rc_netns_delete NAME: ends what still runs in the namespace (anyone's: a test may have started
+# it there), at most 5 s politely, then deletes the namespace.
+rc_netns_delete() {
+    local pids
+    pids=$(ip netns pids "$1" 2>/dev/null)
+    if [ -n "$pids" ]; then
+        # shellcheck disable=SC2086 # one pid per word
+        kill $pids 2>/dev/null
+        for _ in $(seq 50); do [ -z "$(ip netns pids "$1" 2>/dev/null)" ] && break; sleep 0.1; done
+        pids=$(ip netns pids "$1" 2>/dev/null)
+        # shellcheck disable=SC2086
+        [ -z "$pids" ] || kill -9 $pids 2>/dev/null
+    fi
+    ip netns delete "$1" 2>/dev/null
+}
+
+# Deletes the namespaces of earlier recipe runs that were killed before they could (named
+# mptr-RECIPE-PID-..., PID no longer running).
+rc_netns_sweep() {
+    local ns pid
+    for ns in $(ip netns list 2>/dev/null | sed -n 's/^\(mptr-[a-z0-9]*-[0-9]*-[a-z0-9]*\).*/\1/p'); do
+        pid=$(cut -d - -f 3 <<<"$ns")
+        kill -0 "$pid" 2>/dev/null || rc_netns_delete "$ns"
+    done
+}
+
+# rc_netns NAME: makes a network namespace with loopback up, deleted at exit (with what runs in it).
+# Name it mptr-RECIPE-$$-ROLE, so that a later run can sweep it away if this one is killed.
 rc_netns() {
+    [ ${#RC_NETNS[@]} -gt 0 ] || rc_netns_sweep
     ip netns add "$1" || rc_fail "cannot create network namespace $1"
     RC_NETNS+=("$1")
     ip -n "$1" link set lo up

@@ -31,14 +31,16 @@ final class ToolProcess implements AutoCloseable {
 
     private final Process process;
     private final List<String> out = new ArrayList<>();
+    /** When each stdout line came ({@link System#nanoTime}), guarded by {@link #out}. */
+    private final List<Long> outNanos = new ArrayList<>();
     private final List<String> err = new ArrayList<>();
     private final Thread outPump;
     private final Thread errPump;
 
     private ToolProcess(Process process) {
         this.process = process;
-        this.outPump = pump(process.getInputStream(), out);
-        this.errPump = pump(process.getErrorStream(), err);
+        this.outPump = pump(process.getInputStream(), out, outNanos);
+        this.errPump = pump(process.getErrorStream(), err, null);
     }
 
     /** Starts {@code java -jar mptunnel.jar ARGS...}. */
@@ -70,6 +72,17 @@ final class ToolProcess implements AutoCloseable {
         return new ToolProcess(new ProcessBuilder(command).start());
     }
 
+    /**
+     * Starts {@code java JVM_OPTIONS JAVA_ARGUMENTS...} inside a network namespace ({@code ip netns
+     * exec}), e.g. {@code -jar mptunnel.jar mpclient ...} or {@code -cp CLASSES MAIN ...}.
+     */
+    static ToolProcess startInNamespace(String namespace, List<String> javaArguments) throws IOException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, JAVA));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(javaArguments);
+        return new ToolProcess(new ProcessBuilder(command).start());
+    }
+
     /** Starts a program other than the jar, e.g. a launcher script. */
     static ToolProcess startCommand(String... command) throws IOException {
         return new ToolProcess(new ProcessBuilder(command).start());
@@ -82,12 +95,16 @@ final class ToolProcess implements AutoCloseable {
         return tool;
     }
 
-    private static Thread pump(InputStream stream, List<String> lines) {
+    /** @param times null, or where the time each line came is added */
+    private static Thread pump(InputStream stream, List<String> lines, List<Long> times) {
         Thread t = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 for (String line; (line = reader.readLine()) != null; ) {
                     synchronized (lines) {
                         lines.add(line);
+                        if (times != null) {
+                            times.add(System.nanoTime());
+                        }
                         lines.notifyAll();
                     }
                 }
@@ -133,6 +150,52 @@ final class ToolProcess implements AutoCloseable {
                 lines.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
             }
         }
+    }
+
+    /**
+     * Waits for the stdout line numbered {@code index} (from 0), for a test that reads every line
+     * in turn.
+     *
+     * @throws AssertionError with everything the process printed if it does not come in time
+     */
+    String awaitOutLine(int index, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (out) {
+            while (out.size() <= index) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || (!process.isAlive() && !outPump.isAlive())) {
+                    throw new AssertionError("no stdout line " + index + " within " + timeout
+                            + (process.isAlive() ? "" : " (the process ended)") + "\n" + transcript());
+                }
+                out.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
+            }
+            return out.get(index);
+        }
+    }
+
+    /** @return when the stdout line numbered {@code index} came ({@link System#nanoTime}); it must have */
+    long outLineNanos(int index) {
+        synchronized (out) {
+            return outNanos.get(index);
+        }
+    }
+
+    /** @return how many stdout lines have come so far: the index of the next one */
+    int outLineCount() {
+        synchronized (out) {
+            return out.size();
+        }
+    }
+
+    /** Writes one line to the process's stdin. */
+    void send(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
+    /** Closes the process's stdin: the end of its input. */
+    void closeInput() throws IOException {
+        process.getOutputStream().close();
     }
 
     /** @return the port in the tool's "listening on HOST:PORT" line */
