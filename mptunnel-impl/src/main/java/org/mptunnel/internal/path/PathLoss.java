@@ -13,8 +13,8 @@ package org.mptunnel.internal.path;
  * last one used (reordered) is ignored; one whose count went backwards (the peer made the path
  * anew: a restart, or a path it forgot) starts a new baseline.
  *
- * <p>Smoothing, as for the session's report ({@code ReportedLoss}): lost over sent, both weighted by
- * {@code (1 - 1/1024)} per datagram sent since, so about the last 1,024 datagrams of this path.
+ * <p>Smoothing: {@link DecayedLoss}, as for the session's report, over about the last 1,024
+ * datagrams of this path.
  *
  * <p>Threads: the I/O thread notes and reports; {@link #oneWayLoss()} may be read by any thread.
  */
@@ -22,9 +22,6 @@ public final class PathLoss {
 
     /** Probes whose sent count is remembered until their report comes back. */
     static final int SNAPSHOTS = 8;
-    /** The smoothed loss's weight per datagram is {@code 1 / SMOOTHING_DATAGRAMS}. */
-    static final int SMOOTHING_DATAGRAMS = 1024;
-    private static final double LOG_KEEP = Math.log1p(-1.0 / SMOOTHING_DATAGRAMS);
     /** Counts on the wire may be sent mod 2^32 (an ack's); deltas are taken in this width. */
     private static final long COUNT_MASK = 0xFFFF_FFFFL;
 
@@ -38,8 +35,7 @@ public final class PathLoss {
     private long lastArrived;
     private long sentTotal;
     private long lostTotal;
-    private double decayedSent;
-    private double decayedLost;
+    private final DecayedLoss smoothed = new DecayedLoss();
     private volatile double published = -1;
 
     /** I/O thread: probe {@code number} left on this path when {@code dataSent} data datagrams had. */
@@ -82,11 +78,9 @@ public final class PathLoss {
         long lost = sentDelta - arrivedDelta;
         sentTotal += sentDelta;
         lostTotal += lost;
-        double decay = Math.exp(sentDelta * LOG_KEEP);
-        decayedSent = decayedSent * decay + sentDelta;
-        decayedLost = decayedLost * decay + lost;
-        if (decayedSent > 0) {
-            published = Math.min(Math.max(decayedLost / decayedSent, 0), 1);
+        double loss = smoothed.add(sentDelta, lost);
+        if (loss >= 0) {
+            published = loss;
         }
         return true;
     }
