@@ -27,6 +27,11 @@ import java.util.Optional;
  *                          on a server, once the address has echoed a path challenge (until then
  *                          it is sent at most as many bytes as it sent; docs/PROTOCOL.md, "Path
  *                          validation")
+ * @param measuredLoss      smoothed share of this side's data datagrams sent on this path that did
+ *                          not arrive, 0 to 1, as the peer reports it per path (one-way, data
+ *                          itself, over roughly the last 1,024 datagrams of the path); -1 until
+ *                          two reports have counted data sent, and always with a peer that does
+ *                          not report per path (docs/PROTOCOL.md, "Per-path reports")
  */
 public record PathStats(
         InetSocketAddress remote,
@@ -40,7 +45,31 @@ public record PathStats(
         long duplicatesDropped,
         long smoothedRttNanos,
         double probeLoss,
-        boolean validated) {
+        boolean validated,
+        double measuredLoss) {
+
+    /**
+     * A path without a per-path loss measurement.
+     *
+     * @param remote            where this side sends the path's copies
+     * @param up                whether the path is used for sending
+     * @param datagramsSent     datagrams written to this path
+     * @param bytesSent         wire bytes written to this path
+     * @param sendErrors        datagrams this path failed to send
+     * @param datagramsReceived valid datagrams read from this path
+     * @param bytesReceived     wire bytes of those datagrams
+     * @param firstDeliveries   data datagrams whose first copy arrived on this path
+     * @param duplicatesDropped data datagrams on this path that another path had already delivered
+     * @param smoothedRttNanos  smoothed round-trip time in nanoseconds, or -1
+     * @param probeLoss         smoothed round-trip loss of this side's keepalives, or -1
+     * @param validated         whether the path may carry data without limit
+     */
+    public PathStats(InetSocketAddress remote, boolean up, long datagramsSent, long bytesSent, long sendErrors,
+                     long datagramsReceived, long bytesReceived, long firstDeliveries, long duplicatesDropped,
+                     long smoothedRttNanos, double probeLoss, boolean validated) {
+        this(remote, up, datagramsSent, bytesSent, sendErrors, datagramsReceived, bytesReceived, firstDeliveries,
+                duplicatesDropped, smoothedRttNanos, probeLoss, validated, -1);
+    }
 
     /**
      * A validated path: a client's, or one whose address has echoed a challenge.
@@ -61,7 +90,7 @@ public record PathStats(
                      long datagramsReceived, long bytesReceived, long firstDeliveries, long duplicatesDropped,
                      long smoothedRttNanos, double probeLoss) {
         this(remote, up, datagramsSent, bytesSent, sendErrors, datagramsReceived, bytesReceived, firstDeliveries,
-                duplicatesDropped, smoothedRttNanos, probeLoss, true);
+                duplicatesDropped, smoothedRttNanos, probeLoss, true, -1);
     }
 
     /** @return the smoothed round-trip time, empty until the path has been measured */

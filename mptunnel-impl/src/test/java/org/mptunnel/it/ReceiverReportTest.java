@@ -112,7 +112,7 @@ class ReceiverReportTest {
                     SocketAddress to) throws Exception {
         ByteBuffer ack = ByteBuffer.allocate(Header.LENGTH + Probe.ACK_LENGTH);
         ack.put(keepalive.duplicate().flip().limit(Header.LENGTH + Probe.KEEPALIVE_LENGTH));
-        Probe.turnIntoAck(ack, epoch, received, passed);
+        Probe.turnIntoAck(ack, epoch, received, passed, 0);
         server.send(ack, to);
     }
 }

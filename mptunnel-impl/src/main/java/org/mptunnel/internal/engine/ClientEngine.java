@@ -157,7 +157,7 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
             return;
         }
         try {
-            arrivedOn.transmit(datagram);
+            arrivedOn.transmitControl(datagram);
         } catch (IOException e) {
             return; // closed: the loop is stopping
         }

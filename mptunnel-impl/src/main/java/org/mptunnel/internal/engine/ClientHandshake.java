@@ -208,7 +208,7 @@ final class ClientHandshake {
         initiation.limit(Handshake.INITIATION_LENGTH).position(0);
         for (Path path : paths) {
             try {
-                path.transmit(initiation);
+                path.transmitControl(initiation);
             } catch (IOException e) {
                 return; // closed
             }

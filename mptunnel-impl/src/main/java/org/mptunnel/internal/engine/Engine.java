@@ -320,7 +320,13 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
             if (type == Header.TYPE_DATA) {
                 int verdict = session.judge(sequence);
                 if (verdict != DuplicateWindow.FRESH) {
-                    session.countRefused(role.knownPath(session, arrivedOn, source), verdict);
+                    // Not opened, as a copy is not worth it; it still arrived on its path, for the
+                    // path's report (at worst a forged one makes a known path look better).
+                    Path known = role.knownPath(session, arrivedOn, source);
+                    if (known != null) {
+                        known.countDataArrived();
+                    }
+                    session.countRefused(known, verdict);
                     return;
                 }
             } else if (!session.freshProbe(sequence, false)) {

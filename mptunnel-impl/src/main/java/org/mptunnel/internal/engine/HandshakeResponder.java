@@ -138,7 +138,7 @@ final class HandshakeResponder implements Admission {
         session.heard(now);
         engine.totals.handshakes.increment();
         try {
-            path.transmit(response);
+            path.transmitControl(response);
         } catch (IOException e) {
             // closed: the loop is stopping
         }

@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A client's keepalives and what their acks tell, for either tunnel format (the codec seals them
  * in v2): keepalives on every path, liveness, RTT and probe loss per path, the server's epoch, and
- * the server's receiver reports, which go to the scheduler. I/O thread only.
+ * the server's receiver reports, which go to the scheduler: the session's, and per path what
+ * arrived of the data sent on it ({@link org.mptunnel.internal.path.PathLoss}). The keepalives
+ * carry this end's per-path reports on the server's replies in turn, to a server whose acks show
+ * it counts per path (docs/PROTOCOL.md, "Per-path reports"). I/O thread only.
  */
 final class Probing {
 
@@ -42,6 +45,13 @@ final class Probing {
     private final long[] lastProbeSent;
     /** When each path last had a keepalive sent because of a path challenge ({@link #onChallenge}). */
     private final long[] lastChallengeProbe;
+    /** Per path: whether the last ack it had came from a server that reports per path. */
+    private final boolean[] serverReports;
+    /** Per path: the number of that ack, and the server's data that had arrived on the path then. */
+    private final long[] lastAckNumber;
+    private final long[] arrivedAtAck;
+    /** Per path: keepalives sent since that ack; see {@link #reportsTo}. */
+    private final int[] keepalivesSinceAck;
     private long nextKeepalive;
     private long probeNumber;
     /** The server's epoch from its last keepalive-ack, once one has arrived. */
@@ -60,6 +70,10 @@ final class Probing {
         this.tickNanos = tickNanos;
         this.lastProbeSent = new long[paths.length];
         this.lastChallengeProbe = new long[paths.length];
+        this.serverReports = new boolean[paths.length];
+        this.lastAckNumber = new long[paths.length];
+        this.arrivedAtAck = new long[paths.length];
+        this.keepalivesSinceAck = new int[paths.length];
         this.nextKeepalive = nowNanos;
     }
 
@@ -108,16 +122,33 @@ final class Probing {
         long number = probeNumber++;
         Probe.writeKeepalive(probe, session.id(), number, System.nanoTime(), path.index(),
                 srtt < 0 ? 0 : TimeUnit.NANOSECONDS.toMicros(srtt));
+        int i = path.index();
+        if (reportsTo(i)) {
+            Probe.addPathReport(probe, lastAckNumber[i], arrivedAtAck[i]);
+        }
+        keepalivesSinceAck[i]++;
         if (!codec.finishProbe(session, probe, Probe.KEEPALIVE_LENGTH)) {
             return;
         }
+        path.dataLoss().noteProbe(number, path.dataSent());
         try {
-            if (path.transmit(probe)) {
+            if (path.transmitControl(probe)) {
                 path.probeLoss().sent(number, now);
             }
         } catch (IOException e) {
             // closed: the loop is stopping
         }
+    }
+
+    /**
+     * Whether a keepalive on path {@code i} carries a report: the server's last ack there showed
+     * that it reads them, and no more than one keepalive since has gone unanswered, so that a
+     * server replaced by an older one (which takes a report for a malformed keepalive) costs a
+     * path at most two keepalives before this end sends plain ones again. A report with nothing in
+     * it is not sent: an older server would accept and echo it, and look like a newer one.
+     */
+    private boolean reportsTo(int i) {
+        return serverReports[i] && keepalivesSinceAck[i] < 2 && (lastAckNumber[i] != 0 || arrivedAtAck[i] != 0);
     }
 
     /**
@@ -142,13 +173,35 @@ final class Probing {
     /** A valid (and opened) keepalive-ack with this probe number arrived on {@code path}. */
     void onAck(Path path, ByteBuffer ack, long number, long now) {
         long rtt = System.nanoTime() - Probe.originTime(ack); // a fresh clock for the sample
-        if (Probe.pathIndex(ack) == path.index() && rtt >= 0 && rtt < MAX_RTT_NANOS) {
+        boolean ownPath = Probe.pathIndex(ack) == path.index();
+        if (ownPath && rtt >= 0 && rtt < MAX_RTT_NANOS) {
             path.rttSample(rtt);
             path.probeLoss().acked(number);
         }
         noteServerEpoch(Probe.epoch(ack));
         if (session.reportedLoss().report(Probe.received(ack), Probe.passed(ack))) {
             scheduler.onReport(now);
+        }
+        if (ownPath) {
+            onPathReport(path, ack, number, now);
+        }
+    }
+
+    /**
+     * The ack's per-path part, if the server sent one: what arrived of this path's data, and,
+     * noted for the next keepalive's report, what has arrived here of the server's.
+     */
+    private void onPathReport(Path path, ByteBuffer ack, long number, long now) {
+        int i = path.index();
+        serverReports[i] = Probe.reportLayout(ack) == Probe.PATH_REPORT;
+        if (!serverReports[i]) {
+            return;
+        }
+        lastAckNumber[i] = number;
+        arrivedAtAck[i] = path.dataArrived();
+        keepalivesSinceAck[i] = 0;
+        if (path.dataLoss().report(number, Probe.pathArrived(ack))) {
+            scheduler.onPathReport(session, path, now);
         }
     }
 
@@ -169,6 +222,9 @@ final class Probing {
             }
             session.restartInbound();
             session.reportedLoss().restart();
+            for (Path path : paths) {
+                path.dataLoss().restart();
+            }
             LOG.info("server {} restarted (epoch {} -> {})", peer,
                     Long.toHexString(serverEpoch), Long.toHexString(epoch));
         }

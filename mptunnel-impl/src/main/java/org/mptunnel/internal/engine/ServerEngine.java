@@ -147,8 +147,10 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     }
 
     /**
-     * Turns the keepalive into its ack in place (finished by the codec: sealed in v2) and sends it
-     * back on its path, with the receiver's report: what the client needs to measure its data's loss.
+     * Reads the client's per-path report on this server's replies, if the keepalive has one; then
+     * turns the keepalive into its ack in place (finished by the codec: sealed in v2) and sends it
+     * back on its path, with the receiver's reports: what the client needs to measure its data's
+     * loss, in all and on this path.
      */
     @Override
     public void onProbe(Session session, Path path, ByteBuffer datagram, long sequence, long nowNanos) {
@@ -156,14 +158,19 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         if (reportedRttMicros > 0) {
             path.rttReported(reportedRttMicros * 1_000);
         }
+        if (Probe.reportLayout(datagram) == Probe.PATH_REPORT
+                && path.dataLoss().report(Probe.reportAckNumber(datagram), Probe.reportArrived(datagram))) {
+            scheduler.onPathReport(session, path, nowNanos);
+        }
         long passed = session.passedInbound();
         // a window restarted by a confirmed jump (v1) may have counted more than it has passed since
-        Probe.turnIntoAck(datagram, epoch, Math.min(session.receivedInbound(), passed), passed);
+        Probe.turnIntoAck(datagram, epoch, Math.min(session.receivedInbound(), passed), passed, path.dataArrived());
         if (!codec.finishProbe(session, datagram, Probe.ACK_LENGTH)) {
             return;
         }
+        path.dataLoss().noteProbe(sequence, path.dataSent());
         try {
-            path.transmit(datagram);
+            path.transmitControl(datagram);
         } catch (IOException e) {
             // closed: the loop is stopping
         }
@@ -219,7 +226,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
             return;
         }
         try {
-            if (path.transmit(challenge)) {
+            if (path.transmitControl(challenge)) {
                 totals.pathChallenges.increment();
             }
         } catch (IOException e) {

@@ -59,8 +59,18 @@ public final class Path {
     private final Counter bytesReceived = new Counter();
     private final Counter firstDeliveries = new Counter();
     private final Counter duplicates = new Counter();
+    /** Data datagrams of the session that arrived on this path: first copies, duplicates and late ones. */
+    private final Counter dataArrived = new Counter();
+    /**
+     * What the I/O thread sent on the path that is not data (keepalives, acks, challenges,
+     * handshake messages), so that data sent is the difference, without a count of its own on
+     * the senders' path.
+     */
+    private final Counter controlSent = new Counter();
     /** I/O thread records; see {@link ProbeLoss}. Stays empty on a server, which does not probe. */
     private final ProbeLoss probeLoss = new ProbeLoss();
+    /** I/O thread records, from the peer's per-path reports; see {@link PathLoss}. */
+    private final PathLoss dataLoss = new PathLoss();
 
     /**
      * @param index     the path's number within its session
@@ -152,6 +162,39 @@ public final class Path {
         sent.add(DATAGRAMS_SENT, 1);
         sent.add(BYTES_SENT, length);
         return true;
+    }
+
+    /**
+     * I/O thread: sends a datagram that is not data (a keepalive, an ack, a path challenge or
+     * response, a handshake message), as {@link #transmit} does, and counts it apart from data.
+     *
+     * @return whether the datagram left on this path
+     * @throws ClosedChannelException if the socket was closed
+     */
+    public boolean transmitControl(ByteBuffer datagram) throws ClosedChannelException {
+        if (!transmit(datagram)) {
+            return false;
+        }
+        controlSent.increment();
+        return true;
+    }
+
+    /**
+     * I/O thread: data datagrams (anything sent other than by {@link #transmitControl}) that left
+     * on this path so far; a send on another thread may or may not be in it yet.
+     */
+    public long dataSent() {
+        return sent.get(DATAGRAMS_SENT) - controlSent.get();
+    }
+
+    /** I/O thread: a data datagram of the session arrived on this path, whatever the window made of it. */
+    public void countDataArrived() {
+        dataArrived.increment();
+    }
+
+    /** @return data datagrams of the session that arrived on this path so far */
+    public long dataArrived() {
+        return dataArrived.get();
     }
 
     /** Any thread: takes {@code length} bytes of credit if there are that many; else counts them withheld. */
@@ -265,9 +308,14 @@ public final class Path {
         return probeLoss;
     }
 
+    /** @return this path's loss of this side's data, from the peer's per-path reports (records on the I/O thread only) */
+    public PathLoss dataLoss() {
+        return dataLoss;
+    }
+
     public PathStats snapshot() {
         return new PathStats(remote, up, sent.get(DATAGRAMS_SENT), sent.get(BYTES_SENT), sent.get(SEND_ERRORS),
                 datagramsReceived.get(), bytesReceived.get(), firstDeliveries.get(), duplicates.get(),
-                smoothedRttNanos, probeLoss.roundTripLoss(), validated);
+                smoothedRttNanos, probeLoss.roundTripLoss(), validated, dataLoss.oneWayLoss());
     }
 }

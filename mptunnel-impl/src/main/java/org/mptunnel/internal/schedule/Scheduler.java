@@ -2,6 +2,7 @@ package org.mptunnel.internal.schedule;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
 
 /**
@@ -42,6 +43,15 @@ public interface Scheduler {
 
     /** I/O thread: a receiver's report from the peer arrived (see {@code ReportedLoss}). */
     default void onReport(long nowNanos) {
+    }
+
+    /**
+     * I/O thread: the peer's report on one path brought news: {@code path.dataLoss()} (a
+     * {@link org.mptunnel.internal.path.PathLoss}) has the path's measured one-way loss of the
+     * data sent on it, which a policy spreading datagrams over paths plans with (see
+     * {@code CodeRatePlanner}).
+     */
+    default void onPathReport(Session session, Path path, long nowNanos) {
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.mptunnel.internal.session;
 
+import org.mptunnel.internal.path.DecayedLoss;
+
 /**
  * A client session's data loss as the server measures it: every keepalive-ack carries how many of
  * the session's data datagrams the server has accepted ({@code received}) and how many sequence
@@ -26,10 +28,6 @@ package org.mptunnel.internal.session;
  */
 public final class ReportedLoss {
 
-    /** The smoothed loss's weight per datagram is {@code 1 / SMOOTHING_DATAGRAMS}. */
-    static final int SMOOTHING_DATAGRAMS = 1024;
-    /** The log of what an older datagram keeps of its weight per datagram passed since. */
-    private static final double LOG_KEEP = Math.log1p(-1.0 / SMOOTHING_DATAGRAMS);
     /** Reports the burst test looks back over. */
     static final int RECENT = 16;
     /**
@@ -52,9 +50,7 @@ public final class ReportedLoss {
     /** Datagrams reported since the first report, and how many of them went missing. */
     private long passedTotal;
     private long lostTotal;
-    /** Datagrams passed and lost, each older one weighing {@code 1 - 1/SMOOTHING_DATAGRAMS} less. */
-    private double decayedPassed;
-    private double decayedLost;
+    private final DecayedLoss smoothed = new DecayedLoss();
     private volatile double published = -1;
 
     /**
@@ -87,11 +83,9 @@ public final class ReportedLoss {
         recentCount = Math.min(recentCount + 1, RECENT);
         passedTotal += passedDelta;
         lostTotal += lost;
-        double decay = Math.exp(passedDelta * LOG_KEEP);
-        decayedPassed = decayedPassed * decay + passedDelta;
-        decayedLost = decayedLost * decay + lost;
-        if (decayedPassed > 0) {
-            published = Math.min(Math.max(decayedLost / decayedPassed, 0), 1);
+        double loss = smoothed.add(passedDelta, lost);
+        if (loss >= 0) {
+            published = loss;
         }
         return true;
     }

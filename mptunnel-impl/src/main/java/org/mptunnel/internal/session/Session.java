@@ -246,6 +246,7 @@ public final class Session {
      *         refusal, already counted
      */
     public int admit(Path path, long sequence) {
+        path.countDataArrived();
         int verdict = window.accept(sequence);
         if (verdict == DuplicateWindow.RESTARTED) {
             restartOrdering();

@@ -21,7 +21,7 @@ class PlainCodecEngineTest {
     private static final long SESSION = 0x1234_5678_9ABC_DEF0L;
     private static final byte[] HELLO = "hello".getBytes(StandardCharsets.US_ASCII);
 
-    private static byte[] data(long session, long sequence, byte[] payload) {
+    static byte[] data(long session, long sequence, byte[] payload) {
         ByteBuffer b = Header.allocate(Header.LENGTH + payload.length);
         Header.write(b, Header.TYPE_DATA, session, sequence, payload.length);
         b.put(Header.LENGTH, payload);
@@ -30,7 +30,7 @@ class PlainCodecEngineTest {
         return bytes;
     }
 
-    private static byte[] keepalive(long session, long number, long originTime) {
+    static byte[] keepalive(long session, long number, long originTime) {
         ByteBuffer b = Header.allocate(Header.LENGTH + Probe.KEEPALIVE_LENGTH);
         Probe.writeKeepalive(b, session, number, originTime, 0, 0);
         byte[] bytes = new byte[b.limit()];
@@ -41,7 +41,7 @@ class PlainCodecEngineTest {
     private static byte[] ack(long session, long number, long originTime, long epoch) {
         ByteBuffer b = Header.allocate(Header.LENGTH + Probe.ACK_LENGTH);
         Probe.writeKeepalive(b, session, number, originTime, 0, 0);
-        Probe.turnIntoAck(b, epoch, 0, 0);
+        Probe.turnIntoAck(b, epoch, 0, 0, 0);
         byte[] bytes = new byte[b.limit()];
         b.get(0, bytes);
         return bytes;
@@ -258,7 +258,7 @@ class PlainCodecEngineTest {
      * The client's {@code keepalive} arrives from a new address at {@code now}; the challenge that is
      * all the server may send back is answered, which validates the address.
      */
-    private static void validate(ServerEngine server, Wire wire, byte[] keepalive, long now) {
+    static void validate(ServerEngine server, Wire wire, byte[] keepalive, long now) {
         Wire.deliver(server, null, Wire.CLIENT, keepalive, now);
         List<Wire.Sent> challenges = wire.drain();
         assertThat(challenges).hasSize(1);

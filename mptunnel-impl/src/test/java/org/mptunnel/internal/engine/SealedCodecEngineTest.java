@@ -63,6 +63,55 @@ class SealedCodecEngineTest {
         assertThat(server.stats().handshakes()).isEqualTo(1);
     }
 
+    /** A keepalive round at {@code now}: the client's timer, then everything across and back. */
+    private void probeRound(long now) {
+        client.onTimer(now);
+        clientToServer(now);
+        serverToClient(now);
+    }
+
+    /**
+     * Per-path reports, sealed, between the two real engines: each side learns what its own data
+     * lost on the path, copies refused unopened count as arrived.
+     */
+    @Test
+    void perPathReportsTellEachSideItsDataLossSealed() throws Exception {
+        long interval = Wire.clientConfig().path(Wire.BRIDGE).build().keepaliveInterval().toNanos();
+        handshake();
+        client.send(HELLO, 0, HELLO.length, null, 0);
+        byte[] hello = clientWire.drain().get(0).bytes();
+        Wire.deliver(server, null, Wire.CLIENT, hello, 4);
+        Wire.deliver(server, null, Wire.CLIENT, hello, 4); // a copy: refused before it is opened
+        serverToClient(5); // the challenge, answered with a keepalive behind the response
+        clientToServer(6);
+        serverToClient(7); // the keepalive's ack: the server reports per path
+        Path atServer = server.sessions.get(SESSION).paths()[0];
+        assertThat(atServer.dataArrived()).as("the copy arrived on the path too").isEqualTo(2);
+
+        for (int i = 0; i < 10; i++) {
+            client.send(HELLO, 0, HELLO.length, null, 0);
+        }
+        List<Wire.Sent> data = clientWire.drain();
+        for (Wire.Sent datagram : data.subList(0, 7)) {
+            Wire.deliver(server, null, Wire.CLIENT, datagram.bytes(), 8);
+        }
+        probeRound(1 + interval);
+        assertThat(clientPath.dataLoss().oneWayLoss()).as("3 of 10 lost, client to server").isEqualTo(0.3);
+
+        for (int i = 0; i < 10; i++) {
+            server.send(REPLY, 0, REPLY.length, SessionAddress.of(SESSION).getAddress(), SessionAddress.PORT);
+        }
+        for (Wire.Sent datagram : serverWire.drain().subList(0, 6)) {
+            Wire.deliver(client, clientPath, Wire.BRIDGE, datagram.bytes(), 1 + interval);
+        }
+        probeRound(1 + 2 * interval); // the server's baseline: what it had sent at the last ack
+        probeRound(1 + 3 * interval);
+        assertThat(atServer.dataLoss().oneWayLoss()).as("4 of 10 lost, server to client")
+                .isCloseTo(0.4, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(server.stats().authFailed() + client.stats().authFailed()).isZero();
+        assertThat(server.stats().malformedDropped() + client.stats().malformedDropped()).isZero();
+    }
+
     @Test
     void dataGoesBothWaysSealedAfterTheHandshake() throws Exception {
         handshake();

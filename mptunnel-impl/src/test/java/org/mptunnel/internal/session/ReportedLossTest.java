@@ -91,7 +91,7 @@ class ReportedLossTest {
         }
         // sigma of a 1/1024 average of Bernoulli(0.02): sqrt(0.02 * 0.98 / 2047) ~ 0.003
         assertThat(loss.measuredLoss()).isCloseTo(0.02, within(0.012));
-        for (int i = 0; i < 3 * ReportedLoss.SMOOTHING_DATAGRAMS; i += 5) { // then none
+        for (int i = 0; i < 3 * org.mptunnel.internal.path.DecayedLoss.SMOOTHING_DATAGRAMS; i += 5) { // then none
             passed += 5;
             received += 5;
             loss.report(received, passed);

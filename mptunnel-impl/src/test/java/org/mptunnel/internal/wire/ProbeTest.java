@@ -77,26 +77,28 @@ class ProbeTest {
     }
 
     @Test
-    void ackEchoesTheKeepaliveAndAddsTheEpochAndTheReport() {
+    void ackEchoesTheKeepaliveAndAddsThePathReportTheEpochAndTheReport() {
         ByteBuffer buffer = keepalive(9, -5L, 2, 777);
-        String echoed = hex(buffer, Header.SESSION_ID_OFFSET, Probe.EPOCH_OFFSET);
+        String echoed = hex(buffer, Header.SESSION_ID_OFFSET, Probe.REPORT_LAYOUT_OFFSET);
 
-        Probe.turnIntoAck(buffer, 0x7766_5544_3322_1100L, 0x0102_0304L, 0x0A0B_0C0DL);
+        Probe.turnIntoAck(buffer, 0x7766_5544_3322_1100L, 0x0102_0304L, 0x0A0B_0C0DL, 0x1_8765_4321L);
 
         assertThat(buffer.position()).isZero();
         assertThat(buffer.limit()).isEqualTo(Header.LENGTH + Probe.ACK_LENGTH);
         assertThat(Probe.ACK_LENGTH).as("an ack is no longer than its keepalive").isEqualTo(Probe.KEEPALIVE_LENGTH);
         assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
         assertThat(Probe.ackValid(buffer)).isTrue();
-        assertThat(hex(buffer, Header.SESSION_ID_OFFSET, Probe.EPOCH_OFFSET)).isEqualTo(echoed);
-        assertThat(hex(buffer, Probe.EPOCH_OFFSET, Header.LENGTH + Probe.ACK_LENGTH))
-                .isEqualTo("7766554433221100" + "0000000001020304" + "000000000a0b0c0d");
+        assertThat(hex(buffer, Header.SESSION_ID_OFFSET, Probe.REPORT_LAYOUT_OFFSET)).isEqualTo(echoed);
+        assertThat(hex(buffer, Probe.REPORT_LAYOUT_OFFSET, Header.LENGTH + Probe.ACK_LENGTH))
+                .as("layout 1, the path's count mod 2^32, then the epoch and the session's report")
+                .isEqualTo("0001" + "87654321" + "7766554433221100" + "0000000001020304" + "000000000a0b0c0d");
+        assertThat(Probe.reportLayout(buffer)).isEqualTo(Probe.PATH_REPORT);
+        assertThat(Probe.pathArrived(buffer)).isEqualTo(0x8765_4321L);
         assertThat(Probe.epoch(buffer)).isEqualTo(0x7766_5544_3322_1100L);
         assertThat(Probe.received(buffer)).isEqualTo(0x0102_0304L);
         assertThat(Probe.passed(buffer)).isEqualTo(0x0A0B_0C0DL);
         assertThat(Probe.originTime(buffer)).isEqualTo(-5L);
         assertThat(Probe.pathIndex(buffer)).isEqualTo(2);
-        assertThat(Probe.smoothedRttMicros(buffer)).isEqualTo(777);
     }
 
     @Test
@@ -106,7 +108,7 @@ class ProbeTest {
         Probe.writeKeepalive(buffer, SESSION, 1, 2, 3, 4);
         assertThat(buffer.limit()).isEqualTo(Header.LENGTH + Probe.KEEPALIVE_LENGTH);
 
-        Probe.turnIntoAck(buffer, 99, 0, 0);
+        Probe.turnIntoAck(buffer, 99, 0, 0, 0);
 
         assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
         assertThat(Probe.epoch(buffer)).isEqualTo(99);
@@ -124,7 +126,7 @@ class ProbeTest {
     })
     void anAckReportsNoMoreReceivedThanPassedAndNothingNegative(long received, long passed, boolean valid) {
         ByteBuffer buffer = keepalive(1, 0, 0, 0);
-        Probe.turnIntoAck(buffer, 7, received, passed);
+        Probe.turnIntoAck(buffer, 7, received, passed, 0);
 
         assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
         assertThat(Probe.ackValid(buffer)).isEqualTo(valid);
@@ -140,6 +142,43 @@ class ProbeTest {
         assertThat(Probe.keepaliveValid(buffer)).isFalse();
     }
 
+    @Test
+    void aKeepaliveCarriesAPathReportInWhatWasReserved() {
+        ByteBuffer buffer = keepalive(4, 1, 2, 3);
+        Probe.addPathReport(buffer, 0x0102_0304_0506_0708L, 0x1112_1314_1516_1718L);
+
+        assertThat(hex(buffer, Probe.REPORT_LAYOUT_OFFSET, Probe.SMOOTHED_RTT_OFFSET)).isEqualTo("0001");
+        assertThat(hex(buffer, Probe.EPOCH_OFFSET, Header.LENGTH + Probe.KEEPALIVE_LENGTH))
+                .isEqualTo("0102030405060708" + "1112131415161718" + "00".repeat(8));
+        assertThat(Probe.smoothedRttMicros(buffer)).isEqualTo(3);
+        assertThat(Probe.keepaliveValid(buffer)).isTrue();
+        assertThat(Probe.reportAckNumber(buffer)).isEqualTo(0x0102_0304_0506_0708L);
+        assertThat(Probe.reportArrived(buffer)).isEqualTo(0x1112_1314_1516_1718L);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "56, 1", // the reserved last 8 bytes
+            "40, -128", // a negative ack number
+            "48, -128", // a negative count
+    })
+    void aPathReportWithItsReservedBytesSetOrANegativeCountIsNotValid(int offset, byte value) {
+        ByteBuffer buffer = keepalive(4, 1, 2, 3);
+        Probe.addPathReport(buffer, 5, 6);
+        buffer.put(offset, value);
+
+        assertThat(Probe.keepaliveValid(buffer)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 0x100, 0xFFFF})
+    void aKeepaliveOfAnUnknownReportLayoutIsNotValid(int layout) {
+        ByteBuffer buffer = keepalive(4, 1, 2, 3);
+        buffer.putShort(Probe.REPORT_LAYOUT_OFFSET, (short) layout);
+
+        assertThat(Probe.keepaliveValid(buffer)).isFalse();
+    }
+
     @Property(tries = 500, seed = "20240604")
     void keepaliveAndAckRoundTrip(@ForAll long session, @ForAll @LongRange(min = 0) long probeNumber,
                                   @ForAll long originTime, @ForAll @IntRange(max = 0xFFFF) int pathIndex,
@@ -152,7 +191,7 @@ class ProbeTest {
         assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE);
         assertThat(Probe.keepaliveValid(buffer)).isTrue();
 
-        Probe.turnIntoAck(buffer, epoch, received, passed);
+        Probe.turnIntoAck(buffer, epoch, received, passed, 0);
 
         assertThat(Header.check(buffer, buffer.limit())).isEqualTo(Header.TYPE_KEEPALIVE_ACK);
         assertThat(Probe.ackValid(buffer)).isTrue();
@@ -162,7 +201,6 @@ class ProbeTest {
         assertThat(Header.sequence(buffer)).isEqualTo(probeNumber);
         assertThat(Probe.originTime(buffer)).isEqualTo(originTime);
         assertThat(Probe.pathIndex(buffer)).isEqualTo(pathIndex);
-        assertThat(Probe.smoothedRttMicros(buffer)).isEqualTo(rtt);
         assertThat(Probe.epoch(buffer)).isEqualTo(epoch);
     }
 }
