@@ -79,6 +79,8 @@ public final class AutomaticPaths implements AutoCloseable {
     private final Map<String, InetAddress[]> chosen = new LinkedHashMap<>();
     /** Under this object's lock: paths that could not be added, said once until they can. */
     private final Set<TunnelPath> failing = new LinkedHashSet<>();
+    /** Under this object's lock: the last warning said, not said again while it repeats. */
+    private String lastWarning;
 
     /**
      * @param configured the configuration file's paths: those without a local column give the
@@ -145,7 +147,15 @@ public final class AutomaticPaths implements AutoCloseable {
         try {
             poll();
         } catch (RuntimeException e) {
-            LOG.warn("automatic paths: {}", e.toString()); // the next poll tries again
+            warnOnce(e.toString()); // the next poll tries again
+        }
+    }
+
+    /** A warning that would repeat at every poll is said once, until another one is due. */
+    private synchronized void warnOnce(String warning) {
+        if (!warning.equals(lastWarning)) {
+            lastWarning = warning;
+            LOG.warn("automatic paths: {}", warning);
         }
     }
 
@@ -158,7 +168,7 @@ public final class AutomaticPaths implements AutoCloseable {
         try {
             interfaces = source.interfaces();
         } catch (SocketException e) {
-            LOG.warn("automatic paths: cannot list the network interfaces: {}", e.getMessage());
+            warnOnce("cannot list the network interfaces: " + e.getMessage());
             return;
         }
         Map<String, InetAddress[]> next = new LinkedHashMap<>();
@@ -172,9 +182,10 @@ public final class AutomaticPaths implements AutoCloseable {
         try {
             outcome = updater.apply(wanted);
         } catch (IllegalArgumentException e) {
-            LOG.warn("automatic paths: {}", e.getMessage());
+            warnOnce(e.getMessage()); // more paths than a client may have, say
             return;
         }
+        lastWarning = null;
         log(next, outcome);
         chosen.clear();
         chosen.putAll(next);

@@ -10,6 +10,7 @@ import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -126,7 +127,6 @@ public abstract class ConnectedEngine extends Engine {
     public final void addPath(TunnelPath path) throws IOException {
         PathChannels.Opened opened = PathChannels.open(path, config.bindAddress().getAddress());
         CompletableFuture<Void> done = new CompletableFuture<>();
-        boolean finished = false;
         try {
             onLoop(() -> {
                 try {
@@ -136,11 +136,9 @@ public abstract class ConnectedEngine extends Engine {
                     done.completeExceptionally(e);
                 }
             }, done);
-            finished = true;
-        } finally {
-            if (!finished || !done.isDone() || done.isCompletedExceptionally()) {
-                opened.channel().close();
-            }
+        } catch (IOException | RuntimeException e) {
+            opened.channel().close(); // refused, or the socket closed first: the path never joined
+            throw e;
         }
     }
 
@@ -246,7 +244,7 @@ public abstract class ConnectedEngine extends Engine {
         if (done.isCompletedExceptionally()) {
             try {
                 done.join();
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof IOException) {
                     throw (IOException) cause;
