@@ -2,6 +2,7 @@ package org.mptunnel.examples.client;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -186,8 +187,14 @@ public final class PathUpdater {
         String name = "path " + ClientConfigFile.describe(path) + ": ";
         if (path.interfaceName() != null) {
             try {
-                return NetworkInterface.getByName(path.interfaceName()) == null
-                        ? name + "no network interface " + path.interfaceName() : null;
+                NetworkInterface nif = NetworkInterface.getByName(path.interfaceName());
+                if (nif == null) {
+                    return name + "no network interface " + path.interfaceName();
+                }
+                boolean ipv6 = path.remote().getAddress() instanceof Inet6Address;
+                return nif.inetAddresses().anyMatch(a -> a instanceof Inet6Address == ipv6) ? null
+                        : name + "network interface " + path.interfaceName() + " has no " + (ipv6 ? "IPv6" : "IPv4")
+                        + " address";
             } catch (SocketException e) {
                 return name + e.getMessage();
             }
