@@ -57,7 +57,8 @@ import picocli.CommandLine.Parameters;
                 "CONFIG_FILE: one path per line as 'HOST PORT [LOCAL]'; LOCAL is where the path leaves from: "
                         + "ADDRESS, ADDRESS:PORT, [IPV6]:PORT (an IPv6 address with a port in brackets) or %%INTERFACE. "
                         + "Blank lines and # comments are ignored. SIGHUP re-reads it and changes the paths of the "
-                        + "running sessions; an invalid file is refused and the running paths kept."})
+                        + "running sessions (not of SOCKS associations); an invalid file is refused and the running "
+                        + "paths kept."})
 final class ClientCommand implements Callable<Integer> {
 
     private static final String PASSWORD_VARIABLE = "MPTUNNEL_SOCKS_PASSWORD";
@@ -307,9 +308,8 @@ final class ClientCommand implements Callable<Integer> {
         if (autoPoll.compareTo(Duration.ofMillis(10)) < 0 || autoPoll.compareTo(Duration.ofSeconds(10)) > 0) {
             throw new UserError("--auto-poll must be between 10ms and 10s, got " + DurationConverter.format(autoPoll));
         }
-        AutomaticPaths automatic = new AutomaticPaths(InterfaceSource.SYSTEM,
+        return new AutomaticPaths(InterfaceSource.SYSTEM,
                 new AutomaticPaths.Filter(autoInclude, autoExclude, autoLoopback, autoLinkLocal), configured);
-        return automatic;
     }
 
     /**
