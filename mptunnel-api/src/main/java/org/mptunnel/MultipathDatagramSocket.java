@@ -48,7 +48,8 @@ import org.mptunnel.spi.SocketProvider;
  *   <li><b>Client</b>: open and connected from the start to {@link TunnelConfig#peerAddress()}, which
  *       received datagrams carry; {@code connect} accepts only that address and {@code disconnect}
  *       leaves the socket connected. Each path has its own local port (and may have its own local
- *       address: {@link TunnelPath}); {@code getLocalPort()} reports the first path's. Paths can
+ *       address: {@link TunnelPath}); {@code getLocalPort()} reports the first path's (the first it
+ *       opened with, also once that path is removed). Paths can
  *       be added and removed while the socket runs ({@link #addPath}, {@link #removePath}).</li>
  *   <li><b>Server</b>: bound, never connected. A received datagram's address names its
  *       <em>session</em>, not a network source: an IPv6 address in the discard-only prefix
@@ -117,7 +118,9 @@ public abstract class MultipathDatagramSocket extends DatagramSocket {
     /**
      * Adds a path to a client while it runs. Its socket is bound and connected before this
      * returns, and from then on datagrams go on it too; what the other paths carry is not
-     * disturbed. Thread-safe; may be called from a receive handler.
+     * disturbed. Socket options set on this socket before (buffer sizes, traffic class) are not
+     * applied to the new path's socket: set them again. Thread-safe; may be called from a receive
+     * handler.
      *
      * @param path the path; bound to its own local address or interface, else to
      *             {@link TunnelConfig#bindAddress()}
