@@ -82,7 +82,7 @@ final class PathChannels {
      * The interface's address of the family asked for: for IPv6 a global (or unique local) one if
      * it has one, since a link-local source reaches only its own link.
      */
-    static InetAddress interfaceAddress(String name, boolean ipv4) throws SocketException {
+    private static InetAddress interfaceAddress(String name, boolean ipv4) throws SocketException {
         NetworkInterface nif = NetworkInterface.getByName(name);
         if (nif == null) {
             throw new SocketException("no network interface " + name);
