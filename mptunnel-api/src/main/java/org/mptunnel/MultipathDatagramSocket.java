@@ -2,6 +2,7 @@ package org.mptunnel;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
+import java.util.List;
 import java.util.ServiceLoader;
 import org.mptunnel.spi.SocketProvider;
 
@@ -46,8 +47,10 @@ import org.mptunnel.spi.SocketProvider;
  * <ul>
  *   <li><b>Client</b>: open and connected from the start to {@link TunnelConfig#peerAddress()}, which
  *       received datagrams carry; {@code connect} accepts only that address and {@code disconnect}
- *       leaves the socket connected. Each path has its own local port; {@code getLocalPort()}
- *       reports the first path's.</li>
+ *       leaves the socket connected. Each path has its own local port (and may have its own local
+ *       address: {@link TunnelPath}); {@code getLocalPort()} reports the first path's (the first it
+ *       opened with, also once that path is removed). Paths can
+ *       be added and removed while the socket runs ({@link #addPath}, {@link #removePath}).</li>
  *   <li><b>Server</b>: bound, never connected. A received datagram's address names its
  *       <em>session</em>, not a network source: an IPv6 address in the discard-only prefix
  *       {@code 100::/64} (RFC 6666) whose low 64 bits are the session id, with port 9. It stays the
@@ -103,6 +106,43 @@ public abstract class MultipathDatagramSocket extends DatagramSocket {
      * @return the configuration
      */
     public abstract TunnelConfig config();
+
+    /**
+     * Returns a client's paths now: those it was opened with, as changed by {@link #addPath} and
+     * {@link #removePath}.
+     *
+     * @return the paths in the order they were added; empty on a server, which learns its paths
+     */
+    public abstract List<TunnelPath> paths();
+
+    /**
+     * Adds a path to a client while it runs. Its socket is bound and connected before this
+     * returns, and from then on datagrams go on it too; what the other paths carry is not
+     * disturbed. Socket options set on this socket before (buffer sizes, traffic class) are not
+     * applied to the new path's socket: set them again. Thread-safe; may be called from a receive
+     * handler.
+     *
+     * @param path the path; bound to its own local address or interface, else to
+     *             {@link TunnelConfig#bindAddress()}
+     * @throws IOException if the path does not resolve, its interface has no address of the
+     *                     remote's family, its local address cannot be bound, or the socket is closed
+     * @throws IllegalArgumentException if the socket has the path already, or has
+     *                                  {@value TunnelConfig#MAX_PATHS}
+     * @throws UnsupportedOperationException on a server
+     */
+    public abstract void addPath(TunnelPath path) throws IOException;
+
+    /**
+     * Removes a path from a client while it runs: no datagram goes on it once this returns, and
+     * its socket is closed; what the other paths carry is not disturbed. Removing the last path
+     * is allowed: datagrams sent meanwhile are dropped and counted, as with every path down.
+     * Thread-safe; may be called from a receive handler.
+     *
+     * @param path a path equal to one of {@link #paths()}
+     * @return whether the socket had the path
+     * @throws UnsupportedOperationException on a server
+     */
+    public abstract boolean removePath(TunnelPath path);
 
     /**
      * Takes a snapshot of the socket's counters and of each session's paths. It may be called from

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The immutable, validated configuration of a {@link MultipathDatagramSocket}.
@@ -166,8 +167,11 @@ public final class TunnelConfig {
     /** Largest duplicate window, which bounds the bitmap at 128 KiB per session and direction. */
     public static final int MAX_DUPLICATE_WINDOW = 1 << 20;
 
+    /** The most paths a client has at once, configured or added while it runs: one socket each. */
+    public static final int MAX_PATHS = 64;
+
     private final Role role;
-    private final List<InetSocketAddress> paths;
+    private final List<TunnelPath> paths;
     private final InetSocketAddress peerAddress;
     private final InetSocketAddress bindAddress;
     private final Duration keepaliveInterval;
@@ -191,7 +195,7 @@ public final class TunnelConfig {
     private final long rekeyAfterDatagrams;
     private final OrderedDelivery orderedDelivery;
 
-    private TunnelConfig(Builder<?> b, Role role, List<InetSocketAddress> paths, InetSocketAddress peer,
+    private TunnelConfig(Builder<?> b, Role role, List<TunnelPath> paths, InetSocketAddress peer,
                          InetSocketAddress bind, int maxSessions, int maxSessionsPerSource, int maxPathsPerSession,
                          Duration sessionIdleTimeout, Redundancy redundancy) {
         this.role = role;
@@ -294,8 +298,20 @@ public final class TunnelConfig {
         return role;
     }
 
-    /** @return the client's paths in the order given; empty on a server */
+    /**
+     * @return where the client's paths go, in the order given (an address appears once per path
+     *         to it); empty on a server
+     */
     public List<InetSocketAddress> paths() {
+        return paths.stream().map(TunnelPath::remote).collect(Collectors.toUnmodifiableList());
+    }
+
+    /**
+     * @return the client's paths in the order given, each with its own local address or interface
+     *         if it has one (the others bind to {@link #bindAddress()}); empty on a server. A
+     *         socket's paths may change while it runs: {@link MultipathDatagramSocket#paths()}.
+     */
+    public List<TunnelPath> tunnelPaths() {
         return paths;
     }
 
@@ -308,8 +324,9 @@ public final class TunnelConfig {
     }
 
     /**
-     * @return the local address to bind: the listening address on a server, the local address of
-     *         every path socket on a client (port 0 there: each path gets its own port)
+     * @return the local address to bind: the listening address on a server; on a client, the local
+     *         address of every path socket whose path names none of its own (port 0 there: each
+     *         path gets its own port)
      */
     public InetSocketAddress bindAddress() {
         return bindAddress;
@@ -677,7 +694,7 @@ public final class TunnelConfig {
 
     /** Builds a client configuration. */
     public static final class ClientBuilder extends Builder<ClientBuilder> {
-        private final List<InetSocketAddress> paths = new ArrayList<>();
+        private final List<TunnelPath> paths = new ArrayList<>();
         private InetSocketAddress peerAddress;
         private InetAddress localAddress;
         private Redundancy redundancy = Redundancy.ALL_PATHS;
@@ -706,13 +723,27 @@ public final class TunnelConfig {
          */
         public ClientBuilder path(InetSocketAddress address) {
             Objects.requireNonNull(address, "path");
-            if (address.getPort() == 0) {
-                throw new IllegalArgumentException("path " + address + " has no port");
+            return path(TunnelPath.to(address));
+        }
+
+        /**
+         * Adds a path with, if it names one, its own local address or interface (one per uplink).
+         * Several paths may go to the same address from different local addresses.
+         *
+         * @param path where this path's copies go, and where they leave from
+         * @return this builder
+         * @throws IllegalArgumentException if the path is given twice, or there would be more than
+         *                                  {@value TunnelConfig#MAX_PATHS}
+         */
+        public ClientBuilder path(TunnelPath path) {
+            Objects.requireNonNull(path, "path");
+            if (paths.contains(path)) {
+                throw new IllegalArgumentException("path " + path + " is given twice");
             }
-            if (paths.contains(address)) {
-                throw new IllegalArgumentException("path " + address + " is given twice");
+            if (paths.size() == MAX_PATHS) {
+                throw new IllegalArgumentException("a client has at most " + MAX_PATHS + " paths");
             }
-            paths.add(address);
+            paths.add(path);
             return this;
         }
 
@@ -741,7 +772,8 @@ public final class TunnelConfig {
         }
 
         /**
-         * @param address the local address every path socket binds to (default: the wildcard address)
+         * @param address the local address every path socket binds to unless its path names its own
+         *                (default: the wildcard address)
          * @return this builder
          */
         public ClientBuilder localAddress(InetAddress address) {
@@ -757,7 +789,7 @@ public final class TunnelConfig {
             if (paths.isEmpty()) {
                 throw new IllegalArgumentException("a client needs at least one path");
             }
-            InetSocketAddress peer = peerAddress != null ? peerAddress : paths.get(0);
+            InetSocketAddress peer = peerAddress != null ? peerAddress : paths.get(0).remote();
             InetSocketAddress bind = localAddress != null ? new InetSocketAddress(localAddress, 0) : new InetSocketAddress(0);
             return new TunnelConfig(this, Role.CLIENT, paths, peer, bind, 1, 1, paths.size(), Duration.ZERO, redundancy);
         }

@@ -155,9 +155,67 @@ class TunnelConfigTest {
 
     @Test
     void nullPathIsRejectedWithItsName() {
-        assertThatThrownBy(() -> TunnelConfig.client().path(null))
+        assertThatThrownBy(() -> TunnelConfig.client().path((InetSocketAddress) null))
                 .isInstanceOf(NullPointerException.class)
                 .hasMessageContaining("path");
+        assertThatThrownBy(() -> TunnelConfig.client().path((TunnelPath) null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("path");
+    }
+
+    // --- per-path local addresses -------------------------------------------------------------
+
+    @Test
+    void pathsToOneAddressFromDifferentLocalAddressesAreDifferentPaths() throws Exception {
+        InetSocketAddress wifi = new InetSocketAddress(InetAddress.getByName("192.0.2.10"), 0);
+        InetSocketAddress lte = new InetSocketAddress(InetAddress.getByName("198.51.100.7"), 5000);
+        TunnelConfig config = TunnelConfig.client()
+                .path(TunnelPath.to(C).from(wifi))
+                .path(TunnelPath.to(C).from(lte))
+                .path(TunnelPath.to(C).via("wwan0"))
+                .path(C)
+                .localAddress(InetAddress.getByName("192.0.2.99"))
+                .build();
+
+        assertThat(config.paths()).containsExactly(C, C, C, C);
+        assertThat(config.tunnelPaths()).extracting(TunnelPath::localAddress).containsExactly(wifi, lte, null, null);
+        assertThat(config.tunnelPaths()).extracting(TunnelPath::interfaceName).containsExactly(null, null, "wwan0", null);
+        assertThat(config.bindAddress()).as("the default for paths without their own")
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("192.0.2.99"), 0));
+        assertThat(config.peerAddress()).isEqualTo(C);
+        assertThatThrownBy(() -> TunnelConfig.client().path(TunnelPath.to(C).from(wifi)).path(TunnelPath.to(C).from(wifi)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("given twice");
+        assertThatThrownBy(() -> TunnelConfig.client().path(C).path(TunnelPath.to(C)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("given twice");
+    }
+
+    @Test
+    void aTunnelPathIsCheckedAndComparedByAllItsParts() throws Exception {
+        InetSocketAddress local = new InetSocketAddress(InetAddress.getByName("192.0.2.10"), 0);
+        assertThat(TunnelPath.to(C).from(local)).isEqualTo(TunnelPath.to(C).from(local))
+                .hasSameHashCodeAs(TunnelPath.to(C).from(local))
+                .isNotEqualTo(TunnelPath.to(C)).isNotEqualTo(TunnelPath.to(C).via("eth0"));
+        assertThat(TunnelPath.to(C).via("eth0").from(local).interfaceName()).as("the last choice wins").isNull();
+        assertThat(TunnelPath.to(C).from(local)).hasToString(C + " from " + local);
+        assertThatThrownBy(() -> TunnelPath.to(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no port");
+        assertThatThrownBy(() -> TunnelPath.to(C).from(new InetSocketAddress(InetAddress.getByName("::1"), 0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same family");
+        assertThatThrownBy(() -> TunnelPath.to(C).from(InetSocketAddress.createUnresolved("wifi.example", 0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not resolved");
+        assertThatThrownBy(() -> TunnelPath.to(C).via(" ")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(TunnelPath.to(C).from(new InetSocketAddress(5000)).localAddress().getPort())
+                .as("the wildcard address fits either family").isEqualTo(5000);
+    }
+
+    @Test
+    void aClientHasAtMostMaxPaths() {
+        TunnelConfig.ClientBuilder builder = TunnelConfig.client();
+        for (int port = 1; port <= TunnelConfig.MAX_PATHS; port++) {
+            builder.path(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        }
+        assertThatThrownBy(() -> builder.path(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9999)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 64 paths");
     }
 
     @Test

@@ -15,9 +15,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.Redundancy;
 import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelPath;
 import org.mptunnel.examples.cli.DurationConverter;
 import org.mptunnel.examples.cli.Endpoints;
 import org.mptunnel.examples.cli.RedundancyConverter;
@@ -27,7 +30,11 @@ import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
 import org.mptunnel.examples.cli.Warmup;
+import org.mptunnel.examples.client.AutomaticPaths;
 import org.mptunnel.examples.client.ClientConfigFile;
+import org.mptunnel.examples.client.HangupSignal;
+import org.mptunnel.examples.client.InterfaceSource;
+import org.mptunnel.examples.client.PathUpdater;
 import org.mptunnel.examples.client.LocalForwarder;
 import org.mptunnel.examples.client.SocksServer;
 import org.slf4j.Logger;
@@ -47,12 +54,16 @@ import picocli.CommandLine.Parameters;
                 + "Every local application (source address) gets its own session, and its own replies.",
                 "With --socks it is also a SOCKS5 proxy for UDP (UDP ASSOCIATE): each association is its own "
                         + "session, and its datagrams name their destinations, which the mpserver's --allow must permit.",
-                "CONFIG_FILE: one path per line as 'HOST PORT'; blank lines and # comments are ignored."})
+                "CONFIG_FILE: one path per line as 'HOST PORT [LOCAL]'; LOCAL is where the path leaves from: "
+                        + "ADDRESS, ADDRESS:PORT, [IPV6]:PORT (an IPv6 address with a port in brackets) or %%INTERFACE. "
+                        + "Blank lines and # comments are ignored. SIGHUP re-reads it and changes the paths of the "
+                        + "running sessions (not of SOCKS associations); an invalid file is refused and the running "
+                        + "paths kept."})
 final class ClientCommand implements Callable<Integer> {
 
     private static final String PASSWORD_VARIABLE = "MPTUNNEL_SOCKS_PASSWORD";
 
-    @Parameters(index = "0", paramLabel = "CONFIG_FILE", description = "The paths, one 'HOST PORT' per line.")
+    @Parameters(index = "0", paramLabel = "CONFIG_FILE", description = "The paths, one 'HOST PORT [LOCAL]' per line.")
     Path configFile;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Endpoints.HostPort.class,
@@ -119,6 +130,32 @@ final class ClientCommand implements Callable<Integer> {
                     + "Pair it with a short --keepalive (e.g. 10ms): the estimates come from the keepalives.")
     Redundancy redundancy;
 
+    @Option(names = "--auto-paths",
+            description = "Automatic paths: one per usable network interface and CONFIG_FILE line without LOCAL, "
+                    + "each leaving from its interface's address; interfaces that come up get their paths, those "
+                    + "that go away lose them (checked every --auto-poll). Lines with LOCAL are kept as they are. "
+                    + "Loopback interfaces and link-local addresses are left out unless asked (default: off).")
+    boolean autoPaths;
+
+    @Option(names = "--auto-include", paramLabel = "NAME[,NAME...]", split = ",",
+            description = "With --auto-paths, only these interfaces; * matches anything (e.g. 'wl*,eth0').")
+    List<String> autoInclude = List.of();
+
+    @Option(names = "--auto-exclude", paramLabel = "NAME[,NAME...]", split = ",",
+            description = "With --auto-paths, never these interfaces; * matches anything (e.g. 'docker*,veth*').")
+    List<String> autoExclude = List.of();
+
+    @Option(names = "--auto-loopback", description = "With --auto-paths, use loopback interfaces too.")
+    boolean autoLoopback;
+
+    @Option(names = "--auto-link-local", description = "With --auto-paths, use link-local addresses "
+            + "(169.254.0.0/16, fe80::/10) too.")
+    boolean autoLinkLocal;
+
+    @Option(names = "--auto-poll", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "1s",
+            description = "How often --auto-paths looks at the interfaces, 10ms to 10s (default: ${DEFAULT-VALUE}).")
+    Duration autoPoll;
+
     @Mixin
     TunnelOptions tunnelOptions;
 
@@ -144,15 +181,31 @@ final class ClientCommand implements Callable<Integer> {
         if (socksHandshakeTimeout.isZero()) {
             throw new UserError("--socks-handshake-timeout must be longer than 0");
         }
-        List<InetSocketAddress> paths = ClientConfigFile.load(configFile);
+        List<TunnelPath> configured = ClientConfigFile.load(configFile);
         UntilStopped until = new UntilStopped();
-        TunnelConfig.ClientBuilder builder = tunnelOptions.applyTo(TunnelConfig.client().paths(paths))
-                .redundancy(redundancy).failureHandler(until::failed);
         if (bind != null) {
             checkBindable(bind);
-            builder.localAddress(bind);
         }
-        TunnelConfig config = TunnelOptions.build(builder::build);
+        AtomicReference<LocalForwarder> running = new AtomicReference<>();
+        PathUpdater.Tunnels tunnels = new PathUpdater.Tunnels() {
+            @Override
+            public void pathsForNewTunnels(List<TunnelPath> paths) {
+                running.get().tunnelConfig(configFor(paths, until));
+            }
+
+            @Override
+            public List<MultipathDatagramSocket> openTunnels() {
+                return running.get().tunnels();
+            }
+        };
+        AutomaticPaths automatic = automaticPaths(configured);
+        List<TunnelPath> paths = automatic != null ? automatic.initialPaths() : configured;
+        paths.forEach(PathUpdater::checkUsable);
+        TunnelConfig config = TunnelOptions.build(() -> configFor(paths, until));
+        PathUpdater updater = new PathUpdater(tunnels, paths);
+        if (automatic != null) {
+            automatic.updateThrough(updater);
+        }
         SocksServer.Credentials credentials = socksCredentials(config);
 
         Warmup.run(config); // before the local port opens: no stall at the first datagram
@@ -162,6 +215,7 @@ final class ClientCommand implements Callable<Integer> {
         } catch (BindException e) {
             throw Endpoints.bindFailed(listen, e);
         }
+        running.set(forwarder);
         SocksServer socksServer = null;
         if (socks != null) {
             try {
@@ -174,7 +228,8 @@ final class ClientCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         out.println("mpclient: listening on " + Endpoints.format(forwarder.localAddress()) + ", " + paths.size()
-                + " path(s): " + paths.stream().map(Endpoints::format).collect(Collectors.joining(", "))
+                + " path(s): " + paths.stream().map(ClientConfigFile::describe).collect(Collectors.joining(", "))
+                + (automatic != null ? " (automatic)" : "")
                 + tunnelOptions.wireFormatNote(config)
                 + (redundancy.isAdaptive() ? ", redundancy " + RedundancyConverter.format(redundancy) : ""));
         if (socksServer != null) {
@@ -186,6 +241,12 @@ final class ClientCommand implements Callable<Integer> {
                 log.warn("SOCKS5 without authentication on a non-loopback address: anyone who reaches {} can use "
                         + "the tunnel (consider --socks-user)", Endpoints.format(socksServer.localAddress()));
             }
+        }
+        if (HangupSignal.onHangup(() -> reload(updater, automatic))) {
+            out.println("mpclient: SIGHUP re-reads " + configFile);
+        }
+        if (automatic != null) {
+            automatic.start(autoPoll);
         }
         out.flush();
         tunnelOptions.warnIfPlaintext("mpclient");
@@ -201,6 +262,9 @@ final class ClientCommand implements Callable<Integer> {
             StatsReport last = report(forwarder, socksSide); // before closing: paths still up or down
             String lastLocal = forwarder.line();
             String lastSocks = socksLine(socksSide);
+            if (automatic != null) {
+                automatic.close();
+            }
             if (socksSide != null) {
                 socksSide.close();
             }
@@ -220,6 +284,69 @@ final class ClientCommand implements Callable<Integer> {
             until.finished();
         }
         return until.exitStatus("mpclient");
+    }
+
+    /** The tunnel configuration for these paths, with every option of the command line. */
+    private TunnelConfig configFor(List<TunnelPath> paths, UntilStopped until) {
+        TunnelConfig.ClientBuilder builder = TunnelConfig.client();
+        paths.forEach(builder::path);
+        tunnelOptions.applyTo(builder).redundancy(redundancy).failureHandler(until::failed);
+        if (bind != null) {
+            builder.localAddress(bind);
+        }
+        return builder.build();
+    }
+
+    /** @return the automatic paths the options ask for, not yet polling; null without --auto-paths */
+    private AutomaticPaths automaticPaths(List<TunnelPath> configured) {
+        if (!autoPaths) {
+            if (!autoInclude.isEmpty() || !autoExclude.isEmpty() || autoLoopback || autoLinkLocal) {
+                throw new UserError("--auto-include, --auto-exclude, --auto-loopback and --auto-link-local need --auto-paths");
+            }
+            return null;
+        }
+        if (autoPoll.compareTo(Duration.ofMillis(10)) < 0 || autoPoll.compareTo(Duration.ofSeconds(10)) > 0) {
+            throw new UserError("--auto-poll must be between 10ms and 10s, got " + DurationConverter.format(autoPoll));
+        }
+        return new AutomaticPaths(InterfaceSource.SYSTEM,
+                new AutomaticPaths.Filter(autoInclude, autoExclude, autoLoopback, autoLinkLocal), configured);
+    }
+
+    /**
+     * SIGHUP: reads the configuration file again and applies its paths (through the automatic
+     * paths if on). An invalid file changes nothing, said in one line.
+     */
+    private void reload(PathUpdater updater, AutomaticPaths automatic) {
+        Logger log = LoggerFactory.getLogger(ClientCommand.class);
+        List<TunnelPath> paths;
+        try {
+            paths = ClientConfigFile.load(configFile);
+            for (TunnelPath path : paths) {
+                if (automatic == null || path.localAddress() != null || path.interfaceName() != null) {
+                    PathUpdater.checkUsable(path);
+                }
+            }
+        } catch (UserError e) {
+            log.warn("reload refused, the running paths are kept: {}", e.getMessage());
+            return;
+        }
+        if (automatic != null) {
+            automatic.configure(paths);
+            automatic.poll();
+            log.info("reloaded {}: automatic paths to {}", configFile, automatic.remotesText());
+            return;
+        }
+        try {
+            PathUpdater.Outcome outcome = updater.apply(paths);
+            log.info("reloaded {}: {} path(s), {} added, {} removed", configFile, paths.size(), outcome.added().size(),
+                    outcome.removed().size());
+            if (!outcome.failed().isEmpty()) {
+                log.warn("{} path(s) could not be added: {}", outcome.failed().size(),
+                        outcome.failed().values().iterator().next());
+            }
+        } catch (IllegalArgumentException e) {
+            log.warn("reload refused, the running paths are kept: {}", e.getMessage());
+        }
     }
 
     private static StatsReport report(LocalForwarder forwarder, SocksServer socksServer) {

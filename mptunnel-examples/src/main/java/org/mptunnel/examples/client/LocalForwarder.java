@@ -12,6 +12,8 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -57,7 +59,8 @@ public final class LocalForwarder implements AutoCloseable {
      */
     private final DatagramChannel local;
     private final Selector selector;
-    private final TunnelConfig tunnelConfig;
+    /** What new sessions open with; replaced when the paths change ({@link #tunnelConfig(TunnelConfig)}). */
+    private volatile TunnelConfig tunnelConfig;
     private final long idleNanos;
     /** How often the reader looks for idle sessions. */
     private final long sweepMillis;
@@ -140,6 +143,23 @@ public final class LocalForwarder implements AutoCloseable {
     /** @return where applications send */
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) local.socket().getLocalSocketAddress();
+    }
+
+    /**
+     * Any thread: sessions opened from now on use {@code next} (new paths); the live ones are
+     * changed through {@link #tunnels()}.
+     */
+    public void tunnelConfig(TunnelConfig next) {
+        this.tunnelConfig = next;
+    }
+
+    /** @return the tunnel socket of every session open now */
+    public List<MultipathDatagramSocket> tunnels() {
+        List<MultipathDatagramSocket> tunnels = new ArrayList<>();
+        for (Session session : sessions.values()) {
+            tunnels.add(session.tunnel);
+        }
+        return tunnels;
     }
 
     /** @return how many applications have a session now */

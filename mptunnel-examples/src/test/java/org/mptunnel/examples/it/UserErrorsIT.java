@@ -61,7 +61,27 @@ class UserErrorsIT {
     @Test
     void badLineInConfigFile() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.conf"), "# two paths\n127.0.0.1 4000\n127.0.0.1:4001\n");
-        expectUserError(bad + ":3: expected 'HOST PORT', got '127.0.0.1:4001'", "mpclient", bad.toString());
+        expectUserError(bad + ":3: expected 'HOST PORT [LOCAL_ADDRESS[:PORT] | %INTERFACE]', got '127.0.0.1:4001'",
+                "mpclient", bad.toString());
+    }
+
+    @Test
+    void badLocalColumnInConfigFile() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.conf"), "127.0.0.1 4000 ::1\n");
+        expectUserError(bad + ":1: local address ::1 is IPv6 but 127.0.0.1 is IPv4", "mpclient", bad.toString());
+        Path notMine = Files.writeString(dir.resolve("notmine.conf"), "127.0.0.1 4000 192.0.2.1\n");
+        expectUserError("path 127.0.0.1:4000 192.0.2.1:0: cannot bind 192.0.2.1", "mpclient", notMine.toString());
+        Path noSuch = Files.writeString(dir.resolve("nosuch.conf"), "127.0.0.1 4000 %nosuchif0\n");
+        expectUserError("path 127.0.0.1:4000 %nosuchif0: no network interface nosuchif0", "mpclient", noSuch.toString());
+    }
+
+    @Test
+    void automaticPathOptionsWithoutAutomaticPaths() throws Exception {
+        Path config = Files.writeString(dir.resolve("ok.conf"), "127.0.0.1 4000\n");
+        expectUserError("--auto-include, --auto-exclude, --auto-loopback and --auto-link-local need --auto-paths",
+                "mpclient", "--auto-loopback", config.toString());
+        expectUserError("--auto-poll must be between 10ms and 10s", "mpclient", "--auto-paths", "--auto-poll", "1ms",
+                config.toString());
     }
 
     @Test

@@ -64,6 +64,16 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
     }
 
     @Override
+    protected Session session() {
+        return session;
+    }
+
+    @Override
+    protected void pathAdded(Path path, long nowNanos) {
+        probing.pathAdded(path);
+    }
+
+    @Override
     public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
         if (handshake != null && handshake.holdUntilKeys(data, offset, length)) {
             return;

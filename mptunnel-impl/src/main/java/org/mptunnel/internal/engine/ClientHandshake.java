@@ -57,7 +57,6 @@ final class ClientHandshake {
     }
 
     private final Session session;
-    private final Path[] paths;
     private final TunnelCounters totals;
     private final Sender sender;
     private final Handshake.Initiator initiator;
@@ -87,7 +86,6 @@ final class ClientHandshake {
     ClientHandshake(TunnelConfig config, Session session, TunnelCounters totals, Sender sender, long keepaliveNanos,
                     long deadTimeoutNanos, long nowNanos) {
         this.session = session;
-        this.paths = session.paths();
         this.totals = totals;
         this.sender = sender;
         byte[] psk = config.preSharedKey();
@@ -206,7 +204,7 @@ final class ClientHandshake {
                 TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
         initiator.writeInitiation(initiation, session.id(), lastTimestampMicros, proposed);
         initiation.limit(Handshake.INITIATION_LENGTH).position(0);
-        for (Path path : paths) {
+        for (Path path : session.paths()) {
             try {
                 path.transmitControl(initiation);
             } catch (IOException e) {

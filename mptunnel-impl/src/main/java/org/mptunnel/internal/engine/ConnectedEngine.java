@@ -1,19 +1,24 @@
 package org.mptunnel.internal.engine;
 
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnknownHostException;
+import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelPath;
+import org.mptunnel.internal.io.IoLoop;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
 
 /**
  * What every client role shares, whatever its wire format: one connected channel per path, each
@@ -21,11 +26,25 @@ import org.mptunnel.internal.path.Path;
  * it. Connected channels let the kernel filter out anything not from the path's
  * address, report ICMP errors per path, and always have the same sender, so the JDK's one-entry
  * sender-address cache always hits and receiving allocates nothing.
+ *
+ * <p>Paths added or removed while the socket runs ({@link #addPath}, {@link #removePath}) change
+ * the session's path array on the I/O thread only: the caller opens (or is told the fate of) the
+ * channel, the I/O thread registers it and publishes a new array, which senders read once per
+ * datagram as before. Nothing on the per-datagram path takes a lock or looks at the change.
  */
 public abstract class ConnectedEngine extends Engine {
 
-    protected final Path[] paths;
+    /** How often a caller waiting for the I/O thread looks whether it has stopped. */
+    private static final long WAIT_SLICE_MILLIS = 100;
+
     protected final InetSocketAddress peer;
+    /** The first path's local address when the socket opened: {@code getLocalPort()} keeps it. */
+    private final InetSocketAddress firstLocal;
+    /** Each path as configured and its engine path; replaced (I/O thread, after start), never changed. */
+    private volatile List<Binding> bindings;
+
+    private record Binding(TunnelPath path, Path engine) {
+    }
 
     /** Builds the role's engine once its channels are open. */
     @FunctionalInterface
@@ -35,33 +54,34 @@ public abstract class ConnectedEngine extends Engine {
 
     protected ConnectedEngine(TunnelConfig config, Path[] paths, InetSocketAddress peer) {
         super(config);
-        this.paths = paths;
         this.peer = peer;
+        List<Binding> initial = new ArrayList<>(paths.length);
+        List<TunnelPath> configured = config.tunnelPaths();
+        for (int i = 0; i < paths.length; i++) {
+            // An engine built over paths opened elsewhere (benchmarks) has no configured bindings for them.
+            initial.add(new Binding(i < configured.size() ? configured.get(i) : TunnelPath.to(paths[i].remote()),
+                    paths[i]));
+        }
+        this.bindings = List.copyOf(initial);
+        this.firstLocal = paths.length == 0 || paths[0].channel() == null ? null
+                : (InetSocketAddress) paths[0].channel().socket().getLocalSocketAddress();
     }
 
     /** Opens one channel per path, bound and connected, builds the engine and starts its I/O thread. */
     protected static <E extends ConnectedEngine> E open(TunnelConfig config, Factory<E> factory) throws IOException {
-        InetSocketAddress peer = resolve(config.peerAddress(), "peer");
-        List<InetSocketAddress> remotes = new ArrayList<>();
-        for (InetSocketAddress path : config.paths()) {
-            remotes.add(resolve(path, "path"));
-        }
+        InetSocketAddress peer = PathChannels.resolve(config.peerAddress(), "peer");
         Selector selector = Selector.open();
         try {
             long now = System.nanoTime();
-            Path[] paths = new Path[remotes.size()];
+            List<TunnelPath> configured = config.tunnelPaths();
+            Path[] paths = new Path[configured.size()];
             for (int i = 0; i < paths.length; i++) {
-                InetSocketAddress remote = remotes.get(i);
-                DatagramChannel channel = openChannel(remote.getAddress() instanceof Inet4Address
-                        ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+                PathChannels.Opened opened = PathChannels.open(configured.get(i), config.bindAddress().getAddress());
                 try {
-                    InetAddress local = config.bindAddress().getAddress();
-                    channel.bind(local.isAnyLocalAddress() ? null : new InetSocketAddress(local, 0));
-                    channel.connect(remote);
-                    paths[i] = new Path(i, remote, channel, true, now);
-                    channel.register(selector, SelectionKey.OP_READ, paths[i]);
+                    paths[i] = new Path(i, opened.remote(), opened.channel(), true, now);
+                    opened.channel().register(selector, SelectionKey.OP_READ, paths[i]);
                 } catch (IOException | RuntimeException e) {
-                    channel.close();
+                    opened.channel().close();
                     throw e;
                 }
             }
@@ -77,18 +97,161 @@ public abstract class ConnectedEngine extends Engine {
         }
     }
 
-    private static InetSocketAddress resolve(InetSocketAddress address, String what) throws UnknownHostException {
-        InetSocketAddress resolved = address.isUnresolved()
-                ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
-        if (resolved.isUnresolved()) {
-            throw new UnknownHostException("cannot resolve " + what + " " + address.getHostString() + ":" + address.getPort());
-        }
-        return resolved;
+    /** @return the role's one session, whose paths these are */
+    protected abstract Session session();
+
+    /** I/O thread: a path joined the session (its index may be one a removed path had). */
+    protected void pathAdded(Path path, long nowNanos) {
     }
 
     /** @return the resolved peer address, which received datagrams carry */
     public final InetSocketAddress peer() {
         return peer;
+    }
+
+    /** Any thread: the paths now, as configured or added. */
+    public final List<TunnelPath> paths() {
+        List<Binding> current = bindings;
+        List<TunnelPath> paths = new ArrayList<>(current.size());
+        for (Binding binding : current) {
+            paths.add(binding.path());
+        }
+        return paths;
+    }
+
+    /**
+     * Any thread: opens the path's channel here (so that a bad address or a busy port is the
+     * caller's error), then has the I/O thread register it and add it to the session, and waits
+     * for that.
+     */
+    public final void addPath(TunnelPath path) throws IOException {
+        PathChannels.Opened opened = PathChannels.open(path, config.bindAddress().getAddress());
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            onLoop(() -> {
+                try {
+                    attach(path, opened);
+                    done.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            }, done);
+        } catch (IOException | RuntimeException e) {
+            opened.channel().close(); // refused, or the socket closed first: the path never joined
+            throw e;
+        }
+    }
+
+    /** I/O thread: the new path's channel joins the loop and its path the session. */
+    private void attach(TunnelPath path, PathChannels.Opened opened) throws IOException {
+        List<Binding> current = bindings;
+        boolean[] used = new boolean[TunnelConfig.MAX_PATHS];
+        for (Binding binding : current) {
+            if (binding.path().equals(path)) {
+                throw new IllegalArgumentException("path " + path + " is there already");
+            }
+            used[binding.engine().index()] = true;
+        }
+        if (current.size() >= TunnelConfig.MAX_PATHS) {
+            throw new IllegalArgumentException("a client has at most " + TunnelConfig.MAX_PATHS + " paths");
+        }
+        int index = 0;
+        while (used[index]) {
+            index++;
+        }
+        long now = System.nanoTime();
+        Path engine = new Path(index, opened.remote(), opened.channel(), true, now);
+        loop().register(opened.channel(), engine);
+        pathAdded(engine, now);
+        session().addPath(engine);
+        List<Binding> next = new ArrayList<>(current);
+        next.add(new Binding(path, engine));
+        bindings = List.copyOf(next);
+    }
+
+    /**
+     * Any thread: has the I/O thread take the path out of the session and close its channel, and
+     * waits for that.
+     *
+     * @return whether the socket had the path (false too if the socket is closed)
+     */
+    public final boolean removePath(TunnelPath path) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        try {
+            onLoop(() -> done.complete(detach(path)), done);
+            return done.getNow(false);
+        } catch (IOException e) {
+            return false; // closed: every path is gone
+        }
+    }
+
+    /** I/O thread: the path leaves; a sender still on it sees its channel closed and moves on. */
+    private boolean detach(TunnelPath path) {
+        List<Binding> current = bindings;
+        for (Binding binding : current) {
+            if (binding.path().equals(path)) {
+                Path engine = binding.engine();
+                engine.retire();
+                session().removePath(engine);
+                List<Binding> next = new ArrayList<>(current);
+                next.remove(binding);
+                bindings = List.copyOf(next);
+                try {
+                    engine.channel().close(); // cancels its key; the descriptor goes at the next select
+                } catch (IOException e) {
+                    // nothing is left to do with it
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs {@code task} on the I/O thread (at once if this is it) and waits until it has run,
+     * uninterruptibly: the change is short. If the loop stops first, the socket is closed.
+     */
+    private void onLoop(Runnable task, CompletableFuture<?> done) throws IOException {
+        IoLoop loop = loop();
+        if (loop.inLoop()) {
+            task.run();
+        } else {
+            if (!loop.isRunning()) {
+                throw new SocketException("Socket is closed");
+            }
+            loop.execute(task);
+            boolean interrupted = false;
+            try {
+                while (!done.isDone()) {
+                    try {
+                        done.get(WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (TimeoutException e) {
+                        if (!loop.isRunning() && !done.isDone()) {
+                            throw new SocketException("Socket is closed");
+                        }
+                    } catch (ExecutionException e) {
+                        break;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        if (done.isCompletedExceptionally()) {
+            try {
+                done.join();
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof IOException) {
+                    throw (IOException) cause;
+                }
+                throw (RuntimeException) cause;
+            }
+        }
     }
 
     @Override
@@ -105,14 +268,15 @@ public abstract class ConnectedEngine extends Engine {
 
     @Override
     public final InetSocketAddress localAddress() {
-        return (InetSocketAddress) paths[0].channel().socket().getLocalSocketAddress();
+        return firstLocal;
     }
 
     @Override
     public final List<DatagramChannel> channels() {
-        List<DatagramChannel> channels = new ArrayList<>(paths.length);
-        for (Path path : paths) {
-            channels.add(path.channel());
+        List<Binding> current = bindings;
+        List<DatagramChannel> channels = new ArrayList<>(current.size());
+        for (Binding binding : current) {
+            channels.add(binding.engine().channel());
         }
         return channels;
     }

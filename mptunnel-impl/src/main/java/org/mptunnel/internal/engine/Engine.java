@@ -104,6 +104,11 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         loop.start();
     }
 
+    /** @return the I/O loop, once started */
+    protected final IoLoop loop() {
+        return loop;
+    }
+
     /**
      * Any thread: sends one datagram to the session named by the address (ignored on a client,
      * which has one session).

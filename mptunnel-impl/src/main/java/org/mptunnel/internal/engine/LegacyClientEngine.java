@@ -36,6 +36,11 @@ public final class LegacyClientEngine extends ConnectedEngine {
     }
 
     @Override
+    protected Session session() {
+        return session;
+    }
+
+    @Override
     public void send(byte[] data, int offset, int length, InetAddress address, int port) throws IOException {
         sendData(session, AllPaths.INSTANCE, data, offset, length);
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
+import org.mptunnel.TunnelConfig;
 import org.mptunnel.internal.crypto.Transport;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.schedule.Scheduler;
@@ -32,7 +33,6 @@ final class Probing {
     private static final long MIN_PROBE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Session session;
-    private final Path[] paths;
     private final Codec codec;
     private final Scheduler scheduler;
     private final InetSocketAddress peer;
@@ -41,17 +41,17 @@ final class Probing {
     private final long tickNanos;
     /** Keepalives are written here (room for a v2 tag). */
     private final ByteBuffer probe = Header.allocate(Header.LENGTH + Probe.KEEPALIVE_LENGTH + Sealed.TAG_LENGTH);
-    /** When each path was last probed. */
-    private final long[] lastProbeSent;
-    /** When each path last had a keepalive sent because of a path challenge ({@link #onChallenge}). */
-    private final long[] lastChallengeProbe;
-    /** Per path: whether the last ack it had came from a server that reports per path. */
-    private final boolean[] serverReports;
-    /** Per path: the number of that ack, and the server's data that had arrived on the path then. */
-    private final long[] lastAckNumber;
-    private final long[] arrivedAtAck;
-    /** Per path: keepalives sent since that ack; see {@link #reportsTo}. */
-    private final int[] keepalivesSinceAck;
+    /** When each path was last probed, by path index. */
+    private final long[] lastProbeSent = new long[TunnelConfig.MAX_PATHS];
+    /** When each path last had a keepalive sent because of a path challenge ({@link #onChallenge}), by path index. */
+    private final long[] lastChallengeProbe = new long[TunnelConfig.MAX_PATHS];
+    /** By path index: whether the last ack it had came from a server that reports per path. */
+    private final boolean[] serverReports = new boolean[TunnelConfig.MAX_PATHS];
+    /** By path index: the number of that ack, and the server's data that had arrived on the path then. */
+    private final long[] lastAckNumber = new long[TunnelConfig.MAX_PATHS];
+    private final long[] arrivedAtAck = new long[TunnelConfig.MAX_PATHS];
+    /** By path index: keepalives sent since that ack; see {@link #reportsTo}. */
+    private final int[] keepalivesSinceAck = new int[TunnelConfig.MAX_PATHS];
     private long nextKeepalive;
     private long probeNumber;
     /** The server's epoch from its last keepalive-ack, once one has arrived. */
@@ -61,19 +61,12 @@ final class Probing {
     Probing(Session session, Codec codec, Scheduler scheduler, InetSocketAddress peer, long keepaliveNanos,
             long deadTimeoutNanos, long tickNanos, long nowNanos) {
         this.session = session;
-        this.paths = session.paths();
         this.codec = codec;
         this.scheduler = scheduler;
         this.peer = peer;
         this.keepaliveNanos = keepaliveNanos;
         this.deadTimeoutNanos = deadTimeoutNanos;
         this.tickNanos = tickNanos;
-        this.lastProbeSent = new long[paths.length];
-        this.lastChallengeProbe = new long[paths.length];
-        this.serverReports = new boolean[paths.length];
-        this.lastAckNumber = new long[paths.length];
-        this.arrivedAtAck = new long[paths.length];
-        this.keepalivesSinceAck = new int[paths.length];
         this.nextKeepalive = nowNanos;
     }
 
@@ -92,8 +85,8 @@ final class Probing {
         if (round) {
             nextKeepalive = now + keepaliveNanos;
         }
-        for (int i = 0; i < paths.length; i++) {
-            Path path = paths[i];
+        for (Path path : session.paths()) {
+            int i = path.index();
             path.probeLoss().expire(now, probeTimeout(path, keepaliveNanos));
             // A scheduler that reacts to every path's probes has every path watched as closely as
             // one in doubt: see AdaptivePlanner.probeIntervalNanos.
@@ -138,6 +131,17 @@ final class Probing {
         } catch (IOException e) {
             // closed: the loop is stopping
         }
+    }
+
+    /** A path was added with an index a removed path may have had: nothing of that one applies to it. */
+    void pathAdded(Path path) {
+        int i = path.index();
+        lastProbeSent[i] = 0;
+        lastChallengeProbe[i] = 0;
+        serverReports[i] = false;
+        lastAckNumber[i] = 0;
+        arrivedAtAck[i] = 0;
+        keepalivesSinceAck[i] = 0;
     }
 
     /**
@@ -222,7 +226,7 @@ final class Probing {
             }
             session.restartInbound();
             session.reportedLoss().restart();
-            for (Path path : paths) {
+            for (Path path : session.paths()) {
                 path.dataLoss().restart();
             }
             LOG.info("server {} restarted (epoch {} -> {})", peer,

@@ -1,8 +1,11 @@
 package org.mptunnel.internal.io;
 
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.mptunnel.internal.path.Counter;
@@ -33,6 +36,11 @@ public final class IoLoop {
     private volatile boolean running = true;
     /** Turns of the loop: wake-ups, for tests to check that an idle socket sleeps. */
     private final Counter turns = new Counter();
+    /**
+     * Work other threads hand to this one ({@link #execute}): rare changes (a path added or
+     * removed), so a linked queue; looking at it empty costs one volatile read per turn.
+     */
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
     public IoLoop(String threadName, Selector selector, IoHandler handler) {
         this.selector = selector;
@@ -52,6 +60,9 @@ public final class IoLoop {
         try {
             while (running) {
                 turns.increment();
+                for (Runnable task; (task = tasks.poll()) != null; ) {
+                    task.run();
+                }
                 long now = System.nanoTime();
                 if (now - nextTimer >= 0) {
                     nextTimer = handler.onTimer(now);
@@ -112,6 +123,30 @@ public final class IoLoop {
         } catch (Throwable e) { // an IOException, or an Error while failing: the loop still ends
             debug("closing", e);
         }
+    }
+
+    /**
+     * Any thread: runs {@code task} on the I/O thread at its next turn, which this wakes. The task
+     * must not throw; it may never run if the loop stops first ({@link #isRunning()} then says so).
+     */
+    public void execute(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    /** I/O thread: adds a channel to those the loop reads, with what its reads are handed back with. */
+    public void register(SelectableChannel channel, Object attachment) throws ClosedChannelException {
+        channel.register(selector, SelectionKey.OP_READ, attachment);
+    }
+
+    /** @return whether the calling thread is the I/O thread */
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** @return whether the thread has started and not yet stopped */
+    public boolean isRunning() {
+        return running && thread.isAlive();
     }
 
     /** @return how many times the loop has turned (woken up) so far; any thread */

@@ -39,6 +39,8 @@ public final class Path {
     private final DatagramIo io;
 
     private volatile boolean up = true;
+    /** Set once when a client's path is removed, before its channel closes: its senders stop quietly. */
+    private volatile boolean retired;
     /** Written once, false to true, by the I/O thread; read per datagram by senders. */
     private volatile boolean validated;
     /** While unvalidated: bytes received from the address not yet spent on sending to it. */
@@ -152,6 +154,9 @@ public final class Path {
                 return false;
             }
         } catch (ClosedChannelException e) {
+            if (retired) {
+                return false; // removed while this sender was on it: the socket is still open
+            }
             throw e;
         } catch (IOException e) {
             sent.add(SEND_ERRORS, 1);
@@ -208,6 +213,15 @@ public final class Path {
             }
         } while (!credit.compareAndSet(available, available - length));
         return true;
+    }
+
+    /**
+     * Any thread, before the path's channel is closed: the path was removed from its session, so
+     * a sender that still holds it sees its channel closed without taking the socket for closed.
+     */
+    public void retire() {
+        retired = true;
+        up = false;
     }
 
     /** @return whether the address has echoed a challenge (always, for a client's configured path) */

@@ -2,6 +2,7 @@ package org.mptunnel.internal.schedule;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import org.mptunnel.TunnelConfig;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.path.ProbeLoss;
 import org.mptunnel.internal.session.Session;
@@ -67,7 +68,7 @@ public final class AdaptivePlanner implements Scheduler {
     private long reportedBursts;
 
     /**
-     * @param session        the client session, whose paths are fixed
+     * @param session        the client session (its paths may change, on the I/O thread)
      * @param targetLoss     the joint one-way loss aimed at
      * @param keepaliveNanos the keepalive interval
      */
@@ -77,8 +78,8 @@ public final class AdaptivePlanner implements Scheduler {
         this.burstHoldNanos = BURST_HOLD_INTERVALS * keepaliveNanos;
         this.overdueNanos = keepaliveNanos;
         this.outageHoldNanos = Math.max(OUTAGE_HOLD_INTERVALS * keepaliveNanos, MIN_OUTAGE_HOLD_NANOS);
-        this.chosen = new int[session.paths().length];
-        this.taken = new boolean[session.paths().length];
+        this.chosen = new int[TunnelConfig.MAX_PATHS];
+        this.taken = new boolean[TunnelConfig.MAX_PATHS];
     }
 
     /**

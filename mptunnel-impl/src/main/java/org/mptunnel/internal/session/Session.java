@@ -25,7 +25,8 @@ import org.mptunnel.internal.window.DuplicateWindow;
  * the paths. A client socket has exactly one; a server has one per client socket instance.
  *
  * <p>Threads: application threads take sequence numbers and fan out over {@link #paths()}; the I/O
- * thread admits inbound datagrams and, on a server, learns paths. The path array is replaced, never
+ * thread admits inbound datagrams and, on a server, learns paths (a client's are added and removed
+ * there too). The path array is replaced, never
  * changed in place, so a sender iterates a consistent snapshot without a lock.
  */
 public final class Session {
@@ -586,6 +587,42 @@ public final class Session {
         }
         paths = next;
         return learned;
+    }
+
+    /**
+     * I/O thread (client): {@code path} joins the session. Senders see it from their next datagram;
+     * those on the way keep the array they read.
+     */
+    public void addPath(Path path) {
+        Path[] current = paths;
+        Path[] next = Arrays.copyOf(current, current.length + 1);
+        next[current.length] = path;
+        paths = next;
+    }
+
+    /**
+     * I/O thread (client): {@code path} leaves the session and the adaptive choice (which falls
+     * back to every path if nothing is left of it). A sender that read the arrays before keeps
+     * them: the caller {@linkplain Path#retire retires} the path before closing its channel.
+     */
+    public void removePath(Path path) {
+        paths = without(paths, path);
+        Path[] chosen = sendPaths;
+        if (chosen != null) {
+            Path[] left = without(chosen, path);
+            sendPaths = left.length == 0 ? null : left;
+        }
+    }
+
+    private static Path[] without(Path[] from, Path path) {
+        Path[] next = new Path[from.length - (Arrays.asList(from).contains(path) ? 1 : 0)];
+        int i = 0;
+        for (Path p : from) {
+            if (p != path) {
+                next[i++] = p;
+            }
+        }
+        return next;
     }
 
     /** I/O thread: marks silent paths down. */

@@ -14,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -23,7 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.mptunnel.DatagramTooLargeException;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.TunnelConfig;
+import org.mptunnel.TunnelPath;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.engine.ConnectedEngine;
 import org.mptunnel.internal.engine.Engine;
 import org.mptunnel.internal.io.Frame;
 import org.mptunnel.internal.io.Inbox;
@@ -71,6 +74,31 @@ final class MultipathSocket extends MultipathDatagramSocket {
     @Override
     public TunnelStats stats() {
         return engine.stats();
+    }
+
+    @Override
+    public List<TunnelPath> paths() {
+        return isClient() ? ((ConnectedEngine) engine).paths() : List.of();
+    }
+
+    @Override
+    public void addPath(TunnelPath path) throws IOException {
+        Objects.requireNonNull(path, "path");
+        ensureOpen();
+        clientEngine().addPath(path);
+    }
+
+    @Override
+    public boolean removePath(TunnelPath path) {
+        Objects.requireNonNull(path, "path");
+        return clientEngine().removePath(path);
+    }
+
+    private ConnectedEngine clientEngine() {
+        if (!isClient()) {
+            throw new UnsupportedOperationException("a multipath server learns its paths from its clients");
+        }
+        return (ConnectedEngine) engine;
     }
 
     /** For tests in this package: the engine underneath. */
@@ -430,7 +458,11 @@ final class MultipathSocket extends MultipathDatagramSocket {
     private <T> T getSocketOption(SocketOption<T> option) throws SocketException {
         ensureOpen();
         try {
-            return engine.channels().get(0).getOption(option);
+            List<DatagramChannel> channels = engine.channels();
+            if (channels.isEmpty()) {
+                throw new SocketException("the socket has no path now");
+            }
+            return channels.get(0).getOption(option);
         } catch (SocketException e) {
             throw e;
         } catch (IOException e) {

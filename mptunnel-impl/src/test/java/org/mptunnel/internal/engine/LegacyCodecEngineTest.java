@@ -41,7 +41,7 @@ class LegacyCodecEngineTest {
                 TunnelConfig.WireFormat.LEGACY, TunnelConfig.WireFormat.LEGACY_PLAIN}) {
             boolean obfuscated = format == TunnelConfig.WireFormat.LEGACY;
             LegacyClientEngine client = client(format);
-            Path path = client.paths[0];
+            Path path = client.session().paths()[0];
             Wire.deliver(client, path, Wire.BRIDGE, datagram(obfuscated, LegacyHeader.TYPE_DATA, 1, HELLO), 1);
             Wire.deliver(client, path, Wire.BRIDGE, datagram(obfuscated, LegacyHeader.TYPE_DATA, 1, HELLO), 2);
             Wire.deliver(client, path, Wire.BRIDGE, datagram(obfuscated, LegacyHeader.TYPE_CONTROL, 2, HELLO), 3);
@@ -77,7 +77,7 @@ class LegacyCodecEngineTest {
                 new Path[0], null, 1, new TunnelCounters(), 0), HELLO, 0, HELLO.length);
         byte[] bytes = new byte[out.limit()];
         out.get(0, bytes);
-        Wire.deliver(client, client.paths[0], Wire.BRIDGE, bytes, 1);
+        Wire.deliver(client, client.session().paths()[0], Wire.BRIDGE, bytes, 1);
         assertThat(client.stats().delivered()).isEqualTo(1);
     }
 }

@@ -61,7 +61,7 @@ class PathReportEngineTest {
     void theClientMeasuresItsDataLossOnAPathFromTheServersCounts() throws Exception {
         Wire wire = new Wire();
         ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
-        Path path = client.paths[0];
+        Path path = client.session().paths()[0];
         byte[] first = keepaliveFrom(client, wire, 0);
         Wire.deliver(client, path, Wire.BRIDGE, ackOf(first, 7), 1); // the baseline: 7 arrived before
         sendData(client, wire, 100);
@@ -79,7 +79,7 @@ class PathReportEngineTest {
     void theServersCountIsTakenMod2To32() throws Exception {
         Wire wire = new Wire();
         ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
-        Path path = client.paths[0];
+        Path path = client.session().paths()[0];
         Wire.deliver(client, path, Wire.BRIDGE, ackOf(keepaliveFrom(client, wire, 0), 0xFFFF_FFF0L), 1);
         sendData(client, wire, 40);
         Wire.deliver(client, path, Wire.BRIDGE, ackOf(keepaliveFrom(client, wire, INTERVAL), 0x18L), INTERVAL + 1);
@@ -92,7 +92,7 @@ class PathReportEngineTest {
     void theClientReportsWhatArrivedOnThePathOnceTheServerShowsItReadsReports() throws Exception {
         Wire wire = new Wire();
         ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
-        Path path = client.paths[0];
+        Path path = client.session().paths()[0];
         for (long sequence = 0; sequence < 3; sequence++) {
             Wire.deliver(client, path, Wire.BRIDGE, data(SESSION, sequence, HELLO), 1);
         }
@@ -112,7 +112,7 @@ class PathReportEngineTest {
     void anOlderServerIsSentPlainKeepalivesAndMeasuresNothing() throws Exception {
         Wire wire = new Wire();
         ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
-        Path path = client.paths[0];
+        Path path = client.session().paths()[0];
         Wire.deliver(client, path, Wire.BRIDGE, data(SESSION, 0, HELLO), 1);
         byte[] first = keepaliveFrom(client, wire, 0);
         Wire.deliver(client, path, Wire.BRIDGE, ackOf(first, -1), 2);
@@ -131,7 +131,7 @@ class PathReportEngineTest {
     void aClientStopsReportingToAServerThatStoppedAnswering() throws Exception {
         Wire wire = new Wire();
         ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
-        Path path = client.paths[0];
+        Path path = client.session().paths()[0];
         Wire.deliver(client, path, Wire.BRIDGE, data(SESSION, 0, HELLO), 1);
         Wire.deliver(client, path, Wire.BRIDGE, ackOf(keepaliveFrom(client, wire, 0), 0), 2);
         // Replaced by an older server, which takes reports for malformed keepalives: no answers.

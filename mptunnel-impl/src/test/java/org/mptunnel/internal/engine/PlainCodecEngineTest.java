@@ -51,7 +51,7 @@ class PlainCodecEngineTest {
     void clientDeliversItsSessionsDataOnceAndCountsEveryCopyAsHeard() throws Exception {
         Wire wire = new Wire();
         ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
-        Path path = client.paths[0];
+        Path path = client.session().paths()[0];
         Wire.deliver(client, path, Wire.BRIDGE, data(SESSION, 5, HELLO), 1);
         Wire.deliver(client, path, Wire.BRIDGE, data(SESSION, 5, HELLO), 2);
         assertThat(Wire.received(client)).isEqualTo(HELLO);
@@ -68,9 +68,9 @@ class PlainCodecEngineTest {
     void clientRefusesOtherSessionsAndKeepalives() throws Exception {
         Wire wire = new Wire();
         ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
-        Wire.deliver(client, client.paths[0], Wire.BRIDGE, data(SESSION + 1, 0, HELLO), 1);
-        Wire.deliver(client, client.paths[0], Wire.BRIDGE, keepalive(SESSION, 0, 0), 1);
-        Wire.deliver(client, client.paths[0], Wire.BRIDGE, new byte[] {1, 2, 3}, 1);
+        Wire.deliver(client, client.session().paths()[0], Wire.BRIDGE, data(SESSION + 1, 0, HELLO), 1);
+        Wire.deliver(client, client.session().paths()[0], Wire.BRIDGE, keepalive(SESSION, 0, 0), 1);
+        Wire.deliver(client, client.session().paths()[0], Wire.BRIDGE, new byte[] {1, 2, 3}, 1);
         TunnelStats stats = client.stats();
         assertThat(stats.unknownSessionDropped()).isEqualTo(1);
         assertThat(stats.malformedDropped()).isEqualTo(2);
@@ -82,7 +82,7 @@ class PlainCodecEngineTest {
     void clientTakesAnRttSampleFromAnAckOfItsOwnProbe() {
         Wire wire = new Wire();
         ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
-        Path path = client.paths[0];
+        Path path = client.session().paths()[0];
         assertThat(path.smoothedRttNanos()).isNegative();
         Wire.deliver(client, path, Wire.BRIDGE, ack(SESSION, 0, System.nanoTime(), 42), 1);
         assertThat(path.smoothedRttNanos()).isNotNegative();

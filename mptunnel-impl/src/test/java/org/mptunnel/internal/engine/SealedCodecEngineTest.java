@@ -35,7 +35,7 @@ class SealedCodecEngineTest {
     void open() {
         client = clientWire.client(Wire.clientConfig().preSharedKey(Wire.PSK), SESSION, 0);
         server = serverWire.server(Wire.serverConfig().preSharedKey(Wire.PSK));
-        clientPath = client.paths[0];
+        clientPath = client.session().paths()[0];
     }
 
     /** Everything the client wrote reaches the server from {@link Wire#CLIENT}; returns it. */

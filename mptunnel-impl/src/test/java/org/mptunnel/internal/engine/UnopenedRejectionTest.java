@@ -36,7 +36,7 @@ class UnopenedRejectionTest {
         server = serverWire.server(Wire.serverConfig().preSharedKey(Wire.PSK));
         client.onTimer(1);
         Wire.deliver(server, null, Wire.CLIENT, clientWire.drain().get(0).bytes(), 2);
-        Wire.deliver(client, client.paths[0], Wire.BRIDGE, serverWire.drain().get(0).bytes(), 3);
+        Wire.deliver(client, client.session().paths()[0], Wire.BRIDGE, serverWire.drain().get(0).bytes(), 3);
         assertThat(client.stats().handshakes()).isEqualTo(1);
     }
 
