@@ -157,7 +157,8 @@ final class ServerCommand implements Callable<Integer> {
         try {
             until.await(statsInterval, () -> {
                 out.println("mpserver stats: " + report(forwarder).serverLine()
-                        + " target-sockets " + forwarder.targetSockets() + " " + forwarder.socksCounters().line());
+                        + " target-sockets " + forwarder.targetSockets() + " empty-sent " + forwarder.emptySent()
+                        + " empty-refused " + forwarder.emptyRefused() + " " + forwarder.socksCounters().line());
                 out.flush();
             });
             StatsReport last = report(forwarder);
