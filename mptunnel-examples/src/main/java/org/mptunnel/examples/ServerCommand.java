@@ -145,6 +145,7 @@ final class ServerCommand implements Callable<Integer> {
             throw Endpoints.bindFailed(listen, e);
         }
         PrintStream out = System.out;
+        until.begin(); // a signal from now on stops the tool cleanly
         out.println("mpserver: listening on " + Endpoints.format(forwarder.localAddress())
                 + ", forwarding each session to " + Endpoints.format(target) + tunnelOptions.wireFormatNote(config));
         if (!legacy) {
