@@ -34,8 +34,8 @@ final class Floods {
     }
 
     /**
-     * Item 1: one-byte v1 DATA of {@code sessions} made-up sessions, each missing its number 1, so
-     * that a server with ordered delivery holds every one of them.
+     * Item 1: one-byte v1 DATA of {@code sessions} made-up sessions, numbered 0, 2, 3, ...: each
+     * misses its number 1, so that a server with ordered delivery holds all that follow it.
      */
     static Flood orderedHold(InetSocketAddress server, int sessions, int rate) {
         return new Datagrams("ordered-hold", rate, attackerAddress(3), 1) {
@@ -45,7 +45,8 @@ final class Floods {
             @Override
             void fill(ByteBuffer b) {
                 int s = turn++ % sessions;
-                long sequence = 2 + next[s]++; // never 1: the gap ordered delivery waits for
+                long n = next[s]++;
+                long sequence = n == 0 ? 0 : n + 1; // never 1: the gap ordered delivery waits for
                 Header.write(b, Header.TYPE_DATA, 0x0DE0_0000L + s, sequence, 1);
                 b.limit(Header.LENGTH + 1);
             }
@@ -95,13 +96,23 @@ final class Floods {
 
     /** Item 5: sixteen bytes from a new source port each, to a bridge. */
     static Flood newPortsToBridge(InetSocketAddress bridge, int rate) {
-        return new Flood("new source ports to mpbridge", rate) {
-            private final ByteBuffer datagram = ByteBuffer.allocate(16);
+        return newSourcePorts("new source ports to mpbridge", bridge, 4, 16, rate);
+    }
+
+    /** Item 10: one datagram each from new local ports, to a keyed mpclient's forwarder. */
+    static Flood newLocalPorts(InetSocketAddress mpclient, int rate) {
+        return newSourcePorts("new local ports to keyed mpclient", mpclient, 7, 64, rate);
+    }
+
+    /** One datagram of {@code size} bytes each from a new port of 127.0.0.{@code attacker}. */
+    private static Flood newSourcePorts(String name, InetSocketAddress target, int attacker, int size, int rate) {
+        return new Flood(name, rate) {
+            private final ByteBuffer datagram = ByteBuffer.allocate(size);
 
             @Override
             int once() throws IOException {
-                try (DatagramChannel port = DatagramChannel.open().bind(new InetSocketAddress(attacker(4), 0))) {
-                    port.send(datagram.clear(), bridge);
+                try (DatagramChannel port = DatagramChannel.open().bind(new InetSocketAddress(attacker(attacker), 0))) {
+                    port.send(datagram.clear(), target);
                 }
                 return 1;
             }
@@ -179,21 +190,6 @@ final class Floods {
             @Override
             InetSocketAddress to() {
                 return server;
-            }
-        };
-    }
-
-    /** Item 10: one datagram each from new local ports, to a keyed mpclient's forwarder. */
-    static Flood newLocalPorts(InetSocketAddress mpclient, int rate) {
-        return new Flood("new local ports to keyed mpclient", rate) {
-            private final ByteBuffer datagram = ByteBuffer.allocate(64);
-
-            @Override
-            int once() throws IOException {
-                try (DatagramChannel port = DatagramChannel.open().bind(new InetSocketAddress(attacker(7), 0))) {
-                    port.send(datagram.clear(), mpclient);
-                }
-                return 1;
             }
         };
     }

@@ -223,7 +223,7 @@ public final class HostileLoad {
     }
 
     private int startEcho() throws IOException, InterruptedException {
-        ChildProcess echo = start("echo-" + running.size(), java(List.of("-cp", ownClassPath(),
+        ChildProcess echo = start("echo-" + running.size(), java(List.of("-cp", Topology.ownClassPath(),
                 EchoTarget.class.getName())));
         return echo.awaitListeningPort(START_TIMEOUT);
     }
@@ -264,14 +264,6 @@ public final class HostileLoad {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(rest);
         return command;
-    }
-
-    private static String ownClassPath() {
-        try {
-            return Path.of(EchoTarget.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot tell where the harness classes are", e);
-        }
     }
 
     private static InetSocketAddress loopback(int port) throws IOException {
