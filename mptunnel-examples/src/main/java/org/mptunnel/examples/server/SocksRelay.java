@@ -77,7 +77,7 @@ final class SocksRelay implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final LogGate refusedLog = LogGate.perSecond();
-    private final EmptyDatagramBudget empties = new EmptyDatagramBudget(EmptyDatagramBudget.DEFAULT_PER_SECOND);
+    private final EmptyDatagramBudget empties = new EmptyDatagramBudget();
     private final LogGate openFailedLog = LogGate.perSecond();
     private final LogGate replyFailedLog = LogGate.perSecond();
     /** Session lines: every one in normal use, a few per second under a flood of sessions. */

@@ -62,7 +62,7 @@ public final class TargetForwarder implements AutoCloseable {
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong fromTarget = new AtomicLong();
     private final AtomicLong targetDropped = new AtomicLong();
-    private final EmptyDatagramBudget empties = new EmptyDatagramBudget(EmptyDatagramBudget.DEFAULT_PER_SECOND);
+    private final EmptyDatagramBudget empties = new EmptyDatagramBudget();
     private final LogGate openFailedLog = LogGate.perSecond();
     private final LogGate replyFailedLog = LogGate.perSecond();
     /** Session lines: every one in normal use, a few per second under a flood of sessions. */

@@ -69,7 +69,7 @@ class TargetForwarderTest {
      */
     @Test
     void emptyDatagramsAreSentWithinTheirBudgetAndTheRestCounted() throws Exception {
-        int flood = 4 * EmptyDatagramBudget.DEFAULT_PER_SECOND;
+        int flood = 4 * EmptyDatagramBudget.PER_SECOND;
         try (MultipathDatagramSocket client = MultipathDatagramSocket.open(
                 TunnelConfig.client().path(forwarder.localAddress()).build())) {
             client.send(new DatagramPacket(new byte[1], 1)); // the session and its target socket first
@@ -96,7 +96,7 @@ class TargetForwarderTest {
                     + forwarder.tunnelStats().queueDropped() >= 1 + flood);
             double seconds = (System.nanoTime() - start) / 1e9;
             reader.join();
-            long bound = (long) (EmptyDatagramBudget.DEFAULT_PER_SECOND * (1 + Math.ceil(seconds)));
+            long bound = (long) (EmptyDatagramBudget.PER_SECOND * (1 + Math.ceil(seconds)));
             assertThat(atTarget.get()).as("empty datagrams at the target, %d sent in %.2f s", flood, seconds)
                     .isLessThanOrEqualTo((int) bound);
             assertThat(forwarder.emptySent()).isBetween((long) atTarget.get(), bound);
