@@ -96,7 +96,17 @@ public final class HostileLoad {
             System.exit(2);
             return;
         }
-        HostileLoad run = new HostileLoad(jar, out, rate, Duration.ofSeconds(seconds), only);
+        System.out.print(run(jar, out, rate, Duration.ofSeconds(seconds), only));
+        System.exit(0); // the floods' and relays' daemon threads end with the JVM
+    }
+
+    /**
+     * Runs the floods whose name contains {@code only}, and the baselines.
+     *
+     * @return the Markdown report
+     */
+    static String run(Path jar, Path out, int rate, Duration measure, String only) throws Exception {
+        HostileLoad run = new HostileLoad(jar, out, rate, measure, only);
         Thread hook = new Thread(run::stopAll, "hostile-stop-processes");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -104,9 +114,9 @@ public final class HostileLoad {
             run.keyed();
         } finally {
             run.stopAll();
+            Runtime.getRuntime().removeShutdownHook(hook);
         }
-        run.print(System.out);
-        System.exit(0);
+        return run.markdown();
     }
 
     private static String required(String option, String value) {
@@ -181,10 +191,13 @@ public final class HostileLoad {
         stopAll();
     }
 
-    /** Runs one row: the flood (null: none) during the flow's warm-up and measured window. */
+    /**
+     * Runs one row: the flood (null: none, and {@code item} names the baseline) during the flow's
+     * warm-up and measured window.
+     */
     private void row(String wire, String item, LoadGenerator flow, Flood flood, List<ChildProcess> tools)
             throws Exception {
-        String name = flood == null ? "—" : flood.name();
+        String name = flood == null ? item : flood.name(); // a baseline's item is its name
         if (flood != null && !name.contains(only)) {
             return;
         }
@@ -207,19 +220,21 @@ public final class HostileLoad {
         String attacker = flood == null ? "—" : flood.describeRate()
                 + (flood.observed().isEmpty() ? "" : "; " + flood.observed());
         String line = String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f %% | %.2f ms | %.2f ms | %.1f–%.1f%s |",
-                wire, item, name, attacker, 100 * result.loss(), result.rttMicros(50) / 1e3,
+                wire, flood == null ? "—" : item, name, attacker, 100 * result.loss(), result.rttMicros(50) / 1e3,
                 result.rttMicros(99) / 1e3, loadBefore, loadAfter, dead);
         log.println(line);
         rows.add(line);
         Thread.sleep(500); // lets the tools' queues empty before the next row
     }
 
-    private void print(PrintStream out) {
-        out.printf(Locale.ROOT, "Legitimate flow: %d datagrams/s of %d bytes, %s s measured after %s s of warm-up "
-                + "per row; tools with -Xmx256m.%n%n", rate, FLOW_SIZE, measure.toSeconds(), WARM_UP.toSeconds());
-        out.println("| wire | item | flood | attacker's rate | loss | p50 | p99 | load avg (1 min) |");
-        out.println("|---|---|---|---|--:|--:|--:|---|");
-        rows.forEach(out::println);
+    private String markdown() {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "Legitimate flow: %d datagrams/s of %d bytes,"
+                + " %s s measured after %s s of warm-up per row; tools with -Xmx256m.%n%n", rate, FLOW_SIZE,
+                measure.toSeconds(), WARM_UP.toSeconds()));
+        b.append("| wire | item | flood | attacker's rate | loss | p50 | p99 | load avg (1 min) |\n");
+        b.append("|---|---|---|---|--:|--:|--:|---|\n");
+        rows.forEach(row -> b.append(row).append('\n'));
+        return b.toString();
     }
 
     private int startEcho() throws IOException, InterruptedException {
