@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -22,6 +23,9 @@ import org.mptunnel.internal.wire.Header;
  */
 final class OnPathRelay implements AutoCloseable {
 
+    /** As the load generator's: a stall of the harness's threads must not overflow the relay's buffers. */
+    private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+
     private final DatagramChannel downstream; // faces the mpclient
     private final InetSocketAddress next;
     private final Map<SocketAddress, DatagramChannel> upstreams = new ConcurrentHashMap<>();
@@ -33,7 +37,7 @@ final class OnPathRelay implements AutoCloseable {
 
     OnPathRelay(InetSocketAddress next) throws IOException {
         this.next = next;
-        downstream = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        downstream = open();
         start(this::towardsServer, "on-path-up");
     }
 
@@ -86,7 +90,7 @@ final class OnPathRelay implements AutoCloseable {
     private DatagramChannel upstream(SocketAddress client) throws IOException {
         DatagramChannel up = upstreams.get(client);
         if (up == null) {
-            up = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            up = open();
             upstreams.put(client, up);
             DatagramChannel channel = up;
             start(() -> towardsClient(channel, client), "on-path-down");
@@ -112,6 +116,13 @@ final class OnPathRelay implements AutoCloseable {
                 // as above
             }
         }
+    }
+
+    private static DatagramChannel open() throws IOException {
+        DatagramChannel channel = DatagramChannel.open();
+        channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+        channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+        return channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
 
     private void start(Runnable loop, String name) {
