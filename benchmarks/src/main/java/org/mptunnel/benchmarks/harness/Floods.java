@@ -5,11 +5,16 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -346,7 +351,7 @@ final class Floods {
                     if (reply[3] != 0) {
                         throw new IOException("UDP ASSOCIATE refused: reply " + reply[3]);
                     }
-                    InetAddress relay = InetAddress.getByAddress(java.util.Arrays.copyOfRange(reply, 6, 10));
+                    InetAddress relay = InetAddress.getByAddress(Arrays.copyOfRange(reply, 6, 10));
                     relays.add(new InetSocketAddress(relay, ((reply[10] & 0xFF) << 8) | (reply[11] & 0xFF)));
                     udp.add(DatagramChannel.open().bind(new InetSocketAddress(attacker(11), 0)));
                 }
@@ -437,10 +442,10 @@ final class Floods {
                 channels.add(c);
             }
             if (countReplies) {
-                java.nio.channels.Selector selector = java.nio.channels.Selector.open();
+                Selector selector = Selector.open();
                 for (DatagramChannel c : channels) {
                     c.configureBlocking(false);
-                    c.register(selector, java.nio.channels.SelectionKey.OP_READ);
+                    c.register(selector, SelectionKey.OP_READ);
                 }
                 reader = new Thread(() -> readReplies(selector), "flood-replies");
                 reader.setDaemon(true);
@@ -448,12 +453,12 @@ final class Floods {
             }
         }
 
-        private void readReplies(java.nio.channels.Selector selector) {
+        private void readReplies(Selector selector) {
             ByteBuffer in = ByteBuffer.allocate(65_536);
             try (selector) {
                 while (selector.isOpen() && !channels.isEmpty() && channels.get(0).isOpen()) {
                     selector.select(100);
-                    for (java.nio.channels.SelectionKey key : selector.selectedKeys()) {
+                    for (SelectionKey key : selector.selectedKeys()) {
                         DatagramChannel c = (DatagramChannel) key.channel();
                         while (c.receive(in.clear()) != null) {
                             received.addAndGet(in.position());
@@ -461,7 +466,7 @@ final class Floods {
                     }
                     selector.selectedKeys().clear();
                 }
-            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+            } catch (IOException | ClosedSelectorException e) {
                 // the flood is over
             }
         }
@@ -472,8 +477,10 @@ final class Floods {
             fill(buffer);
             int length = buffer.remaining();
             try {
-                channels.get(turn++ % ports).send(buffer, to());
-            } catch (java.net.PortUnreachableException e) {
+                if (channels.get(turn++ % ports).send(buffer, to()) == 0) {
+                    return 0; // a non-blocking channel's full buffer (when counting replies): not sent
+                }
+            } catch (PortUnreachableException e) {
                 return 0;
             }
             sentBytes += length;
