@@ -43,7 +43,7 @@ final class Floods {
      * misses its number 1, so that a server with ordered delivery holds all that follow it.
      */
     static Flood orderedHold(InetSocketAddress server, int sessions, int rate) {
-        return new Datagrams("ordered-hold", rate, attackerAddress(3), 1) {
+        return new Datagrams("ordered-hold", rate, attackerAddress(3), 1, server) {
             private final long[] next = new long[sessions];
             private int turn;
 
@@ -55,27 +55,17 @@ final class Floods {
                 Header.write(b, Header.TYPE_DATA, 0x0DE0_0000L + s, sequence, 1);
                 b.limit(Header.LENGTH + 1);
             }
-
-            @Override
-            InetSocketAddress to() {
-                return server;
-            }
         };
     }
 
     /** Item 8, v1: DATA opening a new session each, from 200 ports of one address. */
     static Flood newSessionsFromManyPorts(InetSocketAddress server, int rate) {
         SplittableRandom random = new SplittableRandom(8);
-        return new Datagrams("v1 sessions from 200 ports of one IP", rate, attackerAddress(6), 200) {
+        return new Datagrams("v1 sessions from 200 ports of one IP", rate, attackerAddress(6), 200, server) {
             @Override
             void fill(ByteBuffer b) {
                 Header.write(b, Header.TYPE_DATA, random.nextLong(), 0, 8);
                 b.limit(Header.LENGTH + 8);
-            }
-
-            @Override
-            InetSocketAddress to() {
-                return server;
             }
         };
     }
@@ -84,17 +74,12 @@ final class Floods {
     static Flood initiationsFromManyPorts(InetSocketAddress server, int rate) {
         SplittableRandom random = new SplittableRandom(15);
         byte[] junk = new byte[84];
-        return new Datagrams("v2 initiations from 200 ports of one IP", rate, attackerAddress(6), 200) {
+        return new Datagrams("v2 initiations from 200 ports of one IP", rate, attackerAddress(6), 200, server) {
             @Override
             void fill(ByteBuffer b) {
                 random.nextBytes(junk);
                 junk[Header.TYPE_OFFSET] = Header.TYPE_INITIATION;
                 b.put(junk).flip();
-            }
-
-            @Override
-            InetSocketAddress to() {
-                return server;
             }
         };
     }
@@ -129,17 +114,12 @@ final class Floods {
      * bytes that come back to them, so that the report gives the amplification factor.
      */
     static Flood keepalivesFromEightPorts(InetSocketAddress server, long session, int rate) {
-        return new Datagrams("forged keepalives from 8 ports", rate, attackerAddress(5), 8) {
+        return new Datagrams("forged keepalives from 8 ports", rate, attackerAddress(5), 8, server) {
             private long number = 1L << 40;
 
             @Override
             void fill(ByteBuffer b) {
                 Probe.writeKeepalive(b, session, number++, System.nanoTime(), 0, 0);
-            }
-
-            @Override
-            InetSocketAddress to() {
-                return server;
             }
 
             @Override
@@ -183,18 +163,13 @@ final class Floods {
     static Flood forgedSealedData(InetSocketAddress server, long session, int rate) {
         byte[] bytes = new byte[Header.LENGTH + 60_016];
         new SplittableRandom(11).nextBytes(bytes);
-        return new Datagrams("forged 60 KB DATA (v2)", rate, attackerAddress(2), 1) {
+        return new Datagrams("forged 60 KB DATA (v2)", rate, attackerAddress(2), 1, server) {
             private long sequence = 1L << 40;
 
             @Override
             void fill(ByteBuffer b) {
                 b.put(bytes).flip();
                 Header.write(b, Header.VERSION_SEALED, Header.TYPE_DATA, 1, session, sequence++, 60_016);
-            }
-
-            @Override
-            InetSocketAddress to() {
-                return server;
             }
         };
     }
@@ -203,7 +178,7 @@ final class Floods {
     static Flood oversizedAndEmpty(InetSocketAddress mpclient, int rate) {
         ByteBuffer oversized = ByteBuffer.allocate(65_507);
         ByteBuffer empty = ByteBuffer.allocate(0);
-        return new Datagrams("oversized and empty datagrams to mpclient", rate, attackerAddress(8), 4) {
+        return new Datagrams("oversized and empty datagrams to mpclient", rate, attackerAddress(8), 4, mpclient) {
             private boolean big;
 
             @Override
@@ -214,11 +189,6 @@ final class Floods {
                 } else {
                     b.put(empty.clear()).flip();
                 }
-            }
-
-            @Override
-            InetSocketAddress to() {
-                return mpclient;
             }
         };
     }
@@ -397,12 +367,13 @@ final class Floods {
     }
 
     /**
-     * A datagram flood from {@code ports} sockets of one address, in turn; optionally counts the
-     * bytes that come back to them.
+     * A datagram flood to {@code to} from {@code ports} sockets of one address, in turn; optionally
+     * counts the bytes that come back to them.
      */
     private abstract static class Datagrams extends Flood {
         private final InetSocketAddress from;
         private final int ports;
+        private final InetSocketAddress to;
         private final List<DatagramChannel> channels = new ArrayList<>();
         private final ByteBuffer buffer = Header.allocate(65_536);
         private final AtomicLong received = new AtomicLong();
@@ -411,16 +382,15 @@ final class Floods {
         private Thread reader;
         private int turn;
 
-        Datagrams(String name, int rate, InetSocketAddress from, int ports) {
+        Datagrams(String name, int rate, InetSocketAddress from, int ports, InetSocketAddress to) {
             super(name, rate);
             this.from = from;
             this.ports = ports;
+            this.to = to;
         }
 
         /** Writes the next datagram into {@code b} (cleared), position 0 to limit. */
         abstract void fill(ByteBuffer b);
-
-        abstract InetSocketAddress to();
 
         Datagrams countingReplies() {
             countReplies = true;
@@ -477,7 +447,7 @@ final class Floods {
             fill(buffer);
             int length = buffer.remaining();
             try {
-                if (channels.get(turn++ % ports).send(buffer, to()) == 0) {
+                if (channels.get(turn++ % ports).send(buffer, to) == 0) {
                     return 0; // a non-blocking channel's full buffer (when counting replies): not sent
                 }
             } catch (PortUnreachableException e) {
