@@ -125,6 +125,8 @@ final class BridgeCommand implements Callable<Integer> {
             throw Endpoints.bindFailed(listen, e);
         }
         PrintStream out = System.out;
+        UntilStopped until = new UntilStopped();
+        until.begin();
         out.println("mpbridge: listening on " + Endpoints.format(bridge.localAddress()) + ", relaying to "
                 + Endpoints.format(target) + (impairment.isNone() ? "" : ", impairment " + describe(impairment))
                 + (lossAfter == null ? "" : String.format(Locale.ROOT, ", loss %.3g after %s", lossAfter.loss(),
@@ -144,7 +146,6 @@ final class BridgeCommand implements Callable<Integer> {
         }
 
         long started = System.nanoTime();
-        UntilStopped until = new UntilStopped();
         bridge.failure().thenAccept(until::failed);
         try {
             until.await(statsInterval, () -> {

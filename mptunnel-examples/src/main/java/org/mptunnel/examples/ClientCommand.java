@@ -227,6 +227,7 @@ final class ClientCommand implements Callable<Integer> {
             }
         }
         PrintStream out = System.out;
+        until.begin(); // a signal from now on stops the tool cleanly
         out.println("mpclient: listening on " + Endpoints.format(forwarder.localAddress()) + ", " + paths.size()
                 + " path(s): " + paths.stream().map(ClientConfigFile::describe).collect(Collectors.joining(", "))
                 + (automatic != null ? " (automatic)" : "")

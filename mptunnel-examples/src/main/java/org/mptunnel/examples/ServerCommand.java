@@ -145,6 +145,7 @@ final class ServerCommand implements Callable<Integer> {
             throw Endpoints.bindFailed(listen, e);
         }
         PrintStream out = System.out;
+        until.begin(); // a signal from now on stops the tool cleanly
         out.println("mpserver: listening on " + Endpoints.format(forwarder.localAddress())
                 + ", forwarding each session to " + Endpoints.format(target) + tunnelOptions.wireFormatNote(config));
         if (!legacy) {
@@ -157,7 +158,8 @@ final class ServerCommand implements Callable<Integer> {
         try {
             until.await(statsInterval, () -> {
                 out.println("mpserver stats: " + report(forwarder).serverLine()
-                        + " target-sockets " + forwarder.targetSockets() + " " + forwarder.socksCounters().line());
+                        + " target-sockets " + forwarder.targetSockets() + " empty-sent " + forwarder.emptySent()
+                        + " empty-refused " + forwarder.emptyRefused() + " " + forwarder.socksCounters().line());
                 out.flush();
             });
             StatsReport last = report(forwarder);

@@ -11,6 +11,7 @@ import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.mptunnel.PathStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.bridge.Impairment;
+import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Probe;
 
 /**
@@ -39,6 +41,32 @@ class PathValidationTest {
     private static final byte[] KEY = SecureTunnelTest.KEY;
     private static final int DATAGRAMS = 300;
     private static final int LENGTH = 200;
+
+    /**
+     * Replies longer than the request, to a session whose only path never answers its challenge,
+     * are held for its validation; when the session expires they are dropped and counted, as any
+     * datagram sent on no path is.
+     */
+    @Test
+    @Timeout(60)
+    void repliesHeldForAValidationThatNeverComesAreCountedWhenTheSessionExpires() throws Exception {
+        try (Loopback net = new Loopback();
+             DatagramChannel silent = DatagramChannel.open()
+                     .bind(new InetSocketAddress(Loopback.LOOPBACK, 0))) {
+            MultipathDatagramSocket server = net.server(b -> b.sessionIdleTimeout(Duration.ofMillis(500)));
+            ByteBuffer request = ByteBuffer.allocate(Header.LENGTH + 8);
+            Header.write(request, Header.TYPE_DATA, 0x5E55, 0, 8);
+            silent.send(request, Loopback.addressOf(server));
+            server.setSoTimeout(5_000);
+            DatagramPacket received = new DatagramPacket(new byte[64], 64);
+            server.receive(received);
+            for (int i = 0; i < 3; i++) {
+                server.send(new DatagramPacket(new byte[1_000], 1_000, received.getSocketAddress()));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.stats().sessions().isEmpty());
+            assertThat(server.stats().sendDropped()).as("held replies dropped with their session").isEqualTo(3);
+        }
+    }
 
     @Test
     @Timeout(60)

@@ -154,7 +154,7 @@ final class Topology implements AutoCloseable {
     }
 
     /** Where this class was loaded from (the benchmarks jar, or target/classes under a test). */
-    private static String ownClassPath() {
+    static String ownClassPath() {
         try {
             return Path.of(EchoTarget.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         } catch (Exception e) {

@@ -31,6 +31,9 @@ public final class StatsReport {
     private long sessionsRefused;
     private long authFailed;
     private long handshakes;
+    /** Path validation: challenges sent to new path addresses, bytes not sent to unvalidated ones. */
+    private long pathChallenges;
+    private long bytesWithheld;
     private int liveSessions;
     private long datagramsSent;
     private long copiesSent;
@@ -103,6 +106,8 @@ public final class StatsReport {
         sessionsRefused += stats.sessionsRefused();
         authFailed += stats.authFailed();
         handshakes += stats.handshakes();
+        pathChallenges += stats.pathChallenges();
+        bytesWithheld += stats.bytesWithheld();
         orderHeld += stats.ordering().held();
         orderReleasedOnTimeout += stats.ordering().releasedOnTimeout();
         orderSkipped += stats.ordering().skipped();
@@ -181,6 +186,8 @@ public final class StatsReport {
         sessionsRefused += other.sessionsRefused;
         authFailed += other.authFailed;
         handshakes += other.handshakes;
+        pathChallenges += other.pathChallenges;
+        bytesWithheld += other.bytesWithheld;
         datagramsSent += other.datagramsSent;
         copiesSent += other.copiesSent;
         orderHeld += other.orderHeld;
@@ -267,8 +274,9 @@ public final class StatsReport {
      *         totals, then the {@value #BUSIEST_SESSIONS} busiest live sessions
      */
     public String serverLine() {
-        StringBuilder b = totals(new StringBuilder()).append(String.format(Locale.ROOT, " paths %d up %d",
-                livePaths, livePathsUp));
+        StringBuilder b = totals(new StringBuilder()).append(String.format(Locale.ROOT,
+                " paths %d up %d path-challenges %d bytes-withheld %d", livePaths, livePathsUp, pathChallenges,
+                bytesWithheld));
         for (SessionStats s : busiest) {
             int up = 0;
             for (PathStats p : s.paths()) {
@@ -318,6 +326,10 @@ public final class StatsReport {
         String redundancy = redundancy(", ");
         if (redundancy != null) {
             b.append(String.format(Locale.ROOT, "%n  datagrams sent %d, %s", datagramsSent, redundancy));
+        }
+        if (pathChallenges + bytesWithheld > 0) {
+            b.append(String.format(Locale.ROOT, "%n  path validation: challenges %d, bytes withheld from"
+                    + " unvalidated addresses %d", pathChallenges, bytesWithheld));
         }
         if (orderHeld + orderLate > 0) {
             b.append(String.format(Locale.ROOT, "%n  ordered delivery: held %d, released on timeout %d,"

@@ -25,14 +25,25 @@ public final class UntilStopped {
     private volatile Throwable failure;
 
     /**
-     * Blocks until a signal, calling {@code everyInterval} every {@code interval} meanwhile.
+     * From now on a signal stops the tool cleanly: to be called just before the tool says it is
+     * listening, since whoever starts it may stop it as soon as it does. Once only.
+     */
+    public void begin() {
+        if (!running) {
+            running = true;
+            Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "shutdown"));
+        }
+    }
+
+    /**
+     * Blocks until a signal (also one since {@link #begin}), calling {@code everyInterval} every
+     * {@code interval} meanwhile.
      *
      * @param interval how often to call {@code everyInterval}; null never
      * @param everyInterval typically prints one statistics line
      */
     public void await(Duration interval, Runnable everyInterval) throws InterruptedException {
-        running = true;
-        Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "shutdown"));
+        begin();
         // The tool's own threads (a forwarder's reader, the SOCKS acceptor) end only by a bug or an
         // Error: then the tool stops too, rather than stay up without them.
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {

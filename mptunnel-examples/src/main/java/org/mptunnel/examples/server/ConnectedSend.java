@@ -15,7 +15,8 @@ import java.nio.channels.DatagramChannel;
  * for an empty buffer without any system call, and reconnecting would discard the replies already
  * queued; so an empty datagram, which UDP allows, goes out from a short-lived unconnected socket
  * sharing the port ({@code SO_REUSEPORT}, which needs the same user). The connected socket keeps
- * receiving the replies: the kernel prefers it, as it matches their source exactly.
+ * receiving the replies: the kernel prefers it, as it matches their source exactly. Those sockets
+ * are bounded by an {@link EmptyDatagramBudget}.
  */
 final class ConnectedSend {
 
@@ -48,14 +49,19 @@ final class ConnectedSend {
     /**
      * Writes one datagram on a channel from {@link #open}.
      *
-     * @return whether the datagram was sent: false if the socket buffer was full (it is lost, as on
-     *         a network)
+     * @param empties what an empty datagram's socket may cost
+     * @return whether the datagram was sent: false if the socket buffer was full, or it is empty and
+     *         over {@code empties}' budget (it is lost, as on a network)
      * @throws IOException e.g. the channel is closed, an earlier datagram's ICMP error, or no
      *                     descriptor left for an empty datagram's socket
      */
-    static boolean write(DatagramChannel channel, ByteBuffer datagram) throws IOException {
+    static boolean write(DatagramChannel channel, ByteBuffer datagram, EmptyDatagramBudget empties)
+            throws IOException {
         if (datagram.hasRemaining()) {
             return channel.write(datagram) > 0;
+        }
+        if (!empties.take()) {
+            return false;
         }
         InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
         if (remote == null || !channel.getOption(StandardSocketOptions.SO_REUSEPORT)) {

@@ -77,6 +77,7 @@ final class SocksRelay implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final LogGate refusedLog = LogGate.perSecond();
+    private final EmptyDatagramBudget empties = new EmptyDatagramBudget();
     private final LogGate openFailedLog = LogGate.perSecond();
     private final LogGate replyFailedLog = LogGate.perSecond();
     /** Session lines: every one in normal use, a few per second under a flood of sessions. */
@@ -155,7 +156,7 @@ final class SocksRelay implements AutoCloseable {
         link.lastActive = now;
         datagram.limit(length).position(off + header);
         try {
-            if (ConnectedSend.write(link.channel, datagram)) {
+            if (ConnectedSend.write(link.channel, datagram, empties)) {
                 toDestinations.incrementAndGet();
             } else {
                 dropped.incrementAndGet(); // socket buffer full: lost, as on a network
@@ -527,6 +528,14 @@ final class SocksRelay implements AutoCloseable {
 
     long dropped() {
         return dropped.get();
+    }
+
+    long emptySent() {
+        return empties.sent();
+    }
+
+    long emptyRefused() {
+        return empties.refused();
     }
 
     long refused() {

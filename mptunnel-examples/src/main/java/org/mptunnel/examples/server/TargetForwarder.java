@@ -62,6 +62,7 @@ public final class TargetForwarder implements AutoCloseable {
     private final AtomicLong toTarget = new AtomicLong();
     private final AtomicLong fromTarget = new AtomicLong();
     private final AtomicLong targetDropped = new AtomicLong();
+    private final EmptyDatagramBudget empties = new EmptyDatagramBudget();
     private final LogGate openFailedLog = LogGate.perSecond();
     private final LogGate replyFailedLog = LogGate.perSecond();
     /** Session lines: every one in normal use, a few per second under a flood of sessions. */
@@ -182,9 +183,22 @@ public final class TargetForwarder implements AutoCloseable {
         return fromTarget.get();
     }
 
-    /** @return datagrams the target's sockets could not take (full buffer, ICMP error) */
+    /**
+     * @return datagrams the target's sockets could not take (full buffer, ICMP error, an empty
+     *         datagram over its budget)
+     */
     public long targetDropped() {
         return targetDropped.get();
+    }
+
+    /** @return empty datagrams sent to the target and to SOCKS destinations, each from a socket of its own */
+    public long emptySent() {
+        return empties.sent() + socks.emptySent();
+    }
+
+    /** @return empty datagrams dropped over their budget ({@link EmptyDatagramBudget}) */
+    public long emptyRefused() {
+        return empties.refused() + socks.emptyRefused();
     }
 
     /** @return the SOCKS side's counters and sizes, for statistics lines */
@@ -250,7 +264,7 @@ public final class TargetForwarder implements AutoCloseable {
             }
             link.lastActive = System.nanoTime();
             try {
-                if (ConnectedSend.write(link.channel, datagram)) {
+                if (ConnectedSend.write(link.channel, datagram, empties)) {
                     toTarget.incrementAndGet();
                 } else {
                     targetDropped.incrementAndGet(); // socket buffer full: lost, as on a network

@@ -97,8 +97,19 @@ class StatsReportTest {
         String line = new StatsReport().add(server, true).serverLine();
 
         assertThat(line).hasSizeLessThan(500);
-        assertThat(line).startsWith("sessions 200 delivered ").contains(" paths 600 up 400 ")
+        assertThat(line).startsWith("sessions 200 delivered ").contains(" paths 600 up 400 path-challenges 0 bytes-withheld 0 ")
                 .endsWith(" | session 10c7 delivered 199 sent 0 paths 3 up 2 | session 10c6 delivered 198 sent 0 paths 3 up 2"
                         + " | session 10c5 delivered 197 sent 0 paths 3 up 2");
+    }
+
+    @Test
+    void aServersLineAndSummaryShowPathValidation() {
+        TunnelStats server = TunnelStats.builder(TunnelConfig.Role.SERVER).pathChallenges(12).bytesWithheld(3_400).build();
+        StatsReport report = new StatsReport().add(server, true)
+                .addClosed(new StatsReport().add(TunnelStats.builder(TunnelConfig.Role.SERVER).pathChallenges(1).build(), false));
+
+        assertThat(report.serverLine()).contains(" path-challenges 13 bytes-withheld 3400");
+        assertThat(report.summary()).contains("path validation: challenges 13, bytes withheld from unvalidated addresses 3400");
+        assertThat(new StatsReport().add(stats(OrderingStats.NONE), true).summary()).doesNotContain("path validation");
     }
 }

@@ -62,6 +62,49 @@ class TargetForwarderTest {
         assertThat(forwarder.targetDropped()).isZero();
     }
 
+    /**
+     * Each empty datagram leaves from a socket of its own (ConnectedSend): a flood of them would
+     * churn a descriptor per datagram. Past the budget they are dropped and counted; the target
+     * gets no more than the budget let through.
+     */
+    @Test
+    void emptyDatagramsAreSentWithinTheirBudgetAndTheRestCounted() throws Exception {
+        int flood = 4 * EmptyDatagramBudget.PER_SECOND;
+        try (MultipathDatagramSocket client = MultipathDatagramSocket.open(
+                TunnelConfig.client().path(forwarder.localAddress()).build())) {
+            client.send(new DatagramPacket(new byte[1], 1)); // the session and its target socket first
+            target.receive(new DatagramPacket(new byte[64], 64));
+            // Read as they come: the target's receive buffer alone holds only a few hundred.
+            java.util.concurrent.atomic.AtomicInteger atTarget = new java.util.concurrent.atomic.AtomicInteger();
+            target.setSoTimeout(1_000);
+            Thread reader = new Thread(() -> {
+                try {
+                    for (;;) {
+                        target.receive(new DatagramPacket(new byte[64], 64));
+                        atTarget.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    // a second without one: the flood is over
+                }
+            });
+            reader.start();
+            long start = System.nanoTime();
+            for (int i = 0; i < flood; i++) {
+                client.send(new DatagramPacket(new byte[0], 0));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> forwarder.toTarget() + forwarder.targetDropped()
+                    + forwarder.tunnelStats().queueDropped() >= 1 + flood);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            reader.join();
+            long bound = (long) (EmptyDatagramBudget.PER_SECOND * (1 + Math.ceil(seconds)));
+            assertThat(atTarget.get()).as("empty datagrams at the target, %d sent in %.2f s", flood, seconds)
+                    .isLessThanOrEqualTo((int) bound);
+            assertThat(forwarder.emptySent()).isBetween((long) atTarget.get(), bound);
+            assertThat(forwarder.emptyRefused()).isPositive();
+            assertThat(forwarder.targetDropped()).isEqualTo(forwarder.emptyRefused());
+        }
+    }
+
     @Test
     void inLegacyModeAPayloadThatLooksLikeSocksIsData() throws Exception {
         forwarder.close();

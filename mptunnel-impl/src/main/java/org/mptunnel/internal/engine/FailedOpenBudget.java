@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * a seeded hash: colliding keys share a slot, which is only ever stricter; no state per source.
  *
  * <p>Costs one comparison per datagram while nothing is over budget; while something is, each
- * datagram's source is hashed (which allocates its {@link SourceBlock}). I/O thread only.
+ * datagram's source is hashed, allocating nothing for IPv4 (a copy of the address for IPv6). I/O
+ * thread only.
  */
 final class FailedOpenBudget {
 
@@ -81,15 +82,13 @@ final class FailedOpenBudget {
 
     /** @return the slot {@code source} is charged to, in the table of paths or of sources (visible for tests) */
     int slot(InetSocketAddress source, boolean knownPath) {
-        SourceBlock block = SourceBlock.of(source.getAddress());
-        long h = block.bits() + (block.ipv6() ? 0x5851F42D4C957F2DL : 0);
-        if (knownPath) {
-            h = h * 31 + (source.getAddress().hashCode() ^ source.getPort());
+        long h = SourceBlock.mix(source.getAddress(), seed);
+        if (knownPath) { // one address and port: mixed again with both, so that each has its own slot
+            h = (h * 31 + (source.getAddress().hashCode() ^ source.getPort())) * 0x9E3779B97F4A7C15L;
+            h ^= h >>> 29;
+            h *= 0xBF58476D1CE4E5B9L;
+            h ^= h >>> 32;
         }
-        h = h * 0x9E3779B97F4A7C15L ^ seed;
-        h ^= h >>> 29;
-        h *= 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 32;
         return (int) h & (SLOTS - 1);
     }
 

@@ -353,6 +353,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
 
     /** I/O thread: a session left the table. */
     private void released(Session session) {
+        session.discardHeld();
         perSource.release(session.source());
         admission.released(session);
     }

@@ -2,12 +2,14 @@ package org.mptunnel.internal.engine;
 
 import java.net.InetAddress;
 import java.util.concurrent.ThreadLocalRandom;
+import org.mptunnel.internal.session.SourceBlock;
 
 /**
- * Lets a warning about a source address through at most once per interval per address, so that a
- * flood from one address costs one log line per interval. A fixed table indexed by a seeded hash of
- * the address: colliding addresses share a slot, which only ever suppresses more. Not thread-safe
- * (the I/O thread owns it); allocates nothing.
+ * Lets a warning about a source through at most once per interval per source (an IPv4 address, an
+ * IPv6 /64: {@link SourceBlock}), so that a flood from one host costs one log line per interval,
+ * however many addresses of its /64 it uses. A fixed table indexed by a seeded hash of the source:
+ * colliding sources share a slot, which only ever suppresses more. Not thread-safe (the I/O thread
+ * owns it); allocates nothing for IPv4, a copy of the address for IPv6.
  */
 final class SourceLogLimit {
 
@@ -24,9 +26,7 @@ final class SourceLogLimit {
 
     /** @return whether to log about {@code source} now; if so, the next one waits an interval */
     boolean allow(InetAddress source, long nowNanos) {
-        long h = (source.hashCode() * 0x9E3779B97F4A7C15L) ^ seed;
-        h ^= h >>> 31;
-        int slot = (int) h & (SLOTS - 1);
+        int slot = (int) SourceBlock.mix(source, seed) & (SLOTS - 1);
         if (used[slot] && nowNanos - lastLogged[slot] < intervalNanos) {
             return false;
         }

@@ -529,6 +529,20 @@ public final class Session {
         }
     }
 
+    /**
+     * I/O thread: the session has left the table: what is still held for a validation that never
+     * came is dropped, each datagram counted as sent on no path.
+     */
+    public void discardHeld() {
+        synchronized (heldForValidation) {
+            while (heldForValidation.poll() != null) {
+                countSent(0);
+            }
+            heldBytes = 0;
+            holding = false;
+        }
+    }
+
     /** I/O thread: the number of the next path challenge (server) or response (client) this end sends. */
     public long nextPathMessage() {
         return pathMessagesSent++;

@@ -57,6 +57,6 @@ public final class SessionAdmission {
     }
 
     private int bucket(InetSocketAddress source) {
-        return (int) SourceBlock.of(source.getAddress()).mix(seed) & (BUCKETS - 1);
+        return (int) SourceBlock.mix(source.getAddress(), seed) & (BUCKETS - 1);
     }
 }

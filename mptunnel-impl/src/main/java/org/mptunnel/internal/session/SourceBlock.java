@@ -29,6 +29,27 @@ public record SourceBlock(long bits, boolean ipv6) {
 
     /** @return a well-mixed hash under {@code seed}, for a fixed table of per-source slots */
     public long mix(long seed) {
+        return mix(bits, ipv6, seed);
+    }
+
+    /**
+     * {@code of(address).mix(seed)} without making the block, for paths taken per datagram (a
+     * refusal, a bucket): allocates nothing for IPv4 (an {@code Inet4Address}'s hash code is its
+     * address), a copy of the 16 bytes for IPv6.
+     */
+    public static long mix(InetAddress address, long seed) {
+        if (address instanceof Inet4Address) {
+            return mix(Integer.toUnsignedLong(address.hashCode()), false, seed);
+        }
+        byte[] b = address.getAddress();
+        long prefix = 0;
+        for (int i = 0; i < 8; i++) {
+            prefix = prefix << 8 | (b[i] & 0xff);
+        }
+        return mix(prefix, true, seed);
+    }
+
+    private static long mix(long bits, boolean ipv6, long seed) {
         long h = (bits ^ (ipv6 ? 0x5DEECE66DL : 0)) * 0x9E3779B97F4A7C15L ^ seed;
         h ^= h >>> 29;
         h *= 0xBF58476D1CE4E5B9L;

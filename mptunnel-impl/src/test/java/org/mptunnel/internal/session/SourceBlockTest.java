@@ -26,6 +26,14 @@ class SourceBlockTest {
         assertThat(block("::ffff:192.0.2.1")).isEqualTo(block("192.0.2.1"));
     }
 
+    @Test
+    void anAddressHashesAsItsBlockWithoutMakingIt() throws Exception {
+        for (String literal : new String[] {"192.0.2.1", "255.255.255.255", "2001:db8::ffff:1234:5678:9abc", "::1"}) {
+            InetAddress address = InetAddress.getByName(literal);
+            assertThat(SourceBlock.mix(address, 42)).as(literal).isEqualTo(SourceBlock.of(address).mix(42));
+        }
+    }
+
     private static SourceBlock block(String literal) throws Exception {
         return SourceBlock.of(InetAddress.getByName(literal));
     }
