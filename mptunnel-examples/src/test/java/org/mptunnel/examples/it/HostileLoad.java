@@ -184,8 +184,9 @@ public final class HostileLoad {
                 TunnelConfig.server(new InetSocketAddress(LO, 0)).preSharedKey(PSK).maxSessions(4096).build(),
                 new InetSocketAddress(LO, echo.getLocalPort()));
         TunnelConfig clientConfig = TunnelConfig.client().path(server.localAddress()).preSharedKey(PSK).build();
-        LocalForwarder forwarder = LocalForwarder.start(new InetSocketAddress(LO, 0), clientConfig,
-                Duration.ofSeconds(60), 1024, LocalForwarder.DEFAULT_NEW_SESSIONS_PER_SECOND);
+        org.mptunnel.examples.client.FlowTunnel flows = org.mptunnel.examples.client.FlowTunnel.open(clientConfig, 65_536);
+        LocalForwarder forwarder = LocalForwarder.start(new InetSocketAddress(LO, 0), flows,
+                org.mptunnel.examples.flow.FlowTimeouts.DEFAULT);
         InetSocketAddress local = forwarder.localAddress();
         DatagramSocket app = new DatagramSocket(new InetSocketAddress(LO, 0));
         app.setSoTimeout(200);
@@ -212,11 +213,12 @@ public final class HostileLoad {
         burst.join();
         long cpu = OS.getProcessCpuTime() - cpu0;
         System.out.println("threads over 50 ms of CPU (live at the end):" + busiest(t0, threadCpu()));
-        System.out.printf("%d new local ports: %s; sessions open %d, paced %d, handshakes at the server %d, process CPU %.2f s over 6 s%n",
-                count, during, forwarder.sessionCount(), forwarder.paced(),
+        System.out.printf("%d new local ports: %s; flows %d, refused %d, handshakes at the server %d, process CPU %.2f s over 6 s%n",
+                count, during, forwarder.flowCount(), forwarder.refused(),
                 server.tunnelStats().handshakes(), cpu / 1e9);
         others.forEach(DatagramSocket::close);
         forwarder.close();
+        flows.close();
         server.close();
         echo.close();
         System.exit(0);
