@@ -56,6 +56,8 @@ public final class LocalForwarder implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong tooLarge = new AtomicLong();
     private final AtomicLong expired = new AtomicLong();
+    /** Replies the local socket could not take (its send buffer full) or could not send. */
+    private final AtomicLong repliesDropped = new AtomicLong();
     /** Reader thread only: a refusal line at most every 10 s, a too-large line per application and minute. */
     private final LogLimit refusedLog = new LogLimit(LOG_INTERVAL_NANOS, 1);
     private final LogLimit tooLargeLog = new LogLimit(TOO_LARGE_LOG_NANOS, 1);
@@ -122,7 +124,7 @@ public final class LocalForwarder implements AutoCloseable {
     /** @return the forwarder's own counters as the statistics lines show them */
     public String line() {
         return "local-flows " + flowCount + " local-flows-expired " + expired.get() + " local-refused "
-                + refused.get() + " local-too-large " + tooLarge.get();
+                + refused.get() + " local-too-large " + tooLarge.get() + " local-replies-dropped " + repliesDropped.get();
     }
 
     private void readLocal() {
@@ -250,8 +252,11 @@ public final class LocalForwarder implements AutoCloseable {
         @Override
         protected void deliver(ByteBuffer payload) {
             try {
-                local.send(payload, app); // 0 when the socket buffer is full: lost, as on a network
+                if (local.send(payload, app) == 0 && payload.hasRemaining()) {
+                    repliesDropped.incrementAndGet(); // the socket buffer is full: lost, as on a network
+                }
             } catch (IOException e) {
+                repliesDropped.incrementAndGet();
                 if (!closed) {
                     LOG.debug("reply to {} not delivered: {}", app, e.toString());
                 }

@@ -161,7 +161,7 @@ class FlowsIT {
         sampler.start();
         DnsLoad.Result result;
         try {
-            result = DnsLoad.run(mpclient, DOMAIN, PACED_QUERIES, 25, 500, Duration.ofSeconds(2));
+            result = DnsLoad.run(mpclient, DOMAIN, PACED_QUERIES, 25, 500, Duration.ofSeconds(5));
         } finally {
             sampler.interrupt();
             sampler.join();
@@ -171,10 +171,12 @@ class FlowsIT {
                         + "end; threads %d before, %d at most during; descriptors %d before, %d at most during%n",
                 result.answered(), result.sent(), liveFlows, before.threads(), peak[0].threads(), before.fds(),
                 peak[0].fds());
-        assertThat(liveFlows).as("flows live at once: each query's, for the short timeout").isGreaterThan(500);
+        System.out.println("flows-dns-paced: " + lastLine(client.stdout(), "mpclient stats: "));
+        System.out.println("flows-dns-paced: " + lastLine(server.stdout(), "mpserver stats: "));
         assertThat(lastInt(client.stdout(), "local-refused (\\d+)")).as("refused at mpclient").isZero();
         assertThat(lastInt(server.stdout(), "flows-refused (\\d+)")).as("refused at mpserver").isZero();
         assertThat(result.answered()).as("answered over clean paths").isEqualTo(result.sent());
+        assertThat(liveFlows).as("flows live at once: each query's, for the short timeout").isGreaterThan(500);
         assertThat(peak[0].threads() - before.threads()).as("mpclient's new threads").isLessThanOrEqualTo(2);
         assertThat(peak[0].fds() - before.fds()).as("mpclient's new descriptors").isLessThanOrEqualTo(4);
     }
@@ -249,6 +251,10 @@ class FlowsIT {
             }
         }
         return seen.cardinality();
+    }
+
+    private static String lastLine(String text, String start) {
+        return text.lines().filter(line -> line.startsWith(start)).reduce((a, b) -> b).orElse("(none)");
     }
 
     private static int lastInt(String text, String regex) {
