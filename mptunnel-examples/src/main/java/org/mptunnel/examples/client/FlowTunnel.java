@@ -13,6 +13,7 @@ import org.mptunnel.PathStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.examples.flow.FlowActivity;
 import org.mptunnel.examples.flow.FlowFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>A flow id is its slot in a fixed table (the low bits) and a generation (the high bits), so a
  * late reply to a flow that expired never reaches the application that took its slot next. The
  * tunnel's I/O thread finds a reply's flow by one array read; opening and releasing a flow take a
- * lock, sending and delivering none. Memory is bounded by the table: {@code maxFlows} slots (8 bytes
- * each, plus 4 for the free list) whatever is live.
+ * lock, sending and delivering none. Memory is bounded by the table, allocated at open:
+ * {@code maxFlows} slots of 8 bytes (a reference and a free-list entry), 512 KiB for 65,536.
  */
 public final class FlowTunnel implements AutoCloseable {
 
@@ -40,18 +41,12 @@ public final class FlowTunnel implements AutoCloseable {
     private static final long PATHS_UP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /**
-     * One application's or SOCKS association's share of the tunnel. Its timestamps and flags are
-     * written by the thread that sends for it and by the tunnel's I/O thread; both only ever move
-     * them forward, so a lost race costs nothing but a few milliseconds of idle time.
+     * One application's or SOCKS association's share of the tunnel; its activity is written by the
+     * thread that sends for it and by the tunnel's I/O thread.
      */
-    public abstract static class Flow {
+    public abstract static class Flow extends FlowActivity {
         private int id;
         final int kind;
-        volatile long lastActive = System.nanoTime();
-        /** A reply has come back. */
-        private volatile boolean replied;
-        /** The application sent again after a reply: a conversation, kept for the long timeout. */
-        private volatile boolean established;
 
         /** @param kind {@link FlowFrame#CLASSIC} or {@link FlowFrame#SOCKS} */
         protected Flow(int kind) {
@@ -63,31 +58,11 @@ public final class FlowTunnel implements AutoCloseable {
             return id;
         }
 
-        /** Called for every datagram the flow sends, by the thread that sends it. */
-        final void sent(long now) {
-            lastActive = now;
-            if (replied && !established) {
-                established = true;
-            }
-        }
-
-        /** @return whether the flow carried nothing for its timeout: {@code longNanos} once established */
-        final boolean idle(long now, long shortNanos, long longNanos) {
-            return now - lastActive > (established ? longNanos : shortNanos);
-        }
-
         /**
          * The tunnel's I/O thread: one reply for this flow, from the position after the prefix,
          * straight from the tunnel's receive buffer. Must not block.
          */
         protected abstract void deliver(ByteBuffer payload);
-
-        private void received() {
-            lastActive = System.nanoTime();
-            if (!replied) {
-                replied = true;
-            }
-        }
     }
 
     private final MultipathDatagramSocket tunnel;
@@ -215,7 +190,7 @@ public final class FlowTunnel implements AutoCloseable {
             unknown.incrementAndGet(); // expired meanwhile, or not ours
             return;
         }
-        flow.received();
+        flow.replied(System.nanoTime());
         payload.position(payload.position() + FlowFrame.LENGTH);
         flow.deliver(payload);
     }

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.mptunnel.DatagramTooLargeException;
 import org.mptunnel.examples.cli.LogLimit;
 import org.mptunnel.examples.flow.FlowFrame;
 import org.mptunnel.examples.flow.FlowTimeouts;
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The heart of mpclient: a local UDP socket for applications, each distinct local source address a
  * flow of mpclient's one tunnel session ({@link FlowTunnel}). A flow costs an entry in a table keyed
- * by the application's address (about 200 bytes), never a thread or a socket; its replies come back
+ * by the application's address (about 160 bytes), never a thread or a socket; its replies come back
  * with its id and leave the local socket to that application's address, on the tunnel's I/O thread
  * and straight from its receive buffer. A flow silent for its {@link FlowTimeouts timeout} is
  * forgotten by the local reader's sweep; the application's next datagram opens a new one.
@@ -50,6 +49,8 @@ public final class LocalForwarder implements AutoCloseable {
     private final long shortNanos;
     private final long longNanos;
     private final long sweepMillis;
+    /** The largest datagram an application may send: the tunnel's payload limit less the flow prefix. */
+    private final int maxDatagram;
     /** Reader thread only: the live flows by application address. */
     private final HashMap<SocketAddress, AppFlow> flows = new HashMap<>();
     private volatile int flowCount;
@@ -71,6 +72,7 @@ public final class LocalForwarder implements AutoCloseable {
         this.shortNanos = timeouts.singleExchange().toNanos();
         this.longNanos = timeouts.established().toNanos();
         this.sweepMillis = TimeUnit.NANOSECONDS.toMillis(timeouts.sweepNanos());
+        this.maxDatagram = tunnel.maxDatagram();
         this.reader = new Thread(this::readLocal, "mpclient-local-" + local.socket().getLocalPort());
     }
 
@@ -177,6 +179,16 @@ public final class LocalForwarder implements AutoCloseable {
     }
 
     private void forward(SocketAddress app, DatagramPacket out) {
+        int length = out.getLength() - FlowFrame.LENGTH;
+        if (length > maxDatagram) {
+            tooLarge.incrementAndGet(); // dropped, as UDP would; the application hears nothing
+            if (tooLargeLog.allow(app, System.nanoTime())) {
+                LOG.warn("datagram from {} dropped: datagram of {} bytes, more than the {} an application may send"
+                        + " (--max-payload less the {}-byte flow prefix; said once a minute per application){}", app,
+                        length, maxDatagram, FlowFrame.LENGTH, tooLargeLog.takeSuppressed());
+            }
+            return;
+        }
         AppFlow flow = flows.get(app);
         if (flow == null) {
             flow = open((InetSocketAddress) app);
@@ -186,12 +198,6 @@ public final class LocalForwarder implements AutoCloseable {
         }
         try {
             tunnel.send(flow, out);
-        } catch (DatagramTooLargeException e) {
-            tooLarge.incrementAndGet(); // dropped, as UDP would; the application hears nothing
-            if (tooLargeLog.allow(app, System.nanoTime())) {
-                LOG.warn("datagram from {} dropped: {} (said once a minute per application){}", app,
-                        e.getMessage(), tooLargeLog.takeSuppressed());
-            }
         } catch (IOException e) {
             if (!tunnel.isClosed()) {
                 LOG.debug("datagram not sent: {}", e.toString());

@@ -368,7 +368,7 @@ public final class SocksServer implements AutoCloseable {
                     }
                     c.close();
                 }
-            } else if (now - c.association.lastActive > idleNanos) {
+            } else if (now - c.association.lastActive() > idleNanos) {
                 c.closeAssociation("idle for --idle-timeout");
             }
         }

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.mptunnel.MultipathDatagramSocket;
+import org.mptunnel.examples.flow.FlowActivity;
 import org.mptunnel.examples.flow.FlowFrame;
 import org.mptunnel.examples.flow.FlowTimeouts;
 import org.mptunnel.examples.flow.IntMap;
@@ -254,14 +255,13 @@ final class FlowRelay implements AutoCloseable {
     void sweep(long now, Map<InetAddress, InetAddress> sources, long snapshotAt) {
         sessions.forEach((ip, session) -> {
             boolean expired = !sources.containsKey(ip) && session.createdAt - snapshotAt < 0;
-            for (Flow flow : session.removeIf(f -> expired || f.idle(now, shortNanos, longNanos))) {
-                close(flow);
-            }
+            List<Flow> gone = session.removeIf(f -> expired || f.gone(now, shortNanos, longNanos));
+            gone.forEach(this::close);
             if (expired && sessions.remove(ip, session)) {
                 String note = sessionLog.admit();
                 if (note != null) {
-                    LOG.info("session {} expired: its flows are closed ({} flow sessions live){}",
-                            TargetForwarder.sessionId(ip), sessions.size(), note);
+                    LOG.info("session {} expired: {} flow(s), their target socket(s) closed ({} flow sessions live){}",
+                            TargetForwarder.sessionId(ip), gone.size(), sessions.size(), note);
                 }
                 return;
             }
@@ -389,7 +389,7 @@ final class FlowRelay implements AutoCloseable {
             if (over <= 0) {
                 return List.of();
             }
-            all.sort(Comparator.comparingLong(f -> f.lastActive - createdAt));
+            all.sort(Comparator.comparingLong(f -> f.lastActive() - createdAt));
             List<Flow> closed = all.subList(0, over);
             closed.forEach(f -> flows.remove(f.id, f));
             return new ArrayList<>(closed);
@@ -403,17 +403,13 @@ final class FlowRelay implements AutoCloseable {
     }
 
     /** One flow: a classic flow's target socket, or a SOCKS flow's state in {@link SocksRelay}. */
-    static final class Flow {
+    static final class Flow extends FlowActivity {
         final FlowSession session;
         final int id;
         final int kind;
         final byte[] prefix;
         final DatagramChannel channel;
         final SocksRelay.SocksSession socks;
-        volatile long lastActive = System.nanoTime();
-        /** A reply came; then a datagram after it made it a conversation, kept for the long timeout. */
-        private volatile boolean replied;
-        private volatile boolean established;
         /** The source budget this flow counts in; guarded by the session's lock. */
         AtomicInteger countedIn;
 
@@ -428,26 +424,9 @@ final class FlowRelay implements AutoCloseable {
             this.socks = socks;
         }
 
-        void sent(long now) {
-            lastActive = now;
-            if (replied && !established) {
-                established = true;
-            }
-        }
-
-        void replied(long now) {
-            lastActive = now;
-            if (!replied) {
-                replied = true;
-            }
-        }
-
         /** A SOCKS flow lives as long as the SOCKS relay keeps it, by the same timeouts. */
-        boolean idle(long now, long shortNanos, long longNanos) {
-            if (socks != null) {
-                return socks.isClosed();
-            }
-            return now - lastActive > (established ? longNanos : shortNanos);
+        boolean gone(long now, long shortNanos, long longNanos) {
+            return socks != null ? socks.isClosed() : idle(now, shortNanos, longNanos);
         }
     }
 }

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.examples.cli.Endpoints;
+import org.mptunnel.examples.flow.FlowActivity;
 import org.mptunnel.examples.flow.FlowFrame;
 import org.mptunnel.examples.flow.FlowTimeouts;
 import org.mptunnel.examples.socks.AllowList;
@@ -478,11 +479,12 @@ final class SocksRelay implements AutoCloseable {
             boolean idle = session.idle(now);
             if ((expired || idle) && sessions.remove(key, session)) {
                 int closed = session.close(this);
-                String note = session.prefix.length > 0 ? null : sessionLog.admit(); // flows: FlowRelay's lines
+                String note = sessionLog.admit();
                 if (note != null) {
-                    LOG.info("session {} {}: SOCKS, {} destination socket(s) closed ({} SOCKS sessions live){}",
-                            TargetForwarder.sessionId(ip), expired ? "expired" : "idle", closed, sessions.size(),
-                            note);
+                    LOG.info("session {} {}: {}, {} destination socket(s) closed ({} SOCKS sessions live){}",
+                            TargetForwarder.sessionId(ip), expired ? "expired" : "idle",
+                            session.key instanceof FlowKey flow ? "SOCKS flow " + Integer.toHexString(flow.flowId())
+                                    : "SOCKS", closed, sessions.size(), note);
                 }
                 return;
             }
@@ -749,7 +751,7 @@ final class SocksRelay implements AutoCloseable {
                 return 0;
             }
             List<DestinationLink> byActivity = new ArrayList<>(links);
-            byActivity.sort(Comparator.comparingLong(l -> l.lastActive - createdAt));
+            byActivity.sort(Comparator.comparingLong(l -> l.lastActive() - createdAt));
             for (int i = 0; i < over; i++) {
                 remove(byActivity.get(i), relay);
             }
@@ -782,16 +784,12 @@ final class SocksRelay implements AutoCloseable {
     }
 
     /** One session's socket towards one destination address. */
-    static final class DestinationLink {
+    static final class DestinationLink extends FlowActivity {
         final SocksSession session;
         final InetSocketAddress remote;
         final DatagramChannel channel;
         /** The session's prefix, then the SOCKS header naming the destination. */
         final byte[] replyHeader;
-        volatile long lastActive = System.nanoTime();
-        /** A reply came; then a datagram after it made it a conversation, kept for the long timeout. */
-        private volatile boolean replied;
-        private volatile boolean established;
         /** The source budget this socket counts in; guarded by the session's lock. */
         AtomicInteger countedIn;
 
@@ -806,22 +804,5 @@ final class SocksRelay implements AutoCloseable {
             System.arraycopy(header, 0, replyHeader, session.prefix.length, header.length);
         }
 
-        void sent(long now) {
-            lastActive = now;
-            if (replied && !established) {
-                established = true;
-            }
-        }
-
-        void replied(long now) {
-            lastActive = now;
-            if (!replied) {
-                replied = true;
-            }
-        }
-
-        boolean idle(long now, long shortNanos, long longNanos) {
-            return now - lastActive > (established ? longNanos : shortNanos);
-        }
     }
 }

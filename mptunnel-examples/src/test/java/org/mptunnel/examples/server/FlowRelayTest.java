@@ -38,7 +38,8 @@ import org.mptunnel.examples.socks.SocksUdp;
 class FlowRelayTest {
 
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    private static final FlowTimeouts SHORT = new FlowTimeouts(Duration.ofMillis(200), Duration.ofSeconds(30));
+    /** Short enough to watch, long enough for a round trip on a loaded machine. */
+    private static final FlowTimeouts SHORT = new FlowTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(30));
 
     private DatagramSocket echo;
     private final Set<SocketAddress> echoPeers = ConcurrentHashMap.newKeySet();
