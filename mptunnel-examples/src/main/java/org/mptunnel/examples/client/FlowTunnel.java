@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * <p>A flow id is its slot in a fixed table (the low bits) and a generation (the high bits), so a
  * late reply to a flow that expired never reaches the application that took its slot next. The
  * tunnel's I/O thread finds a reply's flow by one array read; opening and releasing a flow take a
- * lock, sending and delivering none. Memory is bounded by the table, allocated at open:
+ * lock, sending and delivering none. In the C original's format ({@code --legacy}) there is no
+ * prefix, as the C mpserver knows no flows: payloads go unchanged and every reply goes to the flow
+ * that sent last, as the C mpclient does (one application at a time is what that format serves).
+ * Memory is bounded by the table, allocated at open:
  * {@code maxFlows} slots of 8 bytes (a reference and a free-list entry), 512 KiB for 65,536.
  */
 public final class FlowTunnel implements AutoCloseable {
@@ -66,6 +69,10 @@ public final class FlowTunnel implements AutoCloseable {
     }
 
     private final MultipathDatagramSocket tunnel;
+    /** False in the C original's format: no prefix either way. */
+    private final boolean framed;
+    /** Unframed only: the flow that sent last, which every reply goes to. */
+    private volatile Flow lastSender;
     private final int slotBits;
     private final int slotMask;
     private final int maxFlows;
@@ -89,6 +96,7 @@ public final class FlowTunnel implements AutoCloseable {
             free[i] = maxFlows - 1 - i; // lowest slot first
         }
         this.freeCount = maxFlows;
+        this.framed = !config.wireFormat().isLegacy();
         // Last: the handler may run as soon as the tunnel is open, and uses the fields above.
         this.tunnel = MultipathDatagramSocket.open(config.withReceiveHandler(this::fromTunnel));
     }
@@ -171,13 +179,29 @@ public final class FlowTunnel implements AutoCloseable {
      * bytes that this method fills with the prefix.
      */
     public void send(Flow flow, DatagramPacket packet) throws IOException {
-        FlowFrame.write(packet.getData(), packet.getOffset(), flow.kind, flow.id);
         flow.sent(System.nanoTime());
+        if (framed) {
+            FlowFrame.write(packet.getData(), packet.getOffset(), flow.kind, flow.id);
+        } else {
+            packet.setData(packet.getData(), packet.getOffset() + FlowFrame.LENGTH,
+                    packet.getLength() - FlowFrame.LENGTH);
+            if (lastSender != flow) {
+                lastSender = flow;
+            }
+        }
         tunnel.send(packet);
     }
 
     /** The tunnel's I/O thread: finds the reply's flow by its id and hands it the rest. */
     private void fromTunnel(ByteBuffer payload, InetSocketAddress from) {
+        if (!framed) {
+            Flow last = lastSender;
+            if (last != null) {
+                last.replied(System.nanoTime());
+                last.deliver(payload);
+            }
+            return;
+        }
         int kind = FlowFrame.kind(payload);
         if (kind < 0) {
             malformed.incrementAndGet();
@@ -207,7 +231,7 @@ public final class FlowTunnel implements AutoCloseable {
 
     /** @return the largest datagram an application may send through a flow */
     public int maxDatagram() {
-        return tunnel.config().maxPayloadSize() - FlowFrame.LENGTH;
+        return tunnel.config().maxPayloadSize() - (framed ? FlowFrame.LENGTH : 0);
     }
 
     /** @return flows live now */

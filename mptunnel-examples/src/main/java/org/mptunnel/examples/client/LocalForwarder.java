@@ -184,8 +184,8 @@ public final class LocalForwarder implements AutoCloseable {
             tooLarge.incrementAndGet(); // dropped, as UDP would; the application hears nothing
             if (tooLargeLog.allow(app, System.nanoTime())) {
                 LOG.warn("datagram from {} dropped: datagram of {} bytes, more than the {} an application may send"
-                        + " (--max-payload less the {}-byte flow prefix; said once a minute per application){}", app,
-                        length, maxDatagram, FlowFrame.LENGTH, tooLargeLog.takeSuppressed());
+                        + " (--max-payload less the flow prefix; said once a minute per application){}", app,
+                        length, maxDatagram, tooLargeLog.takeSuppressed());
             }
             return;
         }

@@ -116,10 +116,10 @@ final class SocksRelay implements AutoCloseable {
     }
 
     /**
-     * Sends one tunnel payload (mark, SOCKS header, data) to its destination.
+     * Sends one payload of a SOCKS session (mark, SOCKS header, data) to its destination; the mark
+     * makes the session a SOCKS session, whatever follows it.
      *
      * @param datagram its array holds the payload from index 0; the position and limit are free to use
-     * @param resolved the answer for a domain destination when replaying after a lookup, else null
      */
     void fromTunnel(InetAddress sessionIp, int port, ByteBuffer datagram, int length) {
         if (!SocksUdp.hasMark(datagram.array(), 0, length)) {

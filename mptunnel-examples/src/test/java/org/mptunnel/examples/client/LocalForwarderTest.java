@@ -194,6 +194,32 @@ class LocalForwarderTest {
     }
 
     /**
+     * In the C original's format the C mpserver knows no flows: the application's datagram goes
+     * without a prefix, and the reply, which has none, goes to the application that sent last.
+     */
+    @Test
+    void inTheCFormatDatagramsGoWithoutAPrefix() throws Exception {
+        try (MultipathDatagramSocket far = MultipathDatagramSocket.open(TunnelConfig.server(
+                new InetSocketAddress(LOOPBACK, 0)).wireFormat(TunnelConfig.WireFormat.LEGACY).build());
+             FlowTunnel flows = FlowTunnel.open(TunnelConfig.client().wireFormat(TunnelConfig.WireFormat.LEGACY)
+                     .path((InetSocketAddress) far.getLocalSocketAddress()).build(), 16);
+             LocalForwarder near = LocalForwarder.start(new InetSocketAddress(LOOPBACK, 0), flows, SHORT);
+             DatagramSocket app = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            far.setSoTimeout(5_000);
+            app.setSoTimeout(5_000);
+            app.send(new DatagramPacket(new byte[] {'h', 'i'}, 2, near.localAddress()));
+            DatagramPacket received = new DatagramPacket(new byte[64], 64);
+            far.receive(received);
+            assertThat(java.util.Arrays.copyOf(received.getData(), received.getLength())).isEqualTo(new byte[] {'h', 'i'});
+
+            far.send(new DatagramPacket(new byte[] {'o', 'k'}, 2, received.getSocketAddress()));
+            DatagramPacket reply = new DatagramPacket(new byte[64], 64);
+            app.receive(reply);
+            assertThat(java.util.Arrays.copyOf(reply.getData(), reply.getLength())).isEqualTo(new byte[] {'o', 'k'});
+        }
+    }
+
+    /**
      * A reply that names a flow which expired, whose slot another application has taken since, is
      * dropped and counted: the new application never gets the old one's replies.
      */
