@@ -300,7 +300,7 @@ final class ClientCommand implements Callable<Integer> {
         }
     }
 
-    /** The path sockets bind lazily, one set per application: find a bad --bind now, not then. */
+    /** Find a bad --bind with a clear error before the session's path sockets try it. */
     private static void checkBindable(InetAddress address) {
         InetSocketAddress probe = new InetSocketAddress(address, 0);
         try (DatagramSocket socket = new DatagramSocket(probe)) {
