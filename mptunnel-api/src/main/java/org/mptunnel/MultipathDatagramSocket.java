@@ -74,6 +74,14 @@ import org.mptunnel.spi.SocketProvider;
  *       {@link TunnelConfig.Builder#failureHandler} to be told.</li>
  * </ul>
  *
+ * <p><b>One client socket is one session</b>: its own session id, I/O thread, a socket per path and,
+ * with a key, a handshake. An application that carries many conversations (flows) should not open a
+ * socket per conversation: it sends them all through one socket, each payload prefixed with a
+ * conversation id of its choosing, and routes each reply by the id the far end echoes. That is what
+ * mpclient does for every local application (docs/PROTOCOL.md, "Tools: flows"), with mpserver as
+ * the far end; {@code send} from several threads at once is safe, and a
+ * {@link TunnelConfig.Builder#receiveHandler receive handler} routes replies without a copy.
+ *
  * <p>Thread safety is that of {@code DatagramSocket}: {@code send} may be called from many threads
  * at once; concurrent {@code receive} calls are served one at a time.
  */

@@ -32,9 +32,11 @@ import org.mptunnel.examples.cli.UserError;
 import org.mptunnel.examples.cli.Warmup;
 import org.mptunnel.examples.client.AutomaticPaths;
 import org.mptunnel.examples.client.ClientConfigFile;
+import org.mptunnel.examples.client.FlowTunnel;
 import org.mptunnel.examples.client.HangupSignal;
 import org.mptunnel.examples.client.InterfaceSource;
 import org.mptunnel.examples.client.PathUpdater;
+import org.mptunnel.examples.flow.FlowTimeouts;
 import org.mptunnel.examples.client.LocalForwarder;
 import org.mptunnel.examples.client.SocksServer;
 import org.slf4j.Logger;
@@ -51,14 +53,14 @@ import picocli.CommandLine.Parameters;
         versionProvider = Main.Version.class,
         description = {"Receives local applications' datagrams on --listen and sends each one over every path "
                 + "in CONFIG_FILE (mpbridges, or the mpserver itself); the mpserver keeps the first copy. "
-                + "Every local application (source address) gets its own session, and its own replies.",
-                "With --socks it is also a SOCKS5 proxy for UDP (UDP ASSOCIATE): each association is its own "
-                        + "session, and its datagrams name their destinations, which the mpserver's --allow must permit.",
+                + "It keeps one tunnel session, opened at start; every local application (source address) is a "
+                + "flow in it, and gets its own replies.",
+                "With --socks it is also a SOCKS5 proxy for UDP (UDP ASSOCIATE): each association is a flow of the "
+                        + "same session, and its datagrams name their destinations, which the mpserver's --allow must permit.",
                 "CONFIG_FILE: one path per line as 'HOST PORT [LOCAL]'; LOCAL is where the path leaves from: "
                         + "ADDRESS, ADDRESS:PORT, [IPV6]:PORT (an IPv6 address with a port in brackets) or %%INTERFACE. "
                         + "Blank lines and # comments are ignored. SIGHUP re-reads it and changes the paths of the "
-                        + "running sessions (not of SOCKS associations); an invalid file is refused and the running "
-                        + "paths kept."})
+                        + "running session; an invalid file is refused and the running paths kept."})
 final class ClientCommand implements Callable<Integer> {
 
     private static final String PASSWORD_VARIABLE = "MPTUNNEL_SOCKS_PASSWORD";
@@ -76,20 +78,26 @@ final class ClientCommand implements Callable<Integer> {
     InetAddress bind;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "60s",
-            description = "Close an application's session after this long without traffic (default: ${DEFAULT-VALUE}).")
+            defaultValue = "120s",
+            description = "Forget an application's flow (and release a SOCKS association) after this long without "
+                    + "traffic, once it has sent again after a reply (default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
-    @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "256",
-            description = "Most local applications served at once (default: ${DEFAULT-VALUE}).")
-    int maxSessions;
+    @Option(names = "--single-exchange-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "10s",
+            description = "Forget a flow that saw a single exchange (a request and at most its reply, as a DNS "
+                    + "query) after this long without traffic (default: ${DEFAULT-VALUE}).")
+    Duration singleExchangeTimeout;
 
-    @Option(names = "--new-sessions-per-second", paramLabel = "N",
-            defaultValue = "" + LocalForwarder.DEFAULT_NEW_SESSIONS_PER_SECOND,
-            description = "New local applications given a session per second, and at most at once; datagrams from "
-                    + "more are dropped and counted (local-paced) until one may open, so that the handshakes of a "
-                    + "burst of new applications do not delay those already served (default: ${DEFAULT-VALUE}).")
-    int newSessionsPerSecond;
+    @Option(names = {"--max-flows", "--max-sessions"}, paramLabel = "N", defaultValue = "" + FlowTunnel.DEFAULT_MAX_FLOWS,
+            description = "Most local applications and SOCKS associations served at once, each a flow of the one "
+                    + "session; datagrams from more are dropped and counted (local-refused) (default: ${DEFAULT-VALUE}; "
+                    + "--max-sessions is its old name).")
+    int maxFlows;
+
+    /** Kept so that old command lines still start; flows need no handshake, so nothing is paced. */
+    @Option(names = "--new-sessions-per-second", paramLabel = "N", hidden = true)
+    Integer newSessionsPerSecond;
 
     @Option(names = "--socks", paramLabel = "[HOST:]PORT", converter = SocksListen.class,
             description = "Also accept SOCKS5 clients (UDP ASSOCIATE) on this TCP address; a port alone means "
@@ -165,14 +173,11 @@ final class ClientCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration statsInterval = toolOptions.statsInterval();
-        if (maxSessions < 1) {
-            throw new UserError("--max-sessions must be at least 1, got " + maxSessions);
+        if (maxFlows < 1 || maxFlows > FlowTunnel.MAX_FLOWS_LIMIT) {
+            throw new UserError("--max-flows must be 1 to " + FlowTunnel.MAX_FLOWS_LIMIT + ", got " + maxFlows);
         }
-        if (newSessionsPerSecond < 1) {
-            throw new UserError("--new-sessions-per-second must be at least 1, got " + newSessionsPerSecond);
-        }
-        if (idleTimeout.isZero()) {
-            throw new UserError("--idle-timeout must be longer than 0");
+        if (idleTimeout.isZero() || singleExchangeTimeout.isZero()) {
+            throw new UserError("--idle-timeout and --single-exchange-timeout must be longer than 0");
         }
         if (socksMaxConnections < 1 || socksMaxConnectionsPerIp < 1) {
             throw new UserError("--socks-max-connections and --socks-max-connections-per-ip must be at least 1, got "
@@ -186,16 +191,17 @@ final class ClientCommand implements Callable<Integer> {
         if (bind != null) {
             checkBindable(bind);
         }
-        AtomicReference<LocalForwarder> running = new AtomicReference<>();
+        AtomicReference<FlowTunnel> running = new AtomicReference<>();
         PathUpdater.Tunnels tunnels = new PathUpdater.Tunnels() {
             @Override
             public void pathsForNewTunnels(List<TunnelPath> paths) {
-                running.get().tunnelConfig(configFor(paths, until));
+                configFor(paths, until); // no other session is ever opened: only checks the paths make a configuration
             }
 
             @Override
             public List<MultipathDatagramSocket> openTunnels() {
-                return running.get().tunnels();
+                FlowTunnel tunnel = running.get();
+                return tunnel == null ? List.of() : List.of(tunnel.socket());
             }
         };
         AutomaticPaths automatic = automaticPaths(configured);
@@ -208,21 +214,30 @@ final class ClientCommand implements Callable<Integer> {
         }
         SocksServer.Credentials credentials = socksCredentials(config);
 
+        if (newSessionsPerSecond != null) {
+            LoggerFactory.getLogger(ClientCommand.class).warn("--new-sessions-per-second has no effect any more: "
+                    + "every application is a flow of one session, which needs no handshake of its own");
+        }
+
         Warmup.run(config); // before the local port opens: no stall at the first datagram
+        // Open before the local port: its keepalives (and handshake) tell the mpserver every path first.
+        FlowTunnel tunnel = FlowTunnel.open(config, maxFlows);
+        running.set(tunnel);
         LocalForwarder forwarder;
         try {
-            forwarder = LocalForwarder.start(listen, config, idleTimeout, maxSessions, newSessionsPerSecond);
+            forwarder = LocalForwarder.start(listen, tunnel, new FlowTimeouts(singleExchangeTimeout, idleTimeout));
         } catch (BindException e) {
+            tunnel.close();
             throw Endpoints.bindFailed(listen, e);
         }
-        running.set(forwarder);
         SocksServer socksServer = null;
         if (socks != null) {
             try {
-                socksServer = SocksServer.start(socks, config, credentials, new SocksServer.Limits(maxSessions,
+                socksServer = SocksServer.start(socks, tunnel, credentials, new SocksServer.Limits(maxFlows,
                         socksMaxConnections, socksMaxConnectionsPerIp, socksHandshakeTimeout, idleTimeout));
             } catch (BindException e) {
                 forwarder.close();
+                tunnel.close();
                 throw Endpoints.bindFailed(socks, e);
             }
         }
@@ -256,12 +271,12 @@ final class ClientCommand implements Callable<Integer> {
         long started = System.nanoTime();
         try {
             until.await(statsInterval, () -> {
-                out.println("mpclient stats: " + report(forwarder, socksSide).line() + " " + forwarder.line()
+                out.println("mpclient stats: " + report(tunnel).line() + " " + tunnel.line() + " " + forwarder.line()
                         + socksLine(socksSide));
                 out.flush();
             });
-            StatsReport last = report(forwarder, socksSide); // before closing: paths still up or down
-            String lastLocal = forwarder.line();
+            StatsReport last = report(tunnel); // before closing: paths still up or down
+            String lastLocal = tunnel.line() + " " + forwarder.line();
             String lastSocks = socksLine(socksSide);
             if (automatic != null) {
                 automatic.close();
@@ -270,7 +285,8 @@ final class ClientCommand implements Callable<Integer> {
                 socksSide.close();
             }
             forwarder.close();
-            out.printf("mpclient summary after %.1f s (replies received, over every session):%n",
+            tunnel.close();
+            out.printf("mpclient summary after %.1f s (replies received):%n",
                     (System.nanoTime() - started) / 1e9);
             out.println(last.summary());
             out.println("  " + lastLocal);
@@ -350,9 +366,8 @@ final class ClientCommand implements Callable<Integer> {
         }
     }
 
-    private static StatsReport report(LocalForwarder forwarder, SocksServer socksServer) {
-        StatsReport report = forwarder.stats();
-        return socksServer == null ? report : socksServer.addTo(report);
+    private static StatsReport report(FlowTunnel tunnel) {
+        return new StatsReport().add(tunnel.stats(), !tunnel.isClosed());
     }
 
     private static String socksLine(SocksServer socksServer) {
@@ -413,7 +428,7 @@ final class ClientCommand implements Callable<Integer> {
         }
     }
 
-    /** The path sockets bind lazily, one set per application: find a bad --bind now, not then. */
+    /** Find a bad --bind with a clear error before the session's path sockets try it. */
     private static void checkBindable(InetAddress address) {
         InetSocketAddress probe = new InetSocketAddress(address, 0);
         try (DatagramSocket socket = new DatagramSocket(probe)) {

@@ -18,6 +18,8 @@ import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
 import org.mptunnel.examples.cli.Warmup;
+import org.mptunnel.examples.flow.FlowTimeouts;
+import org.mptunnel.examples.server.FlowBudget;
 import org.mptunnel.examples.server.SocketBudget;
 import org.mptunnel.examples.server.TargetForwarder;
 import org.mptunnel.examples.socks.AllowList;
@@ -35,6 +37,8 @@ import picocli.CommandLine.Parameters;
         description = {"Receives the tunnel on LISTEN_PORT (from mpclients, directly or through mpbridges) and "
                 + "forwards each session to TARGET_HOST:TARGET_PORT from its own UDP socket, so the target "
                 + "sees one distinct client per session.",
+                "An mpclient carries each of its applications as a flow of its session: each flow gets its own "
+                        + "socket towards the target, closed when the flow falls silent (--flow-idle-timeout).",
                 "Sessions of an mpclient in SOCKS mode (--socks) name their own destinations instead: "
                         + "each may reach only what --allow permits, or TARGET_HOST:TARGET_PORT alone if no --allow is given.",
                 "Example, in front of an OpenVPN server:  mpserver 2000 127.0.0.1 1194"})
@@ -94,6 +98,32 @@ final class ServerCommand implements Callable<Integer> {
                     + "(one /64 for IPv6) (default: " + SocketBudget.DEFAULT_PER_SOURCE + ").")
     int maxSocksSocketsPerSource = SocketBudget.DEFAULT_PER_SOURCE;
 
+    @Option(names = "--max-flows", paramLabel = "N",
+            description = "Most flows (applications behind mpclients) at once over all sessions; a datagram that "
+                    + "would need another is dropped and counted (flows-refused) (default: " + FlowBudget.DEFAULT_TOTAL + ").")
+    int maxFlows = FlowBudget.DEFAULT_TOTAL;
+
+    @Option(names = "--max-flows-per-session", paramLabel = "N",
+            description = "Most flows of one session, that is of one mpclient (default: " + FlowBudget.DEFAULT_PER_SESSION + ").")
+    int maxFlowsPerSession = FlowBudget.DEFAULT_PER_SESSION;
+
+    @Option(names = "--max-flows-per-source", paramLabel = "N",
+            description = "Most flows of all sessions from one client IP address (one /64 for IPv6) (default: "
+                    + FlowBudget.DEFAULT_PER_SOURCE + ").")
+    int maxFlowsPerSource = FlowBudget.DEFAULT_PER_SOURCE;
+
+    @Option(names = "--flow-idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "120s",
+            description = "Close a flow's socket after this long without traffic, once the application sent again "
+                    + "after a reply (default: ${DEFAULT-VALUE}).")
+    Duration flowIdleTimeout;
+
+    @Option(names = "--flow-single-exchange-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "10s",
+            description = "Close the socket of a flow that saw a single exchange (a request and at most its reply, "
+                    + "as a DNS query) after this long without traffic (default: ${DEFAULT-VALUE}).")
+    Duration flowSingleExchangeTimeout;
+
     @Mixin
     TunnelOptions tunnelOptions;
 
@@ -136,11 +166,20 @@ final class ServerCommand implements Callable<Integer> {
         atLeastOne("--max-socks-sockets-per-session", maxSocksSocketsPerSession);
         atLeastOne("--max-socks-sockets-per-source", maxSocksSocketsPerSource);
         SocketBudget budget = new SocketBudget(maxSocksSockets, maxSocksSocketsPerSession, maxSocksSocketsPerSource);
+        atLeastOne("--max-flows", maxFlows);
+        atLeastOne("--max-flows-per-session", maxFlowsPerSession);
+        atLeastOne("--max-flows-per-source", maxFlowsPerSource);
+        if (flowIdleTimeout.isZero() || flowSingleExchangeTimeout.isZero()) {
+            throw new UserError("--flow-idle-timeout and --flow-single-exchange-timeout must be longer than 0");
+        }
+        TargetForwarder.FlowSettings flows = new TargetForwarder.FlowSettings(
+                new FlowBudget(maxFlows, maxFlowsPerSession, maxFlowsPerSource),
+                new FlowTimeouts(flowSingleExchangeTimeout, flowIdleTimeout));
         Warmup.run(config); // before the tunnel's port opens: no stall at the first session
         TargetForwarder forwarder;
         try {
             forwarder = TargetForwarder.start(config, target,
-                    new TargetForwarder.SocksSettings(AllowList.of(allow, target), dnsCacheTtl, budget));
+                    new TargetForwarder.SocksSettings(AllowList.of(allow, target), dnsCacheTtl, budget), flows);
         } catch (BindException e) {
             throw Endpoints.bindFailed(listen, e);
         }
@@ -159,7 +198,8 @@ final class ServerCommand implements Callable<Integer> {
             until.await(statsInterval, () -> {
                 out.println("mpserver stats: " + report(forwarder).serverLine()
                         + " target-sockets " + forwarder.targetSockets() + " empty-sent " + forwarder.emptySent()
-                        + " empty-refused " + forwarder.emptyRefused() + " " + forwarder.socksCounters().line());
+                        + " empty-refused " + forwarder.emptyRefused() + " " + forwarder.flowsLine() + " "
+                        + forwarder.socksCounters().line());
                 out.flush();
             });
             StatsReport last = report(forwarder);
@@ -168,6 +208,7 @@ final class ServerCommand implements Callable<Integer> {
                     (System.nanoTime() - started) / 1e9, forwarder.toTarget(), forwarder.fromTarget(),
                     forwarder.targetDropped());
             out.println(last.summary());
+            out.println("  " + forwarder.flowsLine());
             out.println("  " + forwarder.socksCounters().line());
             out.flush();
         } catch (RuntimeException | Error e) {

@@ -26,12 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.mptunnel.DatagramTooLargeException;
-import org.mptunnel.MultipathDatagramSocket;
-import org.mptunnel.TunnelConfig;
-import org.mptunnel.TunnelStats;
 import org.mptunnel.examples.cli.Endpoints;
 import org.mptunnel.examples.cli.LogLimit;
-import org.mptunnel.examples.cli.StatsReport;
+import org.mptunnel.examples.flow.FlowFrame;
 import org.mptunnel.examples.socks.SocksUdp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * mpclient's SOCKS5 side (RFC 1928, UDP ASSOCIATE only; RFC 1929 username/password when
  * configured). One thread serves the listener, every control connection and every association's
  * relay socket, all non-blocking, so a connection costs a descriptor and a small buffer, never a
- * thread. Each association has a UDP relay socket on the address the client reached us on and one
- * tunnel session (its own {@link MultipathDatagramSocket}, whose payloads carry the SOCKS mark),
- * whose receive handler writes replies to the relay socket on the tunnel's I/O thread, straight
- * from its receive buffer.
+ * thread. Each association has a UDP relay socket on the address the client reached us on and is a
+ * SOCKS flow of mpclient's one tunnel session ({@link FlowTunnel}): its datagrams go with the flow
+ * prefix in front of their SOCKS header, and its replies are written to the relay socket on the
+ * tunnel's I/O thread, straight from its receive buffer.
  *
  * <p>Everything an outsider can make it hold is bounded ({@link Limits}): connections in all and
  * per source, the handshake's time from accept (however slowly the bytes come), associations, and
@@ -100,7 +97,7 @@ public final class SocksServer implements AutoCloseable {
     private final Selector selector;
     private final SelectionKey acceptKey;
     private final InetSocketAddress localAddress;
-    private final TunnelConfig tunnelConfig;
+    private final FlowTunnel tunnel;
     private final Credentials credentials;
     private final Limits limits;
     private final long handshakeNanos;
@@ -116,7 +113,7 @@ public final class SocksServer implements AutoCloseable {
     private final LogLimit logLimit = new LogLimit(LOG_INTERVAL_NANOS, 1);
     /** Association opened / closed lines: a few per second, not one per association of a flood. */
     private final LogLimit eventLogLimit = new LogLimit(TimeUnit.SECONDS.toNanos(1), 10);
-    private final byte[] buffer = new byte[SocksUdp.MARK_LENGTH + MAX_DATAGRAM];
+    private final byte[] buffer = new byte[FlowFrame.LENGTH + MAX_DATAGRAM];
     private final ByteBuffer in = ByteBuffer.wrap(buffer);
     private final DatagramPacket out = new DatagramPacket(buffer, 0);
     private final Consumer<SelectionKey> onReady = this::onReady;
@@ -126,8 +123,6 @@ public final class SocksServer implements AutoCloseable {
 
     // Read by the statistics thread.
     private final Set<Association> associations = ConcurrentHashMap.newKeySet();
-    /** Counters of closed associations' tunnels; guarded by itself. */
-    private final StatsReport retired = new StatsReport();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong connectionsRefused = new AtomicLong();
     private final AtomicLong connectionsEvicted = new AtomicLong();
@@ -141,13 +136,13 @@ public final class SocksServer implements AutoCloseable {
     private final AtomicLong foreign = new AtomicLong();
     private final AtomicLong tooLarge = new AtomicLong();
 
-    private SocksServer(ServerSocketChannel listener, Selector selector, TunnelConfig tunnelConfig,
+    private SocksServer(ServerSocketChannel listener, Selector selector, FlowTunnel tunnel,
                         Credentials credentials, Limits limits) throws IOException {
         this.listener = listener;
         this.selector = selector;
         this.acceptKey = listener.register(selector, SelectionKey.OP_ACCEPT);
         this.localAddress = (InetSocketAddress) listener.getLocalAddress();
-        this.tunnelConfig = tunnelConfig;
+        this.tunnel = tunnel;
         this.credentials = credentials;
         this.limits = limits;
         this.handshakeNanos = limits.handshakeTimeout().toNanos();
@@ -162,13 +157,13 @@ public final class SocksServer implements AutoCloseable {
      * Listens for SOCKS5 clients.
      *
      * @param listen       the TCP address; the associations' relay sockets are on the same host
-     * @param tunnelConfig the client configuration every association's session is opened with
+     * @param tunnel       the session every association's flow goes through
      * @param credentials  required credentials, or null for no authentication
      * @param limits       what clients may hold at once
      * @return the running server
      * @throws IOException if the address cannot be bound
      */
-    public static SocksServer start(InetSocketAddress listen, TunnelConfig tunnelConfig, Credentials credentials,
+    public static SocksServer start(InetSocketAddress listen, FlowTunnel tunnel, Credentials credentials,
                                     Limits limits) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open();
         Selector selector = null;
@@ -177,7 +172,7 @@ public final class SocksServer implements AutoCloseable {
             listener.bind(listen, 128);
             listener.configureBlocking(false);
             selector = Selector.open();
-            server = new SocksServer(listener, selector, tunnelConfig, credentials, limits);
+            server = new SocksServer(listener, selector, tunnel, credentials, limits);
         } catch (IOException | RuntimeException e) {
             listener.close();
             if (selector != null) {
@@ -197,17 +192,6 @@ public final class SocksServer implements AutoCloseable {
     /** @return associations now */
     public int associations() {
         return associations.size();
-    }
-
-    /** Adds the tunnel statistics of every association, live and closed, to {@code report}. */
-    public StatsReport addTo(StatsReport report) {
-        synchronized (retired) {
-            report.addClosed(retired);
-        }
-        for (Association a : associations) {
-            report.add(a.tunnel.stats(), !a.tunnel.isClosed());
-        }
-        return report;
     }
 
     /** @return the SOCKS counters as the statistics lines show them */
@@ -384,7 +368,7 @@ public final class SocksServer implements AutoCloseable {
                     }
                     c.close();
                 }
-            } else if (now - c.association.lastActive > idleNanos) {
+            } else if (now - c.association.lastActive() > idleNanos) {
                 c.closeAssociation("idle for --idle-timeout");
             }
         }
@@ -516,7 +500,7 @@ public final class SocksServer implements AutoCloseable {
             if (associations.size() >= limits.maxAssociations()) {
                 refused.incrementAndGet();
                 if (logLimit.allow("max-associations", now)) {
-                    LOG.warn("{} SOCKS associations already live (--max-sessions): more are refused{}",
+                    LOG.warn("{} SOCKS associations already live (--max-flows): more are refused{}",
                             limits.maxAssociations(), logLimit.takeSuppressed());
                 }
                 write(SocksHandshake.failure(SocksHandshake.REP_GENERAL_FAILURE));
@@ -530,6 +514,9 @@ public final class SocksServer implements AutoCloseable {
                         : channel.socket().getInetAddress();
                 opened = new Association(this, clientIp, handshake.requestedPort());
             } catch (IOException | RuntimeException e) {
+                if (e instanceof FlowsFull) {
+                    refused.incrementAndGet();
+                }
                 if (logLimit.allow("open-failed", now)) {
                     LOG.warn("cannot open a SOCKS association for {}: {}{}", peer, e.toString(),
                             logLimit.takeSuppressed());
@@ -541,9 +528,8 @@ public final class SocksServer implements AutoCloseable {
             association = opened;
             associations.add(opened);
             if (eventLogLimit.allow(EVENT, now)) {
-                LOG.info("SOCKS association for {}: relay {}, session {} opened ({} live){}", peer,
-                        Endpoints.format(opened.relayAddress),
-                        Long.toHexString(opened.tunnel.stats().sessions().get(0).sessionId()), associations.size(),
+                LOG.info("SOCKS association for {}: relay {}, flow {} opened ({} live){}", peer,
+                        Endpoints.format(opened.relayAddress), Integer.toHexString(opened.id()), associations.size(),
                         eventLogLimit.takeSuppressed());
             }
             if (!write(SocksHandshake.success(opened.relayAddress.getAddress().getAddress(),
@@ -597,19 +583,18 @@ public final class SocksServer implements AutoCloseable {
         }
     }
 
-    /** One UDP association: the client's relay socket, its tunnel session and the paths between them. */
-    private final class Association {
+    /** One UDP association: the client's relay socket, and its flow in the tunnel. */
+    private final class Association extends FlowTunnel.Flow {
         final Control control;
         final DatagramChannel relay;
         final SelectionKey relayKey;
-        final MultipathDatagramSocket tunnel;
         final InetAddress clientIp;
         final InetSocketAddress relayAddress;
         /** The client's UDP address: named in its request, or learnt from its first datagram. */
         volatile InetSocketAddress client;
-        volatile long lastActive = System.nanoTime();
 
         Association(Control control, InetAddress clientIp, int clientPort) throws IOException {
+            super(FlowFrame.SOCKS);
             this.control = control;
             this.clientIp = clientIp;
             this.client = clientPort == 0 ? null : new InetSocketAddress(clientIp, clientPort);
@@ -622,26 +607,28 @@ public final class SocksServer implements AutoCloseable {
                 channel.configureBlocking(false);
                 this.relay = channel;
                 this.relayAddress = (InetSocketAddress) channel.getLocalAddress();
+                // Last: replies may come as soon as the flow has its id, and use the fields above.
+                if (!tunnel.register(this)) {
+                    throw new FlowsFull();
+                }
                 this.relayKey = channel.register(selector, SelectionKey.OP_READ, this);
-                // Last: the handler may run as soon as the tunnel is open, and uses the fields above.
-                this.tunnel = MultipathDatagramSocket.open(tunnelConfig.withReceiveHandler(this::fromTunnel));
             } catch (IOException | RuntimeException e) {
+                tunnel.release(this);
                 channel.close();
                 throw e;
             }
         }
 
-        /** Client datagrams (SOCKS header + data) into the tunnel, behind the mark, without copying. */
+        /** Client datagrams (SOCKS header + data) into the tunnel, behind the flow prefix, without copying. */
         void fromClient() {
-            SocksUdp.writeMark(buffer, 0);
             try {
                 for (int i = 0; i < BATCH; i++) {
-                    in.limit(buffer.length).position(SocksUdp.MARK_LENGTH);
+                    in.limit(buffer.length).position(FlowFrame.LENGTH);
                     SocketAddress from = relay.receive(in);
                     if (from == null) {
                         return;
                     }
-                    toTunnel((InetSocketAddress) from, in.position() - SocksUdp.MARK_LENGTH);
+                    toTunnel((InetSocketAddress) from, in.position() - FlowFrame.LENGTH);
                 }
             } catch (IOException e) {
                 LOG.debug("SOCKS relay {} failed: {}", relayAddress, e.toString());
@@ -653,18 +640,17 @@ public final class SocksServer implements AutoCloseable {
                 foreign.incrementAndGet();
                 return;
             }
-            int header = SocksUdp.headerLength(buffer, SocksUdp.MARK_LENGTH, length);
+            int header = SocksUdp.headerLength(buffer, FlowFrame.LENGTH, length);
             if (header < 0) {
                 (header == SocksUdp.FRAGMENTED ? fragmented : malformed).incrementAndGet();
                 return;
             }
-            lastActive = System.nanoTime();
-            out.setData(buffer, 0, SocksUdp.MARK_LENGTH + length);
+            out.setData(buffer, 0, FlowFrame.LENGTH + length);
             try {
-                tunnel.send(out);
+                tunnel.send(this, out);
             } catch (DatagramTooLargeException e) {
                 tooLarge.incrementAndGet(); // dropped, as UDP would
-                if (logLimit.allow(from, lastActive)) {
+                if (logLimit.allow(from, System.nanoTime())) {
                     LOG.warn("SOCKS datagram from {} dropped: {}{}", Endpoints.format(from), e.getMessage(),
                             logLimit.takeSuppressed());
                 }
@@ -688,15 +674,15 @@ public final class SocksServer implements AutoCloseable {
         }
 
         /**
-         * The tunnel's receive handler, on its I/O thread: a reply (already with its SOCKS header,
-         * from mpserver) goes to the client as it is, from the tunnel's buffer.
+         * The tunnel's I/O thread: a reply (already with its SOCKS header, from mpserver) goes to
+         * the client as it is, from the tunnel's buffer.
          */
-        private void fromTunnel(ByteBuffer payload, InetSocketAddress from) {
+        @Override
+        protected void deliver(ByteBuffer payload) {
             InetSocketAddress to = client;
             if (to == null) {
                 return; // no datagram from the client yet, so nowhere to send
             }
-            lastActive = System.nanoTime();
             try {
                 relay.send(payload, to); // 0 when the socket buffer is full: lost, as on a network
             } catch (IOException e) {
@@ -709,13 +695,16 @@ public final class SocksServer implements AutoCloseable {
         /** Its control connection's {@link Control#close()} calls this, and nothing else. */
         void release() {
             associations.remove(this);
-            TunnelStats last = tunnel.stats();
-            tunnel.close();
+            tunnel.release(this);
             relayKey.cancel();
             closeQuietly(relay);
-            synchronized (retired) {
-                retired.add(last, false);
-            }
+        }
+    }
+
+    /** The tunnel already carries its most flows: the association is refused. */
+    private static final class FlowsFull extends IOException {
+        FlowsFull() {
+            super("the tunnel already carries its most flows (--max-flows)");
         }
     }
 }

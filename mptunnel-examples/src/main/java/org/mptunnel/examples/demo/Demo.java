@@ -14,7 +14,9 @@ import org.mptunnel.examples.cli.KeyFile;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.examples.cli.Endpoints;
 import org.mptunnel.examples.cli.StatsReport;
+import org.mptunnel.examples.client.FlowTunnel;
 import org.mptunnel.examples.client.LocalForwarder;
+import org.mptunnel.examples.flow.FlowTimeouts;
 import org.mptunnel.examples.server.TargetForwarder;
 import org.mptunnel.internal.bridge.Impairment;
 import org.mptunnel.internal.bridge.UdpBridge;
@@ -100,10 +102,11 @@ public final class Demo {
                 }
                 TunnelConfig clientConfig = TunnelConfig.client().paths(paths).keepaliveInterval(KEEPALIVE)
                         .preSharedKey(key).build();
-                try (LocalForwarder client = LocalForwarder.start(Loopback.anyPort(), clientConfig,
-                        Duration.ofSeconds(60), 16, LocalForwarder.DEFAULT_NEW_SESSIONS_PER_SECOND)) {
+                try (FlowTunnel flows = FlowTunnel.open(clientConfig, 16);
+                     LocalForwarder client = LocalForwarder.start(Loopback.anyPort(), flows, FlowTimeouts.DEFAULT)) {
                     LoadGenerator.Result result = load(client.localAddress(), "tunnel");
-                    return new TunnelPhase(result, client.stats(), server.tunnelStats(), paths);
+                    return new TunnelPhase(result, new StatsReport().add(flows.stats(), true), server.tunnelStats(),
+                            paths);
                 }
             } finally {
                 bridges.forEach(UdpBridge::close);

@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.examples.cli.Endpoints;
+import org.mptunnel.examples.flow.FlowActivity;
+import org.mptunnel.examples.flow.FlowFrame;
+import org.mptunnel.examples.flow.FlowTimeouts;
 import org.mptunnel.examples.socks.AllowList;
 import org.mptunnel.examples.socks.SocksUdp;
 import org.slf4j.Logger;
@@ -33,7 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * mpserver's side of SOCKS mode: sessions whose payloads carry the SOCKS mark and a SOCKS UDP
- * request header. Each session gets one socket per destination address (connected to it, so only
+ * request header, and SOCKS flows of flow sessions (one per mpclient association, whose payloads
+ * carry the {@link FlowFrame} prefix instead, and whose replies carry it back). Each session or
+ * flow gets one socket per destination address (connected to it, so only
  * that destination's replies come back on it), opened only if the {@link AllowList} allows the
  * destination — after resolution, for a domain name — and the {@link SocketBudget} has room.
  * Every spelling of a destination (IP literal, names in any case) that resolves to the same
@@ -50,14 +55,18 @@ final class SocksRelay implements AutoCloseable {
     static final int MAX_ALIASES = 128;
     private static final int MAX_LOGGED_DENIALS = 1_024;
     private static final int SOCKET_BUFFER_BYTES = 1 << 20;
+    /** Room a reply's buffer keeps before the data for the longest prefix and SOCKS header written in place. */
+    static final int REPLY_ROOM = FlowFrame.LENGTH + SocksUdp.MAX_IP_HEADER;
 
     private final AllowList allow;
     private final NameResolver resolver;
     private final SocketBudget budget;
     private final long ttlNanos;
     private final long idleNanos;
+    private final FlowTimeouts flowTimeouts;
     private final Consumer<DestinationLink> register;
-    private final ConcurrentHashMap<InetAddress, SocksSession> sessions = new ConcurrentHashMap<>();
+    /** Sessions by their tunnel address, and flows by their {@link FlowKey}. */
+    private final ConcurrentHashMap<Object, SocksSession> sessions = new ConcurrentHashMap<>();
     /** Destination sockets per source IP or /64 of the sessions; the sweep adds and removes sources. */
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perSource = new ConcurrentHashMap<>();
     /**
@@ -87,12 +96,13 @@ final class SocksRelay implements AutoCloseable {
      * @param register hands a new destination socket to the selector thread, which reads its replies
      */
     SocksRelay(AllowList allow, NameResolver resolver, SocketBudget budget, long ttlNanos,
-               long idleNanos, Consumer<DestinationLink> register) {
+               long idleNanos, FlowTimeouts flowTimeouts, Consumer<DestinationLink> register) {
         this.allow = allow;
         this.resolver = resolver;
         this.budget = budget;
         this.ttlNanos = ttlNanos;
         this.idleNanos = idleNanos;
+        this.flowTimeouts = flowTimeouts;
         this.register = register;
     }
 
@@ -107,31 +117,20 @@ final class SocksRelay implements AutoCloseable {
     }
 
     /**
-     * Sends one tunnel payload (mark, SOCKS header, data) to its destination.
+     * Sends one payload of a SOCKS session (mark, SOCKS header, data) to its destination; the mark
+     * makes the session a SOCKS session, whatever follows it.
      *
      * @param datagram its array holds the payload from index 0; the position and limit are free to use
-     * @param resolved the answer for a domain destination when replaying after a lookup, else null
      */
-    void fromTunnel(InetAddress sessionIp, int port, ByteBuffer datagram, int length, InetAddress[] resolved) {
-        byte[] b = datagram.array();
-        if (!SocksUdp.hasMark(b, 0, length)) {
-            malformed.incrementAndGet();
-            return;
-        }
-        int off = SocksUdp.MARK_LENGTH;
-        int n = length - off;
-        int header = SocksUdp.headerLength(b, off, n);
-        if (header == SocksUdp.FRAGMENTED) {
-            fragmented.incrementAndGet();
-            return;
-        }
-        if (header == SocksUdp.MALFORMED || SocksUdp.port(b, off, header) == 0) {
+    void fromTunnel(InetAddress sessionIp, int port, ByteBuffer datagram, int length) {
+        if (!SocksUdp.hasMark(datagram.array(), 0, length)) {
             malformed.incrementAndGet();
             return;
         }
         SocksSession session = sessions.get(sessionIp);
         if (session == null) {
-            session = new SocksSession(new InetSocketAddress(sessionIp, port));
+            session = new SocksSession(new InetSocketAddress(sessionIp, port), sessionIp, null, idleNanos, idleNanos,
+                    idleNanos);
             SocksSession raced = sessions.putIfAbsent(sessionIp, session);
             if (raced != null) {
                 session = raced;
@@ -143,6 +142,64 @@ final class SocksRelay implements AutoCloseable {
                 }
             }
         }
+        relay(session, datagram, length, null);
+    }
+
+    /**
+     * Opens a SOCKS flow of a flow session: its datagrams come through {@link #fromFlow}, its
+     * replies carry the flow's prefix, and it lives by the flow timeouts.
+     *
+     * @param address the flow session's tunnel address
+     * @return the new flow, which the sweep closes when it is idle or its session has expired
+     */
+    SocksSession openFlow(InetSocketAddress address, int flowId) {
+        long shortNanos = flowTimeouts.singleExchange().toNanos();
+        long longNanos = flowTimeouts.established().toNanos();
+        SocksSession flow = new SocksSession(address, new FlowKey(address.getAddress(), flowId),
+                FlowFrame.prefix(FlowFrame.SOCKS, flowId), shortNanos, longNanos, longNanos);
+        sessions.put(flow.key, flow);
+        return flow;
+    }
+
+    /**
+     * Sends one SOCKS flow payload to its destination.
+     *
+     * @param datagram its array holds the payload from index 0, the flow prefix first; the position
+     *                 and limit are free to use
+     */
+    void fromFlow(SocksSession flow, ByteBuffer datagram, int length) {
+        relay(flow, datagram, length, null);
+    }
+
+    /** Closes a SOCKS flow that {@link FlowRelay} forgets (its tunnel session expired). */
+    void closeFlow(SocksSession flow) {
+        if (sessions.remove(flow.key, flow)) {
+            flow.close(this);
+        }
+    }
+
+    /** The key of a SOCKS flow in {@link #sessions}: its session's tunnel address and its id. */
+    private record FlowKey(InetAddress session, int flowId) {
+    }
+
+    /**
+     * Checks a payload's SOCKS header (after the session's mark or prefix) and sends its data to
+     * the destination.
+     *
+     * @param resolved the answer for a domain destination when replaying after a lookup, else null
+     */
+    private void relay(SocksSession session, ByteBuffer datagram, int length, InetAddress[] resolved) {
+        byte[] b = datagram.array();
+        int off = session.offset;
+        int header = SocksUdp.headerLength(b, off, length - off);
+        if (header == SocksUdp.FRAGMENTED) {
+            fragmented.incrementAndGet();
+            return;
+        }
+        if (header == SocksUdp.MALFORMED || SocksUdp.port(b, off, header) == 0) {
+            malformed.incrementAndGet();
+            return;
+        }
         long now = System.nanoTime();
         session.lastActive = now;
         Alias alias = session.find(b, off + 3, off + header);
@@ -153,7 +210,7 @@ final class SocksRelay implements AutoCloseable {
         if (link == null) {
             return;
         }
-        link.lastActive = now;
+        link.sent(now);
         datagram.limit(length).position(off + header);
         try {
             if (ConnectedSend.write(link.channel, datagram, empties)) {
@@ -189,7 +246,7 @@ final class SocksRelay implements AutoCloseable {
     private DestinationLink open(SocksSession session, ByteBuffer datagram, int length, int header,
                                  InetAddress[] resolved, long now) {
         byte[] b = datagram.array();
-        int off = SocksUdp.MARK_LENGTH;
+        int off = session.offset;
         int port = SocksUdp.port(b, off, header);
         InetAddress address;
         long expiresAt = Long.MAX_VALUE;
@@ -203,9 +260,7 @@ final class SocksRelay implements AutoCloseable {
             if (addresses == null) {
                 // Wait for the answer with a copy: only on a cache miss, so the usual path allocates nothing.
                 ByteBuffer copy = ByteBuffer.wrap(Arrays.copyOf(b, length));
-                InetSocketAddress sessionAddress = session.address;
-                resolver.resolve(name, answer -> fromTunnel(sessionAddress.getAddress(), sessionAddress.getPort(),
-                        copy, length, answer));
+                resolver.resolve(name, answer -> relay(session, copy, length, answer));
                 return null;
             }
             address = firstAllowed(addresses, port);
@@ -375,9 +430,9 @@ final class SocksRelay implements AutoCloseable {
     void fromDestination(DestinationLink link, ByteBuffer buffer, DatagramPacket out, MultipathDatagramSocket tunnel) {
         byte[] array = buffer.array();
         byte[] header = link.replyHeader;
-        int start = SocksUdp.MAX_IP_HEADER - header.length;
+        int start = REPLY_ROOM - header.length;
         for (int i = 0; i < 64; i++) {
-            buffer.clear().position(SocksUdp.MAX_IP_HEADER); // room for the header before the data
+            buffer.clear().position(REPLY_ROOM); // room for the prefix and header before the data
             // receive(), not read(): read() returns 0 for an empty reply too, which would be lost
             try {
                 if (link.channel.receive(buffer) == null) {
@@ -389,9 +444,9 @@ final class SocksRelay implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
-            int n = buffer.position() - SocksUdp.MAX_IP_HEADER;
+            int n = buffer.position() - REPLY_ROOM;
             long now = System.nanoTime();
-            link.lastActive = now;
+            link.replied(now);
             link.session.lastActive = now;
             fromDestinations.incrementAndGet();
             System.arraycopy(header, 0, array, start, header.length);
@@ -419,20 +474,22 @@ final class SocksRelay implements AutoCloseable {
      * @param sources each live session's source IP or /64, as {@link #sourceKey} makes it
      */
     void sweep(long now, Map<InetAddress, InetAddress> sources, long snapshotAt) {
-        sessions.forEach((ip, session) -> {
+        sessions.forEach((key, session) -> {
+            InetAddress ip = session.address.getAddress();
             boolean expired = !sources.containsKey(ip) && session.createdAt - snapshotAt < 0;
-            boolean idle = now - session.lastActive > idleNanos;
-            if ((expired || idle) && sessions.remove(ip, session)) {
+            boolean idle = session.idle(now);
+            if ((expired || idle) && sessions.remove(key, session)) {
                 int closed = session.close(this);
                 String note = sessionLog.admit();
                 if (note != null) {
-                    LOG.info("session {} {}: SOCKS, {} destination socket(s) closed ({} SOCKS sessions live){}",
-                            TargetForwarder.sessionId(ip), expired ? "expired" : "idle", closed, sessions.size(),
-                            note);
+                    LOG.info("session {} {}: {}, {} destination socket(s) closed ({} SOCKS sessions live){}",
+                            TargetForwarder.sessionId(ip), expired ? "expired" : "idle",
+                            session.key instanceof FlowKey flow ? "SOCKS flow " + Integer.toHexString(flow.flowId())
+                                    : "SOCKS", closed, sessions.size(), note);
                 }
                 return;
             }
-            session.closeIdle(now, idleNanos, this);
+            session.closeIdle(now, this);
             InetAddress source = sources.get(ip);
             if (session.sourceCount == null && source != null) {
                 int over = session.attribute(perSource.computeIfAbsent(source, k -> new AtomicInteger()),
@@ -542,9 +599,23 @@ final class SocksRelay implements AutoCloseable {
         return refused.get();
     }
 
-    /** One SOCKS session: its tunnel address, its destination sockets and their spellings. */
-    private static final class SocksSession {
+    /**
+     * One SOCKS session, or one SOCKS flow of a flow session: its tunnel address, its destination
+     * sockets and their spellings.
+     */
+    static final class SocksSession {
         final InetSocketAddress address;
+        /** Its key in {@link #sessions}. */
+        final Object key;
+        /** What its replies start with: nothing for a session, the flow prefix for a flow. */
+        final byte[] prefix;
+        /** Where a payload's SOCKS header starts: after the SOCKS mark or the flow prefix. */
+        final int offset;
+        /** How long a destination socket may stay silent: before and after its conversation is established. */
+        final long shortNanos;
+        final long longNanos;
+        /** How long the session may stay silent. */
+        final long idleNanos;
         final long createdAt = System.nanoTime();
         volatile long lastActive = createdAt;
         /** The count of the session's source's sockets, once the sweep knows the source; until then null. */
@@ -555,8 +626,26 @@ final class SocksRelay implements AutoCloseable {
         private Alias lastUsed;
         private boolean closed;
 
-        SocksSession(InetSocketAddress address) {
+        /** @param prefix the flow prefix of a flow's replies, or null for a session */
+        SocksSession(InetSocketAddress address, Object key, byte[] prefix, long shortNanos, long longNanos,
+                     long idleNanos) {
             this.address = address;
+            this.key = key;
+            this.prefix = prefix == null ? new byte[0] : prefix;
+            this.offset = prefix == null ? SocksUdp.MARK_LENGTH : FlowFrame.LENGTH;
+            this.shortNanos = shortNanos;
+            this.longNanos = longNanos;
+            this.idleNanos = idleNanos;
+        }
+
+        /** @return whether it has been silent too long: a flow without sockets after the short timeout */
+        boolean idle(long now) {
+            long silent = now - lastActive;
+            return silent > idleNanos || prefix.length > 0 && silent > shortNanos && links() == 0;
+        }
+
+        synchronized boolean isClosed() {
+            return closed;
         }
 
         /** @return the alias whose request bytes (ATYP to DST.PORT) equal {@code b[from, to)}, or null */
@@ -647,9 +736,9 @@ final class SocksRelay implements AutoCloseable {
             }
         }
 
-        synchronized void closeIdle(long now, long idleNanos, SocksRelay relay) {
+        synchronized void closeIdle(long now, SocksRelay relay) {
             for (DestinationLink link : List.copyOf(links)) {
-                if (now - link.lastActive > idleNanos) {
+                if (link.idle(now, shortNanos, longNanos)) {
                     remove(link, relay);
                 }
             }
@@ -671,7 +760,7 @@ final class SocksRelay implements AutoCloseable {
                 return 0;
             }
             List<DestinationLink> byActivity = new ArrayList<>(links);
-            byActivity.sort(Comparator.comparingLong(l -> l.lastActive - createdAt));
+            byActivity.sort(Comparator.comparingLong(l -> l.lastActive() - createdAt));
             for (int i = 0; i < over; i++) {
                 remove(byActivity.get(i), relay);
             }
@@ -704,12 +793,12 @@ final class SocksRelay implements AutoCloseable {
     }
 
     /** One session's socket towards one destination address. */
-    static final class DestinationLink {
+    static final class DestinationLink extends FlowActivity {
         final SocksSession session;
         final InetSocketAddress remote;
         final DatagramChannel channel;
+        /** The session's prefix, then the SOCKS header naming the destination. */
         final byte[] replyHeader;
-        volatile long lastActive = System.nanoTime();
         /** The source budget this socket counts in; guarded by the session's lock. */
         AtomicInteger countedIn;
 
@@ -719,7 +808,10 @@ final class SocksRelay implements AutoCloseable {
             this.countedIn = countedIn;
             this.remote = remote;
             this.channel = channel;
-            this.replyHeader = SocksUdp.replyHeader(remote);
+            byte[] header = SocksUdp.replyHeader(remote);
+            this.replyHeader = Arrays.copyOf(session.prefix, session.prefix.length + header.length);
+            System.arraycopy(header, 0, replyHeader, session.prefix.length, header.length);
         }
+
     }
 }

@@ -24,8 +24,9 @@ import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.examples.flow.FlowFrame;
+import org.mptunnel.examples.flow.FlowTimeouts;
 import org.mptunnel.examples.socks.AllowList;
-import org.mptunnel.examples.socks.SocksUdp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * the session idle timeout.
  *
  * <p>Sessions whose first datagram carries the SOCKS mark are SOCKS sessions instead, handed to a
- * {@link SocksRelay} on the same two threads: their datagrams name their own destinations.
+ * {@link SocksRelay} on the same two threads: their datagrams name their own destinations. Sessions
+ * whose first datagram carries the flow mark are flow sessions, handed to a {@link FlowRelay}: each
+ * of their flows (an application or SOCKS association behind one mpclient) gets its own target
+ * socket or SOCKS state.
  */
 public final class TargetForwarder implements AutoCloseable {
 
@@ -57,6 +61,7 @@ public final class TargetForwarder implements AutoCloseable {
     /** Links opened by the tunnel handler, registered by the selector thread (which owns the selector). */
     private final Queue<Registration> toRegister = new ConcurrentLinkedQueue<>();
     private final SocksRelay socks;
+    private final FlowRelay flows;
     /** False in legacy mode: the C mpclient knows no SOCKS, so a payload that looks marked is data. */
     private final boolean socksEnabled;
     private final AtomicLong toTarget = new AtomicLong();
@@ -81,21 +86,27 @@ public final class TargetForwarder implements AutoCloseable {
     }
 
     private TargetForwarder(TunnelConfig config, InetSocketAddress target, Selector selector,
-                            SocksSettings socksSettings) throws IOException {
+                            SocksSettings socksSettings, FlowSettings flowSettings) throws IOException {
         this.target = target;
         this.idleNanos = config.sessionIdleTimeout().toNanos();
         this.selector = selector;
         this.socksEnabled = !config.wireFormat().isLegacy();
         this.socks = new SocksRelay(socksSettings.allow(), new NameResolver(socksSettings.dnsCacheTtl()),
-                socksSettings.budget(), socksSettings.dnsCacheTtl().toNanos(), idleNanos, link -> {
+                socksSettings.budget(), socksSettings.dnsCacheTtl().toNanos(), idleNanos, flowSettings.timeouts(),
+                link -> {
                     toRegister.add(new Registration(link.channel, link));
                     selector.wakeup();
                 });
+        this.flows = new FlowRelay(target, socks, flowSettings.budget(), flowSettings.timeouts(), empties, flow -> {
+            toRegister.add(new Registration(flow.channel, flow));
+            selector.wakeup();
+        });
         // Last: the handler runs from the first datagram on and uses every field above, which the
         // start of the tunnel's I/O thread publishes to it.
         try {
             this.tunnel = MultipathDatagramSocket.open(config.withReceiveHandler(this::fromTunnel));
         } catch (IOException | RuntimeException e) {
+            flows.close();
             socks.close();
             throw e;
         }
@@ -146,10 +157,38 @@ public final class TargetForwarder implements AutoCloseable {
      */
     public static TargetForwarder start(TunnelConfig config, InetSocketAddress target, SocksSettings socks)
             throws IOException {
+        return start(config, target, socks, FlowSettings.DEFAULT);
+    }
+
+    /**
+     * How many flows mpserver keeps, and for how long.
+     *
+     * @param budget   the bounds on flows
+     * @param timeouts how long a flow may stay silent
+     */
+    public record FlowSettings(FlowBudget budget, FlowTimeouts timeouts) {
+        /** The defaults. */
+        public static final FlowSettings DEFAULT = new FlowSettings(FlowBudget.DEFAULT, FlowTimeouts.DEFAULT);
+    }
+
+    /**
+     * Opens the tunnel server socket and starts forwarding: classic sessions to {@code target},
+     * SOCKS sessions to the destinations {@code socks} allows, and each flow of a flow session as
+     * its kind says.
+     *
+     * @param config the server configuration (its bind address is where clients' paths arrive)
+     * @param target where each classic session's and classic flow's datagrams go
+     * @param socks  what SOCKS sessions and flows may reach
+     * @param flows  how many flows are kept, and for how long
+     * @return the running forwarder
+     * @throws IOException if the server port cannot be bound
+     */
+    public static TargetForwarder start(TunnelConfig config, InetSocketAddress target, SocksSettings socks,
+                                        FlowSettings flows) throws IOException {
         Selector selector = Selector.open();
         TargetForwarder forwarder;
         try {
-            forwarder = new TargetForwarder(config, target, selector, socks);
+            forwarder = new TargetForwarder(config, target, selector, socks, flows);
         } catch (IOException | RuntimeException e) {
             selector.close();
             throw e;
@@ -233,20 +272,34 @@ public final class TargetForwarder implements AutoCloseable {
         }
     }
 
+    /** @return the flow side's counters, for statistics lines */
+    public String flowsLine() {
+        return flows.line();
+    }
+
     /**
      * The tunnel's receive handler, on its I/O thread: a classic datagram is written from the
-     * tunnel's buffer to the session's target socket; a SOCKS one is copied for {@link SocksRelay}.
+     * tunnel's buffer to the session's target socket; a SOCKS one is copied for {@link SocksRelay};
+     * a flow one goes to {@link FlowRelay}. A session's first datagram decides which it is.
      */
     private void fromTunnel(ByteBuffer payload, InetSocketAddress from) {
         if (closed) {
             return;
         }
         InetAddress session = from.getAddress();
-        if (socksEnabled && !links.containsKey(session) && socks.claims(session, payload)) {
-            int length = payload.remaining();
-            payload.get(socksBuffer, 0, length);
-            socks.fromTunnel(session, from.getPort(), socksView.clear(), length, null);
-            return;
+        if (socksEnabled && !links.containsKey(session)) {
+            // A flow session's payloads never go to the SOCKS relay, nor a SOCKS session's to flows.
+            boolean flowSession = flows.has(session);
+            if (!flowSession && socks.claims(session, payload)) {
+                int length = payload.remaining();
+                payload.get(socksBuffer, 0, length);
+                socks.fromTunnel(session, from.getPort(), socksView.clear(), length);
+                return;
+            }
+            if (flowSession || FlowFrame.hasMark(payload)) {
+                flows.fromTunnel(session, from.getPort(), payload, socksView);
+                return;
+            }
         }
         toTarget(session, from.getPort(), payload);
     }
@@ -318,7 +371,7 @@ public final class TargetForwarder implements AutoCloseable {
 
     private void readTargets() {
         // Room before the data for a SOCKS reply's header, so that it is written in place.
-        ByteBuffer buffer = ByteBuffer.allocate(SocksUdp.MAX_IP_HEADER + MAX_DATAGRAM);
+        ByteBuffer buffer = ByteBuffer.allocate(SocksRelay.REPLY_ROOM + MAX_DATAGRAM);
         DatagramPacket out = new DatagramPacket(buffer.array(), 0);
         long nextSweep = System.nanoTime() + SWEEP_NANOS;
         try {
@@ -333,6 +386,8 @@ public final class TargetForwarder implements AutoCloseable {
                 selector.select(key -> {
                     if (key.attachment() instanceof TargetLink link) {
                         fromTarget(link, buffer, out);
+                    } else if (key.attachment() instanceof FlowRelay.Flow flow) {
+                        flows.fromTarget(flow, buffer, out, tunnel);
                     } else {
                         socks.fromDestination((SocksRelay.DestinationLink) key.attachment(), buffer, out, tunnel);
                     }
@@ -405,6 +460,7 @@ public final class TargetForwarder implements AutoCloseable {
             }
         });
         socks.sweep(now, sources, snapshotAt);
+        flows.sweep(now, sources, snapshotAt);
     }
 
     /** Stops forwarding and closes the tunnel and every target socket. */
@@ -420,6 +476,7 @@ public final class TargetForwarder implements AutoCloseable {
         }
         links.values().forEach(link -> closeQuietly(link.channel));
         links.clear();
+        flows.close();
         socks.close();
         try {
             selector.close();

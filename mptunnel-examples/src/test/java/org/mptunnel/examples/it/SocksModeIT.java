@@ -218,7 +218,7 @@ class SocksModeIT {
     @Timeout(60)
     void closingTheControlConnectionReleasesTheAssociationAtBothEnds() throws Exception {
         TestEcho echo = track(new TestEcho());
-        startTunnel(echo.port(), 0, List.of("--session-idle-timeout", "1s"), List.of());
+        startTunnel(echo.port(), 0, List.of("--flow-single-exchange-timeout", "1s"), List.of());
 
         SocksTestClient socks = new SocksTestClient(socksPort).associate();
         int relayPort = socks.relay().getPort();
@@ -231,9 +231,10 @@ class SocksModeIT {
                 Duration.ofSeconds(10));
         client.awaitOut("socks-associations 0 ", Duration.ofSeconds(5));
         await().atMost(Duration.ofSeconds(5)).until(() -> canBind(relayPort));
-        // The tunnel session goes silent, so mpserver expires it and closes its destination socket.
+        // The association's flow goes silent (mpclient's session does not: its keepalives go on), so
+        // mpserver closes its destination socket after the single-exchange timeout, then the flow.
         server.awaitOut("socks-sessions 0 socks-sockets 0 ", Duration.ofSeconds(15));
-        server.awaitErr("SOCKS, 1 destination socket\\(s\\) closed", Duration.ofSeconds(5));
+        server.awaitErr("idle: SOCKS flow [0-9a-f]+, \\d+ destination socket\\(s\\) closed", Duration.ofSeconds(5));
     }
 
     @Test
