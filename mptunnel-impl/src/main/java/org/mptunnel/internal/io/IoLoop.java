@@ -46,8 +46,11 @@ public final class IoLoop {
         thread.start();
     }
 
+    /** I/O thread only: when the handler's timer runs next. */
+    private long nextTimer;
+
     private void run() {
-        long nextTimer = System.nanoTime();
+        nextTimer = System.nanoTime();
         Throwable failure = null;
         try {
             while (running) {
@@ -111,6 +114,13 @@ public final class IoLoop {
             selector.close();
         } catch (Throwable e) { // an IOException, or an Error while failing: the loop still ends
             debug("closing", e);
+        }
+    }
+
+    /** I/O thread (the handler, during a turn): runs the timer no later than {@code nanos}. */
+    public void timerAt(long nanos) {
+        if (nanos - nextTimer < 0) {
+            nextTimer = nanos;
         }
     }
 
