@@ -48,7 +48,6 @@ public final class Path {
     /** I/O thread: the challenge sent to the address, when (last sent), and how many times. */
     private long challenge;
     private long challengeSentNanos;
-    private boolean challenged;
     private int challengesSent;
     /** I/O thread (server): the path's number at the client, from its keepalives; -1 before one arrives. */
     private int clientIndex = -1;
@@ -191,9 +190,8 @@ public final class Path {
      * resent challenge repeats it, so that a late answer to the first one still counts.
      */
     public long challengeToSend(long fresh, long nowNanos) {
-        if (!challenged) {
+        if (challengesSent == 0) {
             challenge = fresh;
-            challenged = true;
         }
         challengeSentNanos = nowNanos;
         challengesSent++;
@@ -206,7 +204,7 @@ public final class Path {
      * @return whether it validated the path just now (a challenge was sent, and the token is its own)
      */
     public boolean validate(long token) {
-        if (validated || !challenged || token != challenge) {
+        if (validated || challengesSent == 0 || token != challenge) {
             return false;
         }
         validated = true;
