@@ -3,8 +3,6 @@ package org.mptunnel.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -54,7 +52,7 @@ class RoamingTest {
             MultipathDatagramSocket server = net.server(serverOptions);
             Tap tap = net.track(new Tap(Loopback.addressOf(server)));
             MultipathDatagramSocket client = net.client(List.of(tap.address()), clientOptions);
-            Thread echo = echo(server);
+            PathValidationTest.Echo echo = new PathValidationTest.Echo(server);
             try (Traffic.Receiver replies = new Traffic.Receiver(client)) {
                 if (version.equals("v2")) {
                     // Not under test here: on a loaded machine the first handshake may take longer
@@ -89,26 +87,8 @@ class RoamingTest {
                 assertThat(dataToOld).as("data sent to the old address after the move").isLessThanOrEqualTo(16);
                 assertThat(replies.damaged.get()).isZero();
             } finally {
-                echo.interrupt();
+                echo.close();
             }
         }
-    }
-
-    private static Thread echo(MultipathDatagramSocket server) {
-        Thread thread = new Thread(() -> {
-            DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
-            while (!server.isClosed()) {
-                try {
-                    packet.setLength(2048);
-                    server.receive(packet);
-                    server.send(packet);
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "echo");
-        thread.setDaemon(true);
-        thread.start();
-        return thread;
     }
 }
