@@ -538,8 +538,7 @@ public final class Session {
                     if (on == 0) {
                         countSent(1);
                     } else {
-                        outbound.add(COPIES_SENT, 1);
-                        totals.copiesReplayed.increment();
+                        outbound.add(COPIES_SENT, 1); // a copy more of a datagram already counted as sent
                     }
                 }
             }

@@ -24,6 +24,4 @@ public final class TunnelCounters {
     public final Counter pathChallenges = new Counter();
     /** Server, shared (application threads count here): bytes not sent to unvalidated addresses for want of credit. */
     public final Counter bytesWithheld = new Counter();
-    /** Server, I/O thread: copies of recent replies sent to a path on its validation, which it had missed. */
-    public final Counter copiesReplayed = new Counter();
 }
