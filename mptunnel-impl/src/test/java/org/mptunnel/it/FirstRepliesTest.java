@@ -91,7 +91,7 @@ class FirstRepliesTest {
             answering.interrupt();
             // Before: 1.01 (v1) and 0.60 (v2) copies, 114 and 80 of 150 answered (no delay).
             assertThat(perReply).as("copies of each reply the server sent, over 3 paths").isGreaterThanOrEqualTo(2.75);
-            assertThat(answered).as("one-query sessions answered").isGreaterThanOrEqualTo(SESSIONS - 8);
+            assertThat(answered).as("one-query sessions answered").isGreaterThanOrEqualTo(SESSIONS * 9 / 10);
         }
     }
 
