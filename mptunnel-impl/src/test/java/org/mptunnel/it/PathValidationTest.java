@@ -255,7 +255,7 @@ class PathValidationTest {
     }
 
     /** Echoes every datagram a server receives back to its session, until closed. */
-    private static final class Echo implements AutoCloseable {
+    static final class Echo implements AutoCloseable {
         private final Thread thread;
 
         Echo(MultipathDatagramSocket server) {

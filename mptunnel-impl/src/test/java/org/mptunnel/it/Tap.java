@@ -29,12 +29,16 @@ final class Tap implements AutoCloseable {
 
     private final DatagramSocket downstream; // faces the client
     private volatile DatagramSocket upstream; // faces the server; replaced by moveUpstream
+    /** Upstream sockets left behind by {@link #moveUpstreamKeepingOld}, still open. */
+    private final List<DatagramSocket> left = new CopyOnWriteArrayList<>();
     private final InetSocketAddress server;
     private volatile SocketAddress client;
     final List<Captured> toServer = new CopyOnWriteArrayList<>();
     final List<Captured> toClient = new CopyOnWriteArrayList<>();
     /** Bytes the server sent towards the client, injected datagrams' answers included. */
     final AtomicLong bytesFromServer = new AtomicLong();
+    /** What the server sent to upstream sockets the tap has left (not relayed). */
+    final List<Captured> toLeft = new CopyOnWriteArrayList<>();
     volatile Predicate<byte[]> holdToServer = b -> false;
     volatile Predicate<byte[]> holdToClient = b -> false;
     /**
@@ -75,6 +79,21 @@ final class Tap implements AutoCloseable {
         return (InetSocketAddress) moved.getLocalSocketAddress();
     }
 
+    /**
+     * Goes on from a new upstream socket, as a client behind a NAT that rebinds its mapping does,
+     * but keeps the old one open, recording (in {@link #toLeft}, not relaying) what still comes to it.
+     *
+     * @return the new socket's address
+     */
+    InetSocketAddress moveUpstreamKeepingOld() throws SocketException {
+        DatagramSocket old = upstream;
+        DatagramSocket moved = new DatagramSocket(new InetSocketAddress(Loopback.LOOPBACK, 0));
+        threads.add(relay(moved, false));
+        left.add(old);
+        upstream = moved;
+        return (InetSocketAddress) moved.getLocalSocketAddress();
+    }
+
     InetSocketAddress address() {
         return new InetSocketAddress(Loopback.LOOPBACK, downstream.getLocalPort());
     }
@@ -96,6 +115,8 @@ final class Tap implements AutoCloseable {
                             DatagramSocket out = turns == null ? upstream : turns[(int) (rotated++ % turns.length)];
                             out.send(new DatagramPacket(bytes, bytes.length, server));
                         }
+                    } else if (left.contains(from)) {
+                        toLeft.add(new Captured(bytes, true));
                     } else if (from == upstream) {
                         bytesFromServer.addAndGet(bytes.length);
                         boolean held = holdToClient.test(bytes);
@@ -141,6 +162,9 @@ final class Tap implements AutoCloseable {
     public void close() throws InterruptedException {
         downstream.close();
         upstream.close();
+        for (DatagramSocket socket : left) {
+            socket.close();
+        }
         for (Thread thread : threads) {
             thread.join(2_000);
         }

@@ -24,6 +24,13 @@ import org.mptunnel.internal.wire.PathChallenge;
  */
 public final class ClientEngine extends ConnectedEngine implements Engine.Role {
 
+    /**
+     * Each challenge is answered this many times at once: a path gets the session's replies only
+     * once an answer has arrived, and a one-query session has one round trip for it (the copies
+     * are identical; the server's second finds the path validated and changes nothing).
+     */
+    static final int ANSWER_COPIES = 2;
+
     private final Session session;
     private final Scheduler scheduler;
     private final Probing probing;
@@ -84,7 +91,12 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
     @Override
     protected void onDatagram(Path path, ByteBuffer datagram, int length, long now) {
         if (handshake != null && Header.peekType(datagram, length) == Header.TYPE_RESPONSE) {
+            boolean first = session.transport() == null;
             handshake.onResponse(path, datagram, length, now);
+            if (first && session.transport() != null) {
+                probing.keysArrived(now);
+                timerAt(now); // the paths' announcement, now
+            }
             return;
         }
         read(this, path, peer, datagram, length, now);
@@ -153,7 +165,8 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
 
     /**
      * The server asks whether this path's address is really ours: the challenge is heard on the
-     * path, and echoed in place on the same path (sealed in v2), as long as the challenge; then
+     * path, and echoed in place on the same path (sealed in v2), as long as the challenge, in
+     * {@link #ANSWER_COPIES} copies; then
      * {@link Probing#onChallenge} probes the path again.
      */
     @Override
@@ -167,7 +180,9 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
             return;
         }
         try {
-            arrivedOn.transmitControl(datagram);
+            for (int copy = 0; copy < ANSWER_COPIES; copy++) {
+                arrivedOn.transmitControl(datagram);
+            }
         } catch (IOException e) {
             return; // closed: the loop is stopping
         }

@@ -172,6 +172,13 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         }
     }
 
+    /** I/O thread: runs the timer no later than {@code nanos} (an engine without an I/O thread has none). */
+    protected final void timerAt(long nanos) {
+        if (loop != null) {
+            loop.timerAt(nanos);
+        }
+    }
+
     /** @return how many times the I/O loop has turned (woken up) so far, for tests; any thread */
     public final long ioTurns() {
         return loop == null ? 0 : loop.turns();

@@ -29,6 +29,16 @@ final class Probing {
 
     /** An RTT sample above this is a stale or forged echo, not a measurement. */
     static final long MAX_RTT_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /**
+     * A session announces every path to the server as soon as it may (v1: at open; v2: when its
+     * first handshake completes): a round of keepalives on every path at each of these offsets
+     * from then. Four at once, because the server challenges each address once per datagram it
+     * hears at first, and a path is validated, and so gets the session's replies, only if one
+     * challenge and its answer both get through, all within the first round trip, before a
+     * one-query client has its answer and closes; one more a little later, against a burst of
+     * loss (docs/PROTOCOL.md, "First replies on every path").
+     */
+    static final long[] ANNOUNCE_AT = {0, 0, 0, 0, TimeUnit.MILLISECONDS.toNanos(2)};
     /** The shortest wait for a probe's ack before the probe counts as lost; see probeTimeout. */
     private static final long MIN_PROBE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -53,6 +63,9 @@ final class Probing {
     /** By path index: keepalives sent since that ack; see {@link #reportsTo}. */
     private final int[] keepalivesSinceAck = new int[TunnelConfig.MAX_PATHS];
     private long nextKeepalive;
+    /** Announcement rounds sent so far, of {@link #ANNOUNCE_AT}, and when they started. */
+    private int announced;
+    private long announceStart;
     private long probeNumber;
     /** The server's epoch from its last keepalive-ack, once one has arrived. */
     private long serverEpoch;
@@ -68,6 +81,12 @@ final class Probing {
         this.deadTimeoutNanos = deadTimeoutNanos;
         this.tickNanos = tickNanos;
         this.nextKeepalive = nowNanos;
+        this.announceStart = nowNanos;
+    }
+
+    /** The session's keys have just arrived (v2): the announcements start now. */
+    void keysArrived(long nowNanos) {
+        announceStart = nowNanos;
     }
 
     /**
@@ -81,7 +100,15 @@ final class Probing {
      * @return when to run next
      */
     long onTimer(long now, boolean mayProbe) {
-        boolean round = now - nextKeepalive >= 0;
+        int due = 0;
+        while (mayProbe && announced < ANNOUNCE_AT.length && now - (announceStart + ANNOUNCE_AT[announced]) >= 0) {
+            announced++;
+            due++;
+        }
+        for (int extra = 1; extra < due; extra++) {
+            announce(now); // several rounds at once: the last is the round below
+        }
+        boolean round = due > 0 || now - nextKeepalive >= 0;
         if (round) {
             nextKeepalive = now + keepaliveNanos;
         }
@@ -97,7 +124,16 @@ final class Probing {
             }
         }
         session.checkPaths(now, deadTimeoutNanos);
-        return Math.min(nextKeepalive, now + Math.min(tickNanos, keepaliveNanos / 4));
+        long next = Math.min(nextKeepalive, now + Math.min(tickNanos, keepaliveNanos / 4));
+        return mayProbe && announced < ANNOUNCE_AT.length ? Math.min(next, announceStart + ANNOUNCE_AT[announced]) : next;
+    }
+
+    /** A keepalive on every path. */
+    private void announce(long now) {
+        for (Path path : session.paths()) {
+            sendKeepalive(path, now);
+            lastProbeSent[path.index()] = now;
+        }
     }
 
     /**

@@ -71,6 +71,12 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     private final int challengeLength;
     /** An unanswered challenge is sent again after this long, when its address is heard from. */
     private final long challengeRetryNanos;
+    /**
+     * The first challenges to an address go out with every datagram heard from it that pays for
+     * one, so that a challenge or answer lost at a session's start (the client announces each path
+     * a few times at once) is made up within milliseconds, not after {@link #challengeRetryNanos}.
+     */
+    static final int EAGER_CHALLENGES = 6;
 
     /** @param io the backend the channel and the sessions' paths are written through */
     ServerEngine(TunnelConfig config, DatagramChannel channel, DatagramIo io) {
@@ -154,6 +160,13 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
      */
     @Override
     public void onProbe(Session session, Path path, ByteBuffer datagram, long sequence, long nowNanos) {
+        int clientIndex = Probe.pathIndex(datagram);
+        if (clientIndex != path.clientIndex()) {
+            path.clientIndex(clientIndex);
+            if (path.isValidated()) {
+                supersede(session, path);
+            }
+        }
         long reportedRttMicros = Probe.smoothedRttMicros(datagram);
         if (reportedRttMicros > 0) {
             path.rttReported(reportedRttMicros * 1_000);
@@ -199,13 +212,22 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         }
         path.heard(nowNanos, length);
         session.heard(nowNanos);
-        if (path.validate(PathChallenge.token(datagram))) {
-            LOG.debug("session {}: path {} validated", Long.toHexString(session.id()), source);
-            try {
-                session.releaseHeld(path);
-            } catch (IOException e) {
-                // closed: the loop is stopping
+        try {
+            if (session.validate(path, PathChallenge.token(datagram), nowNanos)) {
+                LOG.debug("session {}: path {} validated", Long.toHexString(session.id()), source);
+                supersede(session, path);
             }
+        } catch (IOException e) {
+            // closed: the loop is stopping
+        }
+    }
+
+    /** I/O thread: a validated path known as the client's path number i replaces the addresses it had before. */
+    private static void supersede(Session session, Path path) {
+        int forgotten = session.supersede(path);
+        if (forgotten > 0) {
+            LOG.debug("session {}: client path {} moved to {}; {} old address(es) forgotten",
+                    Long.toHexString(session.id()), path.clientIndex(), path.remote(), forgotten);
         }
     }
 
@@ -217,7 +239,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
      */
     @Override
     public void heardOn(Session session, Path path, long nowNanos) {
-        if (!path.challengeDue(nowNanos, challengeRetryNanos, challengeLength)) {
+        if (!path.challengeDue(nowNanos, challengeRetryNanos, EAGER_CHALLENGES, challengeLength)) {
             return;
         }
         long token = path.challengeToSend(tokens.nextLong(), nowNanos);
@@ -321,7 +343,9 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         Session session = new Session(id, SessionAddress.of(id), config.duplicateWindow(), new Path[0], channel, io,
                 config.maxPathsPerSession(), totals, now);
         session.source(SourceBlock.of(source.getAddress()));
-        session.validateLearnedPaths();
+        // A reply is kept for a keepalive interval: a path whose announcements were all lost is
+        // heard again within one, at its next keepalive.
+        session.validateLearnedPaths(keepaliveNanos, now);
         // Numbered from the wall clock in microseconds, so that a restarted server's replies carry
         // higher numbers than the old server's (unless it sent more than one a microsecond) and the
         // client's window takes them at once, before any keepalive-ack reveals the new epoch.

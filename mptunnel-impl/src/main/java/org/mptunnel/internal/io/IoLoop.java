@@ -54,8 +54,11 @@ public final class IoLoop {
         thread.start();
     }
 
+    /** I/O thread only: when the handler's timer runs next. */
+    private long nextTimer;
+
     private void run() {
-        long nextTimer = System.nanoTime();
+        nextTimer = System.nanoTime();
         Throwable failure = null;
         try {
             while (running) {
@@ -147,6 +150,13 @@ public final class IoLoop {
     /** @return whether the thread has started and not yet stopped */
     public boolean isRunning() {
         return running && thread.isAlive();
+    }
+
+    /** I/O thread (the handler, during a turn): runs the timer no later than {@code nanos}. */
+    public void timerAt(long nanos) {
+        if (nanos - nextTimer < 0) {
+            nextTimer = nanos;
+        }
     }
 
     /** @return how many times the loop has turned (woken up) so far; any thread */

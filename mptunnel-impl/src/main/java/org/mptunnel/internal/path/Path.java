@@ -47,10 +47,12 @@ public final class Path {
     private final AtomicLong credit;
     /** Counts bytes not sent for want of {@link #credit}: the socket's total, shared. */
     private final Counter withheld;
-    /** I/O thread: the challenge sent to the address, and when (last sent). */
+    /** I/O thread: the challenge sent to the address, when (last sent), and how many times. */
     private long challenge;
     private long challengeSentNanos;
-    private boolean challenged;
+    private int challengesSent;
+    /** I/O thread (server): the path's number at the client, from its keepalives; -1 before one arrives. */
+    private int clientIndex = -1;
     private volatile long smoothedRttNanos = -1;
     /** I/O thread only. */
     private long lastHeardNanos;
@@ -230,11 +232,14 @@ public final class Path {
     }
 
     /**
-     * I/O thread: whether a challenge should go to this unvalidated address now: none sent yet, or
-     * the last one unanswered for {@code retryNanos}, and enough credit to pay for {@code length}.
+     * I/O thread: whether a challenge should go to this unvalidated address now: fewer than
+     * {@code eager} sent yet (one per datagram heard, so that a lost challenge or answer at a
+     * session's start costs the next datagram's interval, not {@code retryNanos}), or the last one
+     * unanswered for {@code retryNanos}; and enough credit to pay for {@code length}.
      */
-    public boolean challengeDue(long nowNanos, long retryNanos, int length) {
-        return !validated && (!challenged || nowNanos - challengeSentNanos >= retryNanos) && credit.get() >= length;
+    public boolean challengeDue(long nowNanos, long retryNanos, int eager, int length) {
+        return !validated && (challengesSent < eager || nowNanos - challengeSentNanos >= retryNanos)
+                && credit.get() >= length;
     }
 
     /**
@@ -242,11 +247,11 @@ public final class Path {
      * resent challenge repeats it, so that a late answer to the first one still counts.
      */
     public long challengeToSend(long fresh, long nowNanos) {
-        if (!challenged) {
+        if (challengesSent == 0) {
             challenge = fresh;
-            challenged = true;
         }
         challengeSentNanos = nowNanos;
+        challengesSent++;
         return challenge;
     }
 
@@ -256,11 +261,26 @@ public final class Path {
      * @return whether it validated the path just now (a challenge was sent, and the token is its own)
      */
     public boolean validate(long token) {
-        if (validated || !challenged || token != challenge) {
+        if (validated || challengesSent == 0 || token != challenge) {
             return false;
         }
         validated = true;
         return true;
+    }
+
+    /** @return the path's number at the client, as its keepalives say, or -1 before one arrived */
+    public int clientIndex() {
+        return clientIndex;
+    }
+
+    /** I/O thread (server): a keepalive from this address said which of the client's paths it is. */
+    public void clientIndex(int index) {
+        clientIndex = index;
+    }
+
+    /** @return this path's bit in a set of paths as a {@code long} (paths whose indices differ by 64 share one) */
+    public long bit() {
+        return 1L << index;
     }
 
     /** I/O thread: a valid datagram of {@code bytes} arrived on this path. */

@@ -14,14 +14,14 @@ public final class AllPaths implements Scheduler {
 
     @Override
     public int send(Session session, ByteBuffer datagram) throws ClosedChannelException {
-        if (session.holding()) {
-            return session.sendBehindHeld(datagram); // a new session's first replies go out first
+        if (!session.logging()) {
+            int sent = Session.transmitOn(session.paths(), datagram);
+            if (sent > 0 || !session.logsReplies()) {
+                session.countSent(sent);
+                return sent;
+            }
         }
-        int sent = Session.transmitOn(session.paths(), datagram);
-        if (sent == 0 && session.holdForValidation(datagram)) {
-            return 0; // counted when it leaves, or counted already
-        }
-        session.countSent(sent);
-        return sent;
+        // a young session, a path awaiting validation, replies held: see Session.sendLogged
+        return session.sendLogged(datagram);
     }
 }

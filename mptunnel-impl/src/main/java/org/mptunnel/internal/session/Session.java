@@ -4,7 +4,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,12 +35,6 @@ public final class Session {
     private static final int DATAGRAMS_SENT = 1;
     private static final int COPIES_SENT = 2;
     private static final int SEND_DROPPED = 3;
-
-    /**
-     * The most bytes of datagrams held for a path's validation, per session: one datagram of the
-     * largest size, or a few replies (64 MiB over a full table of 1,024 sessions, at worst).
-     */
-    public static final int HELD_BYTES = 65_536;
 
     private final long id;
     private final InetSocketAddress address;
@@ -76,17 +69,22 @@ public final class Session {
     /** I/O thread only: numbers path challenges (server) or responses (client) sent, for their v2 nonces. */
     private long pathMessagesSent;
     /**
-     * Server: datagrams sent while no path was validated and none had the credit to carry them,
-     * held (copied, at most {@link #HELD_BYTES} bytes) until a path is validated; guarded by itself.
+     * Server (v1 and v2): the session's latest replies and those held for a path's validation
+     * ({@link #sendLogged}); guarded by itself. Null on a client and a legacy server.
      */
-    private final ArrayDeque<byte[]> heldForValidation = new ArrayDeque<>();
-    private int heldBytes;
+    private ReplyLog log;
     /**
-     * Whether {@link #heldForValidation} holds anything: senders then queue behind it, so that no
-     * datagram overtakes a held one (a receiver with ordered delivery would drop the held one as
-     * late). Written under the queue's lock; read without it on every send.
+     * Whether senders go through {@link #sendLogged}: while the session is young, while a path
+     * awaits validation, or while replies are held. Written by the I/O thread (and by a sender
+     * that holds a reply), read without a lock on every send.
      */
-    private volatile boolean holding;
+    private volatile boolean logging;
+    /** Server, set before the session is shared: how long a reply is kept for a path validated late. */
+    private long replayWindowNanos;
+    /** Server, I/O thread: until when the session logs whatever its paths. */
+    private long youngUntilNanos;
+    /** Under {@link #log}'s lock: the paths the last {@link #transmitLogged} sent on. */
+    private long lastSentOn;
     /**
      * Protocol v2 only (null in v1): the session's keys, set by the I/O thread when its first
      * handshake completes, read by senders.
@@ -430,103 +428,175 @@ public final class Session {
 
     /**
      * I/O thread (server), before the session is shared: paths learned from now on start
-     * unvalidated (docs/PROTOCOL.md, "Path validation").
+     * unvalidated (docs/PROTOCOL.md, "Path validation"), and the session logs its replies for
+     * {@code replayWindowNanos} from now, and whenever a path awaits validation, so that a path
+     * validated late is sent those of the last {@code replayWindowNanos} it missed
+     * (docs/PROTOCOL.md, "First replies on every path").
      */
-    public void validateLearnedPaths() {
+    public void validateLearnedPaths(long replayWindowNanos, long nowNanos) {
         validateLearnedPaths = true;
+        log = new ReplyLog();
+        this.replayWindowNanos = replayWindowNanos;
+        youngUntilNanos = nowNanos + replayWindowNanos;
+        logging = true;
+    }
+
+    /** Any thread: whether a datagram must be sent through {@link #sendLogged} (one volatile read). */
+    public boolean logging() {
+        return logging;
+    }
+
+    /** Whether this session can hold replies for validation (a v1 or v2 server's). */
+    public boolean logsReplies() {
+        return log != null;
     }
 
     /**
-     * Any thread: keeps a copy of a datagram that left on no path because the session has no
-     * validated path yet and no unvalidated one had the credit for it, so that it goes out as soon
-     * as one is validated (about a round trip later) instead of being lost: a new session's first
-     * reply, often longer than the request, is not limited by what the client has sent so far. If
-     * a path was validated since the datagram was tried, it is sent there now instead.
+     * Any thread, on a server session that {@link #logsReplies}: sends a datagram and keeps a copy
+     * while the session is {@link #logging}. Behind held replies it is held too (none overtakes
+     * them: a receiver with ordered delivery would drop the overtaken one as late); one that no path
+     * can carry while a path awaits validation is held until one is validated (a new session's first
+     * reply, often longer than the request, is delayed, not lost), within {@link ReplyLog}'s bounds;
+     * else it is dropped and counted.
      *
-     * @return whether it is taken care of (held, or sent and counted); false: no path awaits
-     *         validation, or the bound is reached
+     * @return the paths it was sent on now (0 if held: counted when it leaves)
      */
-    public boolean holdForValidation(ByteBuffer datagram) throws ClosedChannelException {
-        if (!validateLearnedPaths) {
-            return false;
-        }
-        int length = datagram.limit();
-        // Looked at under the lock that releaseHeld drains under, so that a datagram is never
-        // added after the drain that followed a validation: it would wait for one that has been.
-        synchronized (heldForValidation) {
-            boolean awaiting = false;
-            boolean validatedUp = false;
-            for (Path path : paths) {
-                validatedUp |= path.isValidated() && path.isUp();
-                awaiting |= !path.isValidated();
-            }
-            if (!validatedUp) {
-                if (!awaiting || heldBytes + length > HELD_BYTES) {
-                    return false;
-                }
-                hold(datagram, length);
-                return true;
-            }
-        }
-        countSent(transmitOn(paths, datagram)); // validated since the datagram was tried
-        return true;
-    }
-
-    /** Any thread: whether datagrams are held for validation, so that a new one must go {@link #sendBehindHeld}. */
-    public boolean holding() {
-        return holding;
-    }
-
-    /**
-     * Any thread: sends a datagram after those held for validation: it is held behind them if any
-     * are still held (dropped, counted, past the bound), or sent now if {@link #releaseHeld} has
-     * sent them meanwhile. Never before one of them, whatever the paths' state.
-     *
-     * @return the paths it was sent on now (0 if held, counted when it leaves)
-     */
-    public int sendBehindHeld(ByteBuffer datagram) throws ClosedChannelException {
-        int length = datagram.limit();
-        synchronized (heldForValidation) {
-            if (!heldForValidation.isEmpty()) {
-                if (heldBytes + length > HELD_BYTES) {
+    public int sendLogged(ByteBuffer datagram) throws ClosedChannelException {
+        long now = System.nanoTime();
+        synchronized (log) {
+            if (log.holds()) {
+                if (!log.add(datagram, now, 0)) {
                     countSent(0);
-                } else {
-                    hold(datagram, length);
                 }
                 return 0;
             }
-            int sent = transmitOn(paths, datagram);
+            int sent = transmitLogged(datagram);
+            if (sent == 0) {
+                if (awaitsValidation() && log.add(datagram, now, 0)) {
+                    logging = true;
+                } else {
+                    countSent(0);
+                }
+                return 0;
+            }
             countSent(sent);
+            if (logging) {
+                log.add(datagram, now, lastSentOn); // may not fit behind nothing: then not replayed
+            }
             return sent;
         }
     }
 
-    /** Under the queue's lock: a copy of the datagram joins the queue. */
-    private void hold(ByteBuffer datagram, int length) {
-        byte[] copy = new byte[length];
-        datagram.get(0, copy, 0, length);
-        heldForValidation.add(copy);
-        heldBytes += length;
-        holding = true;
+    /** Under the log's lock: {@link #transmitOn}, recording the paths it sent on in {@link #lastSentOn}. */
+    private int transmitLogged(ByteBuffer datagram) throws ClosedChannelException {
+        int sent = 0;
+        long on = 0;
+        Path[] current = paths;
+        for (int pass = 0; pass < 2 && sent == 0; pass++) {
+            for (Path path : current) {
+                // An address that has not echoed a challenge carries data only when nothing validated could.
+                if (path.isValidated() == (pass == 0) && path.isUp() && path.transmit(datagram)) {
+                    sent++;
+                    on |= path.bit();
+                }
+            }
+        }
+        lastSentOn = on;
+        return sent;
+    }
+
+    private boolean awaitsValidation() {
+        for (Path path : paths) {
+            if (!path.isValidated()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
-     * I/O thread: sends what {@link #holdForValidation} held on {@code validated}, a path just
-     * validated, each counted as sent on one path.
+     * I/O thread (server): {@code path}'s address echoed {@code token}. If that validates it, it is
+     * sent, in order, what the log holds that it has not carried: the replies held for
+     * validation, and those sent in the last replay window (each a copy more of its datagram).
+     * Under the log's lock, so that no sender puts a newer reply on the path before them.
+     *
+     * @return whether the path was validated just now
      */
-    public void releaseHeld(Path validated) throws ClosedChannelException {
-        // Sent under the lock, so that a sender that finds the queue empty sends after all of them.
-        synchronized (heldForValidation) {
-            try {
-                byte[] held;
-                while ((held = heldForValidation.poll()) != null) {
-                    heldBytes -= held.length;
-                    countSent(validated.transmit(ByteBuffer.wrap(held)) ? 1 : 0);
+    public boolean validate(Path path, long token, long nowNanos) throws ClosedChannelException {
+        if (log == null) {
+            return path.validate(token);
+        }
+        synchronized (log) {
+            if (!path.validate(token)) {
+                return false;
+            }
+            for (int i = 0; i < log.size(); i++) {
+                long on = log.sentOn(i);
+                if ((on & path.bit()) != 0 || on != 0 && nowNanos - log.sentNanos(i) > replayWindowNanos) {
+                    continue;
                 }
-            } finally {
-                holding = !heldForValidation.isEmpty();
+                if (path.transmit(log.datagram(i))) {
+                    log.markSent(i, path.bit());
+                    if (on == 0) {
+                        countSent(1);
+                    } else {
+                        outbound.add(COPIES_SENT, 1); // a copy more of a datagram already counted as sent
+                    }
+                }
+            }
+            return true;
+        }
+    }
+
+    /**
+     * I/O thread (server), at each timer tick: the session stops logging once it is no longer
+     * young, no path that is up awaits validation and nothing is held; the log's memory goes.
+     */
+    private void checkLogging(long nowNanos) {
+        if (!logging || log == null || nowNanos - youngUntilNanos < 0) {
+            return;
+        }
+        for (Path path : paths) {
+            if (!path.isValidated() && path.isUp()) {
+                return;
             }
         }
+        synchronized (log) {
+            if (!log.holds()) {
+                logging = false;
+                log.clear();
+            }
+        }
+    }
+
+    /**
+     * I/O thread (server): {@code path}, validated, says it is the client's path number
+     * {@code path.clientIndex()}: any other path that said so is an address the client's path
+     * left (a NAT rebinding, a new address), and is forgotten at once, so that it gets no more data.
+     *
+     * @return how many paths were forgotten
+     */
+    public int supersede(Path path) {
+        int index = path.clientIndex();
+        Path[] current = paths;
+        int others = 0;
+        for (Path other : current) {
+            if (other != path && other.clientIndex() == index) {
+                others++;
+            }
+        }
+        if (index < 0 || others == 0) {
+            return 0;
+        }
+        Path[] next = new Path[current.length - others];
+        int i = 0;
+        for (Path other : current) {
+            if (other == path || other.clientIndex() != index) {
+                next[i++] = other;
+            }
+        }
+        paths = next;
+        return others;
     }
 
     /**
@@ -534,12 +604,15 @@ public final class Session {
      * came is dropped, each datagram counted as sent on no path.
      */
     public void discardHeld() {
-        synchronized (heldForValidation) {
-            while (heldForValidation.poll() != null) {
+        if (log == null) {
+            return;
+        }
+        synchronized (log) {
+            for (int i = log.heldCount(); i > 0; i--) {
                 countSent(0);
             }
-            heldBytes = 0;
-            holding = false;
+            logging = false;
+            log.clear();
         }
     }
 
@@ -600,6 +673,9 @@ public final class Session {
             next[stalest] = learned;
         }
         paths = next;
+        if (log != null) {
+            logging = true; // until it is validated, so that it gets what it missed
+        }
         return learned;
     }
 
@@ -644,6 +720,7 @@ public final class Session {
         for (Path path : paths) {
             path.checkAlive(nowNanos, deadTimeoutNanos);
         }
+        checkLogging(nowNanos);
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mptunnel.PathStats;
@@ -95,9 +96,15 @@ class PlainCodecEngineTest {
         ClientEngine client = wire.client(Wire.clientConfig(), SESSION, 0);
         client.onTimer(0);
         List<Wire.Sent> probes = wire.drain();
-        assertThat(probes).hasSize(1);
-        ByteBuffer probe = ByteBuffer.wrap(probes.get(0).bytes());
-        assertThat(Header.check(probe, probe.capacity())).isEqualTo(Header.TYPE_KEEPALIVE);
+        // the path's announcement: the rounds due at once (Probing.ANNOUNCE_AT)
+        assertThat(probes).hasSize((int) Arrays.stream(Probing.ANNOUNCE_AT).filter(at -> at == 0).count());
+        for (Wire.Sent sent : probes) {
+            ByteBuffer probe = ByteBuffer.wrap(sent.bytes());
+            assertThat(Header.check(probe, probe.capacity())).isEqualTo(Header.TYPE_KEEPALIVE);
+        }
+        assertThat(client.onTimer(1)).as("the next announcement is due soon").isEqualTo(Probing.ANNOUNCE_AT[4]);
+        client.onTimer(Probing.ANNOUNCE_AT[4]);
+        assertThat(wire.drain()).as("one more round").hasSize(1);
         try {
             client.send(HELLO, 0, HELLO.length, null, 0);
         } catch (java.io.IOException e) {
