@@ -31,6 +31,9 @@ public final class IoLoop {
     /** Allocated once: {@code select(Consumer)} avoids the selected-key set and its iterator. */
     private final Consumer<SelectionKey> onReady;
     private volatile boolean running = true;
+    /** When the loop sleeps until, and whether it is still working that out ({@link #wakeBy}). */
+    private volatile long wakeAt;
+    private volatile boolean computing = true;
     /** Turns of the loop: wake-ups, for tests to check that an idle socket sleeps. */
     private final Counter turns = new Counter();
 
@@ -52,11 +55,14 @@ public final class IoLoop {
         try {
             while (running) {
                 turns.increment();
+                computing = true; // a deadline set from now on may not be seen: wakeBy wakes the select
                 long now = System.nanoTime();
                 if (now - nextTimer >= 0) {
                     nextTimer = handler.onTimer(now);
                 }
                 long wakeAt = handler.onDeadlines(now, nextTimer);
+                this.wakeAt = wakeAt;
+                computing = false;
                 long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now + 999_999));
                 selector.select(onReady, waitMillis);
             }
@@ -111,6 +117,16 @@ public final class IoLoop {
             selector.close();
         } catch (Throwable e) { // an IOException, or an Error while failing: the loop still ends
             debug("closing", e);
+        }
+    }
+
+    /**
+     * Any thread: a deadline of the handler's, set just now, falls at {@code nanos}: the selector is
+     * woken if the loop would sleep past it (or is working out how long to sleep).
+     */
+    public void wakeBy(long nanos) {
+        if (computing || nanos - wakeAt < 0) {
+            selector.wakeup();
         }
     }
 

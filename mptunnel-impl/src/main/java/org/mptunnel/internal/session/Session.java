@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.mptunnel.OrderingStats;
 import org.mptunnel.PathStats;
+import org.mptunnel.RedundancyStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.internal.crypto.Transport;
 import org.mptunnel.internal.io.DatagramIo;
@@ -35,6 +36,9 @@ public final class Session {
     private static final int DATAGRAMS_SENT = 1;
     private static final int COPIES_SENT = 2;
     private static final int SEND_DROPPED = 3;
+    private static final int PAYLOAD_BYTES = 4;
+    private static final int WIRE_BYTES = 5;
+    private static final int REPAIRS_SENT = 6;
 
     /**
      * The most bytes of datagrams held for a path's validation, per session: one datagram of the
@@ -59,7 +63,7 @@ public final class Session {
      * other fields the I/O thread writes per datagram): the next outbound sequence number and the
      * send counts.
      */
-    private final SharedCounters outbound = new SharedCounters(4);
+    private final SharedCounters outbound = new SharedCounters(7);
     private volatile Path[] paths;
     /**
      * The paths to send on if redundancy is adaptive, chosen by the I/O thread; null: every path.
@@ -108,6 +112,13 @@ public final class Session {
     private final ReportedLoss reportedLoss = new ReportedLoss();
     /** Puts inbound datagrams back in order, if ordered delivery is on; set once by the I/O thread. */
     private volatile ReorderBuffer<?> reorder;
+    /**
+     * What the send policy keeps for this session (forward error correction's groups), opaque
+     * here; set once, before the session is shared or by the I/O thread.
+     */
+    private volatile Object schedulerState;
+    /** Forward error correction of inbound datagrams; I/O thread only, null until the peer sends FEC. */
+    private FecInbound fecInbound;
 
     private final Counter delivered = new Counter();
     private final Counter duplicates = new Counter();
@@ -211,6 +222,43 @@ public final class Session {
             }
         }
         return sent;
+    }
+
+    /**
+     * Any thread: an application datagram of {@code payload} bytes (0 for a repair) put
+     * {@code wire} bytes on the paths, every copy counted.
+     */
+    public void countBytes(int payload, long wire) {
+        if (payload > 0) {
+            outbound.add(PAYLOAD_BYTES, payload);
+        }
+        outbound.add(WIRE_BYTES, wire);
+    }
+
+    /** Any thread: a repair datagram of {@code wire} bytes left on a path. */
+    public void countRepair(int wire) {
+        outbound.add(REPAIRS_SENT, 1);
+        outbound.add(WIRE_BYTES, wire);
+    }
+
+    /** @return what the send policy keeps for this session, or null */
+    public Object schedulerState() {
+        return schedulerState;
+    }
+
+    /** Once, before the session is shared or on the I/O thread: what the send policy keeps for it. */
+    public void schedulerState(Object state) {
+        schedulerState = state;
+    }
+
+    /** I/O thread: the session's inbound forward error correction, or null */
+    public FecInbound fecInbound() {
+        return fecInbound;
+    }
+
+    /** I/O thread: sets (or, with null, drops) the session's inbound forward error correction. */
+    public void fecInbound(FecInbound inbound) {
+        fecInbound = inbound;
     }
 
     /** Any thread: a datagram left on {@code copies} paths; none means it was dropped. */
@@ -626,11 +674,15 @@ public final class Session {
             pathStats.add(path.snapshot());
         }
         ReorderBuffer<?> buffer = reorder;
+        FecInbound inbound = fecInbound;
+        RedundancyStats redundancy = new RedundancyStats(outbound.get(PAYLOAD_BYTES), outbound.get(WIRE_BYTES),
+                outbound.get(REPAIRS_SENT), inbound == null ? 0 : inbound.repairsReceived(),
+                inbound == null ? 0 : inbound.recovered(), passedInbound(), receivedInbound);
         return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
                 queueDropped.get(), outbound.get(SEND_DROPPED), pathStats, outbound.get(DATAGRAMS_SENT),
                 outbound.get(COPIES_SENT),
                 estimatedLoss(current, sendPaths), reportedLoss.measuredLoss(),
-                buffer == null ? OrderingStats.NONE : buffer.counters().snapshot());
+                buffer == null ? OrderingStats.NONE : buffer.counters().snapshot(), redundancy);
     }
 
     /**
