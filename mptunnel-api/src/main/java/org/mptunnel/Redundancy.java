@@ -110,7 +110,8 @@ public record Redundancy(Mode mode, double targetLoss, int groupData, int groupR
                         + ", got " + groupRepair);
             }
             if (groupDeadline.compareTo(MIN_DEADLINE) < 0 || groupDeadline.compareTo(MAX_DEADLINE) > 0) {
-                throw new IllegalArgumentException("the group deadline must be 100 µs to 1 s, got " + groupDeadline);
+                throw new IllegalArgumentException("the group deadline must be 100 µs to 1 s, got "
+                        + groupDeadline.toNanos() / 1e6 + " ms");
             }
         } else if (groupData != 0 || groupRepair != 0 || !groupDeadline.isZero()) {
             throw new IllegalArgumentException("k, m and the group deadline apply to FEC redundancy only");
