@@ -11,7 +11,8 @@ package org.mptunnel;
  * @param repairsSent       forward error correction's repair datagrams written to paths
  * @param repairsReceived   repair datagrams received from the peer
  * @param recovered         datagrams lost on every path and rebuilt from their group's repairs
- * @param inboundPassed     the peer's data sequence numbers passed: the newest received plus one
+ * @param inboundPassed     the peer's data sequence numbers passed: from the first received to the
+ *                          newest (since the peer last restarted its numbering)
  * @param inboundReceived   the peer's data datagrams received (first copies, recovered ones included)
  */
 public record RedundancyStats(long payloadBytesSent, long wireBytesSent, long repairsSent, long repairsReceived,

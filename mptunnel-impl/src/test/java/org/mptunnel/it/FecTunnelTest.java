@@ -140,6 +140,8 @@ class FecTunnelTest {
                 assertThat(client.stats().redundancy().recovered()).isGreaterThan(COUNT / 50);
                 assertThat(replies.repairsSent()).isGreaterThan(COUNT / 3);
                 assertThat(replies.wireBytesPerPayloadByte()).as("not one copy per path").isLessThan(1.9);
+                assertThat(client.stats().redundancy().residualLoss())
+                        .as("the client's residual, of a server that numbers from its clock").isCloseTo(loss, within(0.002));
             }
         }
     }

@@ -34,11 +34,12 @@ import java.util.Set;
  * @param jvmOptions     options of every process's JVM
  * @param quick          the short self-check: also fails the run if the tunnel does not work
  * @param adaptive       run adaptive redundancy's scenarios instead (see {@link AdaptiveRun})
+ * @param fec            run forward error correction's scenarios instead (see {@link FecRun})
  */
 record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
                       double maxLoss, int maxFailures, int retries, int refine, double refinePrecision, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
-                      boolean quick, boolean adaptive) {
+                      boolean quick, boolean adaptive, boolean fec) {
 
     static final String USAGE = String.join("\n",
             "usage: java -cp benchmarks/target/benchmarks.jar org.mptunnel.benchmarks.harness.Harness [OPTIONS]",
@@ -75,6 +76,9 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "  --adaptive            instead of the above: adaptive redundancy's scenarios (paths losing 1/20/30 %,",
             "                        3 x 20 %, a clean path turning lossy) at --lossy-rate for --lossy-seconds each;",
             "                        writes adaptive.md, adaptive-turning-lossy.csv and .svg",
+            "  --fec                 instead of the above: FEC's scenarios (1/20/30 %, 3 x 20 %, 2 x 10 %, bursty 5 %:10,",
+            "                        clean, one of 3 paths blackholed) against duplication and adaptive, at --lossy-rate",
+            "                        for --lossy-seconds each; writes fec.md, fec.csv and fec-overhead.svg",
             "  -h, --help            this text");
 
     private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
@@ -131,6 +135,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         String jvm = defaultJvmOptions();
         boolean quick = false;
         boolean adaptive = false;
+        boolean fec = false;
 
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -151,6 +156,10 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             }
             if (a.equals("--adaptive")) {
                 adaptive = true;
+                continue;
+            }
+            if (a.equals("--fec")) {
+                fec = true;
                 continue;
             }
             if (!VALUED.contains(a)) {
@@ -196,7 +205,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         }
         return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
                 duration(step), maxLoss, maxFailures, retries, refine, refinePrecision, latencyRate, duration(latency), lossyRate,
-                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive);
+                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive, fec);
     }
 
     /** The repository's root: the first directory upwards from here that holds mptunnel-examples. */

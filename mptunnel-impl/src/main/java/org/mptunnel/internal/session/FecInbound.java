@@ -78,6 +78,9 @@ public final class FecInbound implements FecDecoder.Sink {
 
     /** A data datagram: its payload from position to limit (not moved) is copied into its group. */
     public void data(long group, int index, long sequence, ByteBuffer payload) {
+        if (group < 0) {
+            return;
+        }
         first(group, sequence - index);
         decoder.data(group, index, payload);
     }
@@ -85,6 +88,9 @@ public final class FecInbound implements FecDecoder.Sink {
     /** A repair payload, from position to limit (not moved). */
     public void repair(long group, long firstSequence, ByteBuffer repair) {
         repairsReceived.increment();
+        if (group < 0) {
+            return;
+        }
         first(group, firstSequence);
         decoder.repair(group, repair);
     }

@@ -108,6 +108,13 @@ public final class Session {
     private long lastResponseNanos;
     /** I/O thread only: inbound data datagrams accepted as first copies, reported in keepalive-acks. */
     private long receivedInbound;
+    /**
+     * For the residual loss: the first inbound sequence accepted since the session began or the
+     * peer restarted its numbering (−1 before), and the first copies accepted since. A server numbers
+     * from its clock, so the passed count of the receiver's report does not start at 0.
+     */
+    private volatile long residualFrom = -1;
+    private final Counter residualReceived = new Counter();
     /** A client's view of its outbound data loss, from the server's reports. */
     private final ReportedLoss reportedLoss = new ReportedLoss();
     /** Puts inbound datagrams back in order, if ordered delivery is on; set once by the I/O thread. */
@@ -298,11 +305,17 @@ public final class Session {
         if (verdict == DuplicateWindow.RESTARTED) {
             restartOrdering();
             verdict = DuplicateWindow.FRESH;
+            residualFrom = -1;
         }
         if (verdict == DuplicateWindow.FRESH || verdict == DuplicateWindow.UNCONFIRMED) {
             path.countFirstDelivery();
             if (verdict == DuplicateWindow.FRESH) {
                 receivedInbound++; // an unconfirmed number is not in the receiver's report either
+                if (residualFrom < 0) {
+                    residualFrom = sequence;
+                    residualReceived.add(-residualReceived.get());
+                }
+                residualReceived.increment();
             }
             return verdict;
         }
@@ -396,6 +409,13 @@ public final class Session {
             return null;
         }
         return datagram.slice(0, length).equals(ByteBuffer.wrap(lastInitiation)) ? lastResponse : null;
+    }
+
+    /** @return inbound sequence numbers passed since {@link #residualFrom}: what the residual loss is out of */
+    private long residualPassed() {
+        long from = residualFrom;
+        long newest = window.newest();
+        return from < 0 || newest < from ? 0 : newest - from + 1;
     }
 
     /** I/O thread: the newest inbound sequence accepted, or -1 before the first (or since a restart). */
@@ -677,7 +697,7 @@ public final class Session {
         FecInbound inbound = fecInbound;
         RedundancyStats redundancy = new RedundancyStats(outbound.get(PAYLOAD_BYTES), outbound.get(WIRE_BYTES),
                 outbound.get(REPAIRS_SENT), inbound == null ? 0 : inbound.repairsReceived(),
-                inbound == null ? 0 : inbound.recovered(), passedInbound(), receivedInbound);
+                inbound == null ? 0 : inbound.recovered(), residualPassed(), residualReceived.get());
         return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
                 queueDropped.get(), outbound.get(SEND_DROPPED), pathStats, outbound.get(DATAGRAMS_SENT),
                 outbound.get(COPIES_SENT),

@@ -165,13 +165,13 @@ public final class Fec {
     /**
      * @param newest the newest group number seen (≥ 0), or −1 before any
      * @param wire   a group number as sent, mod 2³²
-     * @return the group number nearest to {@code newest} with those low 32 bits, never negative
+     * @return the group number nearest to {@code newest} with those low 32 bits; negative if that
+     *         is before the first group (nothing to decode)
      */
     public static long unwrapGroup(long newest, int wire) {
         if (newest < 0) {
             return wire & 0xFFFF_FFFFL;
         }
-        long candidate = newest + (wire - (int) newest);
-        return candidate < 0 ? candidate + (1L << 32) : candidate;
+        return newest + (wire - (int) newest);
     }
 }
