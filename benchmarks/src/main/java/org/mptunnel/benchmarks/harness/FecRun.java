@@ -49,7 +49,7 @@ final class FecRun {
     private final Topology topology;
     private final List<LossPlot.OverheadPoint> points = new ArrayList<>();
     private final StringBuilder csv = new StringBuilder(
-            "scenario,redundancy,round_trip_loss,wire_per_payload,repairs_sent,recovered,residual_down,rtt_p50_us,rtt_p99_us,rtt_p999_us\n");
+            "scenario,redundancy,seed,round_trip_loss,wire_per_payload,repairs_sent,recovered,residual_down_since_start,rtt_p50_us,rtt_p99_us,rtt_p999_us\n");
 
     private FecRun(HarnessOptions options, PrintStream log, Topology topology) {
         this.options = options;
@@ -68,9 +68,13 @@ final class FecRun {
                             + "round trip through mpclient (keepalive 10 ms, dead timeout 500 ms), mpbridges, "
                             + "mpserver, echo; FEC group deadline 5 ms (the default) both ways.%n%n",
                     options.lossyRate(), options.size(), options.lossy().toMillis() / 1e3));
+            md.append(String.format(Locale.ROOT, "Each row: %d run(s), seeds %d, %d, …; round-trip loss of each run, "
+                    + "bytes on the wire per payload byte (the client's, data and repairs with their headers), "
+                    + "datagrams the client rebuilt from repairs (replies; some merely late), RTT percentiles of "
+                    + "each run.%n%n", options.repeat(), options.seed(), options.seed() + 100));
             md.append("| paths (each way) | redundancy | round-trip loss | bytes on the wire per payload byte | "
-                    + "repairs sent | recovered by the client | client's residual (replies) | RTT p50 / p99 / p99.9 (µs) |\n"
-                    + "|---|---|---:|---:|---:|---:|---:|---:|\n");
+                    + "recovered by the client | RTT p50 (µs) | RTT p99 (µs) |\n"
+                    + "|---|---|---:|---:|---:|---:|---:|\n");
             List<Path> mixed = List.of(Path.loss(0.01), Path.loss(0.20), Path.loss(0.30));
             List<Path> even = List.of(Path.loss(0.20), Path.loss(0.20), Path.loss(0.20));
             List<Path> two = List.of(Path.loss(0.10), Path.loss(0.10));
@@ -83,12 +87,14 @@ final class FecRun {
                     new Scenario("bursty 5%:10", bursty, List.of("all", "adaptive", "fec:8:4", "fec:16:8")),
                     new Scenario("clean", clean, List.of("all", "fec:8:4")))) {
                 for (String redundancy : s.redundancies()) {
-                    md.append(run.steady(s, redundancy));
+                    md.append(run.steadyRepeated(s, redundancy));
                 }
             }
             md.append('\n');
             for (String redundancy : List.of("all", "fec:8:4")) {
-                md.append(run.blackholed(redundancy));
+                for (int i = 0; i < options.repeat(); i++) {
+                    md.append(run.blackholed(redundancy, options.seed() + 100L * i));
+                }
             }
         }
         Files.writeString(options.out().resolve("fec.md"), md, StandardCharsets.UTF_8);
@@ -96,11 +102,11 @@ final class FecRun {
         return md.toString();
     }
 
-    private List<List<String>> bridgeArgs(List<Path> paths) {
+    private static List<List<String>> bridgeArgs(List<Path> paths, long seed) {
         List<List<String>> args = new ArrayList<>();
         for (int i = 0; i < paths.size(); i++) {
             List<String> a = new ArrayList<>(paths.get(i).args());
-            a.addAll(List.of("--seed", Long.toString(options.seed() + i)));
+            a.addAll(List.of("--seed", Long.toString(seed + i)));
             args.add(a);
         }
         return args;
@@ -115,10 +121,37 @@ final class FecRun {
         return redundancy.startsWith("fec") ? "FEC" : redundancy.startsWith("adaptive") ? "adaptive" : "duplication";
     }
 
-    /** One steady run: a table row and a point of the plot. */
-    private String steady(Scenario s, String redundancy) throws IOException, InterruptedException {
-        String name = s.name().replaceAll("[^A-Za-z0-9]+", "-") + "-" + redundancy.replace(':', '-');
-        Topology.Tunnel tunnel = topology.startTunnel(name, bridgeArgs(s.paths()), clientArgs(redundancy));
+    /** What one steady run measured. */
+    private record Steady(StepResult result, double wire, String recovered) {
+    }
+
+    /** A scenario's row: {@code repeat} runs, each with its own seeds, each a point of the plot. */
+    private String steadyRepeated(Scenario s, String redundancy) throws IOException, InterruptedException {
+        List<Steady> runs = new ArrayList<>();
+        for (int i = 0; i < options.repeat(); i++) {
+            runs.add(steady(s, redundancy, options.seed() + 100L * i));
+        }
+        StringBuilder loss = new StringBuilder();
+        StringBuilder wire = new StringBuilder();
+        StringBuilder recovered = new StringBuilder();
+        StringBuilder p50 = new StringBuilder();
+        StringBuilder p99 = new StringBuilder();
+        for (Steady r : runs) {
+            String sep = loss.length() == 0 ? "" : ", ";
+            loss.append(sep).append(Report.percent(r.result().loss()));
+            wire.append(sep).append(Report.number(r.wire(), 2));
+            recovered.append(sep).append(r.recovered());
+            p50.append(sep).append(Report.number(r.result().rttMicros(50), 0));
+            p99.append(sep).append(Report.grouped(r.result().rttMicros(99)));
+        }
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", paths(s.paths()), redundancy, loss,
+                wire, recovered, p50, p99);
+    }
+
+    /** One steady run: a line of the log and the CSV, and a point of the plot. */
+    private Steady steady(Scenario s, String redundancy, long seed) throws IOException, InterruptedException {
+        String name = s.name().replaceAll("[^A-Za-z0-9]+", "-") + "-" + redundancy.replace(':', '-') + "-" + seed;
+        Topology.Tunnel tunnel = topology.startTunnel(name, bridgeArgs(s.paths(), seed), clientArgs(redundancy));
         ChildProcess client = tunnel.processes().get(tunnel.processes().size() - 1);
         client.watch(CLIENT_STATS);
         StepResult r;
@@ -134,18 +167,15 @@ final class FecRun {
         String repairs = found && m.group(2) != null ? m.group(2) : "0";
         String recovered = found && m.group(4) != null ? m.group(4) : "0";
         String residual = found ? m.group(5) : "-";
-        String paths = paths(s.paths());
-        log.printf(Locale.ROOT, "%-14s %-10s loss %.4f %% at %.3f bytes per payload byte, %s repairs, %s recovered, "
-                        + "residual down %s, rtt p50 %.0f p99 %.0f us%n", s.name(), redundancy, 100 * r.loss(), wire,
-                repairs, recovered, residual, r.rttMicros(50), r.rttMicros(99));
+        log.printf(Locale.ROOT, "%-14s %-10s seed %d: loss %.4f %% at %.3f bytes per payload byte, %s repairs, %s recovered, "
+                        + "residual down since start %s, rtt p50 %.0f p99 %.0f us%n", s.name(), redundancy, seed,
+                100 * r.loss(), wire, repairs, recovered, residual, r.rttMicros(50), r.rttMicros(99));
         points.add(new LossPlot.OverheadPoint(kind(redundancy), s.name() + " " + redundancy, wire, r.loss()));
-        csv.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.4f,%s,%s,%s,%.0f,%.0f,%.0f%n", s.name(), redundancy, r.loss(),
-                wire, repairs, recovered, residual, r.rttMicros(50), r.rttMicros(99), r.rttMicros(99.9)));
+        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.4f,%s,%s,%s,%.0f,%.0f,%.0f%n", s.name(), redundancy, seed,
+                r.loss(), wire, repairs, recovered, residual, r.rttMicros(50), r.rttMicros(99), r.rttMicros(99.9)));
         Files.writeString(options.out().resolve("fec-overhead.svg"), LossPlot.overheadSvg(
                 "Residual loss against bytes on the wire per payload byte (round trip)", points), StandardCharsets.UTF_8);
-        return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %s | %s | %s | %.0f / %.0f / %.0f |%n", paths,
-                redundancy, Report.percent(r.loss()), wire, repairs, recovered, residual, r.rttMicros(50),
-                r.rttMicros(99), r.rttMicros(99.9));
+        return new Steady(r, wire, recovered);
     }
 
     /**
@@ -153,12 +183,12 @@ final class FecRun {
      * into the measured window: the loss over the 2 s before, the second after (the client marks
      * the path down after 500 ms of silence), and the longest run of datagrams lost in a row.
      */
-    private String blackholed(String redundancy) throws IOException, InterruptedException {
-        List<List<String>> bridges = bridgeArgs(List.of(Path.loss(0), Path.loss(0), Path.loss(0)));
+    private String blackholed(String redundancy, long seed) throws IOException, InterruptedException {
+        List<List<String>> bridges = bridgeArgs(List.of(Path.loss(0), Path.loss(0), Path.loss(0)), seed);
         double changeAfter = 2 + options.jitWarmUp().toMillis() / 1e3 + options.warmUp().toMillis() / 1e3 + 4;
         bridges.set(0, List.of("--loss-after", String.format(Locale.ROOT, "%.1fs:1", changeAfter),
-                "--seed", Long.toString(options.seed())));
-        String name = "blackhole-" + redundancy.replace(':', '-');
+                "--seed", Long.toString(seed)));
+        String name = "blackhole-" + redundancy.replace(':', '-') + "-" + seed;
         Topology.Tunnel tunnel = topology.startTunnel(name, bridges, clientArgs(redundancy));
         ChildProcess blackholed = tunnel.processes().get(0);
         blackholed.watch(LOSS_NOW);
@@ -197,9 +227,9 @@ final class FecRun {
         double after = (double) lostSent[2] / Math.max(1, lostSent[3]);
         log.printf(Locale.ROOT, "blackhole %-8s before %.3f %%, second after %.3f %%, longest run lost %d%n", redundancy,
                 100 * before, 100 * after, longest);
-        return String.format(Locale.ROOT, "Three clean paths, one blackholed both ways mid-run, %s: round-trip loss "
+        return String.format(Locale.ROOT, "- one of three clean paths blackholed both ways mid-run, %s: round-trip loss "
                         + "%s over the 2 s before, **%s over the second after**, longest run of datagrams lost in a "
-                        + "row %d.%n%n", redundancy, Report.percent(before), Report.percent(after), longest);
+                        + "row %d%n", redundancy, Report.percent(before), Report.percent(after), longest);
     }
 
     private LoadGenerator warmedUp(String name, Topology.Tunnel tunnel) throws IOException, InterruptedException {
