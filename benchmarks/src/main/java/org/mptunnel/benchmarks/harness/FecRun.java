@@ -2,7 +2,6 @@ package org.mptunnel.benchmarks.harness;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -24,7 +23,6 @@ import java.util.regex.Pattern;
  */
 final class FecRun {
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
     private static final String CLIENT_STATS = "mpclient stats: ";
     private static final String LOSS_NOW = "mpbridge: loss now";
     private static final Pattern CODING = Pattern.compile(
@@ -43,6 +41,8 @@ final class FecRun {
 
     private record Scenario(String name, List<Path> paths, List<String> redundancies) {
     }
+
+    private static final String TITLE = "Residual loss against bytes on the wire per payload byte (round trip)";
 
     private final HarnessOptions options;
     private final PrintStream log;
@@ -117,6 +117,18 @@ final class FecRun {
                 "--stats-interval", "0.1");
     }
 
+    /** Draws fec-overhead.svg again from the fec.csv in {@code dir} (a run's figures, another look). */
+    static void replot(java.nio.file.Path dir) throws IOException {
+        List<LossPlot.OverheadPoint> points = new ArrayList<>();
+        List<String> lines = Files.readAllLines(dir.resolve("fec.csv"), StandardCharsets.UTF_8);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            points.add(new LossPlot.OverheadPoint(kind(f[1]), f[0] + " " + f[1], Double.parseDouble(f[4]),
+                    Double.parseDouble(f[3])));
+        }
+        Files.writeString(dir.resolve("fec-overhead.svg"), LossPlot.overheadSvg(TITLE, points), StandardCharsets.UTF_8);
+    }
+
     private static String kind(String redundancy) {
         return redundancy.startsWith("fec") ? "FEC" : redundancy.startsWith("adaptive") ? "adaptive" : "duplication";
     }
@@ -155,7 +167,7 @@ final class FecRun {
         ChildProcess client = tunnel.processes().get(tunnel.processes().size() - 1);
         client.watch(CLIENT_STATS);
         StepResult r;
-        try (LoadGenerator gen = warmedUp(name, tunnel)) {
+        try (LoadGenerator gen = AdaptiveRun.warmedUp(options, name, tunnel)) {
             r = gen.run(options.lossyRate(), options.warmUp(), options.lossy(), null);
         }
         Thread.sleep(300); // the statistics line after the window's end
@@ -173,8 +185,7 @@ final class FecRun {
         points.add(new LossPlot.OverheadPoint(kind(redundancy), s.name() + " " + redundancy, wire, r.loss()));
         csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.4f,%s,%s,%s,%.0f,%.0f,%.0f%n", s.name(), redundancy, seed,
                 r.loss(), wire, repairs, recovered, residual, r.rttMicros(50), r.rttMicros(99), r.rttMicros(99.9)));
-        Files.writeString(options.out().resolve("fec-overhead.svg"), LossPlot.overheadSvg(
-                "Residual loss against bytes on the wire per payload byte (round trip)", points), StandardCharsets.UTF_8);
+        Files.writeString(options.out().resolve("fec-overhead.svg"), LossPlot.overheadSvg(TITLE, points), StandardCharsets.UTF_8);
         return new Steady(r, wire, recovered);
     }
 
@@ -195,7 +206,7 @@ final class FecRun {
         Duration window = Duration.ofSeconds(Math.max(8, options.lossy().toSeconds()));
         BitSet seen;
         int count;
-        LoadGenerator gen = warmedUp(name, tunnel);
+        LoadGenerator gen = AdaptiveRun.warmedUp(options, name, tunnel);
         try {
             StepResult r = gen.run(options.lossyRate(), options.warmUp(), window, null);
             seen = gen.lastSeen();
@@ -230,21 +241,6 @@ final class FecRun {
         return String.format(Locale.ROOT, "- one of three clean paths blackholed both ways mid-run, %s: round-trip loss "
                         + "%s over the 2 s before, **%s over the second after**, longest run of datagrams lost in a "
                         + "row %d%n", redundancy, Report.percent(before), Report.percent(after), longest);
-    }
-
-    private LoadGenerator warmedUp(String name, Topology.Tunnel tunnel) throws IOException, InterruptedException {
-        LoadGenerator gen = LoadGenerator.open(name, new InetSocketAddress(Topology.LOOPBACK, tunnel.clientPort()),
-                options.size());
-        try {
-            gen.awaitEcho(READY_TIMEOUT);
-            if (!options.jitWarmUp().isZero()) {
-                gen.run(options.lossyRate(), Duration.ZERO, options.jitWarmUp(), null);
-            }
-            return gen;
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            gen.close();
-            throw e;
-        }
     }
 
     private static String paths(List<Path> paths) {

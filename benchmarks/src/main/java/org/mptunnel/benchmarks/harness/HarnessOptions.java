@@ -36,11 +36,12 @@ import java.util.Set;
  * @param adaptive       run adaptive redundancy's scenarios instead (see {@link AdaptiveRun})
  * @param fec            run forward error correction's scenarios instead (see {@link FecRun})
  * @param repeat         runs of each FEC scenario, each with its own seeds
+ * @param fecReplot      a directory whose fec.csv is plotted again (nothing is run), or null
  */
 record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
                       double maxLoss, int maxFailures, int retries, int refine, double refinePrecision, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
-                      boolean quick, boolean adaptive, boolean fec, int repeat) {
+                      boolean quick, boolean adaptive, boolean fec, int repeat, Path fecReplot) {
 
     static final String USAGE = String.join("\n",
             "usage: java -cp benchmarks/target/benchmarks.jar org.mptunnel.benchmarks.harness.Harness [OPTIONS]",
@@ -81,6 +82,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "                        clean, one of 3 paths blackholed) against duplication and adaptive, at --lossy-rate",
             "                        for --lossy-seconds each; writes fec.md, fec.csv and fec-overhead.svg",
             "  --repeat N            with --fec: run each scenario N times, seeds --seed, --seed + 100, ... (default: 1)",
+            "  --fec-replot DIR      draw DIR/fec-overhead.svg again from DIR/fec.csv; runs nothing",
             "  -h, --help            this text");
 
     private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
@@ -89,7 +91,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
     private static final Set<String> VALUED = Set.of("--jar", "--out", "--size", "--rates", "--max-rate",
             "--step-seconds", "--warmup-seconds", "--jit-warmup-seconds", "--max-loss", "--max-failures", "--retries",
             "--refine", "--refine-precision", "--latency-rate", "--latency-seconds", "--lossy-rate", "--lossy-seconds", "--lossy-p", "--seed",
-            "--paths", "--jvm-opts", "--repeat");
+            "--paths", "--jvm-opts", "--repeat", "--fec-replot");
 
     /** Thrown for a bad command line; its message says what is wrong. */
     static final class UsageException extends Exception {
@@ -139,6 +141,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         boolean adaptive = false;
         boolean fec = false;
         int repeat = 1;
+        Path fecReplot = null;
 
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -195,6 +198,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 case "--paths" -> paths = intValue(a, v, 1, 16);
                 case "--jvm-opts" -> jvm = v;
                 case "--repeat" -> repeat = intValue(a, v, 1, 20);
+                case "--fec-replot" -> fecReplot = Path.of(v);
                 default -> throw new UsageException("unknown option: " + a);
             }
         }
@@ -209,7 +213,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         }
         return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
                 duration(step), maxLoss, maxFailures, retries, refine, refinePrecision, latencyRate, duration(latency), lossyRate,
-                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive, fec, repeat);
+                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive, fec, repeat, fecReplot);
     }
 
     /** The repository's root: the first directory upwards from here that holds mptunnel-examples. */
