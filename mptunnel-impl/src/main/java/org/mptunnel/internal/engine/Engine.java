@@ -344,10 +344,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
                     session.countRefused(role.knownPath(session, arrivedOn, source), verdict);
                     return;
                 }
-            } else if (type == Header.TYPE_FEC_REPAIR) {
-                // No window: each repair leaves on one path, and one replayed changes nothing
-                // (its group has it already, or is gone).
-            } else if (!session.freshProbe(sequence, false)) {
+            } else if (type != Header.TYPE_FEC_REPAIR // no window: a replayed repair adds nothing to its group
+                    && !session.freshProbe(sequence, false)) {
                 totals.duplicates.increment(); // a replayed probe
                 return;
             }
