@@ -10,16 +10,19 @@ package org.mptunnel;
  *                          header counted (keepalives not)
  * @param repairsSent       forward error correction's repair datagrams written to paths
  * @param repairsReceived   repair datagrams received from the peer
- * @param recovered         datagrams lost on every path and rebuilt from their group's repairs
+ * @param recovered         datagrams rebuilt from their group's repairs before any copy arrived (lost,
+ *                          or only late on their path)
+ * @param notDecoded        FEC datagrams received but not decoded, because the socket's decoders
+ *                          held their memory budget (64 MiB): data still delivered, repairs unused
  * @param inboundPassed     the peer's data sequence numbers passed: from the first received to the
  *                          newest (since the peer last restarted its numbering)
  * @param inboundReceived   the peer's data datagrams received (first copies, recovered ones included)
  */
 public record RedundancyStats(long payloadBytesSent, long wireBytesSent, long repairsSent, long repairsReceived,
-                              long recovered, long inboundPassed, long inboundReceived) {
+                              long recovered, long notDecoded, long inboundPassed, long inboundReceived) {
 
     /** Nothing sent or received. */
-    public static final RedundancyStats NONE = new RedundancyStats(0, 0, 0, 0, 0, 0, 0);
+    public static final RedundancyStats NONE = new RedundancyStats(0, 0, 0, 0, 0, 0, 0, 0);
 
     /** @return bytes on the wire per payload byte sent, or 0 before any payload */
     public double wireBytesPerPayloadByte() {
@@ -42,7 +45,7 @@ public record RedundancyStats(long payloadBytesSent, long wireBytesSent, long re
     public RedundancyStats plus(RedundancyStats other) {
         return new RedundancyStats(payloadBytesSent + other.payloadBytesSent, wireBytesSent + other.wireBytesSent,
                 repairsSent + other.repairsSent, repairsReceived + other.repairsReceived,
-                recovered + other.recovered, inboundPassed + other.inboundPassed,
+                recovered + other.recovered, notDecoded + other.notDecoded, inboundPassed + other.inboundPassed,
                 inboundReceived + other.inboundReceived);
     }
 }

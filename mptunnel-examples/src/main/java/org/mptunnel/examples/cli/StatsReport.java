@@ -260,6 +260,9 @@ public final class StatsReport {
         if (coding.repairsSent() + coding.repairsReceived() > 0) {
             s += String.format(Locale.ROOT, " repairs-sent %d repairs-received %d recovered %d", coding.repairsSent(),
                     coding.repairsReceived(), coding.recovered());
+            if (coding.notDecoded() > 0) {
+                s += " fec-over-budget " + coding.notDecoded();
+            }
         }
         return s + " residual " + percent(coding.residualLoss());
     }

@@ -52,7 +52,7 @@ class StatsReportTest {
     @Test
     void fecShowsBytesOnTheWireRepairsRecoveredAndResidualLoss() {
         SessionStats session = new SessionStats(1, null, 0, 0, 0, 0, 0, List.of(PATH), 100, 100, -1, -1,
-                OrderingStats.NONE, new RedundancyStats(100_000, 165_000, 50, 40, 7, 1_000, 998));
+                OrderingStats.NONE, new RedundancyStats(100_000, 165_000, 50, 40, 7, 0, 1_000, 998));
         StatsReport report = new StatsReport()
                 .add(TunnelStats.builder(TunnelConfig.Role.CLIENT).sessions(List.of(session)).build(), true);
 

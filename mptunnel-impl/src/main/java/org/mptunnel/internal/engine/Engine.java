@@ -59,7 +59,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
     /**
      * The most the FEC decoders of a socket's sessions hold together (each about 32 groups of its
      * peer's k + m shards of 1,504 bytes: 578 KB at k = 8, m = 4): 64 MiB, some 110 such sessions.
-     * A session beyond it is not decoded (its data still delivered), counted as fecOverBudget.
+     * A session beyond it is not decoded (its data still delivered), counted in its
+     * {@code RedundancyStats.notDecoded}.
      */
     static final long FEC_DECODER_BUDGET = 64L << 20;
     /** Asked of the kernel for each channel; Linux caps it at net.core.[rw]mem_max. */
@@ -465,7 +466,7 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         long needs = FecInbound.bytesFor(inbound == null ? k : Math.max(k, inbound.decoderK()),
                 inbound == null ? m : Math.max(m, inbound.decoderM()));
         if (fecDecoderBytes - had + needs > FEC_DECODER_BUDGET) {
-            totals.fecOverBudget.increment();
+            session.countFecOverBudget();
             return null;
         }
         fecDecoderBytes += needs - had;

@@ -257,4 +257,9 @@ public final class SocketMetrics implements SocketMetricsMXBean {
     public double getResidualLoss() {
         return stats.get().redundancy().residualLoss();
     }
+
+    @Override
+    public long getFecNotDecoded() {
+        return stats.get().redundancy().notDecoded();
+    }
 }

@@ -100,4 +100,7 @@ public interface SocketMetricsMXBean {
 
     /** The share of the peers' datagrams this socket did not get, recovery included (0 to 1). */
     double getResidualLoss();
+
+    /** Forward error correction: datagrams not decoded because the socket's decoders held their memory budget. */
+    long getFecNotDecoded();
 }

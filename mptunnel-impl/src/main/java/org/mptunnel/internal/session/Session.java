@@ -126,6 +126,8 @@ public final class Session {
     private volatile Object schedulerState;
     /** Forward error correction of inbound datagrams; I/O thread only, null until the peer sends FEC. */
     private FecInbound fecInbound;
+    /** FEC datagrams not decoded because the socket's decoders held their budget. */
+    private final Counter fecOverBudget = new Counter();
 
     private final Counter delivered = new Counter();
     private final Counter duplicates = new Counter();
@@ -261,6 +263,11 @@ public final class Session {
     /** I/O thread: the session's inbound forward error correction, or null */
     public FecInbound fecInbound() {
         return fecInbound;
+    }
+
+    /** I/O thread: a FEC datagram was not decoded: the socket's decoders hold their budget. */
+    public void countFecOverBudget() {
+        fecOverBudget.increment();
     }
 
     /** I/O thread: sets (or, with null, drops) the session's inbound forward error correction. */
@@ -697,7 +704,7 @@ public final class Session {
         FecInbound inbound = fecInbound;
         RedundancyStats redundancy = new RedundancyStats(outbound.get(PAYLOAD_BYTES), outbound.get(WIRE_BYTES),
                 outbound.get(REPAIRS_SENT), inbound == null ? 0 : inbound.repairsReceived(),
-                inbound == null ? 0 : inbound.recovered(), residualPassed(), residualReceived.get());
+                inbound == null ? 0 : inbound.recovered(), fecOverBudget.get(), residualPassed(), residualReceived.get());
         return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
                 queueDropped.get(), outbound.get(SEND_DROPPED), pathStats, outbound.get(DATAGRAMS_SENT),
                 outbound.get(COPIES_SENT),

@@ -23,7 +23,5 @@ public final class TunnelCounters {
     /** Server: path challenges sent to unvalidated addresses. */
     public final Counter pathChallenges = new Counter();
     /** Server, shared (application threads count here): bytes not sent to unvalidated addresses for want of credit. */
-    /** FEC datagrams of sessions whose decoder the socket's budget had no room for: delivered (data) or ignored (repairs), not decoded. */
-    public final Counter fecOverBudget = new Counter();
     public final Counter bytesWithheld = new Counter();
 }

@@ -154,4 +154,29 @@ class FecEngineTest {
         assertThat(server.stats().sessions()).as("no session made for it").isEmpty();
         assertThat(Wire.received(server)).isNull();
     }
+
+    /**
+     * Each session's decoder is sized to its peer's k and m (32 + 16: 2.3 MB); past the socket's
+     * 64 MiB, a new coded session is not decoded (counted), and its data is still delivered.
+     */
+    @Test
+    void decodersBeyondTheSocketsBudgetAreNotMadeAndTheirDataStillArrives() throws Exception {
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig().maxSessions(64).maxSessionsPerSource(64));
+        long each = org.mptunnel.internal.session.FecInbound.bytesFor(32, 16);
+        int fit = (int) (Engine.FEC_DECODER_BUDGET / each);
+        for (int s = 0; s <= fit; s++) {
+            ByteBuffer b = Header.allocate(Fec.DATA_PAYLOAD_OFFSET + 3);
+            Header.write(b, Header.TYPE_FEC_DATA, SESSION + s, 0, Fec.DATA_PAYLOAD_OFFSET - Header.LENGTH + 3);
+            Fec.writeData(b, 0, 0, 32, 16, 0);
+            byte[] bytes = new byte[b.capacity()];
+            b.get(0, bytes);
+            Wire.deliver(server, null, bridge(s), bytes, 1);
+            assertThat(Wire.received(server)).as("session %d's datagram", s).hasSize(3);
+        }
+        org.mptunnel.RedundancyStats totals = server.stats().redundancy();
+        assertThat(totals.notDecoded()).as("the one session past the budget").isEqualTo(1);
+        assertThat(server.sessions.get(SESSION + fit).fecInbound()).isNull();
+        assertThat(server.sessions.get(SESSION).fecInbound()).isNotNull();
+    }
 }
