@@ -55,7 +55,8 @@ class FecTunnelTest {
                 // One copy on one path loses 5 %; a group of 6 shards loses data for good only if
                 // 3 or more of them are lost: about 0.2 %. The bound leaves room for what a loaded
                 // machine drops in socket buffers, far below what one copy loses.
-                assertThat(loss).as("one-way loss").isLessThan(0.025);
+                assertThat(loss).as("one-way loss; %d damaged, %d duplicates; server %s", receiver.damaged.get(),
+                        receiver.duplicates.get(), server.stats()).isLessThan(0.025);
                 assertThat(got.recovered()).as("datagrams recovered").isGreaterThan(COUNT / 50);
                 assertThat(sent.wireBytesPerPayloadByte()).as("bytes on the wire per payload byte")
                         .isBetween(1.5, 1.9);
