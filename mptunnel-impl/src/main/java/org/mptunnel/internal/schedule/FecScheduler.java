@@ -15,8 +15,10 @@ import org.mptunnel.internal.wire.Header;
  * so), the paths taken in turn; when the group has k datagrams, or from the I/O thread when its
  * deadline passes, its m repairs follow, continuing the same turn over the paths, so that data
  * and repairs are interleaved and a path that dies costs each group only its share: erasures.
- * The rate (k, m, duplication) is asked of a {@link FecRates} at each group's first datagram, so
- * it may change from one group to the next.
+ * The rate (k, m, duplication, and optionally the path of each of the group's datagrams, as a
+ * planner spreads them: {@link FecRate#spread}) is asked of a {@link FecRates} at each group's
+ * first datagram, so it may change from one group to the next. A datagram placed on a path that is
+ * gone, down or not validated takes the next in turn instead.
  *
  * <p>A session is coded once it has {@link Groups} ({@link #attach}); until then (a server whose
  * client has not sent FEC) datagrams go on every path as {@link AllPaths} sends them. Datagrams
@@ -142,7 +144,7 @@ public final class FecScheduler implements Scheduler {
             }
             g.encoder.add(data, offset, length);
             int wire = datagram.limit();
-            int sent = transmitData(session, g, datagram);
+            int sent = transmitData(session, g, datagram, index);
             session.countBytes(length, (long) sent * wire);
             if (g.encoder.openCount() == 0) {
                 g.open = false;
@@ -206,23 +208,43 @@ public final class FecScheduler implements Scheduler {
                 return;
             }
             int wire = repair.limit();
-            if (transmitInTurn(session, g, repair, 1) > 0) {
+            if (transmitPlaced(session, g, repair, g.rate.repairPathOf(i), 1) > 0) {
                 session.countRepair(wire);
             }
         }
     }
 
     /** Under the lock: a data datagram on its path(s) in turn; on every path as {@link AllPaths} would if none took it. */
-    private static int transmitData(Session session, Groups g, ByteBuffer datagram) throws ClosedChannelException {
+    private static int transmitData(Session session, Groups g, ByteBuffer datagram, int index)
+            throws ClosedChannelException {
         if (session.holding()) {
             return AllPaths.INSTANCE.send(session, datagram); // a new session's first replies go out first
         }
-        int sent = transmitInTurn(session, g, datagram, g.rate.duplicate() ? 2 : 1);
+        int sent = transmitPlaced(session, g, datagram, g.rate.dataPathOf(index), g.rate.duplicate() ? 2 : 1);
         if (sent == 0) {
             return AllPaths.INSTANCE.send(session, datagram);
         }
         session.countSent(sent);
         return sent;
+    }
+
+    /**
+     * Under the lock: on the path the rate places the datagram on, if it names one that is there,
+     * validated and up (a duplicate goes on the next in turn); else on the next paths in turn.
+     *
+     * @return how many paths took it, at most {@code copies}
+     */
+    private static int transmitPlaced(Session session, Groups g, ByteBuffer datagram, int placed, int copies)
+            throws ClosedChannelException {
+        Path[] paths = session.paths();
+        if (placed >= 0 && placed < paths.length) {
+            Path path = paths[placed];
+            if (path.isValidated() && path.isUp() && path.transmit(datagram)) {
+                g.cursor = placed;
+                return copies == 1 ? 1 : 1 + transmitInTurn(session, g, datagram, copies - 1);
+            }
+        }
+        return transmitInTurn(session, g, datagram, copies);
     }
 
     /** @return how many of the next validated paths that are up took the datagram, at most {@code copies} */

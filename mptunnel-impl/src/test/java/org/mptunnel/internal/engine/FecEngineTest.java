@@ -83,6 +83,34 @@ class FecEngineTest {
         assertThat(session.snapshot().redundancy().repairsSent()).isEqualTo(3);
     }
 
+    /** A planner's spread: so many of each group's data and repairs on each path, interleaved. */
+    @Test
+    void aRateThatPlacesEachDatagramIsFollowedAndAPlacedPathThatIsDownIsReplacedByTheNextInTurn() throws Exception {
+        Wire wire = new Wire();
+        Session session = session(wire);
+        FecRate spread = FecRate.spread(new int[] {2, 1, 0}, new int[] {0, 1, 1}, false);
+        assertThat(spread.k()).isEqualTo(3);
+        assertThat(spread.m()).isEqualTo(2);
+        FecScheduler scheduler = new FecScheduler(PlainCodec.INSTANCE, FecRates.fixed(spread), 5_000_000L, d -> { });
+        for (int n = 0; n < 3; n++) {
+            byte[] p = payload(n);
+            scheduler.sendData(session, PlainCodec.INSTANCE, p, 0, p.length);
+        }
+        List<InetSocketAddress> to = new ArrayList<>();
+        wire.drain().forEach(s -> to.add(s.to()));
+        assertThat(to).containsExactly(bridge(0), bridge(1), bridge(0), bridge(1), bridge(2));
+
+        session.paths()[1].checkAlive(10_000_000_000L, 1); // path 1 is down now
+        for (int n = 3; n < 6; n++) {
+            byte[] p = payload(n);
+            scheduler.sendData(session, PlainCodec.INSTANCE, p, 0, p.length);
+        }
+        to.clear();
+        wire.drain().forEach(s -> to.add(s.to()));
+        assertThat(to).as("what was placed on path 1 takes the next up").containsExactly(bridge(0), bridge(2),
+                bridge(0), bridge(2), bridge(2));
+    }
+
     @Test
     void aGroupClosesAtItsDeadlineOnTheIoThreadWithWhatItHas() throws Exception {
         Wire wire = new Wire();
