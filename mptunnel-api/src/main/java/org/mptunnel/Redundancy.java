@@ -1,5 +1,7 @@
 package org.mptunnel;
 
+import java.time.Duration;
+
 /**
  * How many paths a client sends each datagram on.
  *
@@ -22,6 +24,16 @@ package org.mptunnel;
  *       every path is probed every quarter keepalive interval. Until every path that is up has
  *       answered or missed 32 keepalives, and whenever no set of paths meets the target, every
  *       path is used.</li>
+ *   <li>{@link #fec(int, int)}: forward error correction across the paths. Each datagram leaves at
+ *       once on one path, the paths taken in turn; every k datagrams (or when the group's
+ *       deadline passes, {@value #DEFAULT_FEC_DEADLINE_MILLIS} ms after its first datagram by
+ *       default, with fewer) m repair datagrams follow, also spread over the paths, and the
+ *       receiver rebuilds lost datagrams from any k of the group's k + m. A path that dies is
+ *       then only erasures. Traffic is (k + m) / k times the data (plus about 8 bytes per datagram
+ *       and 40 per repair), instead of the number of paths. Datagrams longer than 1,500 bytes are
+ *       not coded: they go on every path. Both ends must be of a version that knows FEC; a server
+ *       protects its replies to such a client with the client's k and m. Not with the legacy wire
+ *       formats.</li>
  * </ul>
  *
  * <p>Adaptive redundancy applies to what a client sends. A server answers on every path of the
@@ -32,19 +44,34 @@ package org.mptunnel;
  * independently; with a keepalive per second, an estimate takes minutes to resolve loss below
  * 1 %. Choose a shorter keepalive interval for a tighter estimate.
  *
- * @param mode       all paths, or adaptive
- * @param targetLoss for {@link Mode#ADAPTIVE}, the joint one-way loss aimed at, above 0 and below 1;
- *                   0 for {@link Mode#ALL_PATHS}
+ * @param mode          all paths, adaptive, or forward error correction
+ * @param targetLoss    for {@link Mode#ADAPTIVE}, the joint one-way loss aimed at, above 0 and below 1;
+ *                      0 otherwise
+ * @param groupData     for {@link Mode#FEC}, k: data datagrams per group, 1 to {@value #MAX_FEC_DATA}; 0 otherwise
+ * @param groupRepair   for {@link Mode#FEC}, m: repair datagrams per group, 1 to {@value #MAX_FEC_REPAIR}; 0 otherwise
+ * @param groupDeadline for {@link Mode#FEC}, how long after its first datagram a group closes with
+ *                      fewer than k, 100 µs to 1 s; {@link Duration#ZERO} otherwise
  */
-public record Redundancy(Mode mode, double targetLoss) {
+public record Redundancy(Mode mode, double targetLoss, int groupData, int groupRepair, Duration groupDeadline) {
 
     /** The kinds of redundancy. */
     public enum Mode {
         /** Every datagram on every path that is up. */
         ALL_PATHS,
         /** Each datagram on the fewest paths expected to meet a target loss. */
-        ADAPTIVE
+        ADAPTIVE,
+        /** Each datagram on one path, with m repair datagrams for every k (forward error correction). */
+        FEC
     }
+
+    /** The largest k of {@link #fec(int, int)}. */
+    public static final int MAX_FEC_DATA = 32;
+    /** The largest m of {@link #fec(int, int)}. */
+    public static final int MAX_FEC_REPAIR = 16;
+    /** The default group deadline of {@link #fec(int, int)}, in milliseconds. */
+    public static final long DEFAULT_FEC_DEADLINE_MILLIS = 5;
+    private static final Duration MIN_DEADLINE = Duration.ofNanos(100_000);
+    private static final Duration MAX_DEADLINE = Duration.ofSeconds(1);
 
     /** The adaptive mode's default target: 0.1 % joint one-way loss. */
     public static final double DEFAULT_TARGET_LOSS = 0.001;
@@ -55,8 +82,11 @@ public record Redundancy(Mode mode, double targetLoss) {
     /**
      * Checks the combination.
      *
-     * @param mode       all paths, or adaptive
-     * @param targetLoss for adaptive, above 0 and below 1; 0 for all paths
+     * @param mode          all paths, adaptive or FEC
+     * @param targetLoss    for adaptive, above 0 and below 1; 0 otherwise
+     * @param groupData     for FEC, k in [1, {@value #MAX_FEC_DATA}]; 0 otherwise
+     * @param groupRepair   for FEC, m in [1, {@value #MAX_FEC_REPAIR}]; 0 otherwise
+     * @param groupDeadline for FEC, 100 µs to 1 s; zero otherwise
      */
     public Redundancy {
         if (mode == null) {
@@ -67,6 +97,35 @@ public record Redundancy(Mode mode, double targetLoss) {
                     ? "targetLoss must be above 0 and below 1, got " + targetLoss
                     : "targetLoss applies to adaptive redundancy only");
         }
+        if (groupDeadline == null) {
+            throw new IllegalArgumentException("groupDeadline must not be null");
+        }
+        if (mode == Mode.FEC) {
+            if (groupData < 1 || groupData > MAX_FEC_DATA) {
+                throw new IllegalArgumentException("k (data datagrams per group) must be 1 to " + MAX_FEC_DATA
+                        + ", got " + groupData);
+            }
+            if (groupRepair < 1 || groupRepair > MAX_FEC_REPAIR) {
+                throw new IllegalArgumentException("m (repair datagrams per group) must be 1 to " + MAX_FEC_REPAIR
+                        + ", got " + groupRepair);
+            }
+            if (groupDeadline.compareTo(MIN_DEADLINE) < 0 || groupDeadline.compareTo(MAX_DEADLINE) > 0) {
+                throw new IllegalArgumentException("the group deadline must be 100 µs to 1 s, got "
+                        + groupDeadline.toNanos() / 1e6 + " ms");
+            }
+        } else if (groupData != 0 || groupRepair != 0 || !groupDeadline.isZero()) {
+            throw new IllegalArgumentException("k, m and the group deadline apply to FEC redundancy only");
+        }
+    }
+
+    /**
+     * The constructor of the modes without FEC, as before FEC existed.
+     *
+     * @param mode       all paths, or adaptive
+     * @param targetLoss for adaptive, above 0 and below 1; 0 for all paths
+     */
+    public Redundancy(Mode mode, double targetLoss) {
+        this(mode, targetLoss, 0, 0, Duration.ZERO);
     }
 
     /** @return adaptive redundancy with the default target, {@value #DEFAULT_TARGET_LOSS} */
@@ -82,8 +141,35 @@ public record Redundancy(Mode mode, double targetLoss) {
         return new Redundancy(Mode.ADAPTIVE, targetLoss);
     }
 
+    /**
+     * Forward error correction with the default group deadline, {@value #DEFAULT_FEC_DEADLINE_MILLIS} ms.
+     *
+     * @param k data datagrams per group, 1 to {@value #MAX_FEC_DATA}
+     * @param m repair datagrams per group, 1 to {@value #MAX_FEC_REPAIR}
+     * @return FEC redundancy k:m
+     */
+    public static Redundancy fec(int k, int m) {
+        return fec(k, m, Duration.ofMillis(DEFAULT_FEC_DEADLINE_MILLIS));
+    }
+
+    /**
+     * @param k        data datagrams per group, 1 to {@value #MAX_FEC_DATA}
+     * @param m        repair datagrams per group, 1 to {@value #MAX_FEC_REPAIR}
+     * @param deadline how long after its first datagram a group closes with fewer than k: what a
+     *                 recovered datagram may be late by, beyond a path's delay; 100 µs to 1 s
+     * @return FEC redundancy k:m
+     */
+    public static Redundancy fec(int k, int m, Duration deadline) {
+        return new Redundancy(Mode.FEC, 0, k, m, deadline);
+    }
+
     /** @return whether each datagram's paths are chosen by estimated loss */
     public boolean isAdaptive() {
         return mode == Mode.ADAPTIVE;
+    }
+
+    /** @return whether datagrams are protected by forward error correction */
+    public boolean isFec() {
+        return mode == Mode.FEC;
     }
 }

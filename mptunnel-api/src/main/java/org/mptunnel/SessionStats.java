@@ -33,6 +33,8 @@ import java.util.List;
  *                          slower path counts as lost until a later report sees it.
  * @param ordering          what {@linkplain OrderedDelivery ordered delivery} did in this
  *                          session; {@link OrderingStats#NONE} when it is off
+ * @param redundancy        what redundancy cost (bytes on the wire per payload byte) and bought
+ *                          (datagrams recovered by forward error correction, residual loss)
  */
 public record SessionStats(
         long sessionId,
@@ -47,7 +49,8 @@ public record SessionStats(
         long copiesSent,
         double estimatedLoss,
         double measuredLoss,
-        OrderingStats ordering) {
+        OrderingStats ordering,
+        RedundancyStats redundancy) {
 
     /**
      * Creates a snapshot; the list of paths is copied, so the snapshot stays immutable.
@@ -65,9 +68,36 @@ public record SessionStats(
      * @param estimatedLoss     the joint one-way loss the keepalives predict, or -1
      * @param measuredLoss      the loss the server reports, or -1
      * @param ordering          what ordered delivery did in this session
+     * @param redundancy        what redundancy cost and bought
      */
     public SessionStats {
         paths = List.copyOf(paths);
+    }
+
+    /**
+     * A snapshot without redundancy's counts ({@link RedundancyStats#NONE}): the constructor as it
+     * was before they existed.
+     *
+     * @param sessionId         the random 64-bit id the client chose
+     * @param address           the address {@code receive} reports for this session's datagrams
+     * @param delivered         data datagrams handed to the application
+     * @param duplicatesDropped copies dropped because an earlier copy had been delivered
+     * @param tooOldDropped     datagrams dropped because they fell behind the duplicate window
+     * @param queueDropped      datagrams dropped because the application was not receiving fast enough
+     * @param sendDropped       datagrams the application sent while no path was up
+     * @param paths             the session's paths
+     * @param datagramsSent     data datagrams sent that left on at least one path
+     * @param copiesSent        copies of those written to paths
+     * @param estimatedLoss     the joint one-way loss the keepalives predict, or -1
+     * @param measuredLoss      the loss the server reports, or -1
+     * @param ordering          what ordered delivery did in this session
+     */
+    public SessionStats(long sessionId, InetSocketAddress address, long delivered, long duplicatesDropped,
+                        long tooOldDropped, long queueDropped, long sendDropped, List<PathStats> paths,
+                        long datagramsSent, long copiesSent, double estimatedLoss, double measuredLoss,
+                        OrderingStats ordering) {
+        this(sessionId, address, delivered, duplicatesDropped, tooOldDropped, queueDropped, sendDropped, paths,
+                datagramsSent, copiesSent, estimatedLoss, measuredLoss, ordering, RedundancyStats.NONE);
     }
 
     /** @return copies sent per datagram sent, or 0 before the first datagram */

@@ -222,6 +222,10 @@ public final class TunnelConfig {
         this.maxPathsPerSession = maxPathsPerSession;
         this.sessionIdleTimeout = sessionIdleTimeout;
         this.redundancy = redundancy;
+        if (redundancy.isFec() && wireFormat.isLegacy()) {
+            throw new IllegalArgumentException("FEC redundancy needs repair datagrams, which the "
+                    + wireFormat + " wire format cannot carry");
+        }
         if (redundancy.isAdaptive() && wireFormat.isLegacy()) {
             throw new IllegalArgumentException("adaptive redundancy needs keepalives, which the "
                     + wireFormat + " wire format does not have");
@@ -703,11 +707,11 @@ public final class TunnelConfig {
         }
 
         /**
-         * Chooses how many paths each datagram goes on; see {@link Redundancy}. Adaptive redundancy
-         * needs the {@link WireFormat#MPTUNNEL_V1} wire format.
+         * Chooses how many paths each datagram goes on; see {@link Redundancy}. Adaptive and FEC
+         * redundancy need the {@link WireFormat#MPTUNNEL_V1} wire format (with or without a key).
          *
-         * @param redundancy {@link Redundancy#ALL_PATHS} (the default) or
-         *                   {@link Redundancy#adaptive(double)}
+         * @param redundancy {@link Redundancy#ALL_PATHS} (the default),
+         *                   {@link Redundancy#adaptive(double)} or {@link Redundancy#fec(int, int)}
          * @return this builder
          */
         public ClientBuilder redundancy(Redundancy redundancy) {

@@ -114,6 +114,15 @@ public record TunnelStats(
                 sendDropped, sessionsRefused, authFailed, handshakes, handshakesRefused, 0, sessions, ordering, 0, 0);
     }
 
+    /** @return redundancy's counts summed over the sessions */
+    public RedundancyStats redundancy() {
+        RedundancyStats sum = RedundancyStats.NONE;
+        for (SessionStats session : sessions) {
+            sum = sum.plus(session.redundancy());
+        }
+        return sum;
+    }
+
     /**
      * A builder with every count 0, no sessions and {@link OrderingStats#NONE}: counts are set by
      * name, so that two of them cannot be swapped unnoticed as they can in the constructor.

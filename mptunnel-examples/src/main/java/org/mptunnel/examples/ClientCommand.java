@@ -130,12 +130,16 @@ final class ClientCommand implements Callable<Integer> {
             description = "File whose first line is the SOCKS password (not on the command line, where ps shows it).")
     Path socksPasswordFile;
 
-    @Option(names = "--redundancy", paramLabel = "all|adaptive[:TARGET]", converter = RedundancyConverter.class,
+    @Option(names = "--redundancy", paramLabel = "all|adaptive[:TARGET]|fec:K:M[:DEADLINE]",
+            converter = RedundancyConverter.class,
             defaultValue = "all",
             description = "all: every datagram on every path (default). adaptive: each on the fewest paths whose "
                     + "estimated joint loss is at most TARGET (a fraction, or a percentage: adaptive:0.001 or "
                     + "adaptive:0.1%%; default 0.1%%), every path at once when the mpserver reports a burst of loss. "
-                    + "Pair it with a short --keepalive (e.g. 10ms): the estimates come from the keepalives.")
+                    + "Pair it with a short --keepalive (e.g. 10ms): the estimates come from the keepalives. "
+                    + "fec:K:M: each datagram on one path, the paths in turn, and M repair datagrams for every K "
+                    + "(K 1 to 32, M 1 to 16), or fewer datagrams after DEADLINE (default 5ms); the mpserver "
+                    + "rebuilds lost datagrams and codes its replies the same way. Not with --legacy.")
     Redundancy redundancy;
 
     @Option(names = "--auto-paths",
@@ -247,7 +251,7 @@ final class ClientCommand implements Callable<Integer> {
                 + " path(s): " + paths.stream().map(ClientConfigFile::describe).collect(Collectors.joining(", "))
                 + (automatic != null ? " (automatic)" : "")
                 + tunnelOptions.wireFormatNote(config)
-                + (redundancy.isAdaptive() ? ", redundancy " + RedundancyConverter.format(redundancy) : ""));
+                + (redundancy.isAdaptive() || redundancy.isFec() ? ", redundancy " + RedundancyConverter.format(redundancy) : ""));
         if (socksServer != null) {
             out.println("mpclient: SOCKS5 on " + Endpoints.format(socksServer.localAddress())
                     + (credentials != null ? " (user name and password required)" : " (no authentication)"));

@@ -48,7 +48,7 @@ final class Junk {
                 b.putShort(Header.PAYLOAD_LENGTH_OFFSET, (short) (lie < 0 ? 0xFFFF : lie));
                 return bytes;
             case 5:
-                bytes[Header.TYPE_OFFSET] = (byte) (random.nextBoolean() ? random.nextInt(4, 128) : -random.nextInt(1, 129));
+                bytes[Header.TYPE_OFFSET] = (byte) (random.nextBoolean() ? random.nextInt(10, 128) : -random.nextInt(1, 129));
                 return bytes;
             case 6:
                 return java.util.Arrays.copyOf(bytes, random.nextInt(0, Header.LENGTH));

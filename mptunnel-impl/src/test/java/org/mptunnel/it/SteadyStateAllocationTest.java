@@ -200,6 +200,43 @@ class SteadyStateAllocationTest {
     }
 
     /**
+     * Forward error correction through one lossy bridge (one: a server receiving from several
+     * sources in turn gets a new address object from the JDK at each change, see
+     * {@link #orderedDeliveryAllocatesNothingPerDatagramWhileHolding}): the sender numbers, copies
+     * and codes under its group lock, the server's I/O thread copies each datagram into its group
+     * and rebuilds the lost ones through the current frame, and none of them allocates per datagram.
+     */
+    @Test
+    @Timeout(120)
+    void fecAllocatesNothingPerDatagram() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server();
+            InetSocketAddress bridge = net.bridge(Loopback.addressOf(server), Impairment.lossy(0.02, 20_261_204L))
+                    .localAddress();
+            MultipathDatagramSocket client = net.client(List.of(bridge), b -> b.redundancy(Redundancy.fec(4, 2)));
+            AtomicInteger highest = new AtomicInteger(-1);
+            Thread receiver = new Thread(() -> receiveNumbers(server, highest), "allocation-receiver");
+            receiver.setDaemon(true);
+            receiver.start();
+            Thread[] measured = {Thread.currentThread(), named("mptunnel-client-" + client.getLocalPort()),
+                named("mptunnel-server-" + server.getLocalPort()), receiver};
+            String[] names = {"sender", "client I/O", "server I/O", "receiver"};
+            long recoveredBefore = server.stats().redundancy().recovered();
+            long[] allocated = measureLastRound(client, highest, measured);
+            long recovered = server.stats().redundancy().recovered() - recoveredBefore;
+            for (int i = 0; i < measured.length; i++) {
+                System.out.printf("steady state, fec(4,2) through a 2 %% lossy bridge: %s allocated %d bytes for %d "
+                        + "datagrams (%d recovered over the rounds)%n", names[i], allocated[i], ROUND, recovered);
+            }
+            assertThat(recovered).as("datagrams rebuilt: the bridge lost some").isPositive();
+            for (int i = 0; i < measured.length; i++) {
+                assertThat(allocated[i]).as("bytes allocated by the %s for %d datagrams", names[i], ROUND)
+                        .isLessThan(BUDGET_PER_ROUND);
+            }
+        }
+    }
+
+    /**
      * Sends {@link #WARM_UP_ROUNDS} rounds and then one more of {@link #ROUND} numbered datagrams,
      * paced by the receiver's {@code highest}, and returns what each of {@code measured} allocated
      * in the last round. {@code measured[0]} must be the sending thread (this one).

@@ -11,6 +11,7 @@ import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Numbered test datagrams whose every byte can be checked, and a receiver that records which
@@ -59,6 +60,8 @@ final class Traffic {
         final AtomicInteger highest = new AtomicInteger(-1);
         final AtomicInteger duplicates = new AtomicInteger();
         final AtomicInteger damaged = new AtomicInteger();
+        /** Datagrams that arrived after a higher number (what ordered delivery must prevent). */
+        final AtomicInteger outOfOrder = new AtomicInteger();
 
         Receiver(DatagramSocket socket) throws SocketException {
             this.socket = socket;
@@ -91,7 +94,9 @@ final class Traffic {
                     seen.set(number);
                 }
                 received.incrementAndGet();
-                highest.accumulateAndGet(number, Math::max);
+                if (highest.getAndAccumulate(number, Math::max) > number) {
+                    outOfOrder.incrementAndGet();
+                }
             }
         }
 
@@ -122,12 +127,18 @@ final class Traffic {
     /** As {@link #sendPaced(DatagramSocket, int, int, int, int, Receiver)}, to {@code address} (a server's session address), or to the connected peer if null. */
     static void sendPaced(DatagramSocket socket, SocketAddress address, int from, int to, int length, int inFlight,
                           Receiver receiver) throws IOException {
+        sendPaced(socket, address, from, to, n -> length, inFlight, receiver);
+    }
+
+    /** As above, datagram {@code n} being {@code length.applyAsInt(n)} bytes long. */
+    static void sendPaced(DatagramSocket socket, SocketAddress address, int from, int to, IntUnaryOperator length,
+                          int inFlight, Receiver receiver) throws IOException {
         for (int n = from; n < to; n++) {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
             while (n - receiver.highest.get() > inFlight && System.nanoTime() - deadline < 0) {
                 LockSupport.parkNanos(20_000);
             }
-            byte[] data = datagram(n, length);
+            byte[] data = datagram(n, length.applyAsInt(n));
             DatagramPacket packet = new DatagramPacket(data, data.length);
             if (address != null) {
                 packet.setSocketAddress(address);

@@ -101,7 +101,7 @@ final class AdaptiveRun {
         client.watch(CLIENT_STATS);
         long[] window = new long[2];
         StepResult r;
-        try (LoadGenerator gen = warmedUp(s.name(), tunnel)) {
+        try (LoadGenerator gen = warmedUp(options, s.name(), tunnel)) {
             r = gen.run(options.lossyRate(), options.warmUp(), options.lossy(), windowTimes(window));
         }
         Thread.sleep(200); // the statistics line after the window's end
@@ -139,7 +139,7 @@ final class AdaptiveRun {
         long[] times = new long[2];
         BitSet seen;
         int count;
-        LoadGenerator gen = warmedUp("turning-lossy", tunnel);
+        LoadGenerator gen = warmedUp(options, "turning-lossy", tunnel);
         try {
             StepResult r = gen.run(options.lossyRate(), options.warmUp(), window, windowTimes(times));
             seen = gen.lastSeen();
@@ -207,7 +207,9 @@ final class AdaptiveRun {
                 Report.percent(1 - Math.pow(1 - 0.5 * 0.05 * 0.10, 2)));
     }
 
-    private LoadGenerator warmedUp(String name, Topology.Tunnel tunnel) throws IOException, InterruptedException {
+    /** @return a load generator at the tunnel's client that has had an echo and {@code --jit-warmup-seconds} of load */
+    static LoadGenerator warmedUp(HarnessOptions options, String name, Topology.Tunnel tunnel)
+            throws IOException, InterruptedException {
         LoadGenerator gen = LoadGenerator.open(name, new InetSocketAddress(Topology.LOOPBACK, tunnel.clientPort()),
                 options.size());
         try {

@@ -61,6 +61,15 @@ public final class Harness {
                 System.out.println(AdaptiveRun.run(options, System.err));
                 return;
             }
+            if (options.fecReplot() != null) {
+                FecRun.replot(options.fecReplot());
+                return;
+            }
+            if (options.fec()) {
+                Files.createDirectories(options.out());
+                System.out.println(FecRun.run(options, System.err));
+                return;
+            }
             Report report = run(options, System.err);
             System.out.println(report.markdown());
             System.out.flush();

@@ -34,11 +34,14 @@ import java.util.Set;
  * @param jvmOptions     options of every process's JVM
  * @param quick          the short self-check: also fails the run if the tunnel does not work
  * @param adaptive       run adaptive redundancy's scenarios instead (see {@link AdaptiveRun})
+ * @param fec            run forward error correction's scenarios instead (see {@link FecRun})
+ * @param repeat         runs of each FEC scenario, each with its own seeds
+ * @param fecReplot      a directory whose fec.csv is plotted again (nothing is run), or null
  */
 record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
                       double maxLoss, int maxFailures, int retries, int refine, double refinePrecision, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
-                      boolean quick, boolean adaptive) {
+                      boolean quick, boolean adaptive, boolean fec, int repeat, Path fecReplot) {
 
     static final String USAGE = String.join("\n",
             "usage: java -cp benchmarks/target/benchmarks.jar org.mptunnel.benchmarks.harness.Harness [OPTIONS]",
@@ -75,6 +78,11 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "  --adaptive            instead of the above: adaptive redundancy's scenarios (paths losing 1/20/30 %,",
             "                        3 x 20 %, a clean path turning lossy) at --lossy-rate for --lossy-seconds each;",
             "                        writes adaptive.md, adaptive-turning-lossy.csv and .svg",
+            "  --fec                 instead of the above: FEC's scenarios (1/20/30 %, 3 x 20 %, 2 x 10 %, bursty 5 %:10,",
+            "                        clean, one of 3 paths blackholed) against duplication and adaptive, at --lossy-rate",
+            "                        for --lossy-seconds each; writes fec.md, fec.csv and fec-overhead.svg",
+            "  --repeat N            with --fec: run each scenario N times, seeds --seed, --seed + 100, ... (default: 1)",
+            "  --fec-replot DIR      draw DIR/fec-overhead.svg again from DIR/fec.csv; runs nothing",
             "  -h, --help            this text");
 
     private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
@@ -83,7 +91,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
     private static final Set<String> VALUED = Set.of("--jar", "--out", "--size", "--rates", "--max-rate",
             "--step-seconds", "--warmup-seconds", "--jit-warmup-seconds", "--max-loss", "--max-failures", "--retries",
             "--refine", "--refine-precision", "--latency-rate", "--latency-seconds", "--lossy-rate", "--lossy-seconds", "--lossy-p", "--seed",
-            "--paths", "--jvm-opts");
+            "--paths", "--jvm-opts", "--repeat", "--fec-replot");
 
     /** Thrown for a bad command line; its message says what is wrong. */
     static final class UsageException extends Exception {
@@ -131,6 +139,9 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         String jvm = defaultJvmOptions();
         boolean quick = false;
         boolean adaptive = false;
+        boolean fec = false;
+        int repeat = 1;
+        Path fecReplot = null;
 
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -151,6 +162,10 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             }
             if (a.equals("--adaptive")) {
                 adaptive = true;
+                continue;
+            }
+            if (a.equals("--fec")) {
+                fec = true;
                 continue;
             }
             if (!VALUED.contains(a)) {
@@ -182,6 +197,8 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 case "--seed" -> seed = longValue(a, v);
                 case "--paths" -> paths = intValue(a, v, 1, 16);
                 case "--jvm-opts" -> jvm = v;
+                case "--repeat" -> repeat = intValue(a, v, 1, 20);
+                case "--fec-replot" -> fecReplot = Path.of(v);
                 default -> throw new UsageException("unknown option: " + a);
             }
         }
@@ -196,7 +213,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         }
         return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
                 duration(step), maxLoss, maxFailures, retries, refine, refinePrecision, latencyRate, duration(latency), lossyRate,
-                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive);
+                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive, fec, repeat, fecReplot);
     }
 
     /** The repository's root: the first directory upwards from here that holds mptunnel-examples. */

@@ -38,10 +38,7 @@ final class LossPlot {
         double tick = niceTick(Math.max(maxRate, 1000));
         double xMax = Math.ceil(Math.max(maxRate, 1000) / tick) * tick;
 
-        StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT));
-        s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, HEIGHT));
+        StringBuilder s = canvas();
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">"
                 + "Round-trip loss against offered rate, %d-byte datagrams, 127.0.0.1</text>%n", LEFT, options.size()));
 
@@ -51,13 +48,7 @@ final class LossPlot {
             s.append(line(px, TOP, px, HEIGHT - BOTTOM, "#e4e4e4", 1, null));
             s.append(text(px, HEIGHT - BOTTOM + 18, "middle", x == 0 ? "0" : compact(x)));
         }
-        for (double loss = FLOOR; loss <= CEILING * 1.0001; loss *= 10) {
-            double py = py(loss);
-            s.append(line(LEFT, py, WIDTH - RIGHT, py, "#e4e4e4", 1, null));
-            s.append(text(LEFT - 8, py + 4, "end", loss == FLOOR ? "≤ 0.01 %" : percentLabel(loss)));
-        }
-        s.append(line(LEFT, TOP, LEFT, HEIGHT - BOTTOM, "#333", 1, null));
-        s.append(line(LEFT, HEIGHT - BOTTOM, WIDTH - RIGHT, HEIGHT - BOTTOM, "#333", 1, null));
+        lossAxis(s);
         s.append(text((LEFT + WIDTH - RIGHT) / 2.0, HEIGHT - 18, "middle", "offered rate (datagrams/s)"));
         s.append(String.format(Locale.ROOT, "<text x=\"18\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 18 %.1f)\">"
                 + "round-trip loss (log scale)</text>%n", (TOP + HEIGHT - BOTTOM) / 2.0, (TOP + HEIGHT - BOTTOM) / 2.0));
@@ -81,6 +72,80 @@ final class LossPlot {
         s.append(text(WIDTH - RIGHT, HEIGHT - 4, "end", "filled: loss within the limit; hollow: over it", "#666"));
         s.append("</svg>\n");
         return s.toString();
+    }
+
+    /** @return an SVG document opened on a white canvas */
+    private static StringBuilder canvas() {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT));
+        s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, HEIGHT));
+        return s;
+    }
+
+    /** The loss axis's grid and labels (log scale), and both axes' lines. */
+    private static void lossAxis(StringBuilder s) {
+        for (double loss = FLOOR; loss <= CEILING * 1.0001; loss *= 10) {
+            double py = py(loss);
+            s.append(line(LEFT, py, WIDTH - RIGHT, py, "#e4e4e4", 1, null));
+            s.append(text(LEFT - 8, py + 4, "end", loss == FLOOR ? "≤ 0.01 %" : percentLabel(loss)));
+        }
+        s.append(line(LEFT, TOP, LEFT, HEIGHT - BOTTOM, "#333", 1, null));
+        s.append(line(LEFT, HEIGHT - BOTTOM, WIDTH - RIGHT, HEIGHT - BOTTOM, "#333", 1, null));
+    }
+
+    /** One end-to-end run of the overhead plot: what it cost and what was still lost. */
+    record OverheadPoint(String kind, String label, double wirePerPayload, double loss) {
+    }
+
+    private static final double OVERHEAD_MAX = 4;
+
+    /**
+     * The plot of residual loss (log) against bytes on the wire per payload byte, one marker per
+     * run, coloured by kind (duplication, adaptive, FEC), labelled with its scenario.
+     */
+    static String overheadSvg(String title, List<OverheadPoint> points) {
+        Map<String, String> colours = new java.util.LinkedHashMap<>();
+        colours.put("duplication", BARE_COLOUR);
+        colours.put("adaptive", "#2a9d3a");
+        colours.put("FEC", TUNNEL_COLOUR);
+        StringBuilder s = canvas();
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>%n",
+                LEFT, title));
+        for (double x = 1; x <= OVERHEAD_MAX + 1e-9; x += 0.5) {
+            double px = overheadX(x);
+            s.append(line(px, TOP, px, HEIGHT - BOTTOM, "#e4e4e4", 1, null));
+            s.append(text(px, HEIGHT - BOTTOM + 18, "middle", Report.number(x, 1)));
+        }
+        lossAxis(s);
+        s.append(text((LEFT + WIDTH - RIGHT) / 2.0, HEIGHT - 18, "middle", "bytes on the wire per payload byte"));
+        s.append(String.format(Locale.ROOT, "<text x=\"18\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 18 %.1f)\">"
+                + "residual loss, round trip (log scale)</text>%n", (TOP + HEIGHT - BOTTOM) / 2.0, (TOP + HEIGHT - BOTTOM) / 2.0));
+        java.util.Set<String> labelled = new java.util.HashSet<>();
+        for (OverheadPoint p : points) {
+            String colour = colours.getOrDefault(p.kind(), "#666");
+            double x = overheadX(Math.min(OVERHEAD_MAX, p.wirePerPayload()));
+            double y = py(p.loss());
+            s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" fill-opacity=\"0.8\">"
+                            + "<title>%s: %s, %.2f bytes per payload byte, %s lost</title></circle>%n", x, y, colour,
+                    p.kind(), p.label(), p.wirePerPayload(), Report.percent(p.loss())));
+            if (labelled.add(p.label())) { // repeated runs: the label once, at the first
+                s.append(text(x + 6, y - 5, "start", p.label(), colour).replace("<text ", "<text font-size=\"10\" "));
+            }
+        }
+        int ly = TOP + 14;
+        for (Map.Entry<String, String> e : colours.entrySet()) {
+            s.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"%s\"/>%n", WIDTH - RIGHT - 110,
+                    ly - 4, e.getValue()));
+            s.append(text(WIDTH - RIGHT - 100, ly, "start", e.getKey()));
+            ly += 18;
+        }
+        s.append("</svg>\n");
+        return s.toString();
+    }
+
+    private static double overheadX(double perByte) {
+        return LEFT + (WIDTH - LEFT - RIGHT) * (perByte - 1) / (OVERHEAD_MAX - 1);
     }
 
     private static void series(StringBuilder s, List<Measured> steps, double xMax, String colour, String dash) {

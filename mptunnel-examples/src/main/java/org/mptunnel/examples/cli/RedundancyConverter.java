@@ -1,5 +1,6 @@
 package org.mptunnel.examples.cli;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,7 +11,9 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * Converts {@code --redundancy}: {@code all} (every datagram on every path), {@code adaptive} (the
  * library's default target) or {@code adaptive:TARGET}, the target a joint one-way loss as a
- * fraction ({@code 0.001}) or a percentage ({@code 0.1%}), above 0 and below 1.
+ * fraction ({@code 0.001}) or a percentage ({@code 0.1%}), above 0 and below 1; or
+ * {@code fec:K:M[:DEADLINE]}, forward error correction with m repairs per k datagrams and a group
+ * deadline ({@code 5ms} by default).
  */
 public final class RedundancyConverter implements ITypeConverter<Redundancy> {
 
@@ -26,8 +29,12 @@ public final class RedundancyConverter implements ITypeConverter<Redundancy> {
         if (v.equals("adaptive")) {
             return Redundancy.adaptive();
         }
+        if (v.startsWith("fec:")) {
+            return fec(value, v.substring("fec:".length()));
+        }
         if (!v.startsWith("adaptive:")) {
-            throw new TypeConversionException("'" + value + "' is not a redundancy: give all, adaptive or adaptive:TARGET");
+            throw new TypeConversionException("'" + value
+                    + "' is not a redundancy: give all, adaptive, adaptive:TARGET or fec:K:M[:DEADLINE]");
         }
         String target = v.substring("adaptive:".length());
         Matcher m = TARGET.matcher(target);
@@ -39,8 +46,29 @@ public final class RedundancyConverter implements ITypeConverter<Redundancy> {
         return Redundancy.adaptive(loss);
     }
 
+    /** {@code K:M[:DEADLINE]} of {@code fec:}: each checked with the limits in the message. */
+    private static Redundancy fec(String value, String rate) {
+        String[] parts = rate.split(":", -1);
+        if (parts.length < 2 || parts.length > 3 || !parts[0].matches("\\d{1,3}") || !parts[1].matches("\\d{1,3}")) {
+            throw new TypeConversionException("'" + value + "': give fec:K:M or fec:K:M:DEADLINE, K data datagrams"
+                    + " per group (1 to " + Redundancy.MAX_FEC_DATA + ") and M repair datagrams (1 to "
+                    + Redundancy.MAX_FEC_REPAIR + "), e.g. fec:8:4 or fec:8:4:2ms");
+        }
+        Duration deadline = parts.length == 3 ? new DurationConverter().convert(parts[2])
+                : Duration.ofMillis(Redundancy.DEFAULT_FEC_DEADLINE_MILLIS);
+        try {
+            return Redundancy.fec(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), deadline);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException("'" + value + "': " + e.getMessage());
+        }
+    }
+
     /** @return a redundancy the way a user would write it */
     public static String format(Redundancy redundancy) {
+        if (redundancy.isFec()) {
+            return String.format(Locale.ROOT, "FEC %d:%d, group deadline %s", redundancy.groupData(),
+                    redundancy.groupRepair(), DurationConverter.format(redundancy.groupDeadline()));
+        }
         return redundancy.isAdaptive()
                 ? String.format(Locale.ROOT, "adaptive, target %s", StatsReport.percent(redundancy.targetLoss()))
                 : "every path";

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.mptunnel.PathStats;
+import org.mptunnel.RedundancyStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelStats;
 
@@ -36,6 +37,7 @@ public final class StatsReport {
     private long bytesWithheld;
     private int liveSessions;
     private long datagramsSent;
+    private RedundancyStats coding = RedundancyStats.NONE;
     private long copiesSent;
     /** Live sessions' loss figures, weighted by their datagrams sent; weight 0: none known. */
     private double estimatedLossSum;
@@ -113,6 +115,7 @@ public final class StatsReport {
         orderSkipped += stats.ordering().skipped();
         orderLate += stats.ordering().lateDropped();
         orderOverBudget += stats.ordering().releasedForBudget();
+        coding = coding.plus(stats.redundancy());
         for (SessionStats session : stats.sessions()) {
             datagramsSent += session.datagramsSent();
             copiesSent += session.copiesSent();
@@ -190,6 +193,7 @@ public final class StatsReport {
         bytesWithheld += other.bytesWithheld;
         datagramsSent += other.datagramsSent;
         copiesSent += other.copiesSent;
+        coding = coding.plus(other.coding);
         orderHeld += other.orderHeld;
         orderReleasedOnTimeout += other.orderReleasedOnTimeout;
         orderSkipped += other.orderSkipped;
@@ -251,10 +255,23 @@ public final class StatsReport {
             return null;
         }
         String copies = String.format(Locale.ROOT, "copies/datagram %.2f", copiesPerDatagram());
-        if (estimatedLoss() < 0 && measuredLoss() < 0) {
-            return copies;
+        if (estimatedLoss() >= 0 || measuredLoss() >= 0) {
+            copies += separator + "loss estimated " + percent(estimatedLoss()) + " measured " + percent(measuredLoss());
         }
-        return copies + separator + "loss estimated " + percent(estimatedLoss()) + " measured " + percent(measuredLoss());
+        return copies + separator + coding();
+    }
+
+    /** @return bytes on the wire per payload byte and, once there are repairs, what FEC did; residual loss inbound */
+    private String coding() {
+        String s = String.format(Locale.ROOT, "wire/payload %.3f", coding.wireBytesPerPayloadByte());
+        if (coding.repairsSent() + coding.repairsReceived() > 0) {
+            s += String.format(Locale.ROOT, " repairs-sent %d repairs-received %d recovered %d", coding.repairsSent(),
+                    coding.repairsReceived(), coding.recovered());
+            if (coding.notDecoded() > 0) {
+                s += " fec-over-budget " + coding.notDecoded();
+            }
+        }
+        return s + " residual " + percent(coding.residualLoss());
     }
 
     /** @return one line: each path's state, then the totals; for a client, whose paths are few */

@@ -45,6 +45,35 @@ class RedundancyConverterTest {
     @ValueSource(strings = {"some", "adaptiv", "adaptive0.1", "", "all:0.1"})
     void anUnknownModeIsRefused(String value) {
         assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
-                .hasMessageContaining("is not a redundancy: give all, adaptive or adaptive:TARGET");
+                .hasMessageContaining("is not a redundancy: give all, adaptive, adaptive:TARGET or fec:K:M[:DEADLINE]");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "fec:8:4, 8, 4, 5000",
+            "FEC:1:1, 1, 1, 5000",
+            "fec:32:16:2ms, 32, 16, 2000",
+            "fec:4:2:0.5ms, 4, 2, 500",
+    })
+    void fecWithKMAndADeadline(String value, int k, int m, long deadlineMicros) {
+        assertThat(converter.convert(value))
+                .isEqualTo(Redundancy.fec(k, m, java.time.Duration.ofNanos(deadlineMicros * 1_000)));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "fec:0:4 | k (data datagrams per group) must be 1 to 32, got 0",
+            "fec:33:4 | k (data datagrams per group) must be 1 to 32, got 33",
+            "fec:8:0 | m (repair datagrams per group) must be 1 to 16, got 0",
+            "fec:8:17 | m (repair datagrams per group) must be 1 to 16, got 17",
+            "fec:8 | give fec:K:M or fec:K:M:DEADLINE",
+            "fec:8:4:2:1 | give fec:K:M or fec:K:M:DEADLINE",
+            "fec:-1:4 | give fec:K:M or fec:K:M:DEADLINE",
+            "fec:a:b | give fec:K:M or fec:K:M:DEADLINE",
+            "fec:8:4:2s | the group deadline must be 100 µs to 1 s",
+    })
+    void badFecRatesAreRefusedSayingTheLimits(String value, String message) {
+        assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining(message);
     }
 }

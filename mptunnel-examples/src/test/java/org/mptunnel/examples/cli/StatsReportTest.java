@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mptunnel.OrderingStats;
 import org.mptunnel.PathStats;
+import org.mptunnel.RedundancyStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
@@ -33,17 +34,30 @@ class StatsReportTest {
         assertThat(report.estimatedLoss()).isCloseTo(0.0002, within(1e-12));
         assertThat(report.measuredLoss()).isCloseTo(0.0005, within(1e-12));
         assertThat(report.line()).endsWith(
-                "datagrams-sent 4000 copies-sent 4500 copies/datagram 1.13 loss estimated 0.020% measured 0.050%");
+                "datagrams-sent 4000 copies-sent 4500 copies/datagram 1.13 loss estimated 0.020% measured 0.050%"
+                        + " wire/payload 0.000 residual 0.000%");
         assertThat(report.summary()).endsWith(
-                "datagrams sent 4000, copies/datagram 1.13, loss estimated 0.020% measured 0.050%");
+                "datagrams sent 4000, copies/datagram 1.13, loss estimated 0.020% measured 0.050%,"
+                        + " wire/payload 0.000 residual 0.000%");
     }
 
     @Test
     void unknownLossesShowAsDashesAndAServerShowsCopiesOnly() {
         assertThat(new StatsReport().add(client(10, 30, -1, 0.01), true).line())
-                .endsWith("copies/datagram 3.00 loss estimated - measured 1.000%");
-        assertThat(new StatsReport().add(client(10, 20, -1, -1), true).line()).endsWith("copies/datagram 2.00");
+                .endsWith("copies/datagram 3.00 loss estimated - measured 1.000% wire/payload 0.000 residual 0.000%");
+        assertThat(new StatsReport().add(client(10, 20, -1, -1), true).line()).endsWith("copies/datagram 2.00 wire/payload 0.000 residual 0.000%");
         assertThat(new StatsReport().add(client(0, 0, -1, -1), true).line()).endsWith("malformed-dropped 0 auth-failed 0 handshakes 0");
+    }
+
+    @Test
+    void fecShowsBytesOnTheWireRepairsRecoveredAndResidualLoss() {
+        SessionStats session = new SessionStats(1, null, 0, 0, 0, 0, 0, List.of(PATH), 100, 100, -1, -1,
+                OrderingStats.NONE, new RedundancyStats(100_000, 165_000, 50, 40, 7, 0, 1_000, 998));
+        StatsReport report = new StatsReport()
+                .add(TunnelStats.builder(TunnelConfig.Role.CLIENT).sessions(List.of(session)).build(), true);
+
+        assertThat(report.line()).endsWith("copies/datagram 1.00 wire/payload 1.650 repairs-sent 50"
+                + " repairs-received 40 recovered 7 residual 0.200%");
     }
 
     @Test

@@ -5,12 +5,18 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.nio.channels.ClosedChannelException;
 import java.util.List;
+import java.util.function.LongConsumer;
+import org.mptunnel.Redundancy;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.schedule.AdaptivePlanner;
 import org.mptunnel.internal.schedule.AllPaths;
+import org.mptunnel.internal.schedule.FecRate;
+import org.mptunnel.internal.schedule.FecRates;
+import org.mptunnel.internal.schedule.FecScheduler;
 import org.mptunnel.internal.schedule.Scheduler;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.wire.Header;
@@ -43,12 +49,26 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
         if (codec == PlainCodec.INSTANCE) {
             session.confirmInboundJumps();
         }
-        this.scheduler = config.redundancy().isAdaptive()
-                ? new AdaptivePlanner(session, config.redundancy().targetLoss(), keepaliveNanos) : AllPaths.INSTANCE;
+        this.scheduler = scheduler(config, session, codec, keepaliveNanos, this::wakeBy);
         this.probing = new Probing(session, codec, scheduler, peer, keepaliveNanos, deadTimeoutNanos, tickNanos, now);
         this.handshake = config.encrypted() ? new ClientHandshake(config, session, totals,
                 (data, offset, length) -> send(data, offset, length, null, 0), keepaliveNanos, deadTimeoutNanos, now)
                 : null;
+    }
+
+    /** The configuration's send policy; a FEC one codes the session from its first datagram. */
+    private static Scheduler scheduler(TunnelConfig config, Session session, Codec codec, long keepaliveNanos,
+                                       LongConsumer wakeBy) {
+        Redundancy redundancy = config.redundancy();
+        if (redundancy.isAdaptive()) {
+            return new AdaptivePlanner(session, redundancy.targetLoss(), keepaliveNanos);
+        }
+        if (redundancy.isFec()) {
+            FecScheduler.attach(session, null);
+            FecRate rate = new FecRate(redundancy.groupData(), redundancy.groupRepair(), false);
+            return new FecScheduler(codec, FecRates.fixed(rate), redundancy.groupDeadline().toNanos(), wakeBy);
+        }
+        return AllPaths.INSTANCE;
     }
 
     /** Opens one channel per path, bound and connected, and starts the I/O thread (which handshakes in v2). */
@@ -112,6 +132,18 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
             next = Math.min(next, handshake.nextInitiation(next));
         }
         return scheduler.onTimer(now, next);
+    }
+
+    @Override
+    protected long closeFecGroups(long now, long next) {
+        if (scheduler instanceof FecScheduler) {
+            try {
+                return ((FecScheduler) scheduler).closeDue(session, now, next);
+            } catch (ClosedChannelException e) {
+                return next; // closed: the loop is stopping
+            }
+        }
+        return next;
     }
 
     @Override

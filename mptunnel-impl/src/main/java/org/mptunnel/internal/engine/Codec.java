@@ -2,6 +2,7 @@ package org.mptunnel.internal.engine;
 
 import java.nio.ByteBuffer;
 import org.mptunnel.TunnelConfig;
+import org.mptunnel.internal.schedule.DatagramWriter;
 import org.mptunnel.internal.session.Session;
 
 /**
@@ -11,7 +12,7 @@ import org.mptunnel.internal.session.Session;
  * only says which of them applies and what it costs. Stateless: one instance serves every session
  * and every thread.
  */
-public interface Codec {
+public interface Codec extends DatagramWriter {
 
     /** {@link #check}'s answer for a valid datagram that carries nothing for the application (legacy control). */
     int TYPE_CONTROL = 0x100;
@@ -81,6 +82,7 @@ public interface Codec {
      * @return the datagram from position 0 to its limit, or null if the session cannot send in
      *         this format now (protocol v2: no keys, or keys erased since the session was found)
      */
+    @Override
     ByteBuffer encodeData(Session session, byte[] data, int offset, int length);
 
     /**

@@ -28,9 +28,11 @@ import org.mptunnel.internal.io.IoLoop;
 import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.schedule.Scheduler;
+import org.mptunnel.internal.session.FecInbound;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.TunnelCounters;
 import org.mptunnel.internal.window.DuplicateWindow;
+import org.mptunnel.internal.wire.Fec;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.PathChallenge;
 import org.mptunnel.internal.wire.Probe;
@@ -54,6 +56,13 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
     static final int READ_BATCH = 64;
     /** How often an engine with no timer work is called all the same. */
     private static final long IDLE_TIMER_NANOS = 1_000_000_000L;
+    /**
+     * The most the FEC decoders of a socket's sessions hold together (each about 32 groups of its
+     * peer's k + m shards of 1,504 bytes: 578 KB at k = 8, m = 4): 64 MiB, some 110 such sessions.
+     * A session beyond it is not decoded (its data still delivered), counted in its
+     * {@code RedundancyStats.notDecoded}.
+     */
+    static final long FEC_DECODER_BUDGET = 64L << 20;
     /** Asked of the kernel for each channel; Linux caps it at net.core.[rw]mem_max. */
     static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
@@ -74,6 +83,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
     private final Reordering ordering;
     /** A keyed server's budget of failed opens per source; null otherwise. */
     private final FailedOpenBudget failedOpens;
+    /** What the sessions' FEC decoders hold, against {@link #FEC_DECODER_BUDGET}; I/O thread only. */
+    private long fecDecoderBytes;
     private IoLoop loop;
     /** What ended the I/O thread, if something did: the socket is then closed. */
     private volatile Throwable failure;
@@ -86,8 +97,9 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         this.config = config;
         this.codec = Codec.of(config);
         this.io = io;
-        this.inbox = new Inbox(config.receiveQueueCapacity(),
-                codec.overhead() + Math.max(config.maxPayloadSize(), Probe.ACK_LENGTH));
+        this.inbox = new Inbox(config.receiveQueueCapacity(), codec.overhead()
+                + Math.max(config.maxPayloadSize() + (config.wireFormat().isLegacy() ? 0 : Fec.MAX_EXPANSION),
+                        Probe.ACK_LENGTH));
         this.keepaliveNanos = config.keepaliveInterval().toNanos();
         this.deadTimeoutNanos = config.deadTimeout().toNanos();
         this.tickNanos = Math.max(5_000_000L, Math.min(keepaliveNanos, deadTimeoutNanos) / 4);
@@ -199,12 +211,17 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
      */
     final void sendData(Session session, Scheduler scheduler, byte[] data, int offset, int length)
             throws ClosedChannelException {
-        ByteBuffer datagram = codec.encodeData(session, data, offset, length);
-        if (datagram == null) {
+        if (scheduler.sendData(session, codec, data, offset, length) < 0) {
             totals.sendDropped.incrementShared();
-            return;
         }
-        scheduler.send(session, datagram);
+    }
+
+    /** Any thread: the I/O thread must run its deadlines by {@code nanos} (a FEC group's). */
+    protected final void wakeBy(long nanos) {
+        IoLoop running = loop;
+        if (running != null) {
+            running.wakeBy(nanos);
+        }
     }
 
     /** I/O thread: reads what the ready channel has through the I/O backend. */
@@ -292,6 +309,10 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
 
         /** A data datagram or probe, valid (and opened), was heard on {@code path}. */
         void heardOn(Session session, Path path, long nowNanos);
+
+        /** The peer's data of this session is coded at this rate (a server mirrors it in its replies). */
+        default void peerCodes(Session session, int k, int m, boolean duplicated) {
+        }
     }
 
     /**
@@ -309,7 +330,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         int type = codec.check(datagram, length);
         int probeType = role.probeType();
         int pathType = role.pathMessageType();
-        if (type != Header.TYPE_DATA && type != probeType && type != pathType) {
+        boolean data = type == Header.TYPE_DATA || type == Header.TYPE_FEC_DATA;
+        if (!data && type != Header.TYPE_FEC_REPAIR && type != probeType && type != pathType) {
             totals.malformed.increment(); // malformed, or a probe only the other role receives
             return;
         }
@@ -329,7 +351,7 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         }
         long sequence = codec.sequence(datagram);
         if (sealed) {
-            if (type == Header.TYPE_DATA) {
+            if (data) {
                 int verdict = session.judge(sequence);
                 if (verdict != DuplicateWindow.FRESH) {
                     // Not opened, as a copy is not worth it; it still arrived on its path, for the
@@ -341,7 +363,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
                     session.countRefused(known, verdict);
                     return;
                 }
-            } else if (!session.freshProbe(sequence, false)) {
+            } else if (type != Header.TYPE_FEC_REPAIR // no window: a replayed repair adds nothing to its group
+                    && !session.freshProbe(sequence, false)) {
                 totals.duplicates.increment(); // a replayed probe
                 return;
             }
@@ -363,6 +386,11 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
             totals.malformed.increment(); // authentic, but not a probe this version knows
             return;
         }
+        if (sealed && (type == Header.TYPE_FEC_DATA && !Fec.dataValid(datagram, payload)
+                || type == Header.TYPE_FEC_REPAIR && !Fec.repairValid(datagram, payload))) {
+            totals.malformed.increment(); // authentic, but not a FEC block this version knows
+            return;
+        }
         Path path = role.path(session, arrivedOn, source, now);
         path.heard(now, length);
         session.heard(now);
@@ -370,6 +398,10 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
         role.heardOn(session, path, now);
         if (type == Header.TYPE_DATA) {
             admitData(session, path, sequence, codec.payloadOffset(), payload, role.replyAddress(session));
+            return;
+        }
+        if (type == Header.TYPE_FEC_DATA || type == Header.TYPE_FEC_REPAIR) {
+            readFec(role, session, path, type, sequence, datagram, payload);
             return;
         }
         if (sealed) {
@@ -398,6 +430,80 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
             return;
         }
         role.onPathMessage(session, arrivedOn, source, datagram, length, now);
+    }
+
+    /**
+     * A FEC datagram, checked, opened and heard: its data or repair goes to the session's decoder
+     * (made at the first, within the socket's budget), a data datagram is delivered as DATA is, and
+     * what the decoder rebuilt is delivered after it, each with its own sequence number, through
+     * the window (so counted once, whichever copy comes first) and ordered delivery.
+     */
+    private void readFec(Role role, Session session, Path path, int type, long sequence, ByteBuffer datagram,
+                         int payload) {
+        InetSocketAddress reply = role.replyAddress(session);
+        boolean isData = type == Header.TYPE_FEC_DATA;
+        int k = isData ? Fec.dataK(datagram) : Fec.repairK(datagram);
+        int m = isData ? Fec.dataM(datagram) : Fec.repairM(datagram);
+        FecInbound inbound = fecInbound(session, k, m);
+        if (isData) {
+            role.peerCodes(session, k, m, Fec.duplicated(datagram));
+            int length = payload - (Fec.DATA_PAYLOAD_OFFSET - Header.LENGTH);
+            if (inbound != null) {
+                datagram.limit(Fec.DATA_PAYLOAD_OFFSET + length).position(Fec.DATA_PAYLOAD_OFFSET);
+                inbound.data(inbound.group(Fec.group(datagram)), Fec.dataIndex(datagram), sequence, datagram);
+            }
+            admitData(session, path, sequence, Fec.DATA_PAYLOAD_OFFSET, length, reply);
+        } else if (inbound != null) {
+            datagram.limit(Header.LENGTH + payload).position(Fec.REPAIR_PAYLOAD_OFFSET);
+            inbound.repair(inbound.group(Fec.group(datagram)), Fec.firstSequence(datagram), datagram);
+        }
+        if (inbound == null) {
+            return;
+        }
+        for (int i = 0; i < inbound.pending(); i++) {
+            ByteBuffer rebuilt = inbound.pendingPayload(i);
+            long rebuiltSequence = inbound.pendingSequence(i);
+            if (rebuilt == null || rebuiltSequence < 0) {
+                continue;
+            }
+            // The current frame is free: the datagram that completed the group is delivered or done with.
+            int length = rebuilt.remaining();
+            inbox.current().clearedBuffer().put(Fec.DATA_PAYLOAD_OFFSET, rebuilt, rebuilt.position(), length);
+            admitData(session, path, rebuiltSequence, Fec.DATA_PAYLOAD_OFFSET, length, reply);
+        }
+        inbound.clearPending();
+    }
+
+    /** @return the session's decoder, made or grown for groups of k and m if the budget allows; else null (counted) */
+    private FecInbound fecInbound(Session session, int k, int m) {
+        FecInbound inbound = session.fecInbound();
+        if (inbound != null && inbound.fits(k, m)) {
+            return inbound;
+        }
+        long had = inbound == null ? 0 : inbound.bytes();
+        long needs = FecInbound.bytesFor(inbound == null ? k : Math.max(k, inbound.decoderK()),
+                inbound == null ? m : Math.max(m, inbound.decoderM()));
+        if (fecDecoderBytes - had + needs > FEC_DECODER_BUDGET) {
+            session.countFecOverBudget();
+            return null;
+        }
+        fecDecoderBytes += needs - had;
+        if (inbound == null) {
+            inbound = new FecInbound(k, m);
+            session.fecInbound(inbound);
+        } else {
+            inbound.grow(k, m);
+        }
+        return inbound;
+    }
+
+    /** I/O thread: a session left the engine: its decoder's memory goes back to the budget. */
+    protected final void fecReleased(Session session) {
+        FecInbound inbound = session.fecInbound();
+        if (inbound != null) {
+            fecDecoderBytes -= inbound.bytes();
+            session.fecInbound(null);
+        }
     }
 
     /** What the header check leaves to a probe's payload; a keepalive and its ack are equally long. */
@@ -456,7 +562,17 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
     /** I/O thread: releases held datagrams whose wait is over; see {@link Reordering}. */
     @Override
     public final long onDeadlines(long nowNanos, long nextTimerNanos) {
-        return ordering == null ? nextTimerNanos : ordering.expire(nowNanos, nextTimerNanos);
+        long next = closeFecGroups(nowNanos, nextTimerNanos);
+        return ordering == null ? next : ordering.expire(nowNanos, next);
+    }
+
+    /**
+     * I/O thread: closes the FEC groups whose deadline has passed, sending their repairs.
+     *
+     * @return the earliest deadline of those still open, or {@code nextNanos} if later
+     */
+    protected long closeFecGroups(long nowNanos, long nextNanos) {
+        return nextNanos;
     }
 
     /** I/O thread, stopped: what ordered delivery held is dropped with the socket. */

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
 import org.mptunnel.internal.legacy.LegacyHeader;
 import org.mptunnel.internal.legacy.LegacyNumbering;
+import org.mptunnel.internal.schedule.FecRate;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.wire.Header;
 
@@ -59,6 +60,19 @@ final class LegacyCodec implements Codec {
                 LegacyNumbering.idOf(session.nextSequence()), length);
         out.limit(LegacyHeader.LENGTH + length).position(0);
         return out;
+    }
+
+    /** The format has no room for forward error correction: refused at configuration. */
+    @Override
+    public ByteBuffer encodeFecData(Session session, byte[] data, int offset, int length, int group, int index,
+                                    FecRate rate) {
+        throw new UnsupportedOperationException("the legacy wire format has no forward error correction");
+    }
+
+    @Override
+    public ByteBuffer encodeRepair(Session session, long number, int group, FecRate rate, long firstSequence,
+                                   ByteBuffer repair) {
+        throw new UnsupportedOperationException("the legacy wire format has no forward error correction");
     }
 
     /** The format has no probes. */

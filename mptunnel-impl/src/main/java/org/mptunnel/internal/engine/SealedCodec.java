@@ -2,7 +2,9 @@ package org.mptunnel.internal.engine;
 
 import java.nio.ByteBuffer;
 import org.mptunnel.internal.crypto.Transport;
+import org.mptunnel.internal.schedule.FecRate;
 import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.wire.Fec;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.Sealed;
 
@@ -61,6 +63,47 @@ final class SealedCodec extends HeaderCodec {
         Header.write(out, Header.VERSION_SEALED, Header.TYPE_DATA, 0, session.id(), session.nextSequence(), length);
         out.put(Header.LENGTH, data, offset, length);
         int sealed = keys.seal(out, length);
+        if (sealed < 0) {
+            return null;
+        }
+        out.limit(sealed).position(0);
+        return out;
+    }
+
+    @Override
+    public ByteBuffer encodeFecData(Session session, byte[] data, int offset, int length, int group, int index,
+                                    FecRate rate) {
+        Transport keys = session.transport();
+        if (keys == null) {
+            return null;
+        }
+        ByteBuffer out = SendBuffers.get();
+        int payload = Fec.DATA_PAYLOAD_OFFSET - Header.LENGTH + length;
+        Header.write(out, Header.VERSION_SEALED, Header.TYPE_FEC_DATA, 0, session.id(), session.nextSequence(), payload);
+        Fec.writeData(out, group, index, rate.k(), rate.m(), rate.flags());
+        out.put(Fec.DATA_PAYLOAD_OFFSET, data, offset, length);
+        return seal(keys, out, payload);
+    }
+
+    /** A repair is sealed like data, under its own number (FEC_REPAIR's nonce space). */
+    @Override
+    public ByteBuffer encodeRepair(Session session, long number, int group, FecRate rate, long firstSequence,
+                                   ByteBuffer repair) {
+        Transport keys = session.transport();
+        if (keys == null) {
+            return null;
+        }
+        ByteBuffer out = SendBuffers.get();
+        int length = repair.remaining();
+        int payload = Fec.REPAIR_PAYLOAD_OFFSET - Header.LENGTH + length;
+        Header.write(out, Header.VERSION_SEALED, Header.TYPE_FEC_REPAIR, 0, session.id(), number, payload);
+        Fec.writeRepair(out, group, rate.k(), rate.m(), firstSequence);
+        out.put(Fec.REPAIR_PAYLOAD_OFFSET, repair, repair.position(), length);
+        return seal(keys, out, payload);
+    }
+
+    private static ByteBuffer seal(Transport keys, ByteBuffer out, int payload) {
+        int sealed = keys.seal(out, payload);
         if (sealed < 0) {
             return null;
         }

@@ -4,18 +4,23 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.mptunnel.Redundancy;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.io.DatagramIo;
 import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.schedule.AllPaths;
-import org.mptunnel.internal.schedule.Scheduler;
+import org.mptunnel.internal.schedule.FecRate;
+import org.mptunnel.internal.schedule.FecScheduler;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.SessionAddress;
 import org.mptunnel.internal.session.SessionTable;
@@ -35,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * is found by the id in each datagram, not by its source, and learns a path for every source
  * address its datagrams come from. The table has a limit; a session silent for a dead timeout may
  * be evicted for a new one, and one idle for the idle timeout expires. A reply goes on every path
- * of its session ({@link AllPaths}): a server has no probes of its own to plan with.
+ * of its session ({@link AllPaths}): a server has no probes of its own to plan with; if the client
+ * codes its data (forward error correction), the replies are coded at the client's rate.
  */
 public final class ServerEngine extends BoundEngine implements Engine.Role {
 
@@ -50,7 +56,15 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     /** Built once: a lambda made in the timer would allocate on every tick. */
     private final Consumer<Session> onExpired = this::expired;
     private final Admission admission;
-    private final Scheduler scheduler = AllPaths.INSTANCE;
+    /**
+     * Every path ({@link AllPaths}) for a session whose client does not code its data; for one that
+     * does, its client's rate mirrored (the client chose it from what it measures; a server has no
+     * probes of its own) with the default deadline.
+     */
+    private final FecScheduler scheduler = new FecScheduler(codec, ServerEngine::mirroredRate,
+            TimeUnit.MILLISECONDS.toNanos(Redundancy.DEFAULT_FEC_DEADLINE_MILLIS), this::wakeBy);
+    /** Sessions whose replies are coded, whose groups' deadlines the I/O thread watches; I/O thread only. */
+    private final List<Session> codedSessions = new ArrayList<>();
     /** At most {@code maxSessionsPerSource} sessions per source IP (IPv6 /64), so one host cannot fill the table. */
     private final SessionsPerSource perSource;
     /** Refusals of new sessions or handshakes are logged at most once per interval, with a count. */
@@ -375,9 +389,42 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         LOG.debug("session {} expired ({} live)", Long.toHexString(session.id()), sessions.size());
     }
 
+    private static FecRate mirroredRate(Session session) {
+        FecScheduler.Groups groups = FecScheduler.groupsOf(session);
+        return groups == null ? null : groups.mirrored();
+    }
+
+    /** The client codes its data: from now on the replies are coded at its rate. */
+    @Override
+    public void peerCodes(Session session, int k, int m, boolean duplicated) {
+        FecScheduler.Groups groups = FecScheduler.groupsOf(session);
+        if (groups == null) {
+            groups = FecScheduler.attach(session, new FecRate(k, m, duplicated));
+            codedSessions.add(session);
+        } else {
+            groups.mirror(k, m, duplicated);
+        }
+    }
+
+    @Override
+    protected long closeFecGroups(long now, long next) {
+        for (int i = 0; i < codedSessions.size(); i++) {
+            try {
+                next = scheduler.closeDue(codedSessions.get(i), now, next);
+            } catch (ClosedChannelException e) {
+                return next; // closed: the loop is stopping
+            }
+        }
+        return next;
+    }
+
     /** I/O thread: a session left the table. */
     private void released(Session session) {
         session.discardHeld();
+        if (session.schedulerState() != null) {
+            codedSessions.remove(session);
+        }
+        fecReleased(session);
         perSource.release(session.source());
         admission.released(session);
     }

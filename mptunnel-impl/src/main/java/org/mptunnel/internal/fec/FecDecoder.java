@@ -211,6 +211,41 @@ public final class FecDecoder {
         }
     }
 
+    /**
+     * @return data datagram {@code index} of {@code group} as received or rebuilt, read-only, from
+     *         its position to its limit, while the group is in the ring; null if it is not there.
+     *         Valid until the next call that takes a datagram or repair. Lets a sink that cannot
+     *         deliver during {@link Sink#recovered} (its caller's buffer is busy) deliver just after.
+     */
+    public ByteBuffer payload(long group, int index) {
+        if (group < 0 || index < 0 || index >= maxData) {
+            return null;
+        }
+        Group g = ring[(int) (group % ring.length)];
+        if (g.number != group || !(g.dataPresent[index] || g.done && index < g.count)) {
+            return null;
+        }
+        int length = ShardLayout.readLength(g.data[index]);
+        ByteBuffer view = g.views[index];
+        view.limit(ShardLayout.PREFIX + length).position(ShardLayout.PREFIX);
+        return view;
+    }
+
+    /** @return about what a decoder of these limits holds: its shards (the recipes are a few KB more) */
+    public static long bytesFor(int maxData, int maxRepair, int maxPayload, int slots) {
+        return (long) slots * (maxData + maxRepair) * ShardLayout.shardLength(maxPayload);
+    }
+
+    /** @return the largest k' this decoder takes */
+    public int maxData() {
+        return maxData;
+    }
+
+    /** @return the largest m this decoder takes */
+    public int maxRepair() {
+        return maxRepair;
+    }
+
     /** @return datagrams rebuilt and handed to the sink */
     public long datagramsRecovered() {
         return datagramsRecovered.get();

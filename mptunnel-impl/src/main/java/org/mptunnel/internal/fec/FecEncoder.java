@@ -65,16 +65,33 @@ public final class FecEncoder {
      */
     public int add(ByteBuffer payload) {
         int length = payload.remaining();
+        byte[] shard = open(length);
+        payload.get(payload.position(), shard, ShardLayout.PREFIX, length);
+        return added(length);
+    }
+
+    /** As {@link #add(ByteBuffer)}, from {@code length} bytes of an array at {@code offset}. */
+    public int add(byte[] payload, int offset, int length) {
+        byte[] shard = open(length);
+        System.arraycopy(payload, offset, shard, ShardLayout.PREFIX, length);
+        return added(length);
+    }
+
+    /** @return the next shard, its length written, a group opened if none is */
+    private byte[] open(int length) {
         if (length > maxPayload) {
             throw new IllegalArgumentException("payload of " + length + " bytes exceeds " + maxPayload);
         }
         if (count == 0) {
             group++;
         }
-        int index = count;
-        byte[] shard = data[index];
+        byte[] shard = data[count];
         ShardLayout.writeLength(shard, length);
-        payload.get(payload.position(), shard, ShardLayout.PREFIX, length);
+        return shard;
+    }
+
+    private int added(int length) {
+        int index = count;
         longest = Math.max(longest, length);
         count++;
         if (count == k) {
@@ -124,6 +141,11 @@ public final class FecEncoder {
     /** @return how many datagrams the open group has (0 if none is open) */
     public int openCount() {
         return count;
+    }
+
+    /** @return k, the data datagrams that close a group */
+    public int dataCount() {
+        return k;
     }
 
     /** @return m, the repair payloads per group */

@@ -34,6 +34,9 @@ public final class IoLoop {
     /** Allocated once: {@code select(Consumer)} avoids the selected-key set and its iterator. */
     private final Consumer<SelectionKey> onReady;
     private volatile boolean running = true;
+    /** When the loop sleeps until, and whether it is still working that out ({@link #wakeBy}). */
+    private volatile long wakeAt;
+    private volatile boolean computing = true;
     /** Turns of the loop: wake-ups, for tests to check that an idle socket sleeps. */
     private final Counter turns = new Counter();
     /**
@@ -63,6 +66,7 @@ public final class IoLoop {
         try {
             while (running) {
                 turns.increment();
+                computing = true; // a deadline set from now on may not be seen: wakeBy wakes the select
                 for (Runnable task; (task = tasks.poll()) != null; ) {
                     task.run();
                 }
@@ -71,6 +75,8 @@ public final class IoLoop {
                     nextTimer = handler.onTimer(now);
                 }
                 long wakeAt = handler.onDeadlines(now, nextTimer);
+                this.wakeAt = wakeAt;
+                computing = false;
                 long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(wakeAt - now + 999_999));
                 selector.select(onReady, waitMillis);
             }
@@ -156,6 +162,16 @@ public final class IoLoop {
     public void timerAt(long nanos) {
         if (nanos - nextTimer < 0) {
             nextTimer = nanos;
+        }
+    }
+
+    /**
+     * Any thread: a deadline of the handler's, set just now, falls at {@code nanos}: the selector is
+     * woken if the loop would sleep past it (or is working out how long to sleep).
+     */
+    public void wakeBy(long nanos) {
+        if (computing || nanos - wakeAt < 0) {
+            selector.wakeup();
         }
     }
 

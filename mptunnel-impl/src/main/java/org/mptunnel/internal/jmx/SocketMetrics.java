@@ -232,4 +232,34 @@ public final class SocketMetrics implements SocketMetricsMXBean {
     private static java.util.stream.Stream<PathStats> paths(TunnelStats snapshot) {
         return snapshot.sessions().stream().map(SessionStats::paths).flatMap(java.util.List::stream);
     }
+
+    @Override
+    public double getWireBytesPerPayloadByte() {
+        return stats.get().redundancy().wireBytesPerPayloadByte();
+    }
+
+    @Override
+    public long getFecRepairsSent() {
+        return stats.get().redundancy().repairsSent();
+    }
+
+    @Override
+    public long getFecRepairsReceived() {
+        return stats.get().redundancy().repairsReceived();
+    }
+
+    @Override
+    public long getFecRecovered() {
+        return stats.get().redundancy().recovered();
+    }
+
+    @Override
+    public double getResidualLoss() {
+        return stats.get().redundancy().residualLoss();
+    }
+
+    @Override
+    public long getFecNotDecoded() {
+        return stats.get().redundancy().notDecoded();
+    }
 }

@@ -85,4 +85,22 @@ public interface SocketMetricsMXBean {
 
     /** Ordered delivery: bytes held now, against {@code OrderedDelivery.maxHeldBytes()}. */
     long getOrderHeldBytes();
+
+    /** Redundancy: bytes of data and repair datagrams written per application byte sent. */
+    double getWireBytesPerPayloadByte();
+
+    /** Forward error correction: repair datagrams sent. */
+    long getFecRepairsSent();
+
+    /** Forward error correction: repair datagrams received. */
+    long getFecRepairsReceived();
+
+    /** Forward error correction: datagrams lost on every path and rebuilt from repairs. */
+    long getFecRecovered();
+
+    /** The share of the peers' datagrams this socket did not get, recovery included (0 to 1). */
+    double getResidualLoss();
+
+    /** Forward error correction: datagrams not decoded because the socket's decoders held their memory budget. */
+    long getFecNotDecoded();
 }

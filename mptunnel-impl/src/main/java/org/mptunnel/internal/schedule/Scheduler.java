@@ -11,13 +11,12 @@ import org.mptunnel.internal.session.Session;
  * the policy. Two exist: {@link AllPaths} (every path that is up) and {@link AdaptivePlanner}
  * (the fewest paths that meet a loss target).
  *
- * <p>The seam is shaped for policies that send more than they are given or send later: a forward
- * error correction scheduler would add each datagram to its group in {@link #send} (on the
- * sender's thread) and send the group's repair datagrams when it closes, or from
- * {@link #onTimer} once its deadline passes (returning that deadline); a striping scheduler would
- * choose one path per datagram in {@link #send} and pace each path from {@link #onTimer}. Either
- * sends through {@link Session#transmitOn} and counts through {@link Session#countSent}, as the
- * two here do.
+ * <p>The seam is shaped for policies that send more than they are given or send later: the
+ * forward error correction scheduler adds each datagram to its group in {@link #sendData} (on the
+ * sender's thread) and sends the group's repair datagrams when it closes, or at its deadline from
+ * the I/O thread; a striping scheduler would choose one path per datagram in {@link #send} and
+ * pace each path from {@link #onTimer}. They send through {@link Session#transmitOn} (or a
+ * path's own {@code transmit}) and count through {@link Session#countSent}.
  */
 public interface Scheduler {
 
@@ -30,6 +29,26 @@ public interface Scheduler {
      * @throws ClosedChannelException if the socket was closed
      */
     int send(Session session, ByteBuffer datagram) throws ClosedChannelException;
+
+    /**
+     * Any thread: sends one application datagram: by default encodes it once with {@code writer}
+     * and {@link #send}s it, counting its bytes on the session. A policy that must choose what the
+     * datagram carries before it is sealed (forward error correction) encodes it itself.
+     *
+     * @return how many paths it left on; −1 if the writer could not encode it (not counted here)
+     * @throws ClosedChannelException if the socket was closed
+     */
+    default int sendData(Session session, DatagramWriter writer, byte[] data, int offset, int length)
+            throws ClosedChannelException {
+        ByteBuffer datagram = writer.encodeData(session, data, offset, length);
+        if (datagram == null) {
+            return -1;
+        }
+        int wire = datagram.limit();
+        int sent = send(session, datagram);
+        session.countBytes(length, (long) sent * wire);
+        return sent;
+    }
 
     /**
      * I/O thread, at every timer tick: sends what is due and revises the policy.

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.mptunnel.OrderingStats;
 import org.mptunnel.PathStats;
+import org.mptunnel.RedundancyStats;
 import org.mptunnel.SessionStats;
 import org.mptunnel.internal.crypto.Transport;
 import org.mptunnel.internal.io.DatagramIo;
@@ -35,6 +36,9 @@ public final class Session {
     private static final int DATAGRAMS_SENT = 1;
     private static final int COPIES_SENT = 2;
     private static final int SEND_DROPPED = 3;
+    private static final int PAYLOAD_BYTES = 4;
+    private static final int WIRE_BYTES = 5;
+    private static final int REPAIRS_SENT = 6;
 
     private final long id;
     private final InetSocketAddress address;
@@ -53,7 +57,7 @@ public final class Session {
      * other fields the I/O thread writes per datagram): the next outbound sequence number and the
      * send counts.
      */
-    private final SharedCounters outbound = new SharedCounters(4);
+    private final SharedCounters outbound = new SharedCounters(7);
     private volatile Path[] paths;
     /**
      * The paths to send on if redundancy is adaptive, chosen by the I/O thread; null: every path.
@@ -103,10 +107,26 @@ public final class Session {
     private long lastResponseNanos;
     /** I/O thread only: inbound data datagrams accepted as first copies, reported in keepalive-acks. */
     private long receivedInbound;
+    /**
+     * For the residual loss: the first inbound sequence accepted since the session began or the
+     * peer restarted its numbering (−1 before), and the first copies accepted since. A server numbers
+     * from its clock, so the passed count of the receiver's report does not start at 0.
+     */
+    private volatile long residualFrom = -1;
+    private final Counter residualReceived = new Counter();
     /** A client's view of its outbound data loss, from the server's reports. */
     private final ReportedLoss reportedLoss = new ReportedLoss();
     /** Puts inbound datagrams back in order, if ordered delivery is on; set once by the I/O thread. */
     private volatile ReorderBuffer<?> reorder;
+    /**
+     * What the send policy keeps for this session (forward error correction's groups), opaque
+     * here; set once, before the session is shared or by the I/O thread.
+     */
+    private volatile Object schedulerState;
+    /** Forward error correction of inbound datagrams; I/O thread only, null until the peer sends FEC. */
+    private FecInbound fecInbound;
+    /** FEC datagrams not decoded because the socket's decoders held their budget. */
+    private final Counter fecOverBudget = new Counter();
 
     private final Counter delivered = new Counter();
     private final Counter duplicates = new Counter();
@@ -212,6 +232,48 @@ public final class Session {
         return sent;
     }
 
+    /**
+     * Any thread: an application datagram of {@code payload} bytes (0 for a repair) put
+     * {@code wire} bytes on the paths, every copy counted.
+     */
+    public void countBytes(int payload, long wire) {
+        if (payload > 0) {
+            outbound.add(PAYLOAD_BYTES, payload);
+        }
+        outbound.add(WIRE_BYTES, wire);
+    }
+
+    /** Any thread: a repair datagram of {@code wire} bytes left on a path. */
+    public void countRepair(int wire) {
+        outbound.add(REPAIRS_SENT, 1);
+        outbound.add(WIRE_BYTES, wire);
+    }
+
+    /** @return what the send policy keeps for this session, or null */
+    public Object schedulerState() {
+        return schedulerState;
+    }
+
+    /** Once, before the session is shared or on the I/O thread: what the send policy keeps for it. */
+    public void schedulerState(Object state) {
+        schedulerState = state;
+    }
+
+    /** I/O thread: the session's inbound forward error correction, or null */
+    public FecInbound fecInbound() {
+        return fecInbound;
+    }
+
+    /** I/O thread: a FEC datagram was not decoded: the socket's decoders hold their budget. */
+    public void countFecOverBudget() {
+        fecOverBudget.increment();
+    }
+
+    /** I/O thread: sets (or, with null, drops) the session's inbound forward error correction. */
+    public void fecInbound(FecInbound inbound) {
+        fecInbound = inbound;
+    }
+
     /** Any thread: a datagram left on {@code copies} paths; none means it was dropped. */
     public void countSent(int copies) {
         if (copies == 0) {
@@ -250,11 +312,17 @@ public final class Session {
         if (verdict == DuplicateWindow.RESTARTED) {
             restartOrdering();
             verdict = DuplicateWindow.FRESH;
+            residualFrom = -1;
         }
         if (verdict == DuplicateWindow.FRESH || verdict == DuplicateWindow.UNCONFIRMED) {
             path.countFirstDelivery();
             if (verdict == DuplicateWindow.FRESH) {
                 receivedInbound++; // an unconfirmed number is not in the receiver's report either
+                if (residualFrom < 0) {
+                    residualFrom = sequence;
+                    residualReceived.add(-residualReceived.get());
+                }
+                residualReceived.increment();
             }
             return verdict;
         }
@@ -348,6 +416,13 @@ public final class Session {
             return null;
         }
         return datagram.slice(0, length).equals(ByteBuffer.wrap(lastInitiation)) ? lastResponse : null;
+    }
+
+    /** @return inbound sequence numbers passed since {@link #residualFrom}: what the residual loss is out of */
+    private long residualPassed() {
+        long from = residualFrom;
+        long newest = window.newest();
+        return from < 0 || newest < from ? 0 : newest - from + 1;
     }
 
     /** I/O thread: the newest inbound sequence accepted, or -1 before the first (or since a restart). */
@@ -755,11 +830,15 @@ public final class Session {
             pathStats.add(path.snapshot());
         }
         ReorderBuffer<?> buffer = reorder;
+        FecInbound inbound = fecInbound;
+        RedundancyStats redundancy = new RedundancyStats(outbound.get(PAYLOAD_BYTES), outbound.get(WIRE_BYTES),
+                outbound.get(REPAIRS_SENT), inbound == null ? 0 : inbound.repairsReceived(),
+                inbound == null ? 0 : inbound.recovered(), fecOverBudget.get(), residualPassed(), residualReceived.get());
         return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
                 queueDropped.get(), outbound.get(SEND_DROPPED), pathStats, outbound.get(DATAGRAMS_SENT),
                 outbound.get(COPIES_SENT),
                 estimatedLoss(current, sendPaths), reportedLoss.measuredLoss(),
-                buffer == null ? OrderingStats.NONE : buffer.counters().snapshot());
+                buffer == null ? OrderingStats.NONE : buffer.counters().snapshot(), redundancy);
     }
 
     /**

@@ -61,6 +61,11 @@ public final class Header {
     /** Client to server, on the path the challenge came on: its {@link PathChallenge} echoed. */
     public static final byte TYPE_PATH_RESPONSE = 7;
 
+    /** A data datagram that belongs to a forward error correction group: a {@link Fec} block, then the payload. */
+    public static final byte TYPE_FEC_DATA = 8;
+    /** One repair datagram of a forward error correction group: a {@link Fec} block, then the repair payload. */
+    public static final byte TYPE_FEC_REPAIR = 9;
+
     /** Returned by {@link #check} for anything that is not a valid tunnel datagram. */
     public static final int MALFORMED = -1;
 
@@ -116,6 +121,10 @@ public final class Header {
             case TYPE_PATH_CHALLENGE:
             case TYPE_PATH_RESPONSE:
                 return length - LENGTH == PathChallenge.LENGTH ? type : MALFORMED;
+            case TYPE_FEC_DATA:
+                return Fec.dataValid(buffer, length - LENGTH) ? type : MALFORMED;
+            case TYPE_FEC_REPAIR:
+                return Fec.repairValid(buffer, length - LENGTH) ? type : MALFORMED;
             default:
                 return MALFORMED;
         }

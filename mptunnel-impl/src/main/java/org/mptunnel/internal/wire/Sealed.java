@@ -21,7 +21,7 @@ public final class Sealed {
     public static final int TAG_LENGTH = 16;
     /** Bytes a sealed datagram adds to its payload. */
     public static final int OVERHEAD = Header.LENGTH + TAG_LENGTH;
-    /** The largest of the first sealed types (DATA 1, KEEPALIVE 2, KEEPALIVE_ACK 3); PATH_CHALLENGE 6 and PATH_RESPONSE 7 are sealed too. */
+    /** The largest of the first sealed types (DATA 1, KEEPALIVE 2, KEEPALIVE_ACK 3); PATH_CHALLENGE 6, PATH_RESPONSE 7, FEC_DATA 8 and FEC_REPAIR 9 are sealed too. */
     static final int MAX_TYPE = Header.TYPE_KEEPALIVE_ACK;
 
     private Sealed() {
@@ -42,7 +42,8 @@ public final class Sealed {
         }
         int type = datagram.get(Header.TYPE_OFFSET);
         boolean sealedType = type >= Header.TYPE_DATA && type <= MAX_TYPE
-                || type == Header.TYPE_PATH_CHALLENGE || type == Header.TYPE_PATH_RESPONSE;
+                || type == Header.TYPE_PATH_CHALLENGE || type == Header.TYPE_PATH_RESPONSE
+                || type == Header.TYPE_FEC_DATA || type == Header.TYPE_FEC_REPAIR;
         return sealedType && Header.sequence(datagram) >= 0 ? type : Header.MALFORMED;
     }
 

@@ -1,0 +1,215 @@
+package org.mptunnel.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mptunnel.MultipathDatagramSocket;
+import org.mptunnel.OrderedDelivery;
+import org.mptunnel.Redundancy;
+import org.mptunnel.RedundancyStats;
+import org.mptunnel.TunnelConfig;
+import org.mptunnel.internal.bridge.Impairment;
+import org.mptunnel.internal.bridge.UdpBridge;
+
+/**
+ * Forward error correction end to end over loopback bridges: each datagram on one path, repairs
+ * spread over the paths, lost datagrams rebuilt at the receiver, in both directions.
+ */
+class FecTunnelTest {
+
+    private static final int COUNT = 12_000;
+
+    /** Lengths vary, so that groups code datagrams of different lengths. */
+    private static int length(int n) {
+        return 200 + (n * 37) % 300;
+    }
+
+    @Test
+    @Timeout(120)
+    void fecOverThreeLossyPathsRecoversWhatOneCopyWouldLoseAtLittleMoreThanOneCopysTraffic() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server();
+            List<UdpBridge> bridges = net.lossyBridges(3, Loopback.addressOf(server), 0.05, 20_261_204L);
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges),
+                    b -> b.redundancy(Redundancy.fec(4, 2)));
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                Traffic.sendPaced(client, null, 0, COUNT, FecTunnelTest::length, 64, receiver);
+                awaitQuiet(server, receiver);
+                double loss = 1.0 - (double) receiver.received.get() / COUNT;
+                RedundancyStats sent = client.stats().redundancy();
+                RedundancyStats got = server.stats().redundancy();
+                System.out.printf("fec(4,2) over 3 x 5 %%: loss %.3f %% (one copy: 5 %%), %d recovered, "
+                                + "%.3f bytes on the wire per payload byte, %d repairs, residual %.3f %%%n",
+                        100 * loss, got.recovered(), sent.wireBytesPerPayloadByte(), sent.repairsSent(),
+                        100 * got.residualLoss());
+                // One copy on one path loses 5 %; a group of 6 shards loses data for good only if
+                // 3 or more of them are lost: about 0.2 %. The bound leaves room for what a loaded
+                // machine drops in socket buffers, far below what one copy loses.
+                assertThat(loss).as("one-way loss; %d damaged, %d duplicates; server %s", receiver.damaged.get(),
+                        receiver.duplicates.get(), server.stats()).isLessThan(0.025);
+                assertThat(got.recovered()).as("datagrams recovered").isGreaterThan(COUNT / 50);
+                assertThat(sent.wireBytesPerPayloadByte()).as("bytes on the wire per payload byte")
+                        .isBetween(1.5, 1.9);
+                assertThat(sent.repairsSent()).isBetween((long) COUNT / 2 - 50, (long) COUNT / 2 + 500);
+                assertThat(got.residualLoss()).as("the receiver's residual").isCloseTo(loss, within(0.002));
+                assertThat(receiver.duplicates).as("a datagram recovered and arriving too is delivered once")
+                        .hasValue(0);
+                assertThat(receiver.damaged).hasValue(0);
+                assertThat(server.stats().malformedDropped()).isZero();
+            }
+        }
+    }
+
+    /**
+     * Three clean paths, one closed mid-stream: every group of 4 + 2 has 2 shards on each path, so
+     * until the client sees the path dead its losses are erasures the repairs fill; with ordered
+     * delivery the rebuilt datagrams take their places: nothing is lost, nothing out of order.
+     */
+    @Test
+    @Timeout(120)
+    void aPathThatDiesIsOnlyErasuresAndRecoveredDatagramsArriveInOrder() throws Exception {
+        try (Loopback net = new Loopback()) {
+            // A wait far longer than any rebuild takes, so that only a datagram never rebuilt (or a
+            // stall of seconds) releases a gap: a loaded machine stalls processes for 200 ms and more.
+            MultipathDatagramSocket server = net.server(b -> b.orderedDelivery(OrderedDelivery.fixed(Duration.ofSeconds(3))));
+            List<UdpBridge> bridges = List.of(
+                    net.bridge(Loopback.addressOf(server), Impairment.NONE),
+                    net.bridge(Loopback.addressOf(server), Impairment.NONE),
+                    net.bridge(Loopback.addressOf(server), Impairment.NONE));
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges),
+                    b -> b.redundancy(Redundancy.fec(4, 2)).deadTimeout(Duration.ofSeconds(2)));
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                // The first datagram sets where the order starts (docs/ARCHITECTURE.md, "Ordered
+                // delivery"): one that the second overtook on another path would be late. So it goes alone.
+                send(client, 0);
+                await().atMost(Duration.ofSeconds(5)).until(() -> receiver.received.get() == 1);
+                for (int n = 1; n < 6_000; n++) {
+                    if (n == 2_000) {
+                        bridges.get(1).close();
+                    }
+                    send(client, n);
+                    if (n % 64 == 63) {
+                        int sent = n;
+                        await().atMost(Duration.ofSeconds(5)).until(() -> receiver.highest.get() >= sent - 64);
+                    }
+                }
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(receiver.received.get())
+                        .as("all of them; server %s; client %s", server.stats(), client.stats()).isEqualTo(6_000));
+                assertThat(receiver.outOfOrder).as("datagrams out of order").hasValue(0);
+                assertThat(server.stats().ordering().skipped()).as("gaps given up on").isZero();
+                assertThat(receiver.duplicates).hasValue(0);
+                assertThat(server.stats().redundancy().recovered()).as("recovered from the dead path's erasures")
+                        .isPositive();
+            }
+        }
+    }
+
+    /** The server codes its replies at the rate its client's datagrams carry. */
+    @Test
+    @Timeout(120)
+    void theServersRepliesAreProtectedWithTheClientsRate() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server();
+            List<UdpBridge> bridges = net.lossyBridges(3, Loopback.addressOf(server), 0.05, 20_261_205L);
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges),
+                    b -> b.redundancy(Redundancy.fec(4, 2)));
+            client.send(new DatagramPacket(Traffic.datagram(0, 100), 100));
+            DatagramPacket first = new DatagramPacket(new byte[2048], 2048);
+            server.setSoTimeout(5_000);
+            server.receive(first);
+            SocketAddress session = first.getSocketAddress();
+            try (Traffic.Receiver receiver = new Traffic.Receiver(client)) {
+                Traffic.sendPaced(server, session, 0, COUNT, FecTunnelTest::length, 64, receiver);
+                awaitQuiet(client, receiver);
+                double loss = 1.0 - (double) receiver.received.get() / COUNT;
+                RedundancyStats replies = server.stats().redundancy();
+                System.out.printf("replies, mirrored fec(4,2) over 3 x 5 %%: loss %.3f %%, %d recovered by the client, "
+                                + "%.3f bytes on the wire per payload byte%n",
+                        100 * loss, client.stats().redundancy().recovered(), replies.wireBytesPerPayloadByte());
+                assertThat(loss).as("one-way loss of the replies (one copy: 5 %)").isLessThan(0.025);
+                assertThat(client.stats().redundancy().recovered()).isGreaterThan(COUNT / 50);
+                assertThat(replies.repairsSent()).isGreaterThan(COUNT / 3);
+                assertThat(replies.wireBytesPerPayloadByte()).as("not one copy per path").isLessThan(1.9);
+                assertThat(client.stats().redundancy().residualLoss())
+                        .as("the client's residual, of a server that numbers from its clock").isCloseTo(loss, within(0.002));
+            }
+        }
+    }
+
+    /** Protocol v2: data and repairs sealed, recovery the same. */
+    @Test
+    @Timeout(120)
+    void sealedRepairsRecoverToo() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server(b -> b.preSharedKey(SecureTunnelTest.KEY));
+            List<UdpBridge> bridges = net.lossyBridges(3, Loopback.addressOf(server), 0.05, 20_261_206L);
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges),
+                    b -> b.preSharedKey(SecureTunnelTest.KEY).redundancy(Redundancy.fec(4, 2)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().handshakes() > 0);
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                Traffic.sendPaced(client, null, 0, 4_000, FecTunnelTest::length, 64, receiver);
+                awaitQuiet(server, receiver);
+                double loss = 1.0 - (double) receiver.received.get() / 4_000;
+                assertThat(loss).isLessThan(0.025);
+                assertThat(server.stats().redundancy().recovered()).isGreaterThan(40);
+                assertThat(server.stats().authFailed()).isZero();
+                assertThat(server.stats().malformedDropped()).isZero();
+                assertThat(receiver.damaged).hasValue(0);
+            }
+        }
+    }
+
+    @Test
+    void legacyFormatsRefuseFecAtConfiguration() {
+        for (TunnelConfig.WireFormat format : List.of(TunnelConfig.WireFormat.LEGACY, TunnelConfig.WireFormat.LEGACY_PLAIN)) {
+            assertThatThrownBy(() -> TunnelConfig.client().path(new InetSocketAddress(Loopback.LOOPBACK, 9))
+                    .wireFormat(format).redundancy(Redundancy.fec(8, 4)).build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("FEC redundancy").hasMessageContaining(format.toString());
+        }
+    }
+
+    @Test
+    void fecRatesOutsideTheLimitsAreRefused() {
+        assertThatThrownBy(() -> Redundancy.fec(0, 2)).hasMessageContaining("k (data datagrams per group) must be 1 to 32");
+        assertThatThrownBy(() -> Redundancy.fec(33, 2)).hasMessageContaining("must be 1 to 32");
+        assertThatThrownBy(() -> Redundancy.fec(8, 0)).hasMessageContaining("m (repair datagrams per group) must be 1 to 16");
+        assertThatThrownBy(() -> Redundancy.fec(8, 17)).hasMessageContaining("must be 1 to 16");
+        assertThatThrownBy(() -> Redundancy.fec(8, 4, Duration.ofSeconds(2))).hasMessageContaining("deadline");
+        assertThatThrownBy(() -> new Redundancy(Redundancy.Mode.ALL_PATHS, 0, 8, 4, Duration.ZERO))
+                .hasMessageContaining("FEC redundancy only");
+        Redundancy fec = Redundancy.fec(8, 4);
+        assertThat(fec.groupDeadline()).isEqualTo(Duration.ofMillis(5));
+        assertThat(fec.isFec()).isTrue();
+        assertThat(new Redundancy(Redundancy.Mode.ADAPTIVE, 0.01).groupDeadline()).isEqualTo(Duration.ZERO);
+    }
+
+    private static org.assertj.core.data.Offset<Double> within(double d) {
+        return org.assertj.core.data.Offset.offset(d);
+    }
+
+    private static void send(MultipathDatagramSocket client, int n) throws IOException {
+        byte[] data = Traffic.datagram(n, length(n));
+        client.send(new DatagramPacket(data, data.length));
+    }
+
+    /** Waits until the receiving socket has delivered all it will and the receiver took it all. */
+    private static void awaitQuiet(MultipathDatagramSocket socket, Traffic.Receiver receiver) {
+        AtomicReference<Long> last = new AtomicReference<>(-1L);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            long delivered = socket.stats().delivered();
+            boolean still = delivered == last.getAndSet(delivered);
+            return still && receiver.received.get() + receiver.duplicates.get() >= delivered - 1;
+        });
+    }
+}
