@@ -38,6 +38,13 @@ class SteadyStateAllocationTest {
      * per datagram, even 16 bytes, would be 320,000.
      */
     private static final long BUDGET_PER_ROUND = ROUND / 4;
+    /**
+     * Ordered delivery keeps the copies it held for reuse, so it allocates only when more
+     * datagrams are held at once than ever before: on a loaded machine a later round can hold a few
+     * dozen more than the warm-up did (about 200 bytes each). Still far below one object per
+     * datagram.
+     */
+    private static final long ORDERED_BUDGET_PER_ROUND = ROUND;
 
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -194,7 +201,7 @@ class SteadyStateAllocationTest {
             assertThat(ordering.held()).as("datagrams held: the bridges reordered").isGreaterThan(heldBefore);
             for (int i = 1; i < measured.length; i++) {
                 assertThat(allocated[i]).as("bytes allocated by %s for %d datagrams", measured[i].getName(), ROUND)
-                        .isLessThan(BUDGET_PER_ROUND);
+                        .isLessThan(ORDERED_BUDGET_PER_ROUND);
             }
         }
     }
