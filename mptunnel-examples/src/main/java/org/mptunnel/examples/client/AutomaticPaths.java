@@ -235,7 +235,10 @@ public final class AutomaticPaths implements AutoCloseable {
         return first;
     }
 
-    /** One line per interface that changed; a path that cannot be added is said once until it can. */
+    /**
+     * One line per interface that changed; a path that cannot be added is said once, and once more
+     * when it is.
+     */
     private void log(Map<String, InetAddress[]> next, PathUpdater.Outcome outcome) {
         Set<String> names = new LinkedHashSet<>(chosen.keySet());
         names.addAll(next.keySet());
@@ -250,6 +253,11 @@ public final class AutomaticPaths implements AutoCloseable {
             } else if (!java.util.Arrays.equals(before, after)) {
                 LOG.info("automatic paths: interface {} now {} (was {}): its paths moved", name, addresses(after),
                         addresses(before));
+            }
+        }
+        for (TunnelPath path : outcome.added()) {
+            if (failing.contains(path)) {
+                LOG.info("automatic paths: path {} added, at last", ClientConfigFile.describe(path));
             }
         }
         outcome.failed().forEach((path, why) -> {

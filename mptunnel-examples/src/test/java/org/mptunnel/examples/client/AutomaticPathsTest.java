@@ -180,6 +180,31 @@ class AutomaticPathsTest {
         assertThat(client.paths()).hasSize(2);
     }
 
+    /**
+     * A path the open socket cannot add although its address can be bound (as one with no route
+     * to its remote yet: an interface up before its routes) is tried again at the next poll. Here a
+     * fixed local port held by another socket stands for the missing route.
+     */
+    @Test
+    void aPathTheOpenSocketCouldNotAddIsTriedAgainAtTheNextPoll() throws Exception {
+        interfaces.set(nif("up1", true, false, "127.0.0.2"));
+        startClient(DEFAULT, List.of(TunnelPath.to(serverAddress)));
+        TunnelPath pinned;
+        try (java.net.DatagramSocket holder = new java.net.DatagramSocket(new InetSocketAddress(ip("127.0.0.3"), 0))) {
+            pinned = TunnelPath.to(serverAddress).from((InetSocketAddress) holder.getLocalSocketAddress());
+            automatic.configure(List.of(TunnelPath.to(serverAddress), pinned));
+            automatic.poll();
+            assertThat(client.paths()).doesNotContain(pinned);
+            automatic.poll();
+            assertThat(client.paths()).doesNotContain(pinned);
+        }
+        automatic.poll();
+        assertThat(client.paths()).contains(pinned);
+        int sent = send(0, 100);
+        awaitReceived(sent);
+        await().atMost(Duration.ofSeconds(5)).until(() -> heardFrom("127.0.0.3") > 0);
+    }
+
     @Test
     void pollingOnItsOwnThreadFollowsAnInterfaceThatComesUp() throws Exception {
         interfaces.set(nif("up1", true, false, "127.0.0.2"));
