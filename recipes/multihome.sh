@@ -26,6 +26,11 @@
 #     carrier-up UPLINK           the ISP's end comes back
 #     readdress UPLINK ADDRESS    the laptop's address on UPLINK changes (within its /24); routes
 #                                 and rules follow
+#     unplug UPLINK               the laptop's interface is removed (a USB modem pulled out): its
+#                                 link to the ISP and its routes are gone; its rules stay
+#     plug UPLINK [unrouted]      an unplugged interface is back (plugged in, DHCP done): the link,
+#                                 the laptop's address, then the interface up and its routes; with
+#                                 unrouted, no routes yet (link-up UPLINK adds them)
 source "$(dirname "$0")/common.sh"
 rc_need ip iproute2
 serve=0
@@ -101,6 +106,18 @@ build() {
 }
 build || rc_fail "cannot build the namespaces"
 
+# uplink_plug UPLINK [unrouted]: an unplugged uplink made again as build makes it (its rules were
+# kept), its routes too unless unrouted
+uplink_plug() {
+    local u=$1
+    [ -z "${2:-}" ] || [ "$2" = unrouted ] || return 1
+    ip -n "$lns" link add "$u" type veth peer name "${isp[$u]}" netns "$ins" &&
+        ip -n "$lns" addr add "${address[$u]}/24" dev "$u" &&
+        ip -n "$ins" addr add "${gateway[$u]}/24" dev "${isp[$u]}" &&
+        ip -n "$ins" link set "${isp[$u]}" up && ip -n "$lns" link set "$u" up &&
+        uplink_operational "$u" && { [ -n "${2:-}" ] || uplink_routes "$u"; }
+}
+
 # serve_command LINE: one --serve command; status 0 when done
 serve_command() {
     local verb=${1:-} u=${2:-} new=${3:-}
@@ -120,6 +137,8 @@ serve_command() {
                 ip -n "$lns" rule del priority "$((table[$u] + 900))" &&
                 ip -n "$lns" rule add from "$new" table "${table[$u]}" priority "$((table[$u] + 900))" &&
                 uplink_routes "$u" ;;
+        unplug) ip -n "$lns" link del "$u" ;; # the ISP's end goes with it
+        plug) uplink_plug "$u" "$new" ;;
         *) return 1 ;;
     esac
 }

@@ -1,5 +1,8 @@
 package org.mptunnel.examples.client;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -114,11 +117,34 @@ public final class AutomaticPaths implements AutoCloseable {
 
     /**
      * The paths the interfaces give now, for mpclient's first configuration: these are then the
-     * running paths, the starting point of {@link #poll()}.
+     * running paths, the starting point of {@link #poll()}. An interface's path that cannot be
+     * connected now is left out (said once) while another can: it would fail the whole session.
      *
      * @throws UserError if there are none, or the interfaces cannot be listed
      */
     public synchronized List<TunnelPath> initialPaths() {
+        List<TunnelPath> paths = selected();
+        Map<TunnelPath, String> unreachable = new LinkedHashMap<>();
+        for (TunnelPath path : paths) {
+            String why = fixed.contains(path) || path.remote().isUnresolved() ? null : unreachable(path);
+            if (why != null) {
+                unreachable.put(path, why);
+            }
+        }
+        if (unreachable.size() == paths.size()) {
+            return paths; // the session's opening says why
+        }
+        unreachable.forEach((path, why) -> {
+            failing.add(path); // tried again at every poll
+            LOG.warn("automatic paths: {} (said once, tried again at every poll)", why);
+        });
+        List<TunnelPath> reachable = new ArrayList<>(paths);
+        reachable.removeAll(unreachable.keySet());
+        return reachable;
+    }
+
+    /** The paths the interfaces give now, whether they can be connected or not. */
+    synchronized List<TunnelPath> selected() {
         List<TunnelPath> paths;
         try {
             paths = compute(source.interfaces(), chosen);
@@ -130,6 +156,19 @@ public final class AutomaticPaths implements AutoCloseable {
                     + " (loopback needs --auto-loopback; see --auto-include, --auto-exclude)");
         }
         return paths;
+    }
+
+    /**
+     * @return why the path's socket could not be bound and connected now (no route to its remote
+     *         from its interface's address, as before the interface has its routes), or null
+     */
+    private static String unreachable(TunnelPath path) {
+        try (DatagramSocket probe = new DatagramSocket(path.localAddress())) {
+            probe.connect(path.remote());
+            return null;
+        } catch (IOException | UncheckedIOException e) {
+            return "path " + ClientConfigFile.describe(path) + ": " + e.getMessage();
+        }
     }
 
     /** Before {@link #start} or {@link #poll()}: where changes go, starting from {@link #initialPaths()}. */
@@ -235,7 +274,10 @@ public final class AutomaticPaths implements AutoCloseable {
         return first;
     }
 
-    /** One line per interface that changed; a path that cannot be added is said once until it can. */
+    /**
+     * One line per interface that changed; a path that cannot be added is said once, and once more
+     * when it is.
+     */
     private void log(Map<String, InetAddress[]> next, PathUpdater.Outcome outcome) {
         Set<String> names = new LinkedHashSet<>(chosen.keySet());
         names.addAll(next.keySet());
@@ -250,6 +292,11 @@ public final class AutomaticPaths implements AutoCloseable {
             } else if (!java.util.Arrays.equals(before, after)) {
                 LOG.info("automatic paths: interface {} now {} (was {}): its paths moved", name, addresses(after),
                         addresses(before));
+            }
+        }
+        for (TunnelPath path : outcome.added()) {
+            if (failing.contains(path)) {
+                LOG.info("automatic paths: path {} added, at last", ClientConfigFile.describe(path));
             }
         }
         outcome.failed().forEach((path, why) -> {

@@ -78,7 +78,9 @@ public final class PathUpdater {
      * add that failed retried once (its fixed port may have been held by a path just removed). A
      * new path that cannot be used at all ({@link #unusable}: an address this machine does not
      * have, or not yet, as a new IPv6 address while the kernel checks it is unique) is left out,
-     * reported as failed, and not {@link #current()}, so that the next change tries it again.
+     * reported as failed, and not {@link #current()}, so that the next change tries it again; so is
+     * one that an open socket could not add (no route to its remote yet, say: an interface up before
+     * its routes), which new sockets still get.
      *
      * @throws IllegalArgumentException if no configuration can have these paths; nothing changed
      */
@@ -128,7 +130,10 @@ public final class PathUpdater {
                 }
             }
         }
-        current = List.copyOf(wanted);
+        added.removeAll(failed.keySet());
+        List<TunnelPath> applied = new ArrayList<>(wanted);
+        applied.removeAll(failed.keySet());
+        current = List.copyOf(applied);
         return new Outcome(added, removed, failed);
     }
 

@@ -116,12 +116,12 @@ class AutomaticPathsTest {
                 new AutomaticPaths.Filter(List.of(), List.of("dock*"), false, false),
                 List.of(TunnelPath.to(serverAddress), TunnelPath.to(v6server), fixed));
 
-        assertThat(paths.initialPaths()).containsExactly(
+        assertThat(paths.selected()).containsExactly(
                 fixed, TunnelPath.to(serverAddress).from(new InetSocketAddress(ip("127.0.0.2"), 0)));
 
         AutomaticPaths asked = new AutomaticPaths(interfaces, new AutomaticPaths.Filter(List.of("l*"), List.of(), true, true),
                 List.of(TunnelPath.to(serverAddress), TunnelPath.to(v6server)));
-        assertThat(asked.initialPaths()).containsExactly(
+        assertThat(asked.selected()).containsExactly(
                 TunnelPath.to(serverAddress).from(new InetSocketAddress(ip("127.0.0.1"), 0)),
                 TunnelPath.to(v6server).from(new InetSocketAddress(ip("::1"), 0)),
                 TunnelPath.to(serverAddress).from(new InetSocketAddress(ip("169.254.7.7"), 0)),
@@ -129,7 +129,7 @@ class AutomaticPathsTest {
 
         interfaces.set(nif("lo", true, true, "127.0.0.1"));
         assertThatThrownBy(() -> new AutomaticPaths(interfaces, DEFAULT, List.of(TunnelPath.to(serverAddress)))
-                .initialPaths()).isInstanceOf(UserError.class).hasMessageContaining("no usable interface");
+                .selected()).isInstanceOf(UserError.class).hasMessageContaining("no usable interface");
     }
 
     @Test
@@ -178,6 +178,48 @@ class AutomaticPathsTest {
         interfaces.set(nif("up1", true, false, "127.0.0.2"), nif("new1", true, false, "127.0.0.3"));
         automatic.poll();
         assertThat(client.paths()).hasSize(2);
+    }
+
+    /**
+     * At the start, an interface's path that cannot be bound and connected (here an address this
+     * machine does not have; on a real machine also no route yet) is left out rather than failing
+     * the session, and added once it can be.
+     */
+    @Test
+    void aPathThatCannotBeConnectedAtTheStartIsLeftOutUntilItCan() throws Exception {
+        interfaces.set(nif("up1", true, false, "127.0.0.2"), nif("new1", true, false, "192.0.2.1"));
+        startClient(DEFAULT, List.of(TunnelPath.to(serverAddress)));
+        assertThat(client.paths()).containsExactly(
+                TunnelPath.to(serverAddress).from(new InetSocketAddress(ip("127.0.0.2"), 0)));
+
+        interfaces.set(nif("up1", true, false, "127.0.0.2"), nif("new1", true, false, "127.0.0.3"));
+        automatic.poll();
+        assertThat(client.paths()).hasSize(2);
+    }
+
+    /**
+     * A path the open socket cannot add although its address can be bound (as one with no route
+     * to its remote yet: an interface up before its routes) is tried again at the next poll. Here a
+     * fixed local port held by another socket stands for the missing route.
+     */
+    @Test
+    void aPathTheOpenSocketCouldNotAddIsTriedAgainAtTheNextPoll() throws Exception {
+        interfaces.set(nif("up1", true, false, "127.0.0.2"));
+        startClient(DEFAULT, List.of(TunnelPath.to(serverAddress)));
+        TunnelPath pinned;
+        try (java.net.DatagramSocket holder = new java.net.DatagramSocket(new InetSocketAddress(ip("127.0.0.3"), 0))) {
+            pinned = TunnelPath.to(serverAddress).from((InetSocketAddress) holder.getLocalSocketAddress());
+            automatic.configure(List.of(TunnelPath.to(serverAddress), pinned));
+            automatic.poll();
+            assertThat(client.paths()).doesNotContain(pinned);
+            automatic.poll();
+            assertThat(client.paths()).doesNotContain(pinned);
+        }
+        automatic.poll();
+        assertThat(client.paths()).contains(pinned);
+        int sent = send(0, 100);
+        awaitReceived(sent);
+        await().atMost(Duration.ofSeconds(5)).until(() -> heardFrom("127.0.0.3") > 0);
     }
 
     @Test
