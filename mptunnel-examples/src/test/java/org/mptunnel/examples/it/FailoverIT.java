@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>duplication loses no datagram (the other path's copies carry them all);</li>
  *   <li>adaptive redundancy loses only datagrams sent within the dead timeout of the failure;</li>
  *   <li>when the uplink is back, each client's path on it is up again within two keepalive
- *       intervals.</li>
+ *       intervals; when the laptop's address on it changed, the running sessions' path carries
+ *       again within two keepalive intervals of the new address being usable (roaming).</li>
  * </ul>
  * Each prints a line with what it measured (the figures of BENCHMARKS.md, "Failover"); the
  * property {@code mptunnel.failover.rounds} repeats each failure that many times (default 1), each
