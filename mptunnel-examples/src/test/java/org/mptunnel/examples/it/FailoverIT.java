@@ -184,7 +184,6 @@ class FailoverIT {
             String failed = failure.apply(path);
             traffic.send("mark failure");
             int mark = Integer.parseInt(traffic.awaitOut("^mark failure \\d+ (\\d+)$", Duration.ofSeconds(10)).group(1));
-            long changing = System.nanoTime();
             long changed = net.run(failed);
 
             String after;
@@ -192,8 +191,8 @@ class FailoverIT {
             long adaptiveUp = -1;
             if (repair == null) {
                 // The path need not go down: the client may follow the new address within the dead timeout.
-                allUp = roamingGap(all, allAt, path, changing, changed);
-                adaptiveUp = roamingGap(adaptive, adaptiveAt, path, changing, changed);
+                allUp = roamingGap(all, allAt, path, changed);
+                adaptiveUp = roamingGap(adaptive, adaptiveAt, path, changed);
                 after = String.format(Locale.ROOT, "; path carrying again %s (all), %s (adaptive) after the new"
                         + " address was usable", gap(allUp), gap(adaptiveUp));
             } else {
@@ -230,17 +229,16 @@ class FailoverIT {
     }
 
     /**
-     * Roaming gap: from {@code changed}, when the new address was usable (rules and routes too), to
-     * the first statistics line of {@code client}, from index {@code from}, with {@code path} up and
-     * receiving again: more received on it than by the line before, itself after {@code changing}
-     * (when the change began), so that nothing counted can have come to the old address. Receiving
-     * again means the server sends to the new address, that is it has validated it and moved the
-     * path there. Negative if that was before the script reported the change done.
+     * Roaming gap: from {@code changed}, when the script reported the new address usable (address,
+     * rule and routes), to the first statistics line of {@code client}, from index {@code from},
+     * with {@code path} up and receiving again: more received on it than by the line before, itself
+     * after {@code changed}, so that nothing counted can have come to the old address, which is gone
+     * by then. Receiving again means the server sends to the new address: it has validated it and
+     * moved the path there. The resolution is two statistics lines.
      *
      * @return the gap, or {@link Long#MAX_VALUE} if not within {@link #ROAMING_WAIT}
      */
-    private static long roamingGap(ToolProcess client, int from, int path, long changing, long changed)
-            throws InterruptedException {
+    private static long roamingGap(ToolProcess client, int from, int path, long changed) throws InterruptedException {
         ClientLine before = null;
         for (int i = from; System.nanoTime() - changed < ROAMING_WAIT.toNanos(); i++) {
             ClientLine line = ClientLine.parse(client.awaitOutLine(i, ROAMING_WAIT));
@@ -250,7 +248,7 @@ class FailoverIT {
             if (before != null && line.up[path] && line.received[path] > before.received[path]) {
                 return client.outLineNanos(i) - changed;
             }
-            before = client.outLineNanos(i) - changing > 0 ? line : null;
+            before = client.outLineNanos(i) - changed > 0 ? line : null;
         }
         return Long.MAX_VALUE;
     }
