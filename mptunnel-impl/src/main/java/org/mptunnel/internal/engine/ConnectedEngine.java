@@ -247,6 +247,9 @@ public abstract class ConnectedEngine extends Engine {
      * went away, each looked at no more than once per keepalive interval.
      */
     protected final void reopenPathsIfNeeded(long nowNanos) {
+        if (loop() == null) {
+            return; // an engine over paths opened elsewhere (benchmarks) does not own them
+        }
         for (Binding binding : bindings) {
             Path path = binding.engine();
             int i = path.index();

@@ -47,7 +47,7 @@ public final class Path {
      * thread when it looks whether the path's local address is gone; written only when it changes.
      */
     private volatile boolean sendFailed;
-    /** Set (I/O thread) when the path's channel was closed to reopen it and the reopening failed. */
+    /** Set (I/O thread) while the path's channel is closed for a reopening that has not succeeded yet. */
     private volatile boolean stranded;
     /** Written once, false to true, by the I/O thread; read per datagram by senders. */
     private volatile boolean validated;
@@ -264,7 +264,11 @@ public final class Path {
         stranded = false;
     }
 
-    /** I/O thread: the path's channel was closed to reopen it and no new one could be opened yet. */
+    /**
+     * I/O thread: the path's channel is about to be closed before its replacement is opened (a
+     * fixed local port must be free first); until {@link #reopened}, a sender that finds it closed
+     * moves on, and the I/O thread tries again.
+     */
     public void strand() {
         stranded = true;
     }
