@@ -11,6 +11,8 @@ import java.util.function.LongConsumer;
 import org.mptunnel.Redundancy;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.internal.io.DatagramIo;
+import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.schedule.AdaptivePlanner;
 import org.mptunnel.internal.schedule.AllPaths;
@@ -73,8 +75,13 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
 
     /** Opens one channel per path, bound and connected, and starts the I/O thread (which handshakes in v2). */
     public static ClientEngine open(TunnelConfig config) throws IOException {
+        return open(config, NioDatagramIo.INSTANCE);
+    }
+
+    /** As {@link #open(TunnelConfig)}, the paths writing through {@code io} (tests fail sends with it). */
+    static ClientEngine open(TunnelConfig config, DatagramIo io) throws IOException {
         long sessionId = new SecureRandom().nextLong();
-        return open(config, (c, paths, peer, now) -> new ClientEngine(c, sessionId, paths, peer, now));
+        return open(config, (c, paths, peer, now) -> new ClientEngine(c, sessionId, paths, peer, now), io);
     }
 
     /**
@@ -127,6 +134,7 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
         if (handshake != null) {
             handshake.handshakeIfDue(now);
         }
+        reopenPathsIfNeeded(now);
         long next = probing.onTimer(now, handshake == null || session.transport() != null);
         if (handshake != null) {
             next = Math.min(next, handshake.nextInitiation(next));

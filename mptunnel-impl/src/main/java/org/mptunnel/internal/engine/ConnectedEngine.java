@@ -1,6 +1,8 @@
 package org.mptunnel.internal.engine;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
@@ -14,11 +16,17 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelPath;
+import org.mptunnel.internal.io.DatagramIo;
 import org.mptunnel.internal.io.IoLoop;
+import org.mptunnel.internal.io.NioDatagramIo;
+import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every client role shares, whatever its wire format: one connected channel per path, each
@@ -31,8 +39,19 @@ import org.mptunnel.internal.session.Session;
  * the session's path array on the I/O thread only: the caller opens (or is told the fate of) the
  * channel, the I/O thread registers it and publishes a new array, which senders read once per
  * datagram as before. Nothing on the per-datagram path takes a lock or looks at the change.
+ *
+ * <p><b>Reopening</b> (roaming, docs/PROTOCOL.md): a connected channel's source address is fixed
+ * when it connects, so once that address leaves its interface (a new address on the uplink) every
+ * send on the path fails, for good. A sender that sees a send fail marks its path; the I/O thread,
+ * at most once per path per keepalive interval, looks whether the channel's local address can still
+ * be bound and if not opens the path's channel again as the path says (the wildcard, so
+ * that the system picks the new source; the interface's address now) under the same {@link Path},
+ * whose index the keepalives carry: the server moves the path to the new address once it is
+ * validated, and the session goes on without a handshake.
  */
 public abstract class ConnectedEngine extends Engine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectedEngine.class);
 
     /** How often a caller waiting for the I/O thread looks whether it has stopped. */
     private static final long WAIT_SLICE_MILLIS = 100;
@@ -42,6 +61,16 @@ public abstract class ConnectedEngine extends Engine {
     private final InetSocketAddress firstLocal;
     /** Each path as configured and its engine path; replaced (I/O thread, after start), never changed. */
     private volatile List<Binding> bindings;
+    /** I/O thread: when each path (by index) last had its local address looked at, after a failed send. */
+    private final long[] lastAddressCheck = new long[TunnelConfig.MAX_PATHS];
+    /** I/O thread: whether {@link #lastAddressCheck} holds a time for the path. */
+    private final boolean[] addressChecked = new boolean[TunnelConfig.MAX_PATHS];
+    /** I/O thread: whether a failed reopening of the path was logged (once per outage). */
+    private final boolean[] reopenFailureLogged = new boolean[TunnelConfig.MAX_PATHS];
+    /** Whether an address can still be bound here (a send's source); a test may pretend one is not. */
+    private volatile Predicate<InetAddress> addressPresent = PathChannels::isLocal;
+    private final Counter reopenAttempts = new Counter();
+    private final Counter reopened = new Counter();
 
     private record Binding(TunnelPath path, Path engine) {
     }
@@ -69,6 +98,12 @@ public abstract class ConnectedEngine extends Engine {
 
     /** Opens one channel per path, bound and connected, builds the engine and starts its I/O thread. */
     protected static <E extends ConnectedEngine> E open(TunnelConfig config, Factory<E> factory) throws IOException {
+        return open(config, factory, NioDatagramIo.INSTANCE);
+    }
+
+    /** As {@link #open(TunnelConfig, Factory)}, the paths writing through {@code io}. */
+    static <E extends ConnectedEngine> E open(TunnelConfig config, Factory<E> factory, DatagramIo io)
+            throws IOException {
         InetSocketAddress peer = PathChannels.resolve(config.peerAddress(), "peer");
         Selector selector = Selector.open();
         try {
@@ -78,7 +113,7 @@ public abstract class ConnectedEngine extends Engine {
             for (int i = 0; i < paths.length; i++) {
                 PathChannels.Opened opened = PathChannels.open(configured.get(i), config.bindAddress().getAddress());
                 try {
-                    paths[i] = new Path(i, opened.remote(), opened.channel(), true, now);
+                    paths[i] = new Path(i, opened.remote(), opened.channel(), true, io, now);
                     opened.channel().register(selector, SelectionKey.OP_READ, paths[i]);
                 } catch (IOException | RuntimeException e) {
                     opened.channel().close();
@@ -205,6 +240,96 @@ public abstract class ConnectedEngine extends Engine {
             }
         }
         return false;
+    }
+
+    /**
+     * I/O thread, from the timer: reopens each path whose sends failed because its local address
+     * went away, each looked at no more than once per keepalive interval.
+     */
+    protected final void reopenPathsIfNeeded(long nowNanos) {
+        if (loop() == null) {
+            return; // an engine over paths opened elsewhere (benchmarks) does not own them
+        }
+        for (Binding binding : bindings) {
+            Path path = binding.engine();
+            int i = path.index();
+            if (addressChecked[i] && nowNanos - lastAddressCheck[i] < keepaliveNanos || !path.takeSendFailure()) {
+                continue;
+            }
+            lastAddressCheck[i] = nowNanos;
+            addressChecked[i] = true;
+            DatagramChannel channel = path.channel();
+            InetSocketAddress local;
+            try {
+                local = channel.isOpen() ? (InetSocketAddress) channel.getLocalAddress() : null;
+            } catch (IOException e) {
+                local = null;
+            }
+            if (local == null || !addressPresent.test(local.getAddress())) {
+                reopen(binding.path(), path, channel, local);
+            }
+        }
+    }
+
+    /** I/O thread: opens the path's channel again, as its {@link TunnelPath} says, under the same path. */
+    private void reopen(TunnelPath configured, Path path, DatagramChannel old, InetSocketAddress oldLocal) {
+        reopenAttempts.increment();
+        int i = path.index();
+        PathChannels.Opened opened;
+        try {
+            try {
+                opened = PathChannels.open(configured, config.bindAddress().getAddress());
+            } catch (BindException e) {
+                if (!old.isOpen() || configured.localAddress() == null || configured.localAddress().getPort() == 0) {
+                    throw e;
+                }
+                path.strand(); // its fixed port is still the old channel's: let it go first
+                old.close();
+                opened = PathChannels.open(configured, config.bindAddress().getAddress());
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!reopenFailureLogged[i]) {
+                reopenFailureLogged[i] = true;
+                LOG.info("path {}: its local address {} is gone and it cannot be reopened yet ({}); trying again"
+                        + " every keepalive interval", configured, oldLocal, e.getMessage());
+            }
+            return;
+        }
+        try {
+            loop().register(opened.channel(), path);
+        } catch (IOException e) {
+            closeQuietly(opened.channel()); // the loop is closing
+            return;
+        }
+        path.reopened(opened.channel());
+        closeQuietly(old);
+        reopened.increment();
+        reopenFailureLogged[i] = false;
+        LOG.info("path {}: its local address {} is gone; reopened from {}", configured, oldLocal,
+                opened.channel().socket().getLocalSocketAddress());
+    }
+
+    private static void closeQuietly(DatagramChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing is left to do with it
+        }
+    }
+
+    /** @return how many times a path's channel was opened again (or tried) because its local address went away */
+    public final long reopenAttempts() {
+        return reopenAttempts.get();
+    }
+
+    /** @return how many of those attempts gave the path a new channel */
+    public final long pathsReopened() {
+        return reopened.get();
+    }
+
+    /** For tests: pretends addresses failing {@code present} left this host's interfaces. */
+    final void addressPresent(Predicate<InetAddress> present) {
+        addressPresent = present;
     }
 
     /**

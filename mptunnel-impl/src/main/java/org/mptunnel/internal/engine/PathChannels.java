@@ -79,6 +79,28 @@ final class PathChannels {
     }
 
     /**
+     * Whether the host can still send from {@code address}: whether a socket can be bound to it
+     * now. A bind says what an interface listing would not: 127.0.0.2 is on no interface's list
+     * but is loopback's all the same.
+     *
+     * @return false only if binding it was refused (EADDRNOTAVAIL); true if it cannot be told
+     */
+    static boolean isLocal(InetAddress address) {
+        if (address.isAnyLocalAddress()) {
+            return true;
+        }
+        try (DatagramChannel probe = DatagramChannel.open(address instanceof Inet4Address
+                ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6)) {
+            probe.bind(new InetSocketAddress(address, 0));
+            return true;
+        } catch (BindException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // out of descriptors, say: not a reason to reopen
+        }
+    }
+
+    /**
      * The interface's address of the family asked for: for IPv6 a global (or unique local) one if
      * it has one, since a link-local source reaches only its own link.
      */

@@ -34,13 +34,21 @@ public final class Path {
 
     private final int index;
     private final InetSocketAddress remote;
-    private final DatagramChannel channel;
+    /** Replaced (I/O thread) when a client's path is reopened because its local address went away. */
+    private volatile DatagramChannel channel;
     private final boolean connected;
     private final DatagramIo io;
 
     private volatile boolean up = true;
     /** Set once when a client's path is removed, before its channel closes: its senders stop quietly. */
     private volatile boolean retired;
+    /**
+     * Set by a sender whose send failed with an error (not a full buffer), cleared by the I/O
+     * thread when it looks whether the path's local address is gone; written only when it changes.
+     */
+    private volatile boolean sendFailed;
+    /** Set (I/O thread) while the path's channel is closed for a reopening that has not succeeded yet. */
+    private volatile boolean stranded;
     /** Written once, false to true, by the I/O thread; read per datagram by senders. */
     private volatile boolean validated;
     /** While unvalidated: bytes received from the address not yet spent on sending to it. */
@@ -149,8 +157,9 @@ public final class Path {
             return false;
         }
         datagram.position(0);
+        DatagramChannel on = channel;
         try {
-            int written = io.write(channel, connected, datagram, remote);
+            int written = io.write(on, connected, datagram, remote);
             if (written == 0) {
                 sent.add(SEND_ERRORS, 1);
                 return false;
@@ -159,9 +168,16 @@ public final class Path {
             if (retired) {
                 return false; // removed while this sender was on it: the socket is still open
             }
+            if (stranded || on != channel) {
+                sent.add(SEND_ERRORS, 1); // being reopened: the socket is still open
+                return false;
+            }
             throw e;
         } catch (IOException e) {
             sent.add(SEND_ERRORS, 1);
+            if (!sendFailed) {
+                sendFailed = true;
+            }
             return false;
         } finally {
             datagram.position(0);
@@ -224,6 +240,37 @@ public final class Path {
     public void retire() {
         retired = true;
         up = false;
+    }
+
+    /**
+     * I/O thread: whether a send failed (or the channel was left closed by a failed reopening)
+     * since the last call; clears the mark.
+     */
+    public boolean takeSendFailure() {
+        if (!sendFailed) {
+            return stranded;
+        }
+        sendFailed = false;
+        return true;
+    }
+
+    /**
+     * I/O thread: the path sends and receives on {@code replacement} from now on (its local
+     * address went away); the caller closes the old channel after this, and a sender still on it
+     * sees it closed and moves on.
+     */
+    public void reopened(DatagramChannel replacement) {
+        channel = replacement;
+        stranded = false;
+    }
+
+    /**
+     * I/O thread: the path's channel is about to be closed before its replacement is opened (a
+     * fixed local port must be free first); until {@link #reopened}, a sender that finds it closed
+     * moves on, and the I/O thread tries again.
+     */
+    public void strand() {
+        stranded = true;
     }
 
     /** @return whether the address has echoed a challenge (always, for a client's configured path) */
