@@ -290,7 +290,9 @@ public abstract class ConnectedEngine extends Engine {
         } catch (IOException | RuntimeException e) {
             if (!reopenFailureLogged[i]) {
                 reopenFailureLogged[i] = true;
-                LOG.info("path {}: its local address {} is gone and it cannot be reopened yet ({}); trying again"
+                // DEBUG: an address that went with its interface is said once by whoever removed it (the
+                // path goes down in the statistics meanwhile); a reopening that succeeds is said at INFO.
+                LOG.debug("path {}: its local address {} is gone and it cannot be reopened yet ({}); trying again"
                         + " every keepalive interval", configured, oldLocal, e.getMessage());
             }
             return;
