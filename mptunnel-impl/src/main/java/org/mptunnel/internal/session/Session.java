@@ -274,6 +274,11 @@ public final class Session {
         fecInbound = inbound;
     }
 
+    /** Any thread: @return application datagrams sent so far (on at least one path) */
+    public long datagramsSent() {
+        return outbound.get(DATAGRAMS_SENT);
+    }
+
     /** Any thread: a datagram left on {@code copies} paths; none means it was dropped. */
     public void countSent(int copies) {
         if (copies == 0) {
