@@ -13,7 +13,7 @@ import org.mptunnel.internal.session.Session;
  * <p>Each path's loss is the one-way loss of the data the server counted on it
  * ({@link Path#dataLoss()}) once the path has carried {@value #MEASURED_DATAGRAMS} data datagrams
  * over the reports, else the loss its keepalives imply ({@code ProbeLoss#planningOneWayLoss}); a
- * path that is down or not validated is dead (loss 1: the plan gives it nothing). Until every live
+ * path that is down or not validated is dead: left out of the plan, it gets nothing. Until every live
  * path has an estimate the rate is {@link #startRate}: each datagram on every path.
  *
  * <p>CPU: a plan costs 0.1 to 20 ms (BENCHMARKS.md, "FEC code rate"), so one is made at most every

@@ -313,6 +313,14 @@ public final class Session {
      */
     public int admit(Path path, long sequence) {
         path.countDataArrived();
+        return admitRebuilt(path, sequence);
+    }
+
+    /**
+     * I/O thread: as {@link #admit}, for a datagram the FEC decoder rebuilt when a datagram arrived
+     * on {@code path}: not counted as arrived on the path, whose report counts what crossed it.
+     */
+    public int admitRebuilt(Path path, long sequence) {
         int verdict = window.accept(sequence);
         if (verdict == DuplicateWindow.RESTARTED) {
             restartOrdering();
