@@ -38,9 +38,10 @@ import java.time.Duration;
  *       paths follow the loss the server measures on each path, to meet {@link #targetLoss()}
  *       at the least traffic: from the paths' keepalives until a path has carried enough data to
  *       be measured. A path that is down or not validated gets nothing. It starts with every
- *       datagram on every path (k = 1) and plans again at most every 500 ms, within k ≤ 16,
- *       m ≤ 8, k no more than the datagrams sent within a group deadline, and never more traffic
- *       than duplication on every path. Not with the legacy wire formats.</li>
+ *       datagram on every path (k = 1) and plans again every second, or 250 ms after the last
+ *       plan when a path dies or its loss moves materially, within k ≤ 16, m ≤ 8, k no more than
+ *       the datagrams sent within a group deadline, no path more than m of a group, and never
+ *       more traffic than duplication on every path. Not with the legacy wire formats.</li>
  * </ul>
  *
  * <p>Adaptive redundancy applies to what a client sends. A server answers on every path of the
@@ -56,7 +57,8 @@ import java.time.Duration;
  *                      loss aimed at, above 0 and below 1; 0 otherwise
  * @param groupData     for {@link Mode#FEC}, k: data datagrams per group, 1 to {@value #MAX_FEC_DATA}; 0 otherwise
  * @param groupRepair   for {@link Mode#FEC}, m: repair datagrams per group, 1 to {@value #MAX_FEC_REPAIR}; 0 otherwise
- * @param groupDeadline for {@link Mode#FEC} and {@link Mode#FEC_ADAPTIVE}, how long after its first datagram a group closes with
+ * @param groupDeadline for {@link Mode#FEC} and {@link Mode#FEC_ADAPTIVE}, how long after its
+ *                      first datagram a group closes with
  *                      fewer than k, 100 µs to 1 s; {@link Duration#ZERO} otherwise
  */
 public record Redundancy(Mode mode, double targetLoss, int groupData, int groupRepair, Duration groupDeadline) {

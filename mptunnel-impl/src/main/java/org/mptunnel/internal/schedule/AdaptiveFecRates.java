@@ -217,9 +217,4 @@ public final class AdaptiveFecRates implements FecRates {
     public long plans() {
         return plans;
     }
-
-    /** @return the send rate the limits were last taken from, datagrams per second */
-    double datagramsPerSecond() {
-        return datagramsPerSecond;
-    }
 }
