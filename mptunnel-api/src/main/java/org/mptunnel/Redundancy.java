@@ -34,6 +34,14 @@ import java.time.Duration;
  *       not coded: they go on every path. Both ends must be of a version that knows FEC; a server
  *       protects its replies to such a client with the client's k and m. Not with the legacy wire
  *       formats.</li>
+ *   <li>{@link #fecAdaptive(double)}: forward error correction whose k, m and spread over the
+ *       paths follow the loss the server measures on each path, to meet {@link #targetLoss()}
+ *       at the least traffic: from the paths' keepalives until a path has carried enough data to
+ *       be measured. A path that is down or not validated gets nothing. It starts with every
+ *       datagram on every path (k = 1) and plans again every second, or 250 ms after the last
+ *       plan when a path dies or its loss moves materially, within k ≤ 16, m ≤ 8, k no more than
+ *       the datagrams sent within a group deadline, no path more than m of a group, and never
+ *       more traffic than duplication on every path. Not with the legacy wire formats.</li>
  * </ul>
  *
  * <p>Adaptive redundancy applies to what a client sends. A server answers on every path of the
@@ -45,11 +53,12 @@ import java.time.Duration;
  * 1 %. Choose a shorter keepalive interval for a tighter estimate.
  *
  * @param mode          all paths, adaptive, or forward error correction
- * @param targetLoss    for {@link Mode#ADAPTIVE}, the joint one-way loss aimed at, above 0 and below 1;
- *                      0 otherwise
+ * @param targetLoss    for {@link Mode#ADAPTIVE} and {@link Mode#FEC_ADAPTIVE}, the joint one-way
+ *                      loss aimed at, above 0 and below 1; 0 otherwise
  * @param groupData     for {@link Mode#FEC}, k: data datagrams per group, 1 to {@value #MAX_FEC_DATA}; 0 otherwise
  * @param groupRepair   for {@link Mode#FEC}, m: repair datagrams per group, 1 to {@value #MAX_FEC_REPAIR}; 0 otherwise
- * @param groupDeadline for {@link Mode#FEC}, how long after its first datagram a group closes with
+ * @param groupDeadline for {@link Mode#FEC} and {@link Mode#FEC_ADAPTIVE}, how long after its
+ *                      first datagram a group closes with
  *                      fewer than k, 100 µs to 1 s; {@link Duration#ZERO} otherwise
  */
 public record Redundancy(Mode mode, double targetLoss, int groupData, int groupRepair, Duration groupDeadline) {
@@ -61,7 +70,9 @@ public record Redundancy(Mode mode, double targetLoss, int groupData, int groupR
         /** Each datagram on the fewest paths expected to meet a target loss. */
         ADAPTIVE,
         /** Each datagram on one path, with m repair datagrams for every k (forward error correction). */
-        FEC
+        FEC,
+        /** Forward error correction whose code rate follows each path's measured loss to meet a target. */
+        FEC_ADAPTIVE
     }
 
     /** The largest k of {@link #fec(int, int)}. */
@@ -83,22 +94,26 @@ public record Redundancy(Mode mode, double targetLoss, int groupData, int groupR
      * Checks the combination.
      *
      * @param mode          all paths, adaptive or FEC
-     * @param targetLoss    for adaptive, above 0 and below 1; 0 otherwise
+     * @param targetLoss    for adaptive and adaptive FEC, above 0 and below 1; 0 otherwise
      * @param groupData     for FEC, k in [1, {@value #MAX_FEC_DATA}]; 0 otherwise
      * @param groupRepair   for FEC, m in [1, {@value #MAX_FEC_REPAIR}]; 0 otherwise
-     * @param groupDeadline for FEC, 100 µs to 1 s; zero otherwise
+     * @param groupDeadline for FEC and adaptive FEC, 100 µs to 1 s; zero otherwise
      */
     public Redundancy {
         if (mode == null) {
             throw new IllegalArgumentException("redundancy mode must not be null");
         }
-        if (mode == Mode.ADAPTIVE ? !(targetLoss > 0 && targetLoss < 1) : targetLoss != 0) {
-            throw new IllegalArgumentException(mode == Mode.ADAPTIVE
+        boolean targeted = mode == Mode.ADAPTIVE || mode == Mode.FEC_ADAPTIVE;
+        if (targeted ? !(targetLoss > 0 && targetLoss < 1) : targetLoss != 0) {
+            throw new IllegalArgumentException(targeted
                     ? "targetLoss must be above 0 and below 1, got " + targetLoss
                     : "targetLoss applies to adaptive redundancy only");
         }
         if (groupDeadline == null) {
             throw new IllegalArgumentException("groupDeadline must not be null");
+        }
+        if (mode == Mode.FEC_ADAPTIVE && (groupData != 0 || groupRepair != 0)) {
+            throw new IllegalArgumentException("adaptive FEC chooses k and m itself: give 0 for both");
         }
         if (mode == Mode.FEC) {
             if (groupData < 1 || groupData > MAX_FEC_DATA) {
@@ -109,6 +124,8 @@ public record Redundancy(Mode mode, double targetLoss, int groupData, int groupR
                 throw new IllegalArgumentException("m (repair datagrams per group) must be 1 to " + MAX_FEC_REPAIR
                         + ", got " + groupRepair);
             }
+        }
+        if (mode == Mode.FEC || mode == Mode.FEC_ADAPTIVE) {
             if (groupDeadline.compareTo(MIN_DEADLINE) < 0 || groupDeadline.compareTo(MAX_DEADLINE) > 0) {
                 throw new IllegalArgumentException("the group deadline must be 100 µs to 1 s, got "
                         + groupDeadline.toNanos() / 1e6 + " ms");
@@ -163,13 +180,30 @@ public record Redundancy(Mode mode, double targetLoss, int groupData, int groupR
         return new Redundancy(Mode.FEC, 0, k, m, deadline);
     }
 
+    /**
+     * Adaptive forward error correction with the default group deadline,
+     * {@value #DEFAULT_FEC_DEADLINE_MILLIS} ms: the code rate and its spread over the paths are
+     * chosen, and revised, from each path's measured loss.
+     *
+     * @param targetLoss the residual loss aimed at, above 0 and below 1 (0.001 is 0.1 %)
+     * @return adaptive FEC with that target
+     */
+    public static Redundancy fecAdaptive(double targetLoss) {
+        return new Redundancy(Mode.FEC_ADAPTIVE, targetLoss, 0, 0, Duration.ofMillis(DEFAULT_FEC_DEADLINE_MILLIS));
+    }
+
     /** @return whether each datagram's paths are chosen by estimated loss */
     public boolean isAdaptive() {
         return mode == Mode.ADAPTIVE;
     }
 
-    /** @return whether datagrams are protected by forward error correction */
+    /** @return whether datagrams are protected by forward error correction, with a fixed or an adaptive code rate */
     public boolean isFec() {
-        return mode == Mode.FEC;
+        return mode == Mode.FEC || mode == Mode.FEC_ADAPTIVE;
+    }
+
+    /** @return whether the code rate of forward error correction follows the paths' measured loss */
+    public boolean isFecAdaptive() {
+        return mode == Mode.FEC_ADAPTIVE;
     }
 }

@@ -71,6 +71,47 @@ class FecTunnelTest {
     }
 
     /**
+     * Adaptive FEC over paths losing 1 %, 20 % and 30 %: it starts with every datagram on every
+     * path, then follows each path's loss as the server measures it. After a warm-up, the traffic
+     * is far below duplication's 3 bytes per payload byte and the loss far below one copy's.
+     */
+    @Test
+    @Timeout(180)
+    void adaptiveFecMeetsTheTargetOverUnequalPathsForLessThanDuplication() throws Exception {
+        try (Loopback net = new Loopback()) {
+            MultipathDatagramSocket server = net.server();
+            InetSocketAddress to = Loopback.addressOf(server);
+            List<UdpBridge> bridges = List.of(net.bridge(to, Impairment.lossy(0.01, 171)),
+                    net.bridge(to, Impairment.lossy(0.20, 172)), net.bridge(to, Impairment.lossy(0.30, 173)));
+            MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges),
+                    b -> b.redundancy(Redundancy.fecAdaptive(0.001)).keepaliveInterval(Duration.ofMillis(10))
+                            .deadTimeout(Duration.ofSeconds(1)));
+            try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
+                int warmUp = 8_000;
+                Traffic.sendPaced(client, null, 0, warmUp, FecTunnelTest::length, 64, receiver);
+                awaitQuiet(server, receiver);
+                RedundancyStats before = client.stats().redundancy();
+                long receivedBefore = receiver.received.get();
+                Traffic.sendPaced(client, null, warmUp, warmUp + 2 * COUNT, FecTunnelTest::length, 64, receiver);
+                awaitQuiet(server, receiver);
+                RedundancyStats after = client.stats().redundancy();
+                double loss = 1.0 - (double) (receiver.received.get() - receivedBefore) / (2 * COUNT);
+                double cost = (double) (after.wireBytesSent() - before.wireBytesSent())
+                        / (after.payloadBytesSent() - before.payloadBytesSent());
+                System.out.printf("fec-adaptive(0.1 %%) over 1 %%, 20 %%, 30 %% after %d datagrams: loss %.3f %%, "
+                        + "%.3f bytes on the wire per payload byte (duplication: 3), %d recovered%n", warmUp,
+                        100 * loss, cost, server.stats().redundancy().recovered());
+                assertThat(cost).as("bytes on the wire per payload byte; client %s", client.stats()).isLessThan(2.2);
+                // The target is 0.1 %; the bound leaves room for what a loaded machine drops in
+                // socket buffers, and is far below the 1 % one copy on the best path loses.
+                assertThat(loss).as("one-way loss; server %s", server.stats()).isLessThan(0.005);
+                assertThat(receiver.duplicates).hasValue(0);
+                assertThat(receiver.damaged).hasValue(0);
+            }
+        }
+    }
+
+    /**
      * Three clean paths, one closed mid-stream: every group of 4 + 2 has 2 shards on each path, so
      * until the client sees the path dead its losses are erasures the repairs fill; with ordered
      * delivery the rebuilt datagrams take their places: nothing is lost, nothing out of order.
@@ -176,6 +217,9 @@ class FecTunnelTest {
                     .wireFormat(format).redundancy(Redundancy.fec(8, 4)).build())
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("FEC redundancy").hasMessageContaining(format.toString());
+            assertThatThrownBy(() -> TunnelConfig.client().path(new InetSocketAddress(Loopback.LOOPBACK, 9))
+                    .wireFormat(format).redundancy(Redundancy.fecAdaptive(0.001)).build())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("FEC redundancy");
         }
     }
 
@@ -192,6 +236,15 @@ class FecTunnelTest {
         assertThat(fec.groupDeadline()).isEqualTo(Duration.ofMillis(5));
         assertThat(fec.isFec()).isTrue();
         assertThat(new Redundancy(Redundancy.Mode.ADAPTIVE, 0.01).groupDeadline()).isEqualTo(Duration.ZERO);
+        Redundancy adaptive = Redundancy.fecAdaptive(0.001);
+        assertThat(adaptive.isFec()).isTrue();
+        assertThat(adaptive.isFecAdaptive()).isTrue();
+        assertThat(adaptive.groupDeadline()).isEqualTo(Duration.ofMillis(5));
+        assertThatThrownBy(() -> Redundancy.fecAdaptive(0)).hasMessageContaining("above 0 and below 1");
+        assertThatThrownBy(() -> Redundancy.fecAdaptive(1)).hasMessageContaining("above 0 and below 1");
+        assertThatThrownBy(() -> Redundancy.fecAdaptive(Double.NaN)).hasMessageContaining("above 0 and below 1");
+        assertThatThrownBy(() -> new Redundancy(Redundancy.Mode.FEC_ADAPTIVE, 0.01, 8, 4, Duration.ofMillis(5)))
+                .hasMessageContaining("chooses k and m itself");
     }
 
     private static org.assertj.core.data.Offset<Double> within(double d) {

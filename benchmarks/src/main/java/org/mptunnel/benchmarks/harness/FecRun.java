@@ -81,18 +81,22 @@ final class FecRun {
             List<Path> bursty = List.of(Path.burst("0.05:10"), Path.burst("0.05:10"), Path.burst("0.05:10"));
             List<Path> clean = List.of(Path.loss(0), Path.loss(0), Path.loss(0));
             for (Scenario s : List.of(
-                    new Scenario("1/20/30", mixed, List.of("all", "adaptive", "fec:8:4", "fec:8:8", "fec:4:4")),
-                    new Scenario("3x20", even, List.of("all", "adaptive", "fec:8:4", "fec:8:8")),
-                    new Scenario("2x10", two, List.of("all", "fec:8:4", "fec:16:8", "fec:8:8")),
-                    new Scenario("bursty 5%:10", bursty, List.of("all", "adaptive", "fec:8:4", "fec:16:8")),
+                    new Scenario("1/20/30", mixed, List.of("all", "adaptive", "fec:8:4", "fec:8:8", "fec:4:4",
+                            "fec-adaptive:0.1%")),
+                    new Scenario("3x20", even, List.of("all", "adaptive", "fec:8:4", "fec:8:8", "fec-adaptive:0.5%")),
+                    new Scenario("2x10", two, List.of("all", "fec:8:4", "fec:16:8", "fec:8:8", "fec-adaptive:0.01%")),
+                    new Scenario("bursty 5%:10", bursty, List.of("all", "adaptive", "fec:8:4", "fec:16:8",
+                            "fec-adaptive:0.1%")),
                     new Scenario("clean", clean, List.of("all", "fec:8:4")))) {
                 for (String redundancy : s.redundancies()) {
-                    md.append(run.steadyRepeated(s, redundancy));
+                    if (selected(options, redundancy)) {
+                        md.append(run.steadyRepeated(s, redundancy));
+                    }
                 }
             }
             md.append('\n');
-            for (String redundancy : List.of("all", "fec:8:4")) {
-                for (int i = 0; i < options.repeat(); i++) {
+            for (String redundancy : List.of("all", "fec:8:4", "fec-adaptive:0.1%")) {
+                for (int i = 0; i < options.repeat() && selected(options, redundancy); i++) {
                     md.append(run.blackholed(redundancy, options.seed() + 100L * i));
                 }
             }
@@ -100,6 +104,11 @@ final class FecRun {
         Files.writeString(options.out().resolve("fec.md"), md, StandardCharsets.UTF_8);
         Files.writeString(options.out().resolve("fec.csv"), run.csv, StandardCharsets.UTF_8);
         return md.toString();
+    }
+
+    /** @return whether {@code --fec-only} lets {@code redundancy}'s rows run */
+    private static boolean selected(HarnessOptions options, String redundancy) {
+        return options.fecOnly().isEmpty() || options.fecOnly().stream().anyMatch(redundancy::startsWith);
     }
 
     private static List<List<String>> bridgeArgs(List<Path> paths, long seed) {
@@ -130,7 +139,7 @@ final class FecRun {
     }
 
     private static String kind(String redundancy) {
-        return redundancy.startsWith("fec") ? "FEC" : redundancy.startsWith("adaptive") ? "adaptive" : "duplication";
+        return redundancy.startsWith("fec-adaptive") ? "adaptive FEC" : redundancy.startsWith("fec") ? "FEC" : redundancy.startsWith("adaptive") ? "adaptive" : "duplication";
     }
 
     /** What one steady run measured. */

@@ -37,11 +37,13 @@ import java.util.Set;
  * @param fec            run forward error correction's scenarios instead (see {@link FecRun})
  * @param repeat         runs of each FEC scenario, each with its own seeds
  * @param fecReplot      a directory whose fec.csv is plotted again (nothing is run), or null
+ * @param fecOnly        with {@code fec}: the --redundancy values (prefixes) whose rows are run; empty: all
  */
 record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
                       double maxLoss, int maxFailures, int retries, int refine, double refinePrecision, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
-                      boolean quick, boolean adaptive, boolean fec, int repeat, Path fecReplot) {
+                      boolean quick, boolean adaptive, boolean fec, int repeat, Path fecReplot,
+                      List<String> fecOnly) {
 
     static final String USAGE = String.join("\n",
             "usage: java -cp benchmarks/target/benchmarks.jar org.mptunnel.benchmarks.harness.Harness [OPTIONS]",
@@ -82,6 +84,8 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "                        clean, one of 3 paths blackholed) against duplication and adaptive, at --lossy-rate",
             "                        for --lossy-seconds each; writes fec.md, fec.csv and fec-overhead.svg",
             "  --repeat N            with --fec: run each scenario N times, seeds --seed, --seed + 100, ... (default: 1)",
+            "  --fec-only LIST       with --fec: only the rows whose redundancy starts with one of LIST (comma-separated,",
+            "                        e.g. fec-adaptive,all); default: every row",
             "  --fec-replot DIR      draw DIR/fec-overhead.svg again from DIR/fec.csv; runs nothing",
             "  -h, --help            this text");
 
@@ -91,7 +95,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
     private static final Set<String> VALUED = Set.of("--jar", "--out", "--size", "--rates", "--max-rate",
             "--step-seconds", "--warmup-seconds", "--jit-warmup-seconds", "--max-loss", "--max-failures", "--retries",
             "--refine", "--refine-precision", "--latency-rate", "--latency-seconds", "--lossy-rate", "--lossy-seconds", "--lossy-p", "--seed",
-            "--paths", "--jvm-opts", "--repeat", "--fec-replot");
+            "--paths", "--jvm-opts", "--repeat", "--fec-replot", "--fec-only");
 
     /** Thrown for a bad command line; its message says what is wrong. */
     static final class UsageException extends Exception {
@@ -142,6 +146,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         boolean fec = false;
         int repeat = 1;
         Path fecReplot = null;
+        List<String> fecOnly = List.of();
 
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -199,6 +204,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 case "--jvm-opts" -> jvm = v;
                 case "--repeat" -> repeat = intValue(a, v, 1, 20);
                 case "--fec-replot" -> fecReplot = Path.of(v);
+                case "--fec-only" -> fecOnly = List.of(v.split(","));
                 default -> throw new UsageException("unknown option: " + a);
             }
         }
@@ -213,7 +219,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         }
         return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
                 duration(step), maxLoss, maxFailures, retries, refine, refinePrecision, latencyRate, duration(latency), lossyRate,
-                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive, fec, repeat, fecReplot);
+                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive, fec, repeat, fecReplot, fecOnly);
     }
 
     /** The repository's root: the first directory upwards from here that holds mptunnel-examples. */

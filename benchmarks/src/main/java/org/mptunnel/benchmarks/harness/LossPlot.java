@@ -102,13 +102,14 @@ final class LossPlot {
 
     /**
      * The plot of residual loss (log) against bytes on the wire per payload byte, one marker per
-     * run, coloured by kind (duplication, adaptive, FEC), labelled with its scenario.
+     * run, coloured by kind (duplication, adaptive, FEC, adaptive FEC), labelled with its scenario.
      */
     static String overheadSvg(String title, List<OverheadPoint> points) {
         Map<String, String> colours = new java.util.LinkedHashMap<>();
         colours.put("duplication", BARE_COLOUR);
         colours.put("adaptive", "#2a9d3a");
         colours.put("FEC", TUNNEL_COLOUR);
+        colours.put("adaptive FEC", "#7b3fa0");
         StringBuilder s = canvas();
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>%n",
                 LEFT, title));

@@ -13,7 +13,9 @@ import picocli.CommandLine.TypeConversionException;
  * library's default target) or {@code adaptive:TARGET}, the target a joint one-way loss as a
  * fraction ({@code 0.001}) or a percentage ({@code 0.1%}), above 0 and below 1; or
  * {@code fec:K:M[:DEADLINE]}, forward error correction with m repairs per k datagrams and a group
- * deadline ({@code 5ms} by default).
+ * deadline ({@code 5ms} by default); or {@code fec-adaptive[:TARGET]}, forward error correction whose
+ * code rate follows the paths' measured loss to meet a target ({@code 0.001} by default), written
+ * as adaptive's.
  */
 public final class RedundancyConverter implements ITypeConverter<Redundancy> {
 
@@ -29,21 +31,31 @@ public final class RedundancyConverter implements ITypeConverter<Redundancy> {
         if (v.equals("adaptive")) {
             return Redundancy.adaptive();
         }
+        if (v.equals("fec-adaptive")) {
+            return Redundancy.fecAdaptive(Redundancy.DEFAULT_TARGET_LOSS);
+        }
+        if (v.startsWith("fec-adaptive:")) {
+            return Redundancy.fecAdaptive(target(value, v.substring("fec-adaptive:".length()), "fec-adaptive"));
+        }
         if (v.startsWith("fec:")) {
             return fec(value, v.substring("fec:".length()));
         }
         if (!v.startsWith("adaptive:")) {
             throw new TypeConversionException("'" + value
-                    + "' is not a redundancy: give all, adaptive, adaptive:TARGET or fec:K:M[:DEADLINE]");
+                    + "' is not a redundancy: give all, adaptive[:TARGET], fec:K:M[:DEADLINE] or fec-adaptive[:TARGET]");
         }
-        String target = v.substring("adaptive:".length());
+        return Redundancy.adaptive(target(value, v.substring("adaptive:".length()), "adaptive"));
+    }
+
+    /** @return the loss {@code target} (of {@code mode}:TARGET) says, checked to be above 0 and below 1 */
+    private static double target(String value, String target, String mode) {
         Matcher m = TARGET.matcher(target);
         double loss = m.matches() ? Double.parseDouble(m.group(1)) / (m.group(2) != null ? 100 : 1) : Double.NaN;
         if (!(loss > 0 && loss < 1)) {
-            throw new TypeConversionException("'" + value + "': the adaptive target must be a loss above 0 and below 1,"
-                    + " e.g. adaptive:0.001 or adaptive:0.1%");
+            throw new TypeConversionException("'" + value + "': the " + mode + " target must be a loss above 0 and"
+                    + " below 1, e.g. " + mode + ":0.001 or " + mode + ":0.1%");
         }
-        return Redundancy.adaptive(loss);
+        return loss;
     }
 
     /** {@code K:M[:DEADLINE]} of {@code fec:}: each checked with the limits in the message. */
@@ -65,6 +77,10 @@ public final class RedundancyConverter implements ITypeConverter<Redundancy> {
 
     /** @return a redundancy the way a user would write it */
     public static String format(Redundancy redundancy) {
+        if (redundancy.isFecAdaptive()) {
+            return String.format(Locale.ROOT, "adaptive FEC, target %s, group deadline %s",
+                    StatsReport.percent(redundancy.targetLoss()), DurationConverter.format(redundancy.groupDeadline()));
+        }
         if (redundancy.isFec()) {
             return String.format(Locale.ROOT, "FEC %d:%d, group deadline %s", redundancy.groupData(),
                     redundancy.groupRepair(), DurationConverter.format(redundancy.groupDeadline()));

@@ -45,7 +45,37 @@ class RedundancyConverterTest {
     @ValueSource(strings = {"some", "adaptiv", "adaptive0.1", "", "all:0.1"})
     void anUnknownModeIsRefused(String value) {
         assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
-                .hasMessageContaining("is not a redundancy: give all, adaptive, adaptive:TARGET or fec:K:M[:DEADLINE]");
+                .hasMessageContaining("is not a redundancy: give all, adaptive[:TARGET], fec:K:M[:DEADLINE] or "
+                        + "fec-adaptive[:TARGET]");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "fec-adaptive, 0.001",
+            "FEC-ADAPTIVE:0.01, 0.01",
+            "fec-adaptive:0.5%, 0.005",
+            "fec-adaptive:1e-4, 0.0001",
+    })
+    void adaptiveFecWithATarget(String value, double target) {
+        Redundancy redundancy = converter.convert(value);
+        assertThat(redundancy).isEqualTo(Redundancy.fecAdaptive(target));
+        assertThat(redundancy.isFecAdaptive()).isTrue();
+        assertThat(RedundancyConverter.format(redundancy)).startsWith("adaptive FEC, target");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fec-adaptive:0", "fec-adaptive:1", "fec-adaptive:100%", "fec-adaptive:", "fec-adaptive:x",
+            "fec-adaptive:-0.1", "fec-adaptive:NaN"})
+    void anAdaptiveFecTargetOutsideZeroToOneIsRefused(String value) {
+        assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining("the fec-adaptive target must be a loss above 0 and below 1");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fec-adaptiv", "fec-adaptive0.1", "fecadaptive"})
+    void aMisspeltAdaptiveFecIsRefused(String value) {
+        assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining("is not a redundancy");
     }
 
     @ParameterizedTest

@@ -126,8 +126,10 @@ class UserErrorsIT {
         Path config = Files.writeString(dir.resolve("ok.conf"), "127.0.0.1 4000\n");
         expectUserError("'adaptive:2': the adaptive target must be a loss above 0 and below 1", "mpclient",
                 "--redundancy", "adaptive:2", config.toString());
-        expectUserError("'some' is not a redundancy: give all, adaptive or adaptive:TARGET", "mpclient",
-                "--redundancy", "some", config.toString());
+        expectUserError("'some' is not a redundancy: give all, adaptive[:TARGET], fec:K:M[:DEADLINE] or "
+                + "fec-adaptive[:TARGET]", "mpclient", "--redundancy", "some", config.toString());
+        expectUserError("'fec-adaptive:1.5': the fec-adaptive target must be a loss above 0 and below 1", "mpclient",
+                "--redundancy", "fec-adaptive:1.5", config.toString());
         expectUserError("adaptive redundancy needs keepalives", "mpclient", "--redundancy", "adaptive", "--legacy",
                 config.toString());
     }

@@ -14,6 +14,7 @@ import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.io.DatagramIo;
 import org.mptunnel.internal.io.NioDatagramIo;
 import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.schedule.AdaptiveFecRates;
 import org.mptunnel.internal.schedule.AdaptivePlanner;
 import org.mptunnel.internal.schedule.AllPaths;
 import org.mptunnel.internal.schedule.FecRate;
@@ -67,8 +68,10 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
         }
         if (redundancy.isFec()) {
             FecScheduler.attach(session, null);
-            FecRate rate = new FecRate(redundancy.groupData(), redundancy.groupRepair(), false);
-            return new FecScheduler(codec, FecRates.fixed(rate), redundancy.groupDeadline().toNanos(), wakeBy);
+            FecRates rates = redundancy.isFecAdaptive()
+                    ? new AdaptiveFecRates(session, redundancy.targetLoss(), redundancy.groupDeadline())
+                    : FecRates.fixed(new FecRate(redundancy.groupData(), redundancy.groupRepair(), false));
+            return new FecScheduler(codec, rates, redundancy.groupDeadline().toNanos(), wakeBy);
         }
         return AllPaths.INSTANCE;
     }

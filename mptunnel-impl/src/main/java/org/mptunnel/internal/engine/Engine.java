@@ -453,7 +453,13 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
                 inbound.data(inbound.group(Fec.group(datagram)), Fec.dataIndex(datagram), sequence, datagram);
             }
             admitData(session, path, sequence, Fec.DATA_PAYLOAD_OFFSET, length, reply);
-        } else if (inbound != null) {
+        } else {
+            // The sender counts a repair among the datagrams it sent on the path (Path#dataSent),
+            // so the path's report must count its arrival too, or its measured loss is the share of
+            // repair it carries.
+            path.countDataArrived();
+        }
+        if (!isData && inbound != null) {
             datagram.limit(Header.LENGTH + payload).position(Fec.REPAIR_PAYLOAD_OFFSET);
             inbound.repair(inbound.group(Fec.group(datagram)), Fec.firstSequence(datagram), datagram);
         }
@@ -469,7 +475,7 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
             // The current frame is free: the datagram that completed the group is delivered or done with.
             int length = rebuilt.remaining();
             inbox.current().clearedBuffer().put(Fec.DATA_PAYLOAD_OFFSET, rebuilt, rebuilt.position(), length);
-            admitData(session, path, rebuiltSequence, Fec.DATA_PAYLOAD_OFFSET, length, reply);
+            admitData(session, path, rebuiltSequence, Fec.DATA_PAYLOAD_OFFSET, length, reply, true);
         }
         inbound.clearPending();
     }
@@ -520,7 +526,13 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
      */
     final void admitData(Session session, Path path, long sequence, int payloadOffset,
                                    int payloadLength, InetSocketAddress sender) {
-        int verdict = session.admit(path, sequence);
+        admitData(session, path, sequence, payloadOffset, payloadLength, sender, false);
+    }
+
+    /** @param rebuilt whether the FEC decoder rebuilt it (not arrived on {@code path}: not in its report) */
+    private void admitData(Session session, Path path, long sequence, int payloadOffset, int payloadLength,
+                           InetSocketAddress sender, boolean rebuilt) {
+        int verdict = rebuilt ? session.admitRebuilt(path, sequence) : session.admit(path, sequence);
         if (verdict == DuplicateWindow.FRESH || verdict == DuplicateWindow.UNCONFIRMED) {
             Frame frame = inbox.current();
             frame.payload(payloadOffset, payloadLength, sender);

@@ -15,6 +15,15 @@ public interface FecRates {
     /** @return the rate of the group {@code session} opens now */
     FecRate rateFor(Session session);
 
+    /**
+     * I/O thread, at every timer tick of the engine: a source that adapts revises its rate here.
+     *
+     * @return when it must run next, at the latest {@code nextTickNanos}
+     */
+    default long onTimer(long nowNanos, long nextTickNanos) {
+        return nextTickNanos;
+    }
+
     /** @return a source that always gives {@code rate} */
     static FecRates fixed(FecRate rate) {
         return session -> rate;

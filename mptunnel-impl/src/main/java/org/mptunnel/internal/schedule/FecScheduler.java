@@ -51,6 +51,12 @@ public final class FecScheduler implements Scheduler {
         this.wakeBy = wakeBy;
     }
 
+    /** Lets the source of rates revise them (an adaptive one plans here). */
+    @Override
+    public long onTimer(long nowNanos, long nextTickNanos) {
+        return rates.onTimer(nowNanos, nextTickNanos);
+    }
+
     /** One session's outbound groups: the encoder, the open group, the turn over the paths. Guarded by itself. */
     public static final class Groups {
         private FecEncoder encoder;

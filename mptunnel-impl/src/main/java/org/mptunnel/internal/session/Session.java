@@ -274,6 +274,11 @@ public final class Session {
         fecInbound = inbound;
     }
 
+    /** Any thread: @return application datagrams sent so far (on at least one path) */
+    public long datagramsSent() {
+        return outbound.get(DATAGRAMS_SENT);
+    }
+
     /** Any thread: a datagram left on {@code copies} paths; none means it was dropped. */
     public void countSent(int copies) {
         if (copies == 0) {
@@ -308,6 +313,14 @@ public final class Session {
      */
     public int admit(Path path, long sequence) {
         path.countDataArrived();
+        return admitRebuilt(path, sequence);
+    }
+
+    /**
+     * I/O thread: as {@link #admit}, for a datagram the FEC decoder rebuilt when a datagram arrived
+     * on {@code path}: not counted as arrived on the path, whose report counts what crossed it.
+     */
+    public int admitRebuilt(Path path, long sequence) {
         int verdict = window.accept(sequence);
         if (verdict == DuplicateWindow.RESTARTED) {
             restartOrdering();

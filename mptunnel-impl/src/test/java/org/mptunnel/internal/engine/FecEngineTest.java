@@ -166,6 +166,15 @@ class FecEngineTest {
         assertThat(server.stats().duplicatesDropped()).as("the late copy of a rebuilt datagram").isEqualTo(1);
         assertThat(FecScheduler.groupsOf(session).mirrored()).isEqualTo(new FecRate(4, 2, false));
         assertThat(server.stats().malformedDropped()).isZero();
+        // Each path's report counts what crossed it, repairs included (the client counts them as
+        // sent there), and not what was rebuilt when a datagram arrived on it: else a measured loss
+        // is off by the repair share and the recoveries.
+        java.util.Map<InetSocketAddress, Long> arrived = new java.util.HashMap<>();
+        for (Path path : session.paths()) {
+            arrived.put(path.remote(), path.dataArrived());
+        }
+        assertThat(arrived).as("data 0 and 3 on path 1, repair 0 and data 1 late on 2, repair 1 on 0")
+                .isEqualTo(java.util.Map.of(bridge(0), 1L, bridge(1), 2L, bridge(2), 2L));
     }
 
     @Test

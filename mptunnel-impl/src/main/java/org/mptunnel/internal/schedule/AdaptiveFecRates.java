@@ -1,0 +1,220 @@
+package org.mptunnel.internal.schedule;
+
+import java.time.Duration;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
+
+/**
+ * The code rate of adaptive forward error correction ({@code Redundancy.fecAdaptive}): a
+ * {@link CodeRateChoice} revised on the client's I/O thread from each path's measured loss, its
+ * plan published as a {@link FecRate#spread} that the sending thread reads once per group from a
+ * volatile field (no allocation, no lock).
+ *
+ * <p>Each path's loss is the one-way loss of the data the server counted on it
+ * ({@link Path#dataLoss()}) once the path has carried {@value #MEASURED_DATAGRAMS} data datagrams
+ * over the reports, else the loss its keepalives imply ({@code ProbeLoss#planningOneWayLoss}); a
+ * path that is down or not validated is dead: left out of the plan, it gets nothing. Until every live
+ * path has an estimate the rate is {@link #startRate}: each datagram on every path.
+ *
+ * <p>CPU: a plan costs 0.1 to 20 ms (BENCHMARKS.md, "FEC code rate"), so one is made at most every
+ * {@value #MIN_PLAN_MILLIS} ms: every {@value #PLAN_MILLIS} ms, or as soon as that minimum allows
+ * when the estimates change materially (a path dies or comes back, gets its first estimate, or its
+ * loss moves by more than half and at least {@value #MATERIAL_LOSS}). Limits: k at most
+ * {@value #MAX_K} and no more than the datagrams sent within a group deadline at the measured
+ * rate ({@link CodeRatePlanner.Limits#forRate}), m at most {@value #MAX_M}, no path carrying more
+ * than m of a group (a path that dies between two plans costs erasures, not a gap).
+ *
+ * <p>Threads: {@link #rateFor} any sending thread; everything else the I/O thread.
+ */
+public final class AdaptiveFecRates implements FecRates {
+
+    /** The most data datagrams per group the planner may choose. */
+    public static final int MAX_K = 16;
+    /** The most repair datagrams per group the planner may choose. */
+    public static final int MAX_M = 8;
+    /** Plans are made this often while nothing changes. */
+    public static final long PLAN_MILLIS = 1_000;
+    /** And never more often than this. */
+    public static final long MIN_PLAN_MILLIS = 250;
+    /** Data datagrams a path must have carried before its measured loss replaces its keepalives'. */
+    public static final long MEASURED_DATAGRAMS = 200;
+    /** A change of a path's loss estimate (as well as by half) that makes a plan due at once. */
+    static final double MATERIAL_LOSS = 0.01;
+    /** The weight of the newest interval in the smoothed send rate. */
+    private static final double RATE_WEIGHT = 0.5;
+    private static final long MS = 1_000_000L;
+
+    private final Session session;
+    private final double targetLoss;
+    private final Duration deadline;
+    private volatile FecRate rate;
+    /** Null until the first plan, and again when the limits change. */
+    private CodeRateChoice choice;
+    private CodeRatePlanner.Limits limits;
+    private FecPlan plan;
+    /** The estimates the current plan was made with; null before the first plan. */
+    private double[] plannedLoss;
+    private long lastPlanAt;
+    private boolean planned;
+    private long sentAtLastPlan;
+    private double datagramsPerSecond;
+    private long plans;
+
+    /**
+     * @param session    the client's session, whose paths are planned over
+     * @param targetLoss the residual loss to meet, above 0 and below 1
+     * @param deadline   the groups' deadline
+     */
+    public AdaptiveFecRates(Session session, double targetLoss, Duration deadline) {
+        this.session = session;
+        this.targetLoss = targetLoss;
+        this.deadline = deadline;
+        this.rate = startRate(session.paths().length);
+    }
+
+    /** @return each datagram on every one of {@code paths} paths (k = 1, a copy per other path), the paths in turn */
+    static FecRate startRate(int paths) {
+        return new FecRate(1, Math.max(1, Math.min(MAX_M, paths - 1)), false);
+    }
+
+    @Override
+    public FecRate rateFor(Session ignored) {
+        return rate;
+    }
+
+    @Override
+    public long onTimer(long nowNanos, long nextTickNanos) {
+        if (planned && nowNanos - lastPlanAt < MIN_PLAN_MILLIS * MS) {
+            return Math.min(nextTickNanos, lastPlanAt + MIN_PLAN_MILLIS * MS);
+        }
+        LossModel[] paths = estimates();
+        if (!planned || nowNanos - lastPlanAt >= PLAN_MILLIS * MS || changed(paths)) {
+            revise(paths, nowNanos);
+        }
+        return Math.min(nextTickNanos, lastPlanAt + PLAN_MILLIS * MS);
+    }
+
+    /** @return each path's loss model now; null entries for live paths without an estimate yet */
+    private LossModel[] estimates() {
+        Path[] paths = session.paths();
+        LossModel[] models = new LossModel[paths.length];
+        for (int i = 0; i < paths.length; i++) {
+            double loss = lossOf(paths[i]);
+            models[i] = loss < 0 ? null : LossModel.independent(loss);
+        }
+        return models;
+    }
+
+    /** @return the loss to plan {@code path} with: 1 if it is dead, −1 if it has no estimate yet */
+    static double lossOf(Path path) {
+        if (!path.isUp() || !path.isValidated()) {
+            return 1;
+        }
+        double measured = path.dataLoss().oneWayLoss();
+        if (measured >= 0 && path.dataLoss().sentTotal() >= MEASURED_DATAGRAMS) {
+            return Math.min(1, measured);
+        }
+        return Math.min(1, path.probeLoss().planningOneWayLoss());
+    }
+
+    private boolean changed(LossModel[] paths) {
+        if (plannedLoss == null || plannedLoss.length != paths.length) {
+            return true;
+        }
+        for (int i = 0; i < paths.length; i++) {
+            double was = plannedLoss[i];
+            double now = paths[i] == null ? -1 : paths[i].loss();
+            boolean deadNow = now >= 1;
+            if (deadNow != was >= 1 || (now < 0) != (was < 0)
+                    || Math.abs(now - was) > Math.max(MATERIAL_LOSS, was / 2)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** I/O thread: plans for {@code paths} now (null entries: no estimate yet) and publishes the rate. */
+    void revise(LossModel[] paths, long nowNanos) {
+        long sent = session.datagramsSent();
+        if (planned && nowNanos - lastPlanAt > 0) {
+            double interval = (sent - sentAtLastPlan) * 1e9 / (nowNanos - lastPlanAt);
+            datagramsPerSecond = datagramsPerSecond == 0 ? interval
+                    : datagramsPerSecond + (interval - datagramsPerSecond) * RATE_WEIGHT;
+        }
+        planned = true;
+        lastPlanAt = nowNanos;
+        sentAtLastPlan = sent;
+        plannedLoss = new double[paths.length];
+        boolean unknown = false;
+        int alive = 0;
+        for (int i = 0; i < paths.length; i++) {
+            plannedLoss[i] = paths[i] == null ? -1 : paths[i].loss();
+            unknown |= paths[i] == null;
+            alive += paths[i] != null && paths[i].loss() < 1 ? 1 : 0;
+        }
+        if (unknown || alive == 0) {
+            rate = startRate(paths.length);
+            plan = null;
+            return; // nothing to plan with (yet): every path, as many as are up
+        }
+        CodeRatePlanner.Limits now = CodeRatePlanner.Limits.forRate(MAX_K, MAX_M, targetLoss, true, deadline,
+                datagramsPerSecond);
+        if (!now.equals(limits)) {
+            limits = now;
+            choice = new CodeRateChoice(now);
+        }
+        // The dead are left out of the plan, not given a loss of 1: the rule that no path carries
+        // more than m of a group must count only the paths that can carry anything.
+        int[] live = new int[alive];
+        LossModel[] models = new LossModel[alive];
+        for (int i = 0, n = 0; i < paths.length; i++) {
+            if (paths[i].loss() < 1) {
+                live[n] = i;
+                models[n++] = paths[i];
+            }
+        }
+        FecPlan next = onAllPaths(choice.revise(models), live, paths.length);
+        plans++;
+        if (plan == null || !next.sameShape(plan)) {
+            rate = toRate(next);
+        }
+        plan = next;
+    }
+
+    /** @return {@code plan}, made over the paths {@code live} names, as a spread over all {@code count} paths */
+    private static FecPlan onAllPaths(FecPlan plan, int[] live, int count) {
+        int[] data = new int[count];
+        int[] repair = new int[count];
+        int[] liveData = plan.dataOnPath();
+        int[] liveRepair = plan.repairOnPath();
+        for (int n = 0; n < live.length; n++) {
+            data[live[n]] = liveData[n];
+            repair[live[n]] = liveRepair[n];
+        }
+        return new FecPlan(plan.k(), plan.m(), data, repair, plan.residualLoss());
+    }
+
+    /** @return the rate that sends as {@code plan} spreads; a plan without repair (m = 0) gets one, as a rate needs it */
+    static FecRate toRate(FecPlan plan) {
+        int[] repair = plan.repairOnPath();
+        if (plan.m() == 0) {
+            int[] data = plan.dataOnPath();
+            int best = 0;
+            for (int i = 1; i < data.length; i++) {
+                best = data[i] > data[best] ? i : best;
+            }
+            repair[best]++;
+        }
+        return FecRate.spread(plan.dataOnPath(), repair, false);
+    }
+
+    /** @return the plan the rate follows, or null while the start rate is used */
+    public FecPlan plan() {
+        return plan;
+    }
+
+    /** @return plans made so far */
+    public long plans() {
+        return plans;
+    }
+}

@@ -1,0 +1,148 @@
+package org.mptunnel.internal.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mptunnel.internal.path.Path;
+import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.session.TunnelCounters;
+
+/**
+ * Adaptive FEC's rate, without sockets: three paths whose data the "server" reports lost at a
+ * known rate (seeded), a sender counting 4,000 datagrams a second, the I/O thread's timer driven
+ * by hand.
+ */
+class AdaptiveFecRatesTest {
+
+    private static final long MS = 1_000_000L;
+    private static final double[] LOSS = {0.01, 0.20, 0.30};
+    private static final double TARGET = 0.001;
+    /** Datagrams each path carries, and the session sends, per second of the test's clock. */
+    private static final int PER_SECOND = 4_000;
+
+    private final Random random = new Random(17);
+    private final long[] sent = new long[LOSS.length];
+    private final long[] arrived = new long[LOSS.length];
+    private Path[] paths;
+    private Session session;
+    private AdaptiveFecRates rates;
+    private long now;
+    private long probe;
+
+    @BeforeEach
+    void threeLossyPaths() {
+        paths = new Path[LOSS.length];
+        for (int i = 0; i < paths.length; i++) {
+            paths[i] = new Path(i, new InetSocketAddress("127.0.0.1", 1 + i), null, true, 0);
+        }
+        session = new Session(1, null, 64, paths, null, paths.length, new TunnelCounters(), 0);
+        rates = new AdaptiveFecRates(session, TARGET, Duration.ofMillis(5));
+    }
+
+    /** One second: each live path carries and reports its datagrams, lost at its rate; then the timer runs. */
+    private void second() {
+        for (int report = 0; report < 10; report++) {
+            for (int i = 0; i < paths.length; i++) {
+                if (!paths[i].isUp()) {
+                    continue;
+                }
+                for (int d = 0; d < PER_SECOND / 10; d++) {
+                    sent[i]++;
+                    if (random.nextDouble() >= LOSS[i]) {
+                        arrived[i]++;
+                    }
+                }
+                paths[i].dataLoss().noteProbe(++probe, sent[i]);
+                paths[i].dataLoss().report(probe, arrived[i]);
+                paths[i].heard(now, 64);
+            }
+            for (int d = 0; d < PER_SECOND / 10; d++) {
+                session.countSent(1);
+            }
+            now += 100 * MS;
+        }
+        rates.onTimer(now, now + 10 * MS);
+    }
+
+    private static LossModel[] truth(boolean... dead) {
+        LossModel[] models = new LossModel[LOSS.length];
+        for (int i = 0; i < LOSS.length; i++) {
+            models[i] = LossModel.independent(i < dead.length && dead[i] ? 1 : LOSS[i]);
+        }
+        return models;
+    }
+
+    @Test
+    void measuredLossMovesTheRateFromEveryPathToAPlanThatMeetsTheTargetForLessThanDuplication() {
+        FecRate start = rates.rateFor(session);
+        assertThat(start).isEqualTo(new FecRate(1, 2, false)).as("each datagram on all three paths");
+        rates.onTimer(now, now + 10 * MS);
+        assertThat(rates.rateFor(session)).as("no estimate yet: unchanged").isEqualTo(start);
+        assertThat(rates.plan()).isNull();
+
+        for (int s = 0; s < 5; s++) {
+            second();
+        }
+
+        FecPlan plan = rates.plan();
+        assertThat(plan).isNotNull();
+        assertThat(plan.k()).isGreaterThan(1);
+        assertThat(CodeRatePlanner.residualLoss(plan, truth())).as("predicted at the true losses").isLessThanOrEqualTo(TARGET);
+        assertThat(plan.cost()).as("duplication on every path costs 3").isLessThan(2);
+        assertThat(plan.dataOnPath()[0]).as("most data on the 1 % path").isGreaterThan(plan.dataOnPath()[2]);
+        FecRate rate = rates.rateFor(session);
+        assertThat(rate).isEqualTo(FecRate.spread(plan.dataOnPath(), plan.repairOnPath(), false));
+        assertThat(rates.rateFor(session)).as("one kept instance, not one per group").isSameAs(rate);
+    }
+
+    @Test
+    void aPathThatDiesGetsNothingInTheNextPlan() {
+        for (int s = 0; s < 5; s++) {
+            second();
+        }
+        assertThat(rates.rateFor(session).dataPath()).contains(1);
+
+        paths[1].checkAlive(now + 1, 0); // silent since its last report: down
+        long before = rates.plans();
+        now += AdaptiveFecRates.MIN_PLAN_MILLIS * MS;
+        rates.onTimer(now, now + 10 * MS);
+
+        assertThat(rates.plans()).as("a path dying makes a plan due at once").isEqualTo(before + 1);
+        FecPlan plan = rates.plan();
+        assertThat(plan.dataOnPath()[1]).isZero();
+        assertThat(plan.repairOnPath()[1]).isZero();
+        FecRate rate = rates.rateFor(session);
+        assertThat(rate.dataPath()).doesNotContain(1);
+        assertThat(rate.repairPath()).doesNotContain(1);
+        assertThat(CodeRatePlanner.residualLoss(plan, truth(false, true, false))).isLessThanOrEqualTo(TARGET);
+    }
+
+    @Test
+    void plansAreMadeAtMostEveryMinimumIntervalAndOtherwiseEverySecond() {
+        for (int s = 0; s < 3; s++) {
+            second();
+        }
+        long plans = rates.plans();
+        long next = rates.onTimer(now + 10 * MS, Long.MAX_VALUE);
+        paths[1].checkAlive(now + 20 * MS, 0);
+        rates.onTimer(now + 20 * MS, Long.MAX_VALUE);
+        assertThat(rates.plans()).as("within the minimum interval, even for a dead path").isEqualTo(plans);
+        assertThat(next).isEqualTo(now + AdaptiveFecRates.MIN_PLAN_MILLIS * MS);
+        rates.onTimer(now + AdaptiveFecRates.MIN_PLAN_MILLIS * MS, Long.MAX_VALUE);
+        assertThat(rates.plans()).isEqualTo(plans + 1);
+    }
+
+    @Test
+    void aPlanWithoutRepairStillGivesARateWithOne() {
+        FecPlan plan = new FecPlan(4, 0, new int[] {4, 0}, new int[] {0, 0}, 0);
+        FecRate rate = AdaptiveFecRates.toRate(plan);
+        assertThat(rate.k()).isEqualTo(4);
+        assertThat(rate.m()).isEqualTo(1);
+        assertThat(Arrays.stream(rate.repairPath()).distinct().toArray()).containsExactly(0);
+    }
+}
