@@ -223,8 +223,10 @@ public final class FecScheduler implements Scheduler {
     /** Under the lock: a data datagram on its path(s) in turn; on every path as {@link AllPaths} would if none took it. */
     private static int transmitData(Session session, Groups g, ByteBuffer datagram, int index)
             throws ClosedChannelException {
-        if (session.logging()) {
-            return AllPaths.INSTANCE.send(session, datagram); // logged for replay to paths validated late
+        if (session.holdsReplies()) {
+            // Behind held replies (none may overtake them). Coded datagrams are not logged for a path
+            // validated late: to the decoder that path's share of a group is erasures.
+            return AllPaths.INSTANCE.send(session, datagram);
         }
         int sent = transmitPlaced(session, g, datagram, g.rate.dataPathOf(index), g.rate.duplicate() ? 2 : 1);
         if (sent == 0) {

@@ -534,6 +534,19 @@ public final class Session {
         return logging;
     }
 
+    /**
+     * Any thread: whether replies wait for a path to be validated, so that a later one must queue
+     * behind them ({@link #sendLogged}); one volatile read unless the session is logging.
+     */
+    public boolean holdsReplies() {
+        if (!logging) {
+            return false;
+        }
+        synchronized (log) {
+            return log.holds();
+        }
+    }
+
     /** Whether this session can hold replies for validation (a v1 or v2 server's). */
     public boolean logsReplies() {
         return log != null;
