@@ -9,8 +9,8 @@ import java.nio.ByteBuffer;
  * no path could carry waits here for the first validation.
  *
  * <p>Bounded: at most {@link #MAX_ENTRIES} datagrams and {@link #MAX_BYTES} bytes, in one arena
- * that starts small, doubles as needed and is {@linkplain #clear dropped} when the session stops
- * logging (what stays is the index: about 1.5 KB per session). A new datagram makes room by evicting
+ * that starts small, doubles as needed and is {@linkplain #clear dropped}, with its index, when the
+ * session stops logging (nothing stays). A new datagram makes room by evicting
  * the oldest that went out; held ones are never evicted, and a datagram that does not fit behind
  * them is refused. Not thread-safe: {@link Session} guards it.
  */
@@ -18,16 +18,21 @@ final class ReplyLog {
 
     /** The most bytes kept per session: one datagram of the largest size, or many small replies. */
     static final int MAX_BYTES = 65_536;
-    /** The most datagrams kept per session. */
-    static final int MAX_ENTRIES = 64;
+    /**
+     * The most datagrams kept per session: enough for a burst of small replies sent before the
+     * first path is validated (a server answering a new client with 300 at once lost all past the
+     * 64th when this was 64), while {@link #MAX_BYTES} bounds the memory.
+     */
+    static final int MAX_ENTRIES = 1_024;
     private static final int FIRST_ARENA_BYTES = 4_096;
 
     private byte[] arena;
-    private final int[] start = new int[MAX_ENTRIES];
-    private final int[] length = new int[MAX_ENTRIES];
-    private final long[] sentNanos = new long[MAX_ENTRIES];
+    /** The index, allocated with the arena and dropped with it (24 KiB while logging). */
+    private int[] start;
+    private int[] length;
+    private long[] sentNanos;
     /** The paths each datagram went out on, as {@code Path.bit()}s; 0: held. */
-    private final long[] sentOn = new long[MAX_ENTRIES];
+    private long[] sentOn;
     private int oldest;
     private int count;
     private int bytes;
@@ -61,6 +66,10 @@ final class ReplyLog {
             return false;
         }
         if (arena == null) {
+            start = new int[MAX_ENTRIES];
+            this.length = new int[MAX_ENTRIES];
+            sentNanos = new long[MAX_ENTRIES];
+            sentOn = new long[MAX_ENTRIES];
             arena = new byte[Math.max(FIRST_ARENA_BYTES, Integer.highestOneBit(Math.max(1, length - 1)) << 1)];
         }
         int at;
@@ -113,6 +122,10 @@ final class ReplyLog {
     /** Forgets everything and drops the arena. */
     void clear() {
         arena = null;
+        start = null;
+        length = null;
+        sentNanos = null;
+        sentOn = null;
         oldest = 0;
         count = 0;
         bytes = 0;

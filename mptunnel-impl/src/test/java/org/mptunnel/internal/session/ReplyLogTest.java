@@ -34,6 +34,17 @@ class ReplyLogTest {
         assertThat(log.sentOn(1)).isEqualTo(0b10);
     }
 
+    /** A server answering a new client with a burst before its first path is validated: all held. */
+    @Test
+    void aBurstOfSmallRepliesIsHeldWhole() {
+        ReplyLog log = new ReplyLog();
+        for (int i = 0; i < 300; i++) {
+            assertThat(log.add(datagram(i, 28), i, 0)).as("held reply %d", i).isTrue();
+        }
+        assertThat(log.heldCount()).isEqualTo(300);
+        assertThat(tagOf(log.datagram(299))).isEqualTo((byte) 299);
+    }
+
     @Test
     void theOldestSentGoForRoomAndTheArenaWrapsWithoutDamage() {
         ReplyLog log = new ReplyLog();
