@@ -61,7 +61,7 @@ class PathReloadIT {
         Files.writeString(config, "# moved\n127.0.0.1 " + portB + " 127.0.0.2\n");
         int beforeReload = app.sent();
         hangUp(client);
-        client.awaitErr("reloaded .*: 1 path\\(s\\), 1 added, 1 removed", Duration.ofSeconds(10));
+        awaitReload(client, "reloaded .*: 1 path\\(s\\), 1 added, 1 removed");
         int afterReload = app.sent();
         // Replies sent on A in the round trip before the server has validated B are lost with A's
         // socket (every path is replaced at once here): counted, not asserted.
@@ -117,6 +117,21 @@ class PathReloadIT {
                 "--auto-include", lo, config.toString())); // loopback, but not --auto-loopback
         assertThat(none.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
         assertThat(none.stderr()).contains("error: --auto-paths: no usable interface for 127.0.0.1:" + port);
+    }
+
+    /**
+     * Waits for the reload's line; if it does not come, the client's threads are printed with the
+     * failure (a full CI run twice saw no line at all within 10 s, which no targeted run showed).
+     */
+    private static void awaitReload(ToolProcess client, String line) throws Exception {
+        try {
+            client.awaitErr(line, Duration.ofSeconds(10));
+        } catch (AssertionError e) {
+            Process dump = new ProcessBuilder("jcmd", String.valueOf(client.pid()), "Thread.print")
+                    .redirectErrorStream(true).start();
+            String threads = new String(dump.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            throw new AssertionError(e.getMessage() + "\n--- the client's threads\n" + threads, e);
+        }
     }
 
     private static void hangUp(ToolProcess tool) throws Exception {
