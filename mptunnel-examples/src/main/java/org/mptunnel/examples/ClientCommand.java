@@ -266,6 +266,9 @@ final class ClientCommand implements Callable<Integer> {
         }
         if (HangupSignal.onHangup(() -> reload(updater, automatic))) {
             out.println("mpclient: SIGHUP re-reads " + configFile);
+        } else {
+            LoggerFactory.getLogger(ClientCommand.class).warn("SIGHUP is ignored by this process (started under "
+                    + "nohup?): the configuration is not re-read on SIGHUP");
         }
         if (automatic != null) {
             automatic.start(autoPoll);

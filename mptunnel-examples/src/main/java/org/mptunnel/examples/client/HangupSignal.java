@@ -1,6 +1,7 @@
 package org.mptunnel.examples.client;
 
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Runs an action when the process gets SIGHUP, the usual "re-read your configuration" signal
@@ -15,11 +16,18 @@ public final class HangupSignal {
 
     /**
      * @param action what SIGHUP does from now on, instead of ending the process
-     * @return whether the handler is installed (false where there is no SIGHUP, such as Windows)
+     * @return whether the handler is installed: false where there is no SIGHUP (Windows), and
+     *         where the process was started with SIGHUP ignored (as {@code nohup} does), which the
+     *         JVM then leaves ignored whatever handler is given
      */
     public static boolean onHangup(Runnable action) {
         try {
-            Signal.handle(new Signal("HUP"), signal -> action.run());
+            Signal hup = new Signal("HUP");
+            SignalHandler previous = Signal.handle(hup, signal -> action.run());
+            if (previous == SignalHandler.SIG_IGN) {
+                Signal.handle(hup, SignalHandler.SIG_IGN);
+                return false;
+            }
             return true;
         } catch (IllegalArgumentException e) {
             return false;

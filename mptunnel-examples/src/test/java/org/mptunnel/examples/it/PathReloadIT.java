@@ -120,6 +120,21 @@ class PathReloadIT {
     }
 
     /**
+     * Started with SIGHUP ignored (nohup), the JVM keeps it ignored whatever handler is set: mpclient
+     * says so instead of promising a reload it cannot do.
+     */
+    @Test
+    @Timeout(60)
+    void startedWithHangupIgnoredItSaysItCannotReload() throws Exception {
+        Path config = Files.writeString(dir.resolve("ignored.conf"), "127.0.0.1 9\n");
+        ToolProcess client = track(ToolProcess.startWithHangupIgnored("mpclient", "--listen", "127.0.0.1:0",
+                config.toString()));
+        client.awaitListeningPort();
+        client.awaitErr("SIGHUP is ignored by this process", Duration.ofSeconds(20));
+        assertThat(client.stdout()).doesNotContain("SIGHUP re-reads");
+    }
+
+    /**
      * Waits for the reload's line; if it does not come, the client's threads are printed with the
      * failure (a full CI run twice saw no line at all within 10 s, which no targeted run showed).
      */

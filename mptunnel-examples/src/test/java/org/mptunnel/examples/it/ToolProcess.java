@@ -72,6 +72,15 @@ final class ToolProcess implements AutoCloseable {
         return new ToolProcess(new ProcessBuilder(command).start());
     }
 
+    /** Starts {@code java -jar mptunnel.jar ARGS...} with SIGHUP ignored, as {@code nohup} starts a program. */
+    static ToolProcess startWithHangupIgnored(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "trap '' HUP && exec \"$0\" \"$@\"", JAVA));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return new ToolProcess(new ProcessBuilder(command).start());
+    }
+
     /**
      * Starts {@code java JVM_OPTIONS JAVA_ARGUMENTS...} inside a network namespace ({@code ip netns
      * exec}), e.g. {@code -jar mptunnel.jar mpclient ...} or {@code -cp CLASSES MAIN ...}.
