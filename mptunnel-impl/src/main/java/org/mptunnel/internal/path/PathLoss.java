@@ -14,7 +14,7 @@ package org.mptunnel.internal.path;
  * anew: a restart, or a path it forgot) starts a new baseline.
  *
  * <p>Smoothing: {@link DecayedLoss}, as for the session's report, over about the last 1,024
- * datagrams of this path.
+ * datagrams of this path. How bursty the loss is: {@link LossBursts}, from the same counts.
  *
  * <p>Threads: the I/O thread notes and reports; {@link #oneWayLoss()} may be read by any thread.
  */
@@ -36,6 +36,7 @@ public final class PathLoss {
     private long sentTotal;
     private long lostTotal;
     private final DecayedLoss smoothed = new DecayedLoss();
+    private final LossBursts bursts = new LossBursts();
     private volatile double published = -1;
 
     /** I/O thread: probe {@code number} left on this path when {@code dataSent} data datagrams had. */
@@ -79,6 +80,7 @@ public final class PathLoss {
         sentTotal += sentDelta;
         lostTotal += lost;
         double loss = smoothed.add(sentDelta, lost);
+        bursts.add(sentDelta, lost);
         if (loss >= 0) {
             published = loss;
         }
@@ -105,6 +107,14 @@ public final class PathLoss {
      */
     public double oneWayLoss() {
         return published;
+    }
+
+    /**
+     * I/O thread: @return the mean length of a run of this side's datagrams lost on the path
+     *         ({@link LossBursts}), 1 while too few have been lost to tell or when loss is independent
+     */
+    public double meanBurst() {
+        return bursts.meanBurst();
     }
 
     /** I/O thread: @return data datagrams sent on the path over the reports since the first */
