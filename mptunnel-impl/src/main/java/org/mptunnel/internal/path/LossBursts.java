@@ -25,7 +25,7 @@ package org.mptunnel.internal.path;
  * (its loss is clamped to 0 to {@code n} per report); loss in bursts together with independent
  * loss outside them is described by one chain whose runs are between the two.
  *
- * <p>Cost: a report adds {@value #GRID} powers; nothing is allocated. Single-threaded (the I/O
+ * <p>Cost: a report adds one power per grid point (16); nothing is allocated. Single-threaded (the I/O
  * thread).
  */
 public final class LossBursts {
@@ -39,7 +39,7 @@ public final class LossBursts {
     public static final double MIN_LOSSES = 30;
     /** Mean runs of losses of a clean path ({@code π → 0}) at which {@code S(n, λ)} is summed. */
     private static final double[] GRID_BURSTS = {1, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256};
-    static final int GRID = GRID_BURSTS.length;
+    private static final int GRID = GRID_BURSTS.length;
     private static final double[] GRID_LAMBDA = new double[GRID];
     private static final double LOG_KEEP = Math.log1p(-1.0 / WINDOW_DATAGRAMS);
 
