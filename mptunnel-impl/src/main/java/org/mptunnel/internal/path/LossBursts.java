@@ -21,9 +21,9 @@ package org.mptunnel.internal.path;
  * {@link DecayedLoss}'s, over about the last {@value #WINDOW_DATAGRAMS} datagrams: bursts are
  * rare events (at 5 % loss in runs of 10, one per 200 datagrams), so this window is longer.
  *
- * <p>What it cannot see: a late datagram counted lost by one report and paid back by the next
- * (its loss is clamped to 0 to {@code n} per report); loss in bursts together with independent
- * loss outside them is described by one chain whose runs are between the two.
+ * <p>What it cannot see: a datagram counted lost by one report and paid back later than the next
+ * (a report's loss is clamped to 0 to {@code n}); loss in bursts together with independent loss
+ * outside them is described by one chain whose runs are between the two.
  *
  * <p>Cost: a report adds one power per grid point (16); nothing is allocated. Single-threaded (the I/O
  * thread).
@@ -57,9 +57,29 @@ public final class LossBursts {
     private double pairs;
     /** Per grid point j, the weighted sum of S(n, λ_j). */
     private final double[] correlated = new double[GRID];
+    /** The newest report, not counted yet: the next may pay back what it counted lost. */
+    private long pendingSent;
+    private long pendingLost;
 
-    /** Counts a report: {@code sentDelta} datagrams left on the path in order, {@code lostDelta} of them lost. */
+    /**
+     * Counts a report: {@code sentDelta} datagrams left on the path in order, {@code lostDelta} of
+     * them lost (negative: datagrams an earlier report counted lost arrived after all). A report
+     * that pays back, or one that follows a report that did, is merged with its neighbour into one
+     * interval, so that datagrams counted lost on one side of a probe and found on the other do
+     * not look like a run of losses; the last report waits for the next to be counted.
+     */
     public void add(long sentDelta, long lostDelta) {
+        if (pendingSent > 0 && (pendingLost < 0 || lostDelta < 0)) {
+            pendingSent += sentDelta;
+            pendingLost += lostDelta;
+            return;
+        }
+        count(pendingSent, pendingLost);
+        pendingSent = sentDelta;
+        pendingLost = lostDelta;
+    }
+
+    private void count(long sentDelta, long lostDelta) {
         if (sentDelta <= 0) {
             return;
         }
