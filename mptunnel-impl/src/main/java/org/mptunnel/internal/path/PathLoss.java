@@ -27,6 +27,10 @@ public final class PathLoss {
 
     private final long[] probeNumber = new long[SNAPSHOTS];
     private final long[] sentAtProbe = new long[SNAPSHOTS];
+    /** Per snapshot, the probe's place among the probes noted on this path (1, 2, …). */
+    private final long[] probeOrdinal = new long[SNAPSHOTS];
+    private long probesNoted;
+    private long lastOrdinal;
     private final boolean[] noted = new boolean[SNAPSHOTS];
     private int next;
     private boolean baseline;
@@ -43,6 +47,7 @@ public final class PathLoss {
     public void noteProbe(long number, long dataSent) {
         probeNumber[next] = number;
         sentAtProbe[next] = dataSent;
+        probeOrdinal[next] = ++probesNoted;
         noted[next] = true;
         next = (next + 1) % SNAPSHOTS;
     }
@@ -59,6 +64,7 @@ public final class PathLoss {
             return false; // not a probe of ours any longer, or older than the last report
         }
         long sent = sentAtProbe[slot];
+        long ordinal = probeOrdinal[slot];
         noted[slot] = false;
         long sentDelta = sent - lastSent;
         long arrivedDelta = (arrived - lastArrived) & COUNT_MASK;
@@ -66,11 +72,14 @@ public final class PathLoss {
             // the first report, or the peer counts from 0 again
             baseline = true;
             lastProbe = number;
+            lastOrdinal = ordinal;
             lastSent = sent;
             lastArrived = arrived;
             return false;
         }
+        boolean consecutive = ordinal == lastOrdinal + 1;
         lastProbe = number;
+        lastOrdinal = ordinal;
         lastSent = sent;
         lastArrived = arrived;
         if (sentDelta <= 0 && arrivedDelta == 0) {
@@ -80,7 +89,7 @@ public final class PathLoss {
         sentTotal += sentDelta;
         lostTotal += lost;
         double loss = smoothed.add(sentDelta, lost);
-        bursts.add(sentDelta, lost);
+        bursts.add(sentDelta, lost, consecutive);
         if (loss >= 0) {
             published = loss;
         }

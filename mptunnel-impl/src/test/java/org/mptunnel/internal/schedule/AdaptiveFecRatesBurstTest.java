@@ -13,9 +13,10 @@ import org.mptunnel.internal.session.TunnelCounters;
 /**
  * Adaptive FEC's rate over three paths losing 5 % each, in bursts of 10 (mpbridge's
  * {@code --loss-burst 0.05:10}) or independently, without sockets: each path's datagrams lost as
- * a seeded Gilbert–Elliott chain says, reported every 20 datagrams as the server's per-path
- * reports would, a sender counting 2,000 datagrams a second (so a 5 ms group holds at most 10),
- * the I/O thread's timer driven by hand.
+ * a seeded Gilbert–Elliott chain says, a keepalive after every 20 (stepping the same chain) whose
+ * ack, with the server's per-path report, crosses a second chain the other way; a sender counting
+ * 2,000 datagrams a second (so a 5 ms group holds at most 10); the I/O thread's timer driven by
+ * hand.
  */
 class AdaptiveFecRatesBurstTest {
 
@@ -31,11 +32,13 @@ class AdaptiveFecRatesBurstTest {
     private static FecPlan planAfterTenSeconds(GilbertElliott model, double target) {
         Path[] paths = new Path[3];
         GilbertElliott.Chain[] chains = new GilbertElliott.Chain[paths.length];
+        GilbertElliott.Chain[] back = new GilbertElliott.Chain[paths.length];
         long[] sent = new long[paths.length];
         long[] arrived = new long[paths.length];
         for (int i = 0; i < paths.length; i++) {
             paths[i] = new Path(i, new InetSocketAddress("127.0.0.1", 1 + i), null, true, 0);
             chains[i] = model.start(17 + i);
+            back[i] = model.start(117 + i);
         }
         Session session = new Session(1, null, 64, paths, null, paths.length, new TunnelCounters(), 0);
         AdaptiveFecRates rates = new AdaptiveFecRates(session, target, Duration.ofMillis(5));
@@ -47,9 +50,12 @@ class AdaptiveFecRatesBurstTest {
                     for (int d = 0; d < PER_REPORT; d++) {
                         sent[i]++;
                         arrived[i] += chains[i].loseNext() ? 0 : 1;
+                        back[i].loseNext();
                     }
                     paths[i].dataLoss().noteProbe(++probe, sent[i]);
-                    paths[i].dataLoss().report(probe, arrived[i]);
+                    if (!chains[i].loseNext() & !back[i].loseNext()) {
+                        paths[i].dataLoss().report(probe, arrived[i]);
+                    }
                     paths[i].heard(now, 64);
                 }
                 for (int d = 0; d < PER_REPORT; d++) {
