@@ -14,7 +14,7 @@ package org.mptunnel.internal.path;
  * anew: a restart, or a path it forgot) starts a new baseline.
  *
  * <p>Smoothing: {@link DecayedLoss}, as for the session's report, over about the last 1,024
- * datagrams of this path.
+ * datagrams of this path. How bursty the loss is: {@link LossBursts}, from the same counts.
  *
  * <p>Threads: the I/O thread notes and reports; {@link #oneWayLoss()} may be read by any thread.
  */
@@ -27,6 +27,10 @@ public final class PathLoss {
 
     private final long[] probeNumber = new long[SNAPSHOTS];
     private final long[] sentAtProbe = new long[SNAPSHOTS];
+    /** Per snapshot, the probe's place among the probes noted on this path (1, 2, …). */
+    private final long[] probeOrdinal = new long[SNAPSHOTS];
+    private long probesNoted;
+    private long lastOrdinal;
     private final boolean[] noted = new boolean[SNAPSHOTS];
     private int next;
     private boolean baseline;
@@ -36,12 +40,14 @@ public final class PathLoss {
     private long sentTotal;
     private long lostTotal;
     private final DecayedLoss smoothed = new DecayedLoss();
+    private final LossBursts bursts = new LossBursts();
     private volatile double published = -1;
 
     /** I/O thread: probe {@code number} left on this path when {@code dataSent} data datagrams had. */
     public void noteProbe(long number, long dataSent) {
         probeNumber[next] = number;
         sentAtProbe[next] = dataSent;
+        probeOrdinal[next] = ++probesNoted;
         noted[next] = true;
         next = (next + 1) % SNAPSHOTS;
     }
@@ -58,6 +64,7 @@ public final class PathLoss {
             return false; // not a probe of ours any longer, or older than the last report
         }
         long sent = sentAtProbe[slot];
+        long ordinal = probeOrdinal[slot];
         noted[slot] = false;
         long sentDelta = sent - lastSent;
         long arrivedDelta = (arrived - lastArrived) & COUNT_MASK;
@@ -65,11 +72,14 @@ public final class PathLoss {
             // the first report, or the peer counts from 0 again
             baseline = true;
             lastProbe = number;
+            lastOrdinal = ordinal;
             lastSent = sent;
             lastArrived = arrived;
             return false;
         }
+        boolean consecutive = ordinal == lastOrdinal + 1;
         lastProbe = number;
+        lastOrdinal = ordinal;
         lastSent = sent;
         lastArrived = arrived;
         if (sentDelta <= 0 && arrivedDelta == 0) {
@@ -79,6 +89,7 @@ public final class PathLoss {
         sentTotal += sentDelta;
         lostTotal += lost;
         double loss = smoothed.add(sentDelta, lost);
+        bursts.add(sentDelta, lost, consecutive);
         if (loss >= 0) {
             published = loss;
         }
@@ -105,6 +116,14 @@ public final class PathLoss {
      */
     public double oneWayLoss() {
         return published;
+    }
+
+    /**
+     * I/O thread: @return the mean length of a run of this side's datagrams lost on the path
+     *         ({@link LossBursts}), 1 while too few have been lost to tell or when loss is independent
+     */
+    public double meanBurst() {
+        return bursts.meanBurst();
     }
 
     /** I/O thread: @return data datagrams sent on the path over the reports since the first */

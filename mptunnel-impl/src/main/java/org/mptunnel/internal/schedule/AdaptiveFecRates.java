@@ -14,7 +14,11 @@ import org.mptunnel.internal.session.Session;
  * ({@link Path#dataLoss()}) once the path has carried {@value #MEASURED_DATAGRAMS} data datagrams
  * over the reports, else the loss its keepalives imply ({@code ProbeLoss#planningOneWayLoss}); a
  * path that is down or not validated is dead: left out of the plan, it gets nothing. Until every live
- * path has an estimate the rate is {@link #startRate}: each datagram on every path.
+ * path has an estimate the rate is {@link #startRate}: each datagram on every path. Each path's
+ * losses come in runs of the mean length measured from the same reports
+ * ({@link org.mptunnel.internal.path.LossBursts}; independent until a few dozen were lost), so that
+ * a path that loses its whole share of a group in one burst is planned for as such: codes whose
+ * groups are shorter than the bursts give way to more repair or to duplication.
  *
  * <p>CPU: a plan costs 0.1 to 20 ms (BENCHMARKS.md, "FEC code rate"), so one is made at most every
  * {@value #MIN_PLAN_MILLIS} ms: every {@value #PLAN_MILLIS} ms, or as soon as that minimum allows
@@ -100,7 +104,7 @@ public final class AdaptiveFecRates implements FecRates {
         LossModel[] models = new LossModel[paths.length];
         for (int i = 0; i < paths.length; i++) {
             double loss = lossOf(paths[i]);
-            models[i] = loss < 0 ? null : LossModel.independent(loss);
+            models[i] = loss < 0 ? null : new LossModel(loss, paths[i].dataLoss().meanBurst());
         }
         return models;
     }
