@@ -39,7 +39,7 @@ import java.time.Duration;
  *       at the least traffic: from the paths' keepalives until a path has carried enough data to
  *       be measured. A path that is down or not validated gets nothing. It starts with every
  *       datagram on every path (k = 1) and plans again every second, or 250 ms after the last
- *       plan when a path dies or its loss moves materially, within k ≤ 16, m ≤ 8, k no more than
+ *       plan when a path dies or its loss moves materially, within k ≤ 24, m ≤ 12, k no more than
  *       the datagrams sent within a group deadline ({@link #fecAdaptive(double, Duration)}), and
  *       never more traffic than duplication on every path. With three live paths or more, no
  *       path carries more than m of a group, so that one may die without a gap; with two, that
@@ -200,7 +200,7 @@ public record Redundancy(Mode mode, double targetLoss, int groupData, int groupR
      * Adaptive forward error correction with a group deadline of its own. A group holds at most the
      * datagrams sent within the deadline, so a longer one lets a slow sender have the larger
      * groups that cost less for the same residual loss (at 2,000 datagrams/s, 5 ms allows 10 per
-     * group, 10 ms the most the planner uses, 16), at the price of recovered datagrams that may be
+     * group, 12 ms the most the planner uses, 24), at the price of recovered datagrams that may be
      * later by as much.
      *
      * @param targetLoss the residual loss aimed at, above 0 and below 1 (0.001 is 0.1 %)

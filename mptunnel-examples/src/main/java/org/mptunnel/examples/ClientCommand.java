@@ -142,7 +142,7 @@ final class ClientCommand implements Callable<Integer> {
                     + "rebuilds lost datagrams and codes its replies the same way. fec-adaptive: K, M and which path "
                     + "carries what follow each path's loss measured by the mpserver, to meet TARGET (default "
                     + "0.1%%) at the least traffic; a group holds at most what is sent within DEADLINE (default "
-                    + "5ms), so a slow sender gains from a longer one (e.g. fec-adaptive:0.1%%:10ms). Not with --legacy.")
+                    + "5ms), so a slow sender gains from a longer one (e.g. fec-adaptive:0.1%%:12ms). Not with --legacy.")
     Redundancy redundancy;
 
     @Option(names = "--auto-paths",
