@@ -41,11 +41,11 @@ import java.time.Duration;
  *       datagram on every path (k = 1) and plans again every second, or 250 ms after the last
  *       plan when a path dies or its loss moves materially, within k ≤ 24, m ≤ 12, k no more than
  *       the datagrams sent within a group deadline ({@link #fecAdaptive(double, Duration)}), and
- *       never more traffic than duplication on every path. With three live paths or more, no
- *       path carries more than m of a group, so that one may die without a gap; with two, that
- *       rule would cost as much as duplication, so it is not applied: a path that dies costs
- *       lost datagrams until it is found dead (the dead timeout) and the next plan moves
- *       everything to the other. Not with the legacy wire formats.</li>
+ *       never more traffic than duplication on every path. With three paths or more, no path
+ *       carries more than m of a group (also while one is down), so that one may die without a
+ *       gap; with two, that rule would cost as much as duplication, so it is not applied: a path
+ *       that dies costs lost datagrams until it is found dead (the dead timeout) and the next
+ *       plan moves everything to the other. Not with the legacy wire formats.</li>
  * </ul>
  *
  * <p>Adaptive redundancy applies to what a client sends. A server answers on every path of the

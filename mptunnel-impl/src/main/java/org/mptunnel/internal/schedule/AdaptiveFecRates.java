@@ -21,12 +21,13 @@ import org.mptunnel.internal.session.Session;
  * when the estimates change materially (a path dies or comes back, gets its first estimate, or its
  * loss moves by more than half and at least {@value #MATERIAL_LOSS}). Limits: k at most
  * {@value #MAX_K} and no more than the datagrams sent within a group deadline at the measured
- * rate ({@link CodeRatePlanner.Limits#forRate}), m at most {@value #MAX_M}; and with at least
- * {@value #SURVIVAL_PATHS} live paths, no path carrying more than m of a group (a path that dies
- * between two plans costs erasures, not a gap). With two live paths that rule would make every plan
- * cost at least as much as duplication (k + m ≤ 2m), so it is dropped there: the plan may lean on
- * the better path, and if that path dies its share of each group is lost until the dead timeout
- * marks it down and the next plan (due at once) moves everything to the other.
+ * rate ({@link CodeRatePlanner.Limits#forRate}), m at most {@value #MAX_M}; and in a session of at
+ * least {@value #SURVIVAL_PATHS} paths, no live path carrying more than m of a group (a path that
+ * dies between two plans costs erasures, not a gap), also while one of them is down. A session of
+ * two paths is planned without that rule, which would make every plan cost at least as much as
+ * duplication (k + m ≤ 2m): the plan may lean on the better path, and if that path dies its share
+ * of each group is lost until the dead timeout marks it down and the next plan (due at once)
+ * moves everything to the other.
  *
  * <p>Threads: {@link #rateFor} any sending thread; everything else the I/O thread.
  */
@@ -47,7 +48,7 @@ public final class AdaptiveFecRates implements FecRates {
     public static final long MIN_PLAN_MILLIS = 250;
     /** Data datagrams a path must have carried before its measured loss replaces its keepalives'. */
     public static final long MEASURED_DATAGRAMS = 200;
-    /** Live paths from which a plan must survive any one of them dying. */
+    /** The paths a session must have for its plans to survive any one of them dying. */
     public static final int SURVIVAL_PATHS = 3;
     /** A change of a path's loss estimate (as well as by half) that makes a plan due at once. */
     static final double MATERIAL_LOSS = 0.01;
@@ -169,7 +170,7 @@ public final class AdaptiveFecRates implements FecRates {
             return; // nothing to plan with (yet): every path, as many as are up
         }
         CodeRatePlanner.Limits now = CodeRatePlanner.Limits.forRate(MAX_K, MAX_M, targetLoss,
-                alive >= SURVIVAL_PATHS, deadline, datagramsPerSecond);
+                paths.length >= SURVIVAL_PATHS, deadline, datagramsPerSecond);
         if (!now.equals(limits)) {
             limits = now;
             choice = new CodeRateChoice(now);

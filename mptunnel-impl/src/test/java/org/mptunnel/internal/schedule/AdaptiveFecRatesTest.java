@@ -138,6 +138,10 @@ class AdaptiveFecRatesTest {
         assertThat(rate.dataPath()).doesNotContain(1);
         assertThat(rate.repairPath()).doesNotContain(1);
         assertThat(CodeRatePlanner.residualLoss(plan, truth(false, true, false))).isLessThanOrEqualTo(TARGET);
+        // A session of three paths keeps the rule with one down (here: duplication over the other
+        // two), so that the server's replies, still spread over the dead path until it notices,
+        // and a second failure cost erasures only.
+        assertThat(mostOnOnePath(plan)).as("no live path more than m of a group").isLessThanOrEqualTo(plan.m());
     }
 
     @Test
