@@ -47,6 +47,16 @@ class FecEngineTest {
         return session;
     }
 
+    /** @return what {@code server} delivered, in order, as text */
+    private static List<String> delivered(ServerEngine server) throws InterruptedException {
+        List<String> delivered = new ArrayList<>();
+        byte[] got;
+        while ((got = Wire.received(server)) != null) {
+            delivered.add(new String(got, StandardCharsets.US_ASCII));
+        }
+        return delivered;
+    }
+
     @Test
     void eachGroupTakesItsRateFromTheSourceAndDataAndRepairsTakeThePathsInTurn() throws Exception {
         Wire wire = new Wire();
@@ -161,11 +171,7 @@ class FecEngineTest {
         for (int i : new int[] {0, 4, 5, 6, 7}) { // data 1, 2 and 3 lost
             Wire.deliver(server, null, sent.get(i).to(), sent.get(i).bytes(), 1);
         }
-        List<String> delivered = new ArrayList<>();
-        byte[] got;
-        while ((got = Wire.received(server)) != null) {
-            delivered.add(new String(got, StandardCharsets.US_ASCII));
-        }
+        List<String> delivered = delivered(server);
         List<String> expected = new ArrayList<>();
         for (int n = 0; n < 5; n++) {
             expected.add(new String(payload(n), StandardCharsets.US_ASCII));
@@ -204,11 +210,7 @@ class FecEngineTest {
             Wire.deliver(server, null, sent.get(i).to(), sent.get(i).bytes(), 1);
         }
         Wire.deliver(server, null, sent.get(1).to(), sent.get(1).bytes(), 2);
-        List<String> delivered = new ArrayList<>();
-        byte[] got;
-        while ((got = Wire.received(server)) != null) {
-            delivered.add(new String(got, StandardCharsets.US_ASCII));
-        }
+        List<String> delivered = delivered(server);
         assertThat(delivered).containsExactlyInAnyOrder(new String(payload(0), StandardCharsets.US_ASCII),
                 new String(payload(1), StandardCharsets.US_ASCII), new String(payload(2), StandardCharsets.US_ASCII),
                 new String(payload(3), StandardCharsets.US_ASCII));
