@@ -36,8 +36,9 @@ public final class AdaptiveFecRates implements FecRates {
     /**
      * The most data datagrams per group the planner may choose (when the send rate and the group
      * deadline allow as many). Larger groups cost less for the same residual (2 × 10 % at 0.01 %:
-     * 22 + 10, 1.45 datagrams per data datagram, against 15 + 8, 1.53, within 16 + 8); the search
-     * takes longer (BENCHMARKS.md, "FEC code rate") and a peer's decoder holds 1.5 times more.
+     * 22 + 10, 1.45 datagrams per data datagram, against 15 + 8, 1.53, within 16 + 8); a search
+     * takes about twice as long (docs/ARCHITECTURE.md, "Adaptive code rate") and a peer's decoder
+     * holds 1.5 times more.
      */
     public static final int MAX_K = 24;
     /** The most repair datagrams per group the planner may choose. */
