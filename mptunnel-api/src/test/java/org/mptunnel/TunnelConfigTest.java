@@ -439,6 +439,23 @@ class TunnelConfigTest {
         assertThat(adaptive.toString()).contains("ADAPTIVE");
     }
 
+    @Test
+    void adaptiveFecTakesAGroupDeadlineWithinTheLimitsOfFixedFec() {
+        assertThat(Redundancy.fecAdaptive(0.001).groupDeadline())
+                .isEqualTo(Duration.ofMillis(Redundancy.DEFAULT_FEC_DEADLINE_MILLIS));
+        Redundancy slower = Redundancy.fecAdaptive(0.0001, Duration.ofMillis(10));
+        assertThat(slower.isFecAdaptive()).isTrue();
+        assertThat(slower.targetLoss()).isEqualTo(0.0001);
+        assertThat(slower.groupDeadline()).isEqualTo(Duration.ofMillis(10));
+        assertThat(client().redundancy(slower).build().redundancy()).isEqualTo(slower);
+        for (Duration outside : new Duration[] {Duration.ofNanos(99_999), Duration.ofMillis(1_001)}) {
+            assertThatThrownBy(() -> Redundancy.fecAdaptive(0.001, outside))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100 µs to 1 s");
+        }
+        assertThatThrownBy(() -> Redundancy.fecAdaptive(0.001, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("groupDeadline");
+    }
+
     @ParameterizedTest
     @ValueSource(doubles = {0, 1, -0.1, 1.5, Double.NaN})
     void adaptiveTargetLossIsAProbabilityStrictlyBetweenZeroAndOne(double target) {

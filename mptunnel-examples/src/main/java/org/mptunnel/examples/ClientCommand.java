@@ -130,7 +130,7 @@ final class ClientCommand implements Callable<Integer> {
             description = "File whose first line is the SOCKS password (not on the command line, where ps shows it).")
     Path socksPasswordFile;
 
-    @Option(names = "--redundancy", paramLabel = "all|adaptive[:TARGET]|fec:K:M[:DEADLINE]|fec-adaptive[:TARGET]",
+    @Option(names = "--redundancy", paramLabel = "all|adaptive[:TARGET]|fec:K:M[:DEADLINE]|fec-adaptive[:TARGET[:DEADLINE]]",
             converter = RedundancyConverter.class,
             defaultValue = "all",
             description = "all: every datagram on every path (default). adaptive: each on the fewest paths whose "
@@ -141,7 +141,8 @@ final class ClientCommand implements Callable<Integer> {
                     + "(K 1 to 32, M 1 to 16), or fewer datagrams after DEADLINE (default 5ms); the mpserver "
                     + "rebuilds lost datagrams and codes its replies the same way. fec-adaptive: K, M and which path "
                     + "carries what follow each path's loss measured by the mpserver, to meet TARGET (default "
-                    + "0.1%%) at the least traffic. Not with --legacy.")
+                    + "0.1%%) at the least traffic; a group holds at most what is sent within DEADLINE (default "
+                    + "5ms), so a slow sender gains from a longer one (e.g. fec-adaptive:0.1%%:12ms). Not with --legacy.")
     Redundancy redundancy;
 
     @Option(names = "--auto-paths",

@@ -82,9 +82,10 @@ final class FecRun {
             List<Path> clean = List.of(Path.loss(0), Path.loss(0), Path.loss(0));
             for (Scenario s : List.of(
                     new Scenario("1/20/30", mixed, List.of("all", "adaptive", "fec:8:4", "fec:8:8", "fec:4:4",
-                            "fec-adaptive:0.1%")),
+                            "fec-adaptive:0.1%", "fec-adaptive:0.1%:12ms")),
                     new Scenario("3x20", even, List.of("all", "adaptive", "fec:8:4", "fec:8:8", "fec-adaptive:0.5%")),
-                    new Scenario("2x10", two, List.of("all", "fec:8:4", "fec:16:8", "fec:8:8", "fec-adaptive:0.01%")),
+                    new Scenario("2x10", two, List.of("all", "fec:8:4", "fec:16:8", "fec:8:8", "fec-adaptive:0.01%",
+                            "fec-adaptive:0.01%:12ms")),
                     new Scenario("bursty 5%:10", bursty, List.of("all", "adaptive", "fec:8:4", "fec:16:8",
                             "fec-adaptive:0.1%")),
                     new Scenario("clean", clean, List.of("all", "fec:8:4")))) {

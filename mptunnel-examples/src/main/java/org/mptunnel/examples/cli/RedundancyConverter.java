@@ -13,9 +13,9 @@ import picocli.CommandLine.TypeConversionException;
  * library's default target) or {@code adaptive:TARGET}, the target a joint one-way loss as a
  * fraction ({@code 0.001}) or a percentage ({@code 0.1%}), above 0 and below 1; or
  * {@code fec:K:M[:DEADLINE]}, forward error correction with m repairs per k datagrams and a group
- * deadline ({@code 5ms} by default); or {@code fec-adaptive[:TARGET]}, forward error correction whose
- * code rate follows the paths' measured loss to meet a target ({@code 0.001} by default), written
- * as adaptive's.
+ * deadline ({@code 5ms} by default); or {@code fec-adaptive[:TARGET[:DEADLINE]]}, forward error
+ * correction whose code rate follows the paths' measured loss to meet a target ({@code 0.001} by
+ * default, written as adaptive's), with fec's group deadline.
  */
 public final class RedundancyConverter implements ITypeConverter<Redundancy> {
 
@@ -35,14 +35,14 @@ public final class RedundancyConverter implements ITypeConverter<Redundancy> {
             return Redundancy.fecAdaptive(Redundancy.DEFAULT_TARGET_LOSS);
         }
         if (v.startsWith("fec-adaptive:")) {
-            return Redundancy.fecAdaptive(target(value, v.substring("fec-adaptive:".length()), "fec-adaptive"));
+            return fecAdaptive(value, v.substring("fec-adaptive:".length()));
         }
         if (v.startsWith("fec:")) {
             return fec(value, v.substring("fec:".length()));
         }
         if (!v.startsWith("adaptive:")) {
             throw new TypeConversionException("'" + value
-                    + "' is not a redundancy: give all, adaptive[:TARGET], fec:K:M[:DEADLINE] or fec-adaptive[:TARGET]");
+                    + "' is not a redundancy: give all, adaptive[:TARGET], fec:K:M[:DEADLINE] or fec-adaptive[:TARGET[:DEADLINE]]");
         }
         return Redundancy.adaptive(target(value, v.substring("adaptive:".length()), "adaptive"));
     }
@@ -56,6 +56,21 @@ public final class RedundancyConverter implements ITypeConverter<Redundancy> {
                     + " below 1, e.g. " + mode + ":0.001 or " + mode + ":0.1%");
         }
         return loss;
+    }
+
+    /** {@code TARGET[:DEADLINE]} of {@code fec-adaptive:}: each checked with the limits in the message. */
+    private static Redundancy fecAdaptive(String value, String rest) {
+        int colon = rest.indexOf(':');
+        double target = target(value, colon < 0 ? rest : rest.substring(0, colon), "fec-adaptive");
+        if (colon < 0) {
+            return Redundancy.fecAdaptive(target);
+        }
+        Duration deadline = new DurationConverter().convert(rest.substring(colon + 1));
+        try {
+            return Redundancy.fecAdaptive(target, deadline);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException("'" + value + "': " + e.getMessage());
+        }
     }
 
     /** {@code K:M[:DEADLINE]} of {@code fec:}: each checked with the limits in the message. */

@@ -46,7 +46,7 @@ class RedundancyConverterTest {
     void anUnknownModeIsRefused(String value) {
         assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
                 .hasMessageContaining("is not a redundancy: give all, adaptive[:TARGET], fec:K:M[:DEADLINE] or "
-                        + "fec-adaptive[:TARGET]");
+                        + "fec-adaptive[:TARGET[:DEADLINE]]");
     }
 
     @ParameterizedTest
@@ -69,6 +69,32 @@ class RedundancyConverterTest {
     void anAdaptiveFecTargetOutsideZeroToOneIsRefused(String value) {
         assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
                 .hasMessageContaining("the fec-adaptive target must be a loss above 0 and below 1");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "fec-adaptive:0.1%:10ms, 0.001, 10000",
+            "FEC-ADAPTIVE:0.0001:2.5MS, 0.0001, 2500",
+            "fec-adaptive:0.01:1s, 0.01, 1000000",
+    })
+    void adaptiveFecWithATargetAndADeadline(String value, double target, long deadlineMicros) {
+        Redundancy redundancy = converter.convert(value);
+        assertThat(redundancy).isEqualTo(Redundancy.fecAdaptive(target, java.time.Duration.ofNanos(deadlineMicros * 1_000)));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "fec-adaptive:0.1%:2s | 'fec-adaptive:0.1%:2s': the group deadline must be 100 µs to 1 s",
+            "fec-adaptive:0.1%:0.05ms | the group deadline must be 100 µs to 1 s",
+            "fec-adaptive:0.1%:5 | '5' is not a duration",
+            "fec-adaptive:0.1%: | '' is not a duration",
+            "fec-adaptive:0.1%:5ms:1 | '5ms:1' is not a duration",
+            "fec-adaptive::5ms | the fec-adaptive target must be a loss above 0 and below 1",
+            "fec-adaptive:2:5ms | the fec-adaptive target must be a loss above 0 and below 1",
+    })
+    void badAdaptiveFecDeadlinesAreRefusedSayingTheLimits(String value, String message) {
+        assertThatThrownBy(() -> converter.convert(value)).isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining(message);
     }
 
     @ParameterizedTest

@@ -127,9 +127,11 @@ class UserErrorsIT {
         expectUserError("'adaptive:2': the adaptive target must be a loss above 0 and below 1", "mpclient",
                 "--redundancy", "adaptive:2", config.toString());
         expectUserError("'some' is not a redundancy: give all, adaptive[:TARGET], fec:K:M[:DEADLINE] or "
-                + "fec-adaptive[:TARGET]", "mpclient", "--redundancy", "some", config.toString());
+                + "fec-adaptive[:TARGET[:DEADLINE]]", "mpclient", "--redundancy", "some", config.toString());
         expectUserError("'fec-adaptive:1.5': the fec-adaptive target must be a loss above 0 and below 1", "mpclient",
                 "--redundancy", "fec-adaptive:1.5", config.toString());
+        expectUserError("'fec-adaptive:0.1%:2s': the group deadline must be 100 µs to 1 s", "mpclient",
+                "--redundancy", "fec-adaptive:0.1%:2s", config.toString());
         expectUserError("adaptive redundancy needs keepalives", "mpclient", "--redundancy", "adaptive", "--legacy",
                 config.toString());
     }

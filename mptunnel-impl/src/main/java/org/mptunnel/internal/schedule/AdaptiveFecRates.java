@@ -25,23 +25,36 @@ import org.mptunnel.internal.session.Session;
  * when the estimates change materially (a path dies or comes back, gets its first estimate, or its
  * loss moves by more than half and at least {@value #MATERIAL_LOSS}). Limits: k at most
  * {@value #MAX_K} and no more than the datagrams sent within a group deadline at the measured
- * rate ({@link CodeRatePlanner.Limits#forRate}), m at most {@value #MAX_M}, no path carrying more
- * than m of a group (a path that dies between two plans costs erasures, not a gap).
+ * rate ({@link CodeRatePlanner.Limits#forRate}), m at most {@value #MAX_M}; and in a session of at
+ * least {@value #SURVIVAL_PATHS} paths, no live path carrying more than m of a group (a path that
+ * dies between two plans costs erasures, not a gap), also while one of them is down. A session of
+ * two paths is planned without that rule, which would make every plan cost at least as much as
+ * duplication (k + m ≤ 2m): the plan may lean on the better path, and if that path dies its share
+ * of each group is lost until the dead timeout marks it down and the next plan (due at once)
+ * moves everything to the other.
  *
  * <p>Threads: {@link #rateFor} any sending thread; everything else the I/O thread.
  */
 public final class AdaptiveFecRates implements FecRates {
 
-    /** The most data datagrams per group the planner may choose. */
-    public static final int MAX_K = 16;
+    /**
+     * The most data datagrams per group the planner may choose (when the send rate and the group
+     * deadline allow as many). Larger groups cost less for the same residual (2 × 10 % at 0.01 %:
+     * 22 + 10, 1.45 datagrams per data datagram, against 15 + 8, 1.53, within 16 + 8); a search
+     * takes about twice as long (docs/ARCHITECTURE.md, "Adaptive code rate") and a peer's decoder
+     * holds 1.5 times more.
+     */
+    public static final int MAX_K = 24;
     /** The most repair datagrams per group the planner may choose. */
-    public static final int MAX_M = 8;
+    public static final int MAX_M = 12;
     /** Plans are made this often while nothing changes. */
     public static final long PLAN_MILLIS = 1_000;
     /** And never more often than this. */
     public static final long MIN_PLAN_MILLIS = 250;
     /** Data datagrams a path must have carried before its measured loss replaces its keepalives'. */
     public static final long MEASURED_DATAGRAMS = 200;
+    /** The paths a session must have for its plans to survive any one of them dying. */
+    public static final int SURVIVAL_PATHS = 3;
     /** A change of a path's loss estimate (as well as by half) that makes a plan due at once. */
     static final double MATERIAL_LOSS = 0.01;
     /** The weight of the newest interval in the smoothed send rate. */
@@ -161,8 +174,8 @@ public final class AdaptiveFecRates implements FecRates {
             plan = null;
             return; // nothing to plan with (yet): every path, as many as are up
         }
-        CodeRatePlanner.Limits now = CodeRatePlanner.Limits.forRate(MAX_K, MAX_M, targetLoss, true, deadline,
-                datagramsPerSecond);
+        CodeRatePlanner.Limits now = CodeRatePlanner.Limits.forRate(MAX_K, MAX_M, targetLoss,
+                paths.length >= SURVIVAL_PATHS, deadline, datagramsPerSecond);
         if (!now.equals(limits)) {
             limits = now;
             choice = new CodeRateChoice(now);

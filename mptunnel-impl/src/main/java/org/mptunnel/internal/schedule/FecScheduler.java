@@ -13,8 +13,9 @@ import org.mptunnel.internal.wire.Header;
  * Forward error correction across the paths (docs/ARCHITECTURE.md, "Forward error correction in
  * the engines"). Each data datagram leaves at once as FEC_DATA on one path (two if the rate says
  * so), the paths taken in turn; when the group has k datagrams, or from the I/O thread when its
- * deadline passes, its m repairs follow, continuing the same turn over the paths, so that data
- * and repairs are interleaved and a path that dies costs each group only its share: erasures.
+ * deadline passes, its m repairs follow (a group the deadline closed with n &lt; k datagrams gets
+ * m·n/k of them, rounded up), continuing the same turn over the paths, so that data and repairs
+ * are interleaved and a path that dies costs each group only its share: erasures.
  * The rate (k, m, duplication, and optionally the path of each of the group's datagrams, as a
  * planner spreads them: {@link FecRate#spread}) is asked of a {@link FecRates} at each group's
  * first datagram, so it may change from one group to the next. A datagram placed on a path that is
@@ -155,7 +156,7 @@ public final class FecScheduler implements Scheduler {
             if (g.encoder.openCount() == 0) {
                 g.open = false;
                 g.deadline = 0;
-                sendRepairs(session, g);
+                sendRepairs(session, g, g.rate.m());
             } else if (index == 0) {
                 long deadline = System.nanoTime() + deadlineNanos;
                 g.deadline = deadline;
@@ -198,16 +199,27 @@ public final class FecScheduler implements Scheduler {
 
     /** Under the lock: closes the open group, if any, with what it has. */
     private void close(Session session, Groups g) throws ClosedChannelException {
+        int count = g.encoder == null ? 0 : g.encoder.openCount();
         if (g.open && g.encoder.closeGroup()) {
             g.open = false;
-            sendRepairs(session, g);
+            sendRepairs(session, g, repairsFor(g.rate, count));
         }
         g.open = false;
     }
 
-    /** Under the lock: the closed group's m repairs, each on the next path in turn. */
-    private void sendRepairs(Session session, Groups g) throws ClosedChannelException {
-        for (int i = 0; i < g.rate.m(); i++) {
+    /**
+     * The repairs of a group closed with {@code count} of its k data datagrams: the rate's share,
+     * m × count / k rounded up, so that a deadline that closes groups early costs the rate's
+     * overhead, not more (all m repairs for one datagram would be m + 1 copies of it). The group is
+     * protected as a shorter code of the same rate is; the receiver learns count from any repair.
+     */
+    public static int repairsFor(FecRate rate, int count) {
+        return (rate.m() * count + rate.k() - 1) / rate.k();
+    }
+
+    /** Under the lock: the closed group's first {@code repairs} repairs, each on its placed path or the next in turn. */
+    private void sendRepairs(Session session, Groups g, int repairs) throws ClosedChannelException {
+        for (int i = 0; i < repairs; i++) {
             ByteBuffer repair = writer.encodeRepair(session, g.repairNumber++, (int) g.group, g.rate, g.first,
                     g.encoder.repair(i));
             if (repair == null) {

@@ -47,6 +47,16 @@ class FecEngineTest {
         return session;
     }
 
+    /** @return what {@code server} delivered, in order, as text */
+    private static List<String> delivered(ServerEngine server) throws InterruptedException {
+        List<String> delivered = new ArrayList<>();
+        byte[] got;
+        while ((got = Wire.received(server)) != null) {
+            delivered.add(new String(got, StandardCharsets.US_ASCII));
+        }
+        return delivered;
+    }
+
     @Test
     void eachGroupTakesItsRateFromTheSourceAndDataAndRepairsTakeThePathsInTurn() throws Exception {
         Wire wire = new Wire();
@@ -128,9 +138,56 @@ class FecEngineTest {
         assertThat(wire.drain()).hasSize(1);
         scheduler.closeDue(session, deadline, Long.MAX_VALUE);
         List<Wire.Sent> repairs = wire.drain();
-        assertThat(repairs).hasSize(2).allSatisfy(r -> assertThat(r.bytes()[Header.TYPE_OFFSET]).isEqualTo((byte) 9));
+        assertThat(repairs).as("1 of 8 datagrams: 2 × 1/8 of the repairs, rounded up").hasSize(1)
+                .allSatisfy(r -> assertThat(r.bytes()[Header.TYPE_OFFSET]).isEqualTo((byte) 9));
         int trailer = repairs.get(0).bytes().length - 2;
         assertThat(repairs.get(0).bytes()[trailer]).as("k' = 1: the group closed early").isEqualTo((byte) 1);
+    }
+
+    /**
+     * A group the deadline closes with 5 of 8 datagrams at 8:4 gets 3 repairs (4 × 5/8 rounded up),
+     * not 4: the rate's overhead, not more. The server, told k' = 5 by the repairs, rebuilds the
+     * three data datagrams lost from the two that arrived and the three repairs.
+     */
+    @Test
+    void aGroupClosedEarlyGetsItsShareOfTheRepairsAndTheServerRebuildsFromThem() throws Exception {
+        Wire toServer = new Wire();
+        Session client = session(toServer);
+        List<Long> wakes = new ArrayList<>();
+        FecScheduler scheduler = new FecScheduler(PlainCodec.INSTANCE, FecRates.fixed(new FecRate(8, 4, false)),
+                5_000_000L, wakes::add);
+        for (int n = 0; n < 5; n++) {
+            byte[] p = payload(n);
+            scheduler.sendData(client, PlainCodec.INSTANCE, p, 0, p.length);
+        }
+        scheduler.closeDue(client, wakes.get(0), Long.MAX_VALUE);
+        List<Wire.Sent> sent = toServer.drain();
+        int[] types = sent.stream().mapToInt(s -> s.bytes()[Header.TYPE_OFFSET]).toArray();
+        assertThat(types).containsExactly(8, 8, 8, 8, 8, 9, 9, 9);
+        assertThat(client.snapshot().redundancy().repairsSent()).isEqualTo(3);
+
+        Wire wire = new Wire();
+        ServerEngine server = wire.server(Wire.serverConfig());
+        for (int i : new int[] {0, 4, 5, 6, 7}) { // data 1, 2 and 3 lost
+            Wire.deliver(server, null, sent.get(i).to(), sent.get(i).bytes(), 1);
+        }
+        List<String> delivered = delivered(server);
+        List<String> expected = new ArrayList<>();
+        for (int n = 0; n < 5; n++) {
+            expected.add(new String(payload(n), StandardCharsets.US_ASCII));
+        }
+        assertThat(delivered).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(server.sessions.get(SESSION).snapshot().redundancy().recovered()).isEqualTo(3);
+    }
+
+    @Test
+    void aClosedGroupsShareOfTheRepairsIsRoundedUpAndAFullGroupGetsThemAll() {
+        FecRate rate = new FecRate(16, 8, false);
+        assertThat(FecScheduler.repairsFor(rate, 16)).isEqualTo(8);
+        assertThat(FecScheduler.repairsFor(rate, 10)).isEqualTo(5);
+        assertThat(FecScheduler.repairsFor(rate, 11)).isEqualTo(6);
+        assertThat(FecScheduler.repairsFor(rate, 1)).isEqualTo(1);
+        assertThat(FecScheduler.repairsFor(new FecRate(1, 2, false), 1)).isEqualTo(2);
     }
 
     @Test
@@ -153,11 +210,7 @@ class FecEngineTest {
             Wire.deliver(server, null, sent.get(i).to(), sent.get(i).bytes(), 1);
         }
         Wire.deliver(server, null, sent.get(1).to(), sent.get(1).bytes(), 2);
-        List<String> delivered = new ArrayList<>();
-        byte[] got;
-        while ((got = Wire.received(server)) != null) {
-            delivered.add(new String(got, StandardCharsets.US_ASCII));
-        }
+        List<String> delivered = delivered(server);
         assertThat(delivered).containsExactlyInAnyOrder(new String(payload(0), StandardCharsets.US_ASCII),
                 new String(payload(1), StandardCharsets.US_ASCII), new String(payload(2), StandardCharsets.US_ASCII),
                 new String(payload(3), StandardCharsets.US_ASCII));
