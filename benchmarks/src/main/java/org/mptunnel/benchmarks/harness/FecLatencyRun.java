@@ -1,0 +1,164 @@
+package org.mptunnel.benchmarks.harness;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Latency of the datagrams forward error correction rebuilt ({@code Harness --fec-latency}): each
+ * run its own echo target, mpserver, three bridges that delay every datagram by
+ * {@code --bridge-delay} each way, drop some, and log what they drop ({@code mpbridge --drop-log}),
+ * and an mpclient with {@code --redundancy}. The echo target stamps when each datagram arrived, so
+ * a round trip splits into its two one-way legs; the drop logs tell, per leg, which datagrams lost
+ * every copy and arrived all the same (rebuilt) from those a path carried ({@link LegLatency}).
+ * Against that, the bound of the design: a rebuilt datagram arrives at most the group deadline
+ * plus one path delay after it was sent. The one-way residual loss is each receiver's own
+ * ("residual" on its statistics line: the mpserver's for the way there, the mpclient's for the way
+ * back). Writes fec-latency.md and fec-latency.csv.
+ */
+final class FecLatencyRun {
+
+    /** The tools' FEC group deadline (their default; neither tool has an option for it). */
+    static final Duration GROUP_DEADLINE = Duration.ofMillis(5);
+    private static final String CLIENT_STATS = "mpclient stats: ";
+    private static final String SERVER_STATS = "mpserver stats: ";
+    private static final Pattern RECEIVER = Pattern.compile("(?:recovered (\\d+) )?residual (\\S+)%");
+
+    private record Scenario(String label, List<Double> losses) {
+    }
+
+    private final HarnessOptions options;
+    private final PrintStream log;
+    private final Duration bound;
+    private final StringBuilder csv = new StringBuilder("paths,redundancy,seed,round_trip_loss,leg,carried,carried_p50_ms,"
+            + "carried_p99_ms,rebuilt,rebuilt_p50_ms,rebuilt_p99_ms,rebuilt_max_ms,rebuilt_over_bound,"
+            + "receiver_recovered_since_start,receiver_residual_since_start,drops_naming_no_datagram\n");
+
+    private FecLatencyRun(HarnessOptions options, PrintStream log) {
+        this.options = options;
+        this.log = log;
+        this.bound = GROUP_DEADLINE.plus(options.bridgeDelay());
+    }
+
+    /** Runs every row; writes fec-latency.md and fec-latency.csv; returns the Markdown. */
+    static String run(HarnessOptions options, PrintStream log) throws IOException, InterruptedException {
+        if (System.getenv("MPTUNNEL_KEY") != null) {
+            throw new IOException("--fec-latency reads the tunnel's clear headers in the bridges' drop logs: "
+                    + "run it without MPTUNNEL_KEY");
+        }
+        FecLatencyRun run = new FecLatencyRun(options, log);
+        double delayMs = options.bridgeDelay().toNanos() / 1e6;
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Latency of rebuilt datagrams: %,d datagrams/s "
+                        + "of %d bytes for %.0f s per run; every bridge delays each datagram by %s ms each way; FEC "
+                        + "group deadline %d ms (the tools' default) both ways; bound: deadline + one path delay = %s ms."
+                        + " One-way latency from the harness to the echo target (there) and back, on one monotonic "
+                        + "clock; a datagram is rebuilt on a leg if the bridges dropped every copy of it that way. "
+                        + "Residual: the receiver's own figure since its session started (mpserver there, mpclient "
+                        + "back).%n%n", options.lossyRate(), options.size(), options.lossy().toMillis() / 1e3,
+                Report.number(delayMs, 1), GROUP_DEADLINE.toMillis(), Report.number(run.bound.toNanos() / 1e6, 1)));
+        md.append("| paths (each way) | redundancy | round-trip loss | carried p50 (ms), there / back | carried p99 (ms) "
+                        + "| rebuilt, there / back | rebuilt p50 (ms) | rebuilt p99 (ms) | rebuilt max (ms) "
+                        + "| rebuilt over the bound | residual one way, there / back |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        List<Scenario> scenarios = List.of(new Scenario("0 %, 0 %, 0 %", List.of(0.0, 0.0, 0.0)),
+                new Scenario("1 %, 20 %, 30 %", List.of(0.01, 0.20, 0.30)));
+        for (Scenario s : scenarios) {
+            for (String redundancy : List.of("all", "fec:8:4", "fec-adaptive:0.1%")) {
+                for (int i = 0; i < options.repeat() && selected(options, redundancy); i++) {
+                    md.append(run.row(s, redundancy, options.seed() + 100L * i));
+                }
+            }
+        }
+        Files.writeString(options.out().resolve("fec-latency.md"), md, StandardCharsets.UTF_8);
+        Files.writeString(options.out().resolve("fec-latency.csv"), run.csv, StandardCharsets.UTF_8);
+        return md.toString();
+    }
+
+    private static boolean selected(HarnessOptions options, String redundancy) {
+        return options.fecOnly().isEmpty() || options.fecOnly().stream().anyMatch(redundancy::startsWith);
+    }
+
+    /** One run: its own processes, stopped (so the bridges write their drop logs) before the figures. */
+    private String row(Scenario s, String redundancy, long seed) throws IOException, InterruptedException {
+        String name = "latency-" + redundancy.replaceAll("[^A-Za-z0-9.]+", "-") + "-"
+                + s.label().replaceAll("[^0-9]+", "-") + seed;
+        List<Path> dropLogs = new ArrayList<>();
+        List<List<String>> bridges = new ArrayList<>();
+        for (int i = 0; i < s.losses().size(); i++) {
+            Path dropLog = options.out().resolve(name + "-bridge-" + (i + 1) + "-drops.txt");
+            dropLogs.add(dropLog);
+            bridges.add(List.of("--delay", Double.toString(options.bridgeDelay().toNanos() / 1e6),
+                    "--loss", Double.toString(s.losses().get(i)), "--seed", Long.toString(seed + i),
+                    "--drop-log", dropLog.toString()));
+        }
+        StepResult r;
+        EchoTimes times;
+        List<ChildProcess.TimedLine> serverLines;
+        List<ChildProcess.TimedLine> clientLines;
+        try (Topology topology = new Topology(options)) {
+            topology.startServerSide(List.of("--stats-interval", "0.1"));
+            ChildProcess server = topology.server();
+            server.watch(SERVER_STATS);
+            Topology.Tunnel tunnel = topology.startTunnel(name, bridges, List.of("--keepalive", "10ms",
+                    "--dead-timeout", "500ms", "--redundancy", redundancy, "--stats-interval", "0.1"));
+            ChildProcess client = tunnel.processes().get(tunnel.processes().size() - 1);
+            client.watch(CLIENT_STATS);
+            try (LoadGenerator gen = AdaptiveRun.warmedUp(options, name, tunnel)) {
+                gen.keepTimes();
+                r = gen.run(options.lossyRate(), options.warmUp(), options.lossy(), null);
+                times = gen.lastTimes();
+            }
+            Thread.sleep(300); // the statistics lines after the window's end
+            serverLines = server.watchedLines();
+            clientLines = client.watchedLines();
+        }
+        BridgeDrops drops = BridgeDrops.read(dropLogs);
+        LegLatency there = LegLatency.of(times, drops, BridgeDrops.Direction.TO_SERVER);
+        LegLatency back = LegLatency.of(times, drops, BridgeDrops.Direction.TO_CLIENT);
+        String[] thereReceiver = receiver(serverLines);
+        String[] backReceiver = receiver(clientLines);
+        csvLine(s, redundancy, seed, r, "there", there, thereReceiver, drops.unread());
+        csvLine(s, redundancy, seed, r, "back", back, backReceiver, drops.unread());
+        log.printf(Locale.ROOT, "%-16s %-18s seed %d: round-trip loss %.3f %%; there: carried p50 %.2f ms, %d rebuilt "
+                        + "p50/p99/max %.2f/%.2f/%.2f ms (tool: %s recovered, residual %s %%); back: carried p50 %.2f ms, "
+                        + "%d rebuilt p50/p99/max %.2f/%.2f/%.2f ms (tool: %s recovered, residual %s %%)%n",
+                s.label(), redundancy, seed, 100 * r.loss(), there.carriedMillis(50), there.rebuiltCount(),
+                there.rebuiltMillis(50), there.rebuiltMillis(99), there.rebuiltMillis(100), thereReceiver[0],
+                thereReceiver[1], back.carriedMillis(50), back.rebuiltCount(), back.rebuiltMillis(50),
+                back.rebuiltMillis(99), back.rebuiltMillis(100), backReceiver[0], backReceiver[1]);
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s / %s | %s / %s | %d / %d | %s / %s | %s / %s | %s / %s "
+                        + "| %d / %d | %s %% / %s %% |%n", s.label(), redundancy, Report.percent(r.loss()),
+                Report.number(there.carriedMillis(50), 2), Report.number(back.carriedMillis(50), 2),
+                Report.number(there.carriedMillis(99), 2), Report.number(back.carriedMillis(99), 2),
+                there.rebuiltCount(), back.rebuiltCount(),
+                Report.number(there.rebuiltMillis(50), 2), Report.number(back.rebuiltMillis(50), 2),
+                Report.number(there.rebuiltMillis(99), 2), Report.number(back.rebuiltMillis(99), 2),
+                Report.number(there.rebuiltMillis(100), 2), Report.number(back.rebuiltMillis(100), 2),
+                there.rebuiltOver(bound), back.rebuiltOver(bound), thereReceiver[1], backReceiver[1]);
+    }
+
+    /** @return from a receiver's last statistics line: datagrams it recovered and its residual loss (%), since start */
+    private static String[] receiver(List<ChildProcess.TimedLine> lines) {
+        Matcher m = lines.isEmpty() ? null : RECEIVER.matcher(lines.get(lines.size() - 1).line());
+        if (m == null || !m.find()) {
+            return new String[] {"-", "-"};
+        }
+        return new String[] {m.group(1) == null ? "0" : m.group(1), m.group(2)};
+    }
+
+    private void csvLine(Scenario s, String redundancy, long seed, StepResult r, String leg, LegLatency l,
+            String[] receiver, long unread) {
+        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%s,%d,%.3f,%.3f,%d,%.3f,%.3f,%.3f,%d,%s,%s,%d%n",
+                s.label().replace(",", ""), redundancy, seed, r.loss(), leg, l.carriedCount(), l.carriedMillis(50),
+                l.carriedMillis(99), l.rebuiltCount(), l.rebuiltMillis(50), l.rebuiltMillis(99), l.rebuiltMillis(100),
+                l.rebuiltOver(bound), receiver[0], receiver[1], unread));
+    }
+}
