@@ -39,8 +39,8 @@ final class FecLatencyRun {
     private final PrintStream log;
     private final Duration bound;
     private final StringBuilder csv = new StringBuilder("paths,redundancy,seed,round_trip_loss,leg,carried,carried_p50_ms,"
-            + "carried_p99_ms,rebuilt,rebuilt_p50_ms,rebuilt_p99_ms,rebuilt_max_ms,rebuilt_over_bound,"
-            + "receiver_recovered_since_start,receiver_residual_since_start,drops_naming_no_datagram\n");
+            + "carried_p99_ms,carried_over_bound,rebuilt,rebuilt_p50_ms,rebuilt_p90_ms,rebuilt_p99_ms,rebuilt_max_ms,rebuilt_over_bound,"
+            + "lateness_checked,lateness_p50_ms,lateness_p99_ms,lateness_max_ms,beyond_deadline,receiver_recovered_since_start,receiver_residual_since_start,drops_naming_no_datagram\n");
 
     private FecLatencyRun(HarnessOptions options, PrintStream log) {
         this.options = options;
@@ -64,10 +64,12 @@ final class FecLatencyRun {
                         + "Residual: the receiver's own figure since its session started (mpserver there, mpclient "
                         + "back).%n%n", options.lossyRate(), options.size(), options.lossy().toMillis() / 1e3,
                 Report.number(delayMs, 1), GROUP_DEADLINE.toMillis(), Report.number(run.bound.toNanos() / 1e6, 1)));
-        md.append("| paths (each way) | redundancy | round-trip loss | carried p50 (ms), there / back | carried p99 (ms) "
-                        + "| rebuilt, there / back | rebuilt p50 (ms) | rebuilt p99 (ms) | rebuilt max (ms) "
-                        + "| rebuilt over the bound | residual one way, there / back |\n")
-                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append(String.format(Locale.ROOT, "| paths (each way) | redundancy | round-trip loss | leg | carried p50 / p99 (ms) "
+                        + "| rebuilt | rebuilt p50 / p99 / max (ms) | over %s ms: rebuilt / carried "
+                        + "| lateness p99 / max (ms) | later than %d ms + the path's delay at the time "
+                        + "| residual loss one way (receiver) |%n", Report.number(run.bound.toNanos() / 1e6, 1),
+                        GROUP_DEADLINE.toMillis()))
+                .append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         List<Scenario> scenarios = List.of(new Scenario("0 %, 0 %, 0 %", List.of(0.0, 0.0, 0.0)),
                 new Scenario("1 %, 20 %, 30 %", List.of(0.01, 0.20, 0.30)));
         for (Scenario s : scenarios) {
@@ -121,28 +123,27 @@ final class FecLatencyRun {
             clientLines = client.watchedLines();
         }
         BridgeDrops drops = BridgeDrops.read(dropLogs);
-        LegLatency there = LegLatency.of(times, drops, BridgeDrops.Direction.TO_SERVER);
-        LegLatency back = LegLatency.of(times, drops, BridgeDrops.Direction.TO_CLIENT);
+        LegLatency there = LegLatency.of(times, drops, BridgeDrops.Direction.TO_SERVER, GROUP_DEADLINE);
+        LegLatency back = LegLatency.of(times, drops, BridgeDrops.Direction.TO_CLIENT, GROUP_DEADLINE);
         String[] thereReceiver = receiver(serverLines);
         String[] backReceiver = receiver(clientLines);
         csvLine(s, redundancy, seed, r, "there", there, thereReceiver, drops.unread());
         csvLine(s, redundancy, seed, r, "back", back, backReceiver, drops.unread());
-        log.printf(Locale.ROOT, "%-16s %-18s seed %d: round-trip loss %.3f %%; there: carried p50 %.2f ms, %d rebuilt "
-                        + "p50/p99/max %.2f/%.2f/%.2f ms (tool: %s recovered, residual %s %%); back: carried p50 %.2f ms, "
-                        + "%d rebuilt p50/p99/max %.2f/%.2f/%.2f ms (tool: %s recovered, residual %s %%)%n",
-                s.label(), redundancy, seed, 100 * r.loss(), there.carriedMillis(50), there.rebuiltCount(),
-                there.rebuiltMillis(50), there.rebuiltMillis(99), there.rebuiltMillis(100), thereReceiver[0],
-                thereReceiver[1], back.carriedMillis(50), back.rebuiltCount(), back.rebuiltMillis(50),
-                back.rebuiltMillis(99), back.rebuiltMillis(100), backReceiver[0], backReceiver[1]);
-        return String.format(Locale.ROOT, "| %s | %s | %s | %s / %s | %s / %s | %d / %d | %s / %s | %s / %s | %s / %s "
-                        + "| %d / %d | %s %% / %s %% |%n", s.label(), redundancy, Report.percent(r.loss()),
-                Report.number(there.carriedMillis(50), 2), Report.number(back.carriedMillis(50), 2),
-                Report.number(there.carriedMillis(99), 2), Report.number(back.carriedMillis(99), 2),
-                there.rebuiltCount(), back.rebuiltCount(),
-                Report.number(there.rebuiltMillis(50), 2), Report.number(back.rebuiltMillis(50), 2),
-                Report.number(there.rebuiltMillis(99), 2), Report.number(back.rebuiltMillis(99), 2),
-                Report.number(there.rebuiltMillis(100), 2), Report.number(back.rebuiltMillis(100), 2),
-                there.rebuiltOver(bound), back.rebuiltOver(bound), thereReceiver[1], backReceiver[1]);
+        String lines = tableLine(s, redundancy, r, "there", there, thereReceiver)
+                + tableLine(s, redundancy, r, "back", back, backReceiver);
+        log.printf(Locale.ROOT, "seed %d (receivers' recovered since start: %s there, %s back)%n%s", seed,
+                thereReceiver[0], backReceiver[0], lines);
+        return lines;
+    }
+
+    private String tableLine(Scenario s, String redundancy, StepResult r, String leg, LegLatency l, String[] receiver) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s / %s | %,d | %s / %s / %s | %,d / %,d | %s / %s | %d of %,d "
+                        + "| %s %% |%n", s.label(), redundancy, Report.percent(r.loss()), leg,
+                Report.number(l.carriedMillis(50), 2), Report.number(l.carriedMillis(99), 2), l.rebuiltCount(),
+                Report.number(l.rebuiltMillis(50), 2), Report.number(l.rebuiltMillis(99), 2),
+                Report.number(l.rebuiltMillis(100), 2), l.rebuiltOver(bound), l.carriedOver(bound),
+                Report.number(l.latenessMillis(99), 2), Report.number(l.latenessMillis(100), 2), l.beyondDeadline(),
+                l.latenessChecked(), receiver[1]);
     }
 
     /** @return from a receiver's last statistics line: datagrams it recovered and its residual loss (%), since start */
@@ -156,9 +157,11 @@ final class FecLatencyRun {
 
     private void csvLine(Scenario s, String redundancy, long seed, StepResult r, String leg, LegLatency l,
             String[] receiver, long unread) {
-        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%s,%d,%.3f,%.3f,%d,%.3f,%.3f,%.3f,%d,%s,%s,%d%n",
+        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%s,%d,%.3f,%.3f,%d,%d,%.3f,%.3f,%.3f,%.3f,%d,%d,%.3f,%.3f,%.3f,%d,%s,%s,%d%n",
                 s.label().replace(",", ""), redundancy, seed, r.loss(), leg, l.carriedCount(), l.carriedMillis(50),
-                l.carriedMillis(99), l.rebuiltCount(), l.rebuiltMillis(50), l.rebuiltMillis(99), l.rebuiltMillis(100),
-                l.rebuiltOver(bound), receiver[0], receiver[1], unread));
+                l.carriedMillis(99), l.carriedOver(bound), l.rebuiltCount(), l.rebuiltMillis(50), l.rebuiltMillis(90),
+                l.rebuiltMillis(99), l.rebuiltMillis(100), l.rebuiltOver(bound), l.latenessChecked(),
+                l.latenessMillis(50), l.latenessMillis(99), l.latenessMillis(100), l.beyondDeadline(), receiver[0],
+                receiver[1], unread));
     }
 }
