@@ -40,7 +40,7 @@ final class FecLatencyRun {
     private final Duration bound;
     private final StringBuilder csv = new StringBuilder("paths,redundancy,seed,round_trip_loss,leg,carried,carried_p50_ms,"
             + "carried_p99_ms,carried_over_bound,rebuilt,rebuilt_p50_ms,rebuilt_p90_ms,rebuilt_p99_ms,rebuilt_max_ms,rebuilt_over_bound,"
-            + "lateness_checked,lateness_p50_ms,lateness_p99_ms,lateness_max_ms,beyond_deadline,receiver_recovered_since_start,receiver_residual_since_start,drops_naming_no_datagram\n");
+            + "lateness_checked,lateness_p50_ms,lateness_p99_ms,lateness_max_ms,beyond_deadline,loss_one_way_window,receiver_recovered_since_start,receiver_residual_since_start,drops_naming_no_datagram\n");
 
     private FecLatencyRun(HarnessOptions options, PrintStream log) {
         this.options = options;
@@ -67,9 +67,10 @@ final class FecLatencyRun {
         md.append(String.format(Locale.ROOT, "| paths (each way) | redundancy | round-trip loss | leg | carried p50 / p99 (ms) "
                         + "| rebuilt | rebuilt p50 / p99 / max (ms) | over %s ms: rebuilt / carried "
                         + "| lateness p99 / max (ms) | later than %d ms + the path's delay at the time "
-                        + "| residual loss one way (receiver) |%n", Report.number(run.bound.toNanos() / 1e6, 1),
+                        + "| loss one way, window | residual one way, receiver since start |%n",
+                        Report.number(run.bound.toNanos() / 1e6, 1),
                         GROUP_DEADLINE.toMillis()))
-                .append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         List<Scenario> scenarios = List.of(new Scenario("0 %, 0 %, 0 %", List.of(0.0, 0.0, 0.0)),
                 new Scenario("1 %, 20 %, 30 %", List.of(0.01, 0.20, 0.30)));
         for (Scenario s : scenarios) {
@@ -105,7 +106,8 @@ final class FecLatencyRun {
         EchoTimes times;
         List<ChildProcess.TimedLine> serverLines;
         List<ChildProcess.TimedLine> clientLines;
-        try (Topology topology = new Topology(options)) {
+        // each run has its own echo target and mpserver: their logs go apart, not over the last run's
+        try (Topology topology = new Topology(options, options.out().resolve("logs").resolve(name))) {
             topology.startServerSide(List.of("--stats-interval", "0.1"));
             ChildProcess server = topology.server();
             server.watch(SERVER_STATS);
@@ -125,25 +127,27 @@ final class FecLatencyRun {
         BridgeDrops drops = BridgeDrops.read(dropLogs);
         LegLatency there = LegLatency.of(times, drops, BridgeDrops.Direction.TO_SERVER, GROUP_DEADLINE);
         LegLatency back = LegLatency.of(times, drops, BridgeDrops.Direction.TO_CLIENT, GROUP_DEADLINE);
+        OneWayLoss lost = OneWayLoss.of(times, drops);
         String[] thereReceiver = receiver(serverLines);
         String[] backReceiver = receiver(clientLines);
-        csvLine(s, redundancy, seed, r, "there", there, thereReceiver, drops.unread());
-        csvLine(s, redundancy, seed, r, "back", back, backReceiver, drops.unread());
-        String lines = tableLine(s, redundancy, r, "there", there, thereReceiver)
-                + tableLine(s, redundancy, r, "back", back, backReceiver);
-        log.printf(Locale.ROOT, "seed %d (receivers' recovered since start: %s there, %s back)%n%s", seed,
-                thereReceiver[0], backReceiver[0], lines);
+        csvLine(s, redundancy, seed, r, "there", there, lost.there(), thereReceiver, drops.unread());
+        csvLine(s, redundancy, seed, r, "back", back, lost.back(), backReceiver, drops.unread());
+        String lines = tableLine(s, redundancy, r, "there", there, lost.there(), thereReceiver)
+                + tableLine(s, redundancy, r, "back", back, lost.back(), backReceiver);
+        log.printf(Locale.ROOT, "%s, %s, seed %d (receivers' recovered since start: %s there, %s back)%n%s", s.label(),
+                redundancy, seed, thereReceiver[0], backReceiver[0], lines);
         return lines;
     }
 
-    private String tableLine(Scenario s, String redundancy, StepResult r, String leg, LegLatency l, String[] receiver) {
+    private String tableLine(Scenario s, String redundancy, StepResult r, String leg, LegLatency l, double lost,
+            String[] receiver) {
         return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s / %s | %,d | %s / %s / %s | %,d / %,d | %s / %s | %d of %,d "
-                        + "| %s %% |%n", s.label(), redundancy, Report.percent(r.loss()), leg,
+                        + "| %s | %s %% |%n", s.label(), redundancy, Report.percent(r.loss()), leg,
                 Report.number(l.carriedMillis(50), 2), Report.number(l.carriedMillis(99), 2), l.rebuiltCount(),
                 Report.number(l.rebuiltMillis(50), 2), Report.number(l.rebuiltMillis(99), 2),
                 Report.number(l.rebuiltMillis(100), 2), l.rebuiltOver(bound), l.carriedOver(bound),
                 Report.number(l.latenessMillis(99), 2), Report.number(l.latenessMillis(100), 2), l.beyondDeadline(),
-                l.latenessChecked(), receiver[1]);
+                l.latenessChecked(), Report.percent(lost), receiver[1]);
     }
 
     /** @return from a receiver's last statistics line: datagrams it recovered and its residual loss (%), since start */
@@ -155,13 +159,13 @@ final class FecLatencyRun {
         return new String[] {m.group(1) == null ? "0" : m.group(1), m.group(2)};
     }
 
-    private void csvLine(Scenario s, String redundancy, long seed, StepResult r, String leg, LegLatency l,
+    private void csvLine(Scenario s, String redundancy, long seed, StepResult r, String leg, LegLatency l, double lost,
             String[] receiver, long unread) {
-        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%s,%d,%.3f,%.3f,%d,%d,%.3f,%.3f,%.3f,%.3f,%d,%d,%.3f,%.3f,%.3f,%d,%s,%s,%d%n",
+        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%s,%d,%.3f,%.3f,%d,%d,%.3f,%.3f,%.3f,%.3f,%d,%d,%.3f,%.3f,%.3f,%d,%.6f,%s,%s,%d%n",
                 s.label().replace(",", ""), redundancy, seed, r.loss(), leg, l.carriedCount(), l.carriedMillis(50),
                 l.carriedMillis(99), l.carriedOver(bound), l.rebuiltCount(), l.rebuiltMillis(50), l.rebuiltMillis(90),
                 l.rebuiltMillis(99), l.rebuiltMillis(100), l.rebuiltOver(bound), l.latenessChecked(),
-                l.latenessMillis(50), l.latenessMillis(99), l.latenessMillis(100), l.beyondDeadline(), receiver[0],
+                l.latenessMillis(50), l.latenessMillis(99), l.latenessMillis(100), l.beyondDeadline(), lost, receiver[0],
                 receiver[1], unread));
     }
 }

@@ -29,8 +29,13 @@ final class Topology implements AutoCloseable {
     private int serverPort;
 
     Topology(HarnessOptions options) {
+        this(options, options.out().resolve("logs"));
+    }
+
+    /** @param logDir where each process's log goes, {@code NAME.log} */
+    Topology(HarnessOptions options, Path logDir) {
         this.options = options;
-        this.logDir = options.out().resolve("logs");
+        this.logDir = logDir;
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
