@@ -1,7 +1,5 @@
 package org.mptunnel.benchmarks.harness;
 
-import java.util.Arrays;
-
 /**
  * When each datagram of a step's measured window was sent, reached the echo target and came back,
  * all on {@link System#nanoTime()}'s clock (the machine's monotonic clock, shared by the harness
@@ -33,11 +31,5 @@ record EchoTimes(long firstSequence, long[] sent, long[] atTarget, long[] back) 
     /** @return datagram {@code i}'s way back, echo target to the harness, in nanoseconds */
     long backNanos(int i) {
         return back[i] - atTarget[i];
-    }
-
-    /** A copy that later echoes cannot change. */
-    EchoTimes copy() {
-        return new EchoTimes(firstSequence, Arrays.copyOf(sent, sent.length), Arrays.copyOf(atTarget, atTarget.length),
-                Arrays.copyOf(back, back.length));
     }
 }

@@ -20,9 +20,10 @@ import java.util.regex.Pattern;
  * a round trip splits into its two one-way legs; the drop logs tell, per leg, which datagrams lost
  * every copy and arrived all the same (rebuilt) from those a path carried ({@link LegLatency}).
  * Against that, the bound of the design: a rebuilt datagram arrives at most the group deadline
- * plus one path delay after it was sent. The one-way residual loss is each receiver's own
- * ("residual" on its statistics line: the mpserver's for the way there, the mpclient's for the way
- * back). Writes fec-latency.md and fec-latency.csv.
+ * plus one path delay after it was sent, with the path delay nominal and as it was at the time.
+ * One-way loss: the window's, split by leg ({@link OneWayLoss}), and each receiver's own residual
+ * since start ("residual" on its statistics line: the mpserver's for the way there, the mpclient's
+ * for the way back). Writes fec-latency.md and fec-latency.csv.
  */
 final class FecLatencyRun {
 
@@ -35,12 +36,24 @@ final class FecLatencyRun {
     private record Scenario(String label, List<Double> losses) {
     }
 
+    /** From a receiver's last statistics line, since its start: datagrams it recovered, its residual loss in %. */
+    private record Receiver(String recovered, String residual) {
+        static Receiver of(List<ChildProcess.TimedLine> lines) {
+            Matcher m = lines.isEmpty() ? null : RECEIVER.matcher(lines.get(lines.size() - 1).line());
+            if (m == null || !m.find()) {
+                return new Receiver("-", "-");
+            }
+            return new Receiver(m.group(1) == null ? "0" : m.group(1), m.group(2));
+        }
+    }
+
     private final HarnessOptions options;
     private final PrintStream log;
     private final Duration bound;
     private final StringBuilder csv = new StringBuilder("paths,redundancy,seed,round_trip_loss,leg,carried,carried_p50_ms,"
-            + "carried_p99_ms,carried_over_bound,rebuilt,rebuilt_p50_ms,rebuilt_p90_ms,rebuilt_p99_ms,rebuilt_max_ms,rebuilt_over_bound,"
-            + "lateness_checked,lateness_p50_ms,lateness_p99_ms,lateness_max_ms,beyond_deadline,loss_one_way_window,receiver_recovered_since_start,receiver_residual_since_start,drops_naming_no_datagram\n");
+            + "carried_p99_ms,carried_over_bound,rebuilt,rebuilt_p50_ms,rebuilt_p90_ms,rebuilt_p99_ms,rebuilt_max_ms,"
+            + "rebuilt_over_bound,lateness_checked,lateness_p50_ms,lateness_p99_ms,lateness_max_ms,beyond_deadline,"
+            + "loss_one_way_window,receiver_recovered_since_start,receiver_residual_since_start,drops_naming_no_datagram\n");
 
     private FecLatencyRun(HarnessOptions options, PrintStream log) {
         this.options = options;
@@ -68,14 +81,13 @@ final class FecLatencyRun {
                         + "| rebuilt | rebuilt p50 / p99 / max (ms) | over %s ms: rebuilt / carried "
                         + "| lateness p99 / max (ms) | later than %d ms + the path's delay at the time "
                         + "| loss one way, window | residual one way, receiver since start |%n",
-                        Report.number(run.bound.toNanos() / 1e6, 1),
-                        GROUP_DEADLINE.toMillis()))
+                        Report.number(run.bound.toNanos() / 1e6, 1), GROUP_DEADLINE.toMillis()))
                 .append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         List<Scenario> scenarios = List.of(new Scenario("0 %, 0 %, 0 %", List.of(0.0, 0.0, 0.0)),
                 new Scenario("1 %, 20 %, 30 %", List.of(0.01, 0.20, 0.30)));
         for (Scenario s : scenarios) {
             for (String redundancy : List.of("all", "fec:8:4", "fec-adaptive:0.1%")) {
-                for (int i = 0; i < options.repeat() && selected(options, redundancy); i++) {
+                for (int i = 0; i < options.repeat() && FecRun.selected(options, redundancy); i++) {
                     md.append(run.row(s, redundancy, options.seed() + 100L * i));
                 }
             }
@@ -83,10 +95,6 @@ final class FecLatencyRun {
         Files.writeString(options.out().resolve("fec-latency.md"), md, StandardCharsets.UTF_8);
         Files.writeString(options.out().resolve("fec-latency.csv"), run.csv, StandardCharsets.UTF_8);
         return md.toString();
-    }
-
-    private static boolean selected(HarnessOptions options, String redundancy) {
-        return options.fecOnly().isEmpty() || options.fecOnly().stream().anyMatch(redundancy::startsWith);
     }
 
     /** One run: its own processes, stopped (so the bridges write their drop logs) before the figures. */
@@ -128,44 +136,36 @@ final class FecLatencyRun {
         LegLatency there = LegLatency.of(times, drops, BridgeDrops.Direction.TO_SERVER, GROUP_DEADLINE);
         LegLatency back = LegLatency.of(times, drops, BridgeDrops.Direction.TO_CLIENT, GROUP_DEADLINE);
         OneWayLoss lost = OneWayLoss.of(times, drops);
-        String[] thereReceiver = receiver(serverLines);
-        String[] backReceiver = receiver(clientLines);
+        Receiver thereReceiver = Receiver.of(serverLines);
+        Receiver backReceiver = Receiver.of(clientLines);
         csvLine(s, redundancy, seed, r, "there", there, lost.there(), thereReceiver, drops.unread());
         csvLine(s, redundancy, seed, r, "back", back, lost.back(), backReceiver, drops.unread());
         String lines = tableLine(s, redundancy, r, "there", there, lost.there(), thereReceiver)
                 + tableLine(s, redundancy, r, "back", back, lost.back(), backReceiver);
         log.printf(Locale.ROOT, "%s, %s, seed %d (receivers' recovered since start: %s there, %s back)%n%s", s.label(),
-                redundancy, seed, thereReceiver[0], backReceiver[0], lines);
+                redundancy, seed, thereReceiver.recovered(), backReceiver.recovered(), lines);
         return lines;
     }
 
     private String tableLine(Scenario s, String redundancy, StepResult r, String leg, LegLatency l, double lost,
-            String[] receiver) {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s / %s | %,d | %s / %s / %s | %,d / %,d | %s / %s | %d of %,d "
-                        + "| %s | %s %% |%n", s.label(), redundancy, Report.percent(r.loss()), leg,
+            Receiver receiver) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s / %s | %,d | %s / %s / %s | %,d / %,d | %s / %s "
+                        + "| %d of %,d | %s | %s %% |%n", s.label(), redundancy, Report.percent(r.loss()), leg,
                 Report.number(l.carriedMillis(50), 2), Report.number(l.carriedMillis(99), 2), l.rebuiltCount(),
                 Report.number(l.rebuiltMillis(50), 2), Report.number(l.rebuiltMillis(99), 2),
                 Report.number(l.rebuiltMillis(100), 2), l.rebuiltOver(bound), l.carriedOver(bound),
                 Report.number(l.latenessMillis(99), 2), Report.number(l.latenessMillis(100), 2), l.beyondDeadline(),
-                l.latenessChecked(), Report.percent(lost), receiver[1]);
-    }
-
-    /** @return from a receiver's last statistics line: datagrams it recovered and its residual loss (%), since start */
-    private static String[] receiver(List<ChildProcess.TimedLine> lines) {
-        Matcher m = lines.isEmpty() ? null : RECEIVER.matcher(lines.get(lines.size() - 1).line());
-        if (m == null || !m.find()) {
-            return new String[] {"-", "-"};
-        }
-        return new String[] {m.group(1) == null ? "0" : m.group(1), m.group(2)};
+                l.latenessChecked(), Report.percent(lost), receiver.residual());
     }
 
     private void csvLine(Scenario s, String redundancy, long seed, StepResult r, String leg, LegLatency l, double lost,
-            String[] receiver, long unread) {
-        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%s,%d,%.3f,%.3f,%d,%d,%.3f,%.3f,%.3f,%.3f,%d,%d,%.3f,%.3f,%.3f,%d,%.6f,%s,%s,%d%n",
+            Receiver receiver, long unread) {
+        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%s,%d,%.3f,%.3f,%d,%d,%.3f,%.3f,%.3f,%.3f,%d,%d,%.3f,%.3f,"
+                        + "%.3f,%d,%.6f,%s,%s,%d%n",
                 s.label().replace(",", ""), redundancy, seed, r.loss(), leg, l.carriedCount(), l.carriedMillis(50),
                 l.carriedMillis(99), l.carriedOver(bound), l.rebuiltCount(), l.rebuiltMillis(50), l.rebuiltMillis(90),
                 l.rebuiltMillis(99), l.rebuiltMillis(100), l.rebuiltOver(bound), l.latenessChecked(),
-                l.latenessMillis(50), l.latenessMillis(99), l.latenessMillis(100), l.beyondDeadline(), lost, receiver[0],
-                receiver[1], unread));
+                l.latenessMillis(50), l.latenessMillis(99), l.latenessMillis(100), l.beyondDeadline(), lost, receiver.recovered(),
+                receiver.residual(), unread));
     }
 }

@@ -48,24 +48,33 @@ final class LegLatency {
                 continue;
             }
             l.rebuilt.recordValue(clamp(nanos));
-            long start = there ? times.sent()[i] : times.atTarget()[i];
-            long pathDelay = -1;
-            // the span's datagrams follow i in sequence; on the way back the echo may have answered
-            // them a little out of order, hence the margin on the scan but not on the span
-            for (int j = i + 1; j < times.count() && times.sent()[j] - times.sent()[i] <= deadline.toNanos() + SCAN_MARGIN;
-                    j++) {
-                long startJ = there ? times.sent()[j] : times.atTarget()[j];
-                if (times.timed(j) && startJ - start >= 0 && startJ - start <= deadline.toNanos()
-                        && !rebuilt(times, drops, leg, j)) {
-                    pathDelay = Math.max(pathDelay, there ? times.thereNanos(j) : times.backNanos(j));
-                }
-            }
+            long pathDelay = pathDelayAfter(times, drops, leg, i, deadline.toNanos());
             if (pathDelay >= 0) {
                 l.lateness.recordValue(clamp(nanos - pathDelay));
                 l.beyondDeadline += nanos - pathDelay > deadline.toNanos() ? 1 : 0;
             }
         }
         return l;
+    }
+
+    /**
+     * @return the longest latency on {@code leg} of the carried datagrams that started it within
+     *         {@code deadline} after datagram {@code i} did, or -1 if there are none
+     */
+    private static long pathDelayAfter(EchoTimes times, BridgeDrops drops, BridgeDrops.Direction leg, int i,
+            long deadline) {
+        boolean there = leg == BridgeDrops.Direction.TO_SERVER;
+        long start = there ? times.sent()[i] : times.atTarget()[i];
+        long longest = -1;
+        // the span's datagrams follow i in sequence; on the way back the echo may have answered
+        // them a little out of order, hence the margin on the scan but not on the span
+        for (int j = i + 1; j < times.count() && times.sent()[j] - times.sent()[i] <= deadline + SCAN_MARGIN; j++) {
+            long after = (there ? times.sent()[j] : times.atTarget()[j]) - start;
+            if (times.timed(j) && after >= 0 && after <= deadline && !rebuilt(times, drops, leg, j)) {
+                longest = Math.max(longest, there ? times.thereNanos(j) : times.backNanos(j));
+            }
+        }
+        return longest;
     }
 
     private static boolean rebuilt(EchoTimes times, BridgeDrops drops, BridgeDrops.Direction leg, int i) {
@@ -94,7 +103,7 @@ final class LegLatency {
         return millis(rebuilt, percentile);
     }
 
-    /** @return rebuilt datagrams whose lateness could be measured: some carried datagram left within the deadline after them */
+    /** @return rebuilt datagrams whose lateness was measured: a carried datagram left within the deadline after them */
     long latenessChecked() {
         return lateness.getTotalCount();
     }

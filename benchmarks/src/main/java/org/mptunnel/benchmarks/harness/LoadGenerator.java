@@ -167,7 +167,7 @@ final class LoadGenerator implements AutoCloseable {
         synchronized (step) {
             step.open = false;
             lastSeen = (java.util.BitSet) step.seen.clone();
-            lastTimes = step.times == null ? null : step.times.copy();
+            lastTimes = step.times; // closed: the receiver writes no more
             lastMeasureStartNanos = measureStart;
             lastIntervalNanos = interval;
             // n datagrams span n - 1 intervals; echoes are counted against the same window
