@@ -1,9 +1,14 @@
 package org.mptunnel.examples;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Writer;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -15,6 +20,7 @@ import org.mptunnel.examples.cli.UntilStopped;
 import org.mptunnel.examples.cli.UserError;
 import org.mptunnel.examples.cli.TunnelOptions;
 import org.mptunnel.internal.bridge.ClientLimits;
+import org.mptunnel.internal.bridge.DropLog;
 import org.mptunnel.internal.bridge.GilbertElliott;
 import org.mptunnel.internal.bridge.Impairment;
 import org.mptunnel.internal.bridge.UdpBridge;
@@ -85,6 +91,13 @@ final class BridgeCommand implements Callable<Integer> {
                     + "2s:0.5: a path that turns lossy mid-run (default: the loss never changes).")
     LossAfter lossAfter;
 
+    @Option(names = "--drop-log", paramLabel = "FILE",
+            description = "When the bridge stops, write each datagram it dropped to FILE, one line each: to-target or "
+                    + "to-client, its length, its first " + DropLog.PREFIX + " bytes in hex; at most "
+                    + DropLog.DEFAULT_MAX_RECORDS + " (later drops are counted, not kept). For benchmarks that tell "
+                    + "which datagrams arrived although the bridge dropped them (default: none).")
+    Path dropLogFile;
+
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the impairment's random draws, to repeat a run (default: random).")
     Long seed;
 
@@ -118,12 +131,14 @@ final class BridgeCommand implements Callable<Integer> {
         InetSocketAddress target = new InetSocketAddress(Endpoints.resolve(targetHost), targetPort);
         InetSocketAddress listen = bind == null ? new InetSocketAddress(listenPort) : new InetSocketAddress(bind, listenPort);
 
+        DropLog dropLog = dropLogFile == null ? null : startDropLog();
         UdpBridge bridge;
         try {
             bridge = UdpBridge.start(listen, target, impairment, limits, delayBound());
         } catch (BindException e) {
             throw Endpoints.bindFailed(listen, e);
         }
+        bridge.dropLog(dropLog);
         PrintStream out = System.out;
         UntilStopped until = new UntilStopped();
         until.begin();
@@ -154,6 +169,9 @@ final class BridgeCommand implements Callable<Integer> {
             });
             bridge.close();
             out.printf("mpbridge summary after %.1f s: %s%n", (System.nanoTime() - started) / 1e9, counts(bridge));
+            if (dropLog != null) {
+                writeDropLog(dropLog, out);
+            }
             out.flush();
         } catch (RuntimeException | Error e) {
             e.printStackTrace(); // the JVM is halting: this is the only chance to say why
@@ -180,6 +198,27 @@ final class BridgeCommand implements Callable<Integer> {
                 100 * b.meanLoss(), 1 / b.leaveBad(), b.enterBad(), b.leaveBad());
         return String.format(Locale.ROOT, "loss %.3g, %sdelay %d ms, jitter %d ms, duplicate %.3g, reorder %.3g, seed %d",
                 i.loss(), bursts, i.delay().toMillis(), i.jitter().toMillis(), i.duplicate(), i.reorder(), i.seed());
+    }
+
+    /** An empty drop log, its file created now so that a path that cannot be written is a usage error. */
+    private DropLog startDropLog() {
+        try {
+            Files.writeString(dropLogFile, "", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UserError("--drop-log: cannot create " + dropLogFile
+                    + (e instanceof java.nio.file.NoSuchFileException ? ": no such directory" : ": " + e.getMessage()));
+        }
+        return new DropLog();
+    }
+
+    private void writeDropLog(DropLog dropLog, PrintStream out) {
+        try (Writer w = Files.newBufferedWriter(dropLogFile, StandardCharsets.UTF_8)) {
+            dropLog.writeTo(w);
+            out.printf("mpbridge: %d dropped datagrams written to %s%s%n", dropLog.recorded(), dropLogFile,
+                    dropLog.unrecorded() == 0 ? "" : ", " + dropLog.unrecorded() + " more past the bound not kept");
+        } catch (IOException e) {
+            out.println("mpbridge: cannot write the drop log to " + dropLogFile + ": " + e.getMessage());
+        }
     }
 
     private long delayBound() {

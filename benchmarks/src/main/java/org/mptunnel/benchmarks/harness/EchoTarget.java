@@ -12,7 +12,10 @@ import java.nio.channels.DatagramChannel;
 
 /**
  * The harness's UDP echo target, run as its own JVM: {@code EchoTarget [PORT]} binds 127.0.0.1,
- * prints {@code echo: listening on 127.0.0.1:PORT}, and sends every datagram back to its sender.
+ * prints {@code echo: listening on 127.0.0.1:PORT}, and sends every datagram back to its sender,
+ * with the moment it arrived ({@link System#nanoTime()}) written at offset {@value #STAMP_OFFSET}
+ * if it is long enough: on Linux that clock is the machine's monotonic clock, the same in every
+ * process, so the load generator can split a round trip into its two one-way legs.
  *
  * <p>It exits when its standard input ends, so that it cannot outlive a harness that was killed
  * without the chance to stop it.
@@ -20,6 +23,8 @@ import java.nio.channels.DatagramChannel;
 public final class EchoTarget {
 
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    /** Where the arrival time goes: after the load generator's sequence number and send time. */
+    static final int STAMP_OFFSET = LoadGenerator.HEADER;
 
     private EchoTarget() {
     }
@@ -67,7 +72,11 @@ public final class EchoTarget {
             } catch (IOException e) {
                 continue; // a transient error on one datagram must not end the echo
             }
+            long arrived = System.nanoTime();
             buffer.flip();
+            if (buffer.limit() >= STAMP_OFFSET + Long.BYTES) {
+                buffer.putLong(STAMP_OFFSET, arrived);
+            }
             try {
                 channel.send(buffer, from);
             } catch (IOException e) {

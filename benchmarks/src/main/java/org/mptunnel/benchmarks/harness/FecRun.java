@@ -108,7 +108,7 @@ final class FecRun {
     }
 
     /** @return whether {@code --fec-only} lets {@code redundancy}'s rows run */
-    private static boolean selected(HarnessOptions options, String redundancy) {
+    static boolean selected(HarnessOptions options, String redundancy) {
         return options.fecOnly().isEmpty() || options.fecOnly().stream().anyMatch(redundancy::startsWith);
     }
 

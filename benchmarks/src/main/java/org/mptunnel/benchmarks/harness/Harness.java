@@ -65,6 +65,11 @@ public final class Harness {
                 FecRun.replot(options.fecReplot());
                 return;
             }
+            if (options.fecLatency()) {
+                Files.createDirectories(options.out());
+                System.out.println(FecLatencyRun.run(options, System.err));
+                return;
+            }
             if (options.fec()) {
                 Files.createDirectories(options.out());
                 System.out.println(FecRun.run(options, System.err));

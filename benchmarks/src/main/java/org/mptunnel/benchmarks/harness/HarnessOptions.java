@@ -37,13 +37,15 @@ import java.util.Set;
  * @param fec            run forward error correction's scenarios instead (see {@link FecRun})
  * @param repeat         runs of each FEC scenario, each with its own seeds
  * @param fecReplot      a directory whose fec.csv is plotted again (nothing is run), or null
- * @param fecOnly        with {@code fec}: the --redundancy values (prefixes) whose rows are run; empty: all
+ * @param fecOnly        with {@code fec} or {@code fecLatency}: the --redundancy values (prefixes) whose rows are run; empty: all
+ * @param fecLatency     run the latency of rebuilt datagrams instead (see {@link FecLatencyRun})
+ * @param bridgeDelay    with {@code fecLatency}: each bridge's delay, each way
  */
 record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
                       double maxLoss, int maxFailures, int retries, int refine, double refinePrecision, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
                       boolean quick, boolean adaptive, boolean fec, int repeat, Path fecReplot,
-                      List<String> fecOnly) {
+                      List<String> fecOnly, boolean fecLatency, Duration bridgeDelay) {
 
     static final String USAGE = String.join("\n",
             "usage: java -cp benchmarks/target/benchmarks.jar org.mptunnel.benchmarks.harness.Harness [OPTIONS]",
@@ -84,9 +86,13 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "                        clean, one of 3 paths blackholed) against duplication and adaptive, at --lossy-rate",
             "                        for --lossy-seconds each; writes fec.md, fec.csv and fec-overhead.svg",
             "  --repeat N            with --fec: run each scenario N times, seeds --seed, --seed + 100, ... (default: 1)",
-            "  --fec-only LIST       with --fec: only the rows whose redundancy starts with one of LIST (comma-separated,",
-            "                        e.g. fec-adaptive,all); default: every row",
+            "  --fec-only LIST       with --fec or --fec-latency: only the rows whose redundancy starts with one of LIST",
+            "                        (comma-separated, e.g. fec-adaptive,all); default: every row",
             "  --fec-replot DIR      draw DIR/fec-overhead.svg again from DIR/fec.csv; runs nothing",
+            "  --fec-latency         instead of the above: one-way latency of the datagrams FEC rebuilt against those",
+            "                        carried (clean paths and 1/20/30 %; all, fec:8:4, fec-adaptive:0.1%), at",
+            "                        --lossy-rate for --lossy-seconds each; writes fec-latency.md and fec-latency.csv",
+            "  --bridge-delay MS     with --fec-latency: every bridge's delay, each way (default: 10)",
             "  -h, --help            this text");
 
     private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
@@ -95,7 +101,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
     private static final Set<String> VALUED = Set.of("--jar", "--out", "--size", "--rates", "--max-rate",
             "--step-seconds", "--warmup-seconds", "--jit-warmup-seconds", "--max-loss", "--max-failures", "--retries",
             "--refine", "--refine-precision", "--latency-rate", "--latency-seconds", "--lossy-rate", "--lossy-seconds", "--lossy-p", "--seed",
-            "--paths", "--jvm-opts", "--repeat", "--fec-replot", "--fec-only");
+            "--paths", "--jvm-opts", "--repeat", "--fec-replot", "--fec-only", "--bridge-delay");
 
     /** Thrown for a bad command line; its message says what is wrong. */
     static final class UsageException extends Exception {
@@ -147,6 +153,8 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         int repeat = 1;
         Path fecReplot = null;
         List<String> fecOnly = List.of();
+        boolean fecLatency = false;
+        double bridgeDelayMillis = 10;
 
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -171,6 +179,10 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             }
             if (a.equals("--fec")) {
                 fec = true;
+                continue;
+            }
+            if (a.equals("--fec-latency")) {
+                fecLatency = true;
                 continue;
             }
             if (!VALUED.contains(a)) {
@@ -205,6 +217,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
                 case "--repeat" -> repeat = intValue(a, v, 1, 20);
                 case "--fec-replot" -> fecReplot = Path.of(v);
                 case "--fec-only" -> fecOnly = List.of(v.split(","));
+                case "--bridge-delay" -> bridgeDelayMillis = milliseconds(a, v);
                 default -> throw new UsageException("unknown option: " + a);
             }
         }
@@ -219,7 +232,8 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
         }
         return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
                 duration(step), maxLoss, maxFailures, retries, refine, refinePrecision, latencyRate, duration(latency), lossyRate,
-                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive, fec, repeat, fecReplot, fecOnly);
+                duration(lossy), lossyP, seed, paths, jvm, quick, adaptive, fec, repeat, fecReplot, fecOnly, fecLatency,
+                duration(bridgeDelayMillis / 1e3));
     }
 
     /** The repository's root: the first directory upwards from here that holds mptunnel-examples. */
@@ -271,6 +285,14 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             throw new UsageException(option + " must be between " + min + " and 3600 seconds, got " + value);
         }
         return s;
+    }
+
+    private static double milliseconds(String option, String value) throws UsageException {
+        double ms = number(option, value);
+        if (!(ms >= 0 && ms <= 10_000)) {
+            throw new UsageException(option + " must be between 0 and 10000 milliseconds, got " + value);
+        }
+        return ms;
     }
 
     private static double probability(String option, String value) throws UsageException {

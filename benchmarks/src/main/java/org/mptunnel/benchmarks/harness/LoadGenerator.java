@@ -47,6 +47,9 @@ final class LoadGenerator implements AutoCloseable {
     private volatile Step current;
     private volatile boolean probeEchoed;
     private long nextSequence;
+    /** Whether steps keep each datagram's times ({@link #lastTimes()}). */
+    private volatile boolean keepTimes;
+    private EchoTimes lastTimes;
     /** The last step's measured datagrams that came back, and when the first was due and the interval. */
     private java.util.BitSet lastSeen = new java.util.BitSet();
     private long lastMeasureStartNanos;
@@ -114,7 +117,7 @@ final class LoadGenerator implements AutoCloseable {
         long warmCount = Math.max(0, Math.round(rate * warmUp.toNanos() / 1e9));
         int count = (int) Math.max(1, Math.round(rate * measure.toNanos() / 1e9));
         long first = nextSequence + warmCount;
-        Step step = new Step(first, count);
+        Step step = new Step(first, count, keepTimes);
         current = step;
 
         double interval = 1e9 / rate;
@@ -164,6 +167,7 @@ final class LoadGenerator implements AutoCloseable {
         synchronized (step) {
             step.open = false;
             lastSeen = (java.util.BitSet) step.seen.clone();
+            lastTimes = step.times; // closed: the receiver writes no more
             lastMeasureStartNanos = measureStart;
             lastIntervalNanos = interval;
             // n datagrams span n - 1 intervals; echoes are counted against the same window
@@ -171,6 +175,16 @@ final class LoadGenerator implements AutoCloseable {
             return new StepResult(rate, sentRate, count, step.echoed, step.duplicates,
                     sentRate * step.echoed / count, step.rtt.copy());
         }
+    }
+
+    /** From the next step on, keeps when each measured datagram was sent, echoed and back: {@link #lastTimes()}. */
+    void keepTimes() {
+        keepTimes = true;
+    }
+
+    /** @return the last step's times of each measured datagram, or null unless {@link #keepTimes()} was called before it */
+    EchoTimes lastTimes() {
+        return lastTimes;
     }
 
     /** @return which of the last step's measured datagrams came back, by index in the window */
@@ -236,7 +250,8 @@ final class LoadGenerator implements AutoCloseable {
             }
             Step step = current;
             if (step != null) {
-                step.record(sequence, now - in.getLong(8));
+                long stamp = in.position() >= EchoTarget.STAMP_OFFSET + Long.BYTES ? in.getLong(EchoTarget.STAMP_OFFSET) : 0;
+                step.record(sequence, in.getLong(8), stamp, now);
             }
         }
     }
@@ -257,19 +272,22 @@ final class LoadGenerator implements AutoCloseable {
         private final int count;
         private final BitSet seen;
         private final Histogram rtt = new Histogram(HIGHEST_RTT_NANOS, 3);
+        /** Null unless asked for: a sweep's steps at 200,000/s would keep megabytes for nothing. */
+        private final EchoTimes times;
         private int echoed;
         private int duplicates;
         private boolean open = true;
 
-        Step(long first, int count) {
+        Step(long first, int count, boolean keepTimes) {
             this.first = first;
             this.count = count;
             this.seen = new BitSet(count);
+            this.times = keepTimes ? EchoTimes.empty(first, count) : null;
         }
 
         // One uncontended lock per echo (tens of ns): the main thread reads the figures only once,
         // after the drain, and must see them whole.
-        synchronized void record(long sequence, long rttNanos) {
+        synchronized void record(long sequence, long sentNanos, long stampNanos, long backNanos) {
             long index = sequence - first;
             if (!open || index < 0 || index >= count) {
                 return; // warm-up, or a late echo of an earlier step
@@ -280,7 +298,12 @@ final class LoadGenerator implements AutoCloseable {
             }
             seen.set((int) index);
             echoed++;
-            rtt.recordValue(Math.min(Math.max(0, rttNanos), HIGHEST_RTT_NANOS));
+            rtt.recordValue(Math.min(Math.max(0, backNanos - sentNanos), HIGHEST_RTT_NANOS));
+            if (times != null) {
+                times.sent()[(int) index] = sentNanos;
+                times.atTarget()[(int) index] = stampNanos;
+                times.back()[(int) index] = backNanos;
+            }
         }
 
         synchronized int echoed() {

@@ -29,8 +29,13 @@ final class Topology implements AutoCloseable {
     private int serverPort;
 
     Topology(HarnessOptions options) {
+        this(options, options.out().resolve("logs"));
+    }
+
+    /** @param logDir where each process's log goes, {@code NAME.log} */
+    Topology(HarnessOptions options, Path logDir) {
         this.options = options;
-        this.logDir = options.out().resolve("logs");
+        this.logDir = logDir;
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -40,10 +45,16 @@ final class Topology implements AutoCloseable {
 
     /** Starts the echo target and the mpserver in front of it. */
     void startServerSide() throws IOException, InterruptedException {
+        startServerSide(List.of());
+    }
+
+    /** Starts the echo target and the mpserver in front of it, with {@code serverArgs} as well. */
+    void startServerSide(List<String> serverArgs) throws IOException, InterruptedException {
         ChildProcess echo = start("echo", javaCommand(List.of("-cp", ownClassPath(), EchoTarget.class.getName())));
         echoPort = echo.awaitListeningPort(START_TIMEOUT);
-        ChildProcess server = start("mpserver", tool("mpserver", "0", LOOPBACK, Integer.toString(echoPort),
-                "--bind", LOOPBACK));
+        List<String> args = new ArrayList<>(List.of("0", LOOPBACK, Integer.toString(echoPort), "--bind", LOOPBACK));
+        args.addAll(serverArgs);
+        ChildProcess server = start("mpserver", tool("mpserver", args.toArray(String[]::new)));
         serverPort = server.awaitListeningPort(START_TIMEOUT);
     }
 

@@ -143,6 +143,12 @@ class UserErrorsIT {
     }
 
     @Test
+    void dropLogThatCannotBeCreated() throws Exception {
+        expectUserError("--drop-log: cannot create /nonexistent-mptunnel-dir/drops.txt: no such directory", "mpbridge",
+                "--drop-log", "/nonexistent-mptunnel-dir/drops.txt", "0", "127.0.0.1", "9");
+    }
+
+    @Test
     void badLossBurstOrClientLimit() throws Exception {
         expectUserError("'60%:1.2': a mean loss of 0.6 needs bursts of at least 1.50 datagrams on average, got 1.2",
                 "mpbridge", "--loss-burst", "60%:1.2", "0", "127.0.0.1", "9");

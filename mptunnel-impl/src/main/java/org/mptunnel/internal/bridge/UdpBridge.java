@@ -88,6 +88,7 @@ public final class UdpBridge implements AutoCloseable {
 
     private volatile Impairment impairment;
     private volatile boolean blackhole;
+    private volatile DropLog dropLog;
     private volatile boolean running = true;
     /** Completed with what ended the thread, if something escapes it. */
     private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
@@ -204,6 +205,14 @@ public final class UdpBridge implements AutoCloseable {
     /** While on, every datagram in both directions is dropped, as if the path were cut. */
     public void blackhole(boolean on) {
         this.blackhole = on;
+    }
+
+    /**
+     * Records every datagram dropped from now on (by the impairment, the blackhole or a full delay
+     * queue) in {@code log}, which the bridge's thread writes: read it after {@link #close()}.
+     */
+    public void dropLog(DropLog log) {
+        this.dropLog = log;
     }
 
     /** @return datagrams sent on, both directions (a duplicate counts twice) */
@@ -376,7 +385,7 @@ public final class UdpBridge implements AutoCloseable {
         SplittableRandom random = direction.random;
         boolean lostInBurst = direction.bursts.loseNext(); // the chain steps once per datagram, whatever else happens
         if (blackhole || (imp.loss() > 0 && random.nextDouble() < imp.loss()) || lostInBurst) {
-            dropped.increment();
+            dropped(datagram, direction);
             return;
         }
         if (imp.isNone()) {
@@ -397,13 +406,21 @@ public final class UdpBridge implements AutoCloseable {
                 emit(datagram, out, to);
             } else if (delayed.size() >= MAX_DELAYED_DATAGRAMS || delayedBytes + datagram.remaining() > delayMaxBytes) {
                 delayDropped.increment();
-                dropped.increment();
+                dropped(datagram, direction);
             } else {
                 byte[] copy = new byte[datagram.remaining()];
                 datagram.get(datagram.position(), copy);
                 delayedBytes += copy.length;
                 delayed.add(new Delayed(System.nanoTime() + delay, delayedSequence++, copy, out, to));
             }
+        }
+    }
+
+    private void dropped(ByteBuffer datagram, Direction direction) {
+        dropped.increment();
+        DropLog log = dropLog;
+        if (log != null) {
+            log.record(datagram, direction == toTarget);
         }
     }
 
