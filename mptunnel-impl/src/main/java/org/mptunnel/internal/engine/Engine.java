@@ -138,7 +138,7 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
     /** @return the socket's totals with the given sessions' snapshots */
     protected final TunnelStats snapshot(List<SessionStats> sessions) {
         return TunnelStats.builder(config.role())
-                .delivered(totals.delivered.get())
+                .delivered(totals.delivered())
                 .duplicatesDropped(totals.duplicates.get())
                 .tooOldDropped(totals.tooOld.get())
                 .malformedDropped(totals.malformed.get())

@@ -1,11 +1,14 @@
 package org.mptunnel.internal.path;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.util.concurrent.atomic.AtomicLong;
+
 import org.mptunnel.PathStats;
 import org.mptunnel.internal.io.DatagramIo;
 import org.mptunnel.internal.io.NioDatagramIo;
@@ -31,6 +34,11 @@ public final class Path {
     private static final int DATAGRAMS_SENT = 0;
     private static final int BYTES_SENT = 1;
     private static final int SEND_ERRORS = 2;
+    private static final VarHandle DATAGRAMS_RECEIVED = Counter.inline(MethodHandles.lookup(), "datagramsReceived");
+    private static final VarHandle BYTES_RECEIVED = Counter.inline(MethodHandles.lookup(), "bytesReceived");
+    private static final VarHandle FIRST_DELIVERIES = Counter.inline(MethodHandles.lookup(), "firstDeliveries");
+    private static final VarHandle DUPLICATES = Counter.inline(MethodHandles.lookup(), "duplicates");
+    private static final VarHandle DATA_ARRIVED = Counter.inline(MethodHandles.lookup(), "dataArrived");
 
     private final int index;
     private final InetSocketAddress remote;
@@ -67,12 +75,13 @@ public final class Path {
 
     /** Written by application threads as they send: {@link #DATAGRAMS_SENT}, {@link #BYTES_SENT}, {@link #SEND_ERRORS}. */
     private final SharedCounters sent = new SharedCounters(3);
-    private final Counter datagramsReceived = new Counter();
-    private final Counter bytesReceived = new Counter();
-    private final Counter firstDeliveries = new Counter();
-    private final Counter duplicates = new Counter();
+    /** Counted per datagram by the I/O thread, inline ({@link Counter#inline}): any thread reads. */
+    private long datagramsReceived;
+    private long bytesReceived;
+    private long firstDeliveries;
+    private long duplicates;
     /** Data datagrams of the session that arrived on this path: first copies, duplicates and late ones. */
-    private final Counter dataArrived = new Counter();
+    private long dataArrived;
     /**
      * What the I/O thread sent on the path that is not data (keepalives, acks, challenges,
      * handshake messages), so that data sent is the difference, without a count of its own on
@@ -212,12 +221,12 @@ public final class Path {
 
     /** I/O thread: a data datagram of the session arrived on this path, whatever the window made of it. */
     public void countDataArrived() {
-        dataArrived.increment();
+        DATA_ARRIVED.setOpaque(this, dataArrived + 1);
     }
 
     /** @return data datagrams of the session that arrived on this path so far */
     public long dataArrived() {
-        return dataArrived.get();
+        return (long) DATA_ARRIVED.getOpaque(this);
     }
 
     /** Any thread: takes {@code length} bytes of credit if there are that many; else counts them withheld. */
@@ -332,12 +341,12 @@ public final class Path {
 
     /** I/O thread: a valid datagram of {@code bytes} arrived on this path. */
     public void heard(long nowNanos, int bytes) {
-        if (!validated) {
+        if (credit != null && !validated) { // a path made validated has no credit: no volatile read
             credit.addAndGet(bytes);
         }
         lastHeardNanos = nowNanos;
-        datagramsReceived.increment();
-        bytesReceived.add(bytes);
+        DATAGRAMS_RECEIVED.setOpaque(this, datagramsReceived + 1);
+        BYTES_RECEIVED.setOpaque(this, bytesReceived + bytes);
         if (!up) {
             up = true;
         }
@@ -377,11 +386,11 @@ public final class Path {
     }
 
     public void countFirstDelivery() {
-        firstDeliveries.increment();
+        FIRST_DELIVERIES.setOpaque(this, firstDeliveries + 1);
     }
 
     public void countDuplicate() {
-        duplicates.increment();
+        DUPLICATES.setOpaque(this, duplicates + 1);
     }
 
     /** @return this path's keepalive loss estimate (records on the I/O thread only) */
@@ -396,7 +405,8 @@ public final class Path {
 
     public PathStats snapshot() {
         return new PathStats(remote, up, sent.get(DATAGRAMS_SENT), sent.get(BYTES_SENT), sent.get(SEND_ERRORS),
-                datagramsReceived.get(), bytesReceived.get(), firstDeliveries.get(), duplicates.get(),
+                (long) DATAGRAMS_RECEIVED.getOpaque(this), (long) BYTES_RECEIVED.getOpaque(this),
+                (long) FIRST_DELIVERIES.getOpaque(this), (long) DUPLICATES.getOpaque(this),
                 smoothedRttNanos, probeLoss.roundTripLoss(), validated, dataLoss.oneWayLoss());
     }
 }

@@ -1,5 +1,7 @@
 package org.mptunnel.internal.session;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -7,6 +9,7 @@ import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
 import org.mptunnel.OrderingStats;
 import org.mptunnel.PathStats;
 import org.mptunnel.RedundancyStats;
@@ -36,6 +39,12 @@ public final class Session {
     private static final int DATAGRAMS_SENT = 1;
     private static final int COPIES_SENT = 2;
     private static final int SEND_DROPPED = 3;
+    private static final VarHandle DELIVERED = Counter.inline(MethodHandles.lookup(), "delivered");
+    private static final VarHandle DUPLICATES = Counter.inline(MethodHandles.lookup(), "duplicates");
+    private static final VarHandle TOO_OLD = Counter.inline(MethodHandles.lookup(), "tooOld");
+    private static final VarHandle QUEUE_DROPPED = Counter.inline(MethodHandles.lookup(), "queueDropped");
+    private static final VarHandle RECEIVED_INBOUND = Counter.inline(MethodHandles.lookup(), "receivedInbound");
+    private static final VarHandle RESIDUAL_FROM = Counter.inline(MethodHandles.lookup(), "residualFrom");
     private static final int PAYLOAD_BYTES = 4;
     private static final int WIRE_BYTES = 5;
     private static final int REPAIRS_SENT = 6;
@@ -105,15 +114,17 @@ public final class Session {
     private byte[] lastInitiation;
     private byte[] lastResponse;
     private long lastResponseNanos;
-    /** I/O thread only: inbound data datagrams accepted as first copies, reported in keepalive-acks. */
-    private long receivedInbound;
     /**
      * For the residual loss: the first inbound sequence accepted since the session began or the
-     * peer restarted its numbering (−1 before), and the first copies accepted since. A server numbers
-     * from its clock, so the passed count of the receiver's report does not start at 0.
+     * peer restarted its numbering (−1 before), and {@link #receivedInbound} just before it was
+     * accepted (the first copies since are the difference, so the hot path counts once). A server
+     * numbers from its clock, so the passed count of the receiver's report does not start at 0.
+     * Written by the I/O thread, {@code residualFrom} last with a release store, so a reader on
+     * another thread that reads it first (acquire) sees its {@code receivedBeforeResidual}; the
+     * I/O thread reads its own writes plainly, per datagram.
      */
-    private volatile long residualFrom = -1;
-    private final Counter residualReceived = new Counter();
+    private long residualFrom = -1;
+    private long receivedBeforeResidual;
     /** A client's view of its outbound data loss, from the server's reports. */
     private final ReportedLoss reportedLoss = new ReportedLoss();
     /** Puts inbound datagrams back in order, if ordered delivery is on; set once by the I/O thread. */
@@ -128,10 +139,13 @@ public final class Session {
     /** FEC datagrams not decoded because the socket's decoders held their budget. */
     private final Counter fecOverBudget = new Counter();
 
-    private final Counter delivered = new Counter();
-    private final Counter duplicates = new Counter();
-    private final Counter tooOld = new Counter();
-    private final Counter queueDropped = new Counter();
+    /** Counted per datagram by the I/O thread, inline ({@link Counter#inline}): any thread reads. */
+    private long delivered;
+    private long duplicates;
+    private long tooOld;
+    private long queueDropped;
+    /** Inbound data datagrams accepted as first copies, reported in keepalive-acks. */
+    private long receivedInbound;
 
     /**
      * @param id                 the session id on the wire
@@ -325,17 +339,17 @@ public final class Session {
         if (verdict == DuplicateWindow.RESTARTED) {
             restartOrdering();
             verdict = DuplicateWindow.FRESH;
-            residualFrom = -1;
+            RESIDUAL_FROM.setRelease(this, -1L);
         }
         if (verdict == DuplicateWindow.FRESH || verdict == DuplicateWindow.UNCONFIRMED) {
             path.countFirstDelivery();
             if (verdict == DuplicateWindow.FRESH) {
-                receivedInbound++; // an unconfirmed number is not in the receiver's report either
                 if (residualFrom < 0) {
-                    residualFrom = sequence;
-                    residualReceived.add(-residualReceived.get());
+                    receivedBeforeResidual = receivedInbound;
+                    RESIDUAL_FROM.setRelease(this, sequence);
                 }
-                residualReceived.increment();
+                // An unconfirmed number is not in the receiver's report either.
+                RECEIVED_INBOUND.setOpaque(this, receivedInbound + 1);
             }
             return verdict;
         }
@@ -362,10 +376,10 @@ public final class Session {
             if (path != null) {
                 path.countDuplicate();
             }
-            duplicates.increment();
+            DUPLICATES.setOpaque(this, duplicates + 1);
             totals.duplicates.increment();
         } else {
-            tooOld.increment();
+            TOO_OLD.setOpaque(this, tooOld + 1);
             totals.tooOld.increment();
         }
     }
@@ -433,9 +447,15 @@ public final class Session {
 
     /** @return inbound sequence numbers passed since {@link #residualFrom}: what the residual loss is out of */
     private long residualPassed() {
-        long from = residualFrom;
+        long from = (long) RESIDUAL_FROM.getAcquire(this);
         long newest = window.newest();
         return from < 0 || newest < from ? 0 : newest - from + 1;
+    }
+
+    /** @return first copies accepted since {@link #residualFrom}: what the residual loss is of */
+    private long residualReceived() {
+        return (long) RESIDUAL_FROM.getAcquire(this) < 0 ? 0
+                : (long) RECEIVED_INBOUND.getOpaque(this) - receivedBeforeResidual;
     }
 
     /** I/O thread: the newest inbound sequence accepted, or -1 before the first (or since a restart). */
@@ -459,7 +479,7 @@ public final class Session {
      * restarts only on a confirmed distant number in v1).
      */
     public long receivedInbound() {
-        return receivedInbound;
+        return (long) RECEIVED_INBOUND.getOpaque(this);
     }
 
     /** @return the client's measured loss of its outbound data, from the server's reports */
@@ -495,13 +515,13 @@ public final class Session {
 
     /** I/O thread: an admitted datagram is (+1) or after all is not (-1) queued for the application. */
     public void countDelivered(int delta) {
-        delivered.add(delta);
-        totals.delivered.add(delta);
+        DELIVERED.setOpaque(this, delivered + delta);
+        totals.countDelivered(delta);
     }
 
     /** I/O thread: an admitted datagram found the application's queue full. */
     public void countQueueDropped() {
-        queueDropped.increment();
+        QUEUE_DROPPED.setOpaque(this, queueDropped + 1);
         totals.queueDropped.increment();
     }
 
@@ -859,9 +879,10 @@ public final class Session {
         FecInbound inbound = fecInbound;
         RedundancyStats redundancy = new RedundancyStats(outbound.get(PAYLOAD_BYTES), outbound.get(WIRE_BYTES),
                 outbound.get(REPAIRS_SENT), inbound == null ? 0 : inbound.repairsReceived(),
-                inbound == null ? 0 : inbound.recovered(), fecOverBudget.get(), residualPassed(), residualReceived.get());
-        return new SessionStats(id, address, delivered.get(), duplicates.get(), tooOld.get(),
-                queueDropped.get(), outbound.get(SEND_DROPPED), pathStats, outbound.get(DATAGRAMS_SENT),
+                inbound == null ? 0 : inbound.recovered(), fecOverBudget.get(), residualPassed(), residualReceived());
+        return new SessionStats(id, address, (long) DELIVERED.getOpaque(this), (long) DUPLICATES.getOpaque(this),
+                (long) TOO_OLD.getOpaque(this), (long) QUEUE_DROPPED.getOpaque(this), outbound.get(SEND_DROPPED),
+                pathStats, outbound.get(DATAGRAMS_SENT),
                 outbound.get(COPIES_SENT),
                 estimatedLoss(current, sendPaths), reportedLoss.measuredLoss(),
                 buffer == null ? OrderingStats.NONE : buffer.counters().snapshot(), redundancy);

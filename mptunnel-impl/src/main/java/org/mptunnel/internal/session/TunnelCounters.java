@@ -1,5 +1,7 @@
 package org.mptunnel.internal.session;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.mptunnel.internal.path.Counter;
 
 /**
@@ -7,7 +9,11 @@ import org.mptunnel.internal.path.Counter;
  * the totals survive a session's expiry.
  */
 public final class TunnelCounters {
-    public final Counter delivered = new Counter();
+
+    private static final VarHandle DELIVERED = Counter.inline(MethodHandles.lookup(), "delivered");
+
+    /** Counted per datagram, inline ({@link Counter#inline}); single writer, the I/O thread. */
+    private long delivered;
     public final Counter duplicates = new Counter();
     public final Counter tooOld = new Counter();
     public final Counter malformed = new Counter();
@@ -24,4 +30,13 @@ public final class TunnelCounters {
     public final Counter pathChallenges = new Counter();
     /** Server, shared (application threads count here): bytes not sent to unvalidated addresses for want of credit. */
     public final Counter bytesWithheld = new Counter();
+
+    /** I/O thread: datagrams handed to the application (a negative delta takes some back). */
+    public void countDelivered(long delta) {
+        DELIVERED.setOpaque(this, delivered + delta);
+    }
+
+    public long delivered() {
+        return (long) DELIVERED.getOpaque(this);
+    }
 }

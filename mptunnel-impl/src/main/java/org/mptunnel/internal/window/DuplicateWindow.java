@@ -46,6 +46,8 @@ public final class DuplicateWindow {
     private final long[] words;
     private final int wordMask;
     private final long size;
+    /** How far behind the newest a number is distant: {@link #FAR_BEHIND}, or the size if larger. */
+    private final long farBehind;
     private long newest = -1;
     private final boolean confirmingJumps;
     /** The last distant number taken unconfirmed, or -1. */
@@ -70,6 +72,7 @@ public final class DuplicateWindow {
         this.words = new long[Integer.highestOneBit(wordsNeeded - 1) << 1];
         this.wordMask = words.length - 1;
         this.size = size;
+        this.farBehind = Math.max(size, FAR_BEHIND);
     }
 
     /**
@@ -80,8 +83,8 @@ public final class DuplicateWindow {
      *         also {@link #UNCONFIRMED} or {@link #RESTARTED}
      */
     public int accept(long sequence) {
-        if (confirmingJumps && newest >= 0
-                && (sequence - newest >= size || newest - sequence >= Math.max(size, FAR_BEHIND))) {
+        long ahead = sequence - newest;
+        if (confirmingJumps && newest >= 0 && (ahead >= size || -ahead >= farBehind)) {
             return distant(sequence);
         }
         return mark(sequence);
