@@ -1,12 +1,17 @@
 package org.mptunnel.internal.schedule;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The code rate of adaptive forward error correction ({@code Redundancy.fecAdaptive}): a
- * {@link CodeRateChoice} revised on the client's I/O thread from each path's measured loss, its
+ * {@link CodeRateChoice} revised from each path's measured loss, its
  * plan published as a {@link FecRate#spread} that the sending thread reads once per group from a
  * volatile field (no allocation, no lock).
  *
@@ -20,7 +25,7 @@ import org.mptunnel.internal.session.Session;
  * a path that loses its whole share of a group in one burst is planned for as such: codes whose
  * groups are shorter than the bursts give way to more repair or to duplication.
  *
- * <p>CPU: a plan costs 0.1 to 20 ms (BENCHMARKS.md, "FEC code rate"), so one is made at most every
+ * <p>CPU: a plan costs 0.1 to 60 ms (BENCHMARKS.md, "FEC code rate"), so one is made at most every
  * {@value #MIN_PLAN_MILLIS} ms: every {@value #PLAN_MILLIS} ms, or as soon as that minimum allows
  * when the estimates change materially (a path dies or comes back, gets its first estimate, or its
  * loss moves by more than half and at least {@value #MATERIAL_LOSS}). Limits: k at most
@@ -33,7 +38,10 @@ import org.mptunnel.internal.session.Session;
  * of each group is lost until the dead timeout marks it down and the next plan (due at once)
  * moves everything to the other.
  *
- * <p>Threads: {@link #rateFor} any sending thread; everything else the I/O thread.
+ * <p>Threads: {@link #rateFor} any sending thread; {@link #onTimer} the I/O thread, which takes
+ * the estimates and hands the search to the {@link PlanningThread} (a plan takes milliseconds,
+ * which the I/O thread, serving every datagram, must not stall for), one search at a time per
+ * session; the search publishes its plan and rate through volatile fields.
  */
 public final class AdaptiveFecRates implements FecRates {
 
@@ -61,21 +69,29 @@ public final class AdaptiveFecRates implements FecRates {
     private static final double RATE_WEIGHT = 0.5;
     private static final long MS = 1_000_000L;
 
+    private static final Logger LOG = LoggerFactory.getLogger(AdaptiveFecRates.class);
+
     private final Session session;
     private final double targetLoss;
     private final Duration deadline;
+    /** Runs the searches, one at a time for this session ({@link #searching}). */
+    private final Executor planning;
+    private final AtomicBoolean searching = new AtomicBoolean();
+    /** Moved on when the I/O thread falls back to the start rate: a search begun before publishes nothing. */
+    private volatile long epoch;
     private volatile FecRate rate;
-    /** Null until the first plan, and again when the limits change. */
+    /** The search's own (one at a time: {@link #searching} orders them). Null until the first plan, and again when the limits change. */
     private CodeRateChoice choice;
     private CodeRatePlanner.Limits limits;
-    private FecPlan plan;
+    private volatile FecPlan plan;
+    private boolean failureLogged;
     /** The estimates the current plan was made with; null before the first plan. */
     private double[] plannedLoss;
     private long lastPlanAt;
     private boolean planned;
     private long sentAtLastPlan;
     private double datagramsPerSecond;
-    private long plans;
+    private volatile long plans;
 
     /**
      * @param session    the client's session, whose paths are planned over
@@ -83,9 +99,15 @@ public final class AdaptiveFecRates implements FecRates {
      * @param deadline   the groups' deadline
      */
     public AdaptiveFecRates(Session session, double targetLoss, Duration deadline) {
+        this(session, targetLoss, deadline, PlanningThread.INSTANCE);
+    }
+
+    /** @param planning where the searches run (tests: the calling thread) */
+    AdaptiveFecRates(Session session, double targetLoss, Duration deadline, Executor planning) {
         this.session = session;
         this.targetLoss = targetLoss;
         this.deadline = deadline;
+        this.planning = planning;
         this.rate = startRate(session.paths().length);
     }
 
@@ -150,8 +172,22 @@ public final class AdaptiveFecRates implements FecRates {
         return false;
     }
 
-    /** I/O thread: plans for {@code paths} now (null entries: no estimate yet) and publishes the rate. */
+    /**
+     * I/O thread: plans for {@code paths} now (null entries: no estimate yet) and publishes the rate:
+     * the start rate at once if a path has no estimate, else through a search on the planning
+     * thread; while this session's previous search runs, only the fall back to the start rate.
+     */
     void revise(LossModel[] paths, long nowNanos) {
+        boolean unknown = false;
+        int alive = 0;
+        for (LossModel path : paths) {
+            unknown |= path == null;
+            alive += path != null && path.loss() < 1 ? 1 : 0;
+        }
+        boolean search = !unknown && alive > 0;
+        if (search && searching.get()) {
+            return; // the last search still runs: the next timer tries again
+        }
         long sent = session.datagramsSent();
         if (planned && nowNanos - lastPlanAt > 0) {
             double interval = (sent - sentAtLastPlan) * 1e9 / (nowNanos - lastPlanAt);
@@ -162,24 +198,17 @@ public final class AdaptiveFecRates implements FecRates {
         lastPlanAt = nowNanos;
         sentAtLastPlan = sent;
         plannedLoss = new double[paths.length];
-        boolean unknown = false;
-        int alive = 0;
         for (int i = 0; i < paths.length; i++) {
             plannedLoss[i] = paths[i] == null ? -1 : paths[i].loss();
-            unknown |= paths[i] == null;
-            alive += paths[i] != null && paths[i].loss() < 1 ? 1 : 0;
         }
-        if (unknown || alive == 0) {
+        if (!search) {
+            epoch++;
             rate = startRate(paths.length);
             plan = null;
             return; // nothing to plan with (yet): every path, as many as are up
         }
         CodeRatePlanner.Limits now = CodeRatePlanner.Limits.forRate(MAX_K, MAX_M, targetLoss,
                 paths.length >= SURVIVAL_PATHS, deadline, datagramsPerSecond);
-        if (!now.equals(limits)) {
-            limits = now;
-            choice = new CodeRateChoice(now);
-        }
         // The dead are left out of the plan, not given a loss of 1: the rule that no path carries
         // more than m of a group must count only the paths that can carry anything.
         int[] live = new int[alive];
@@ -190,12 +219,40 @@ public final class AdaptiveFecRates implements FecRates {
                 models[n++] = paths[i];
             }
         }
-        FecPlan next = onAllPaths(choice.revise(models), live, paths.length);
-        plans++;
-        if (plan == null || !next.sameShape(plan)) {
-            rate = toRate(next);
+        long begunIn = epoch;
+        searching.set(true);
+        try {
+            planning.execute(() -> search(now, models, live, paths.length, begunIn));
+        } catch (RejectedExecutionException e) {
+            searching.set(false); // the planning thread's queue is full: the next timer tries again
         }
-        plan = next;
+    }
+
+    /** Planning thread: the search for one revision, published unless the I/O thread fell back since. */
+    private void search(CodeRatePlanner.Limits now, LossModel[] models, int[] live, int count, long begunIn) {
+        try {
+            if (!now.equals(limits)) {
+                limits = now;
+                choice = new CodeRateChoice(now);
+            }
+            FecPlan next = onAllPaths(choice.revise(models), live, count);
+            plans++;
+            if (epoch != begunIn) {
+                return;
+            }
+            FecPlan was = plan;
+            if (was == null || !next.sameShape(was)) {
+                rate = toRate(next);
+            }
+            plan = next;
+        } catch (RuntimeException | Error e) {
+            if (!failureLogged) { // a bug, not an input: once per session, and the rate in use stays
+                failureLogged = true;
+                LOG.warn("FEC code rate search failed; the session keeps its current rate", e);
+            }
+        } finally {
+            searching.set(false);
+        }
     }
 
     /** @return {@code plan}, made over the paths {@code live} names, as a spread over all {@code count} paths */

@@ -41,7 +41,7 @@ class AdaptiveFecRatesBurstTest {
             back[i] = model.start(117 + i);
         }
         Session session = new Session(1, null, 64, paths, null, paths.length, new TunnelCounters(), 0);
-        AdaptiveFecRates rates = new AdaptiveFecRates(session, target, Duration.ofMillis(5));
+        AdaptiveFecRates rates = new AdaptiveFecRates(session, target, Duration.ofMillis(5), Runnable::run);
         long now = 0;
         long probe = 0;
         for (int second = 0; second < 10; second++) {

@@ -31,6 +31,9 @@ class AdaptiveFecRatesTest {
     private Path[] paths;
     private Session session;
     private AdaptiveFecRates rates;
+    /** Searches waiting to run; run by hand where a test says so, else at once. */
+    private final java.util.ArrayDeque<Runnable> searches = new java.util.ArrayDeque<>();
+    private boolean holdSearches;
     private long now;
     private long probe;
 
@@ -49,7 +52,13 @@ class AdaptiveFecRatesTest {
             paths[i] = new Path(i, new InetSocketAddress("127.0.0.1", 1 + i), null, true, 0);
         }
         session = new Session(1, null, 64, paths, null, paths.length, new TunnelCounters(), 0);
-        rates = new AdaptiveFecRates(session, target, deadline);
+        rates = new AdaptiveFecRates(session, target, deadline, search -> {
+            if (holdSearches) {
+                searches.add(search);
+            } else {
+                search.run();
+            }
+        });
     }
 
     /** One second: each live path carries and reports its datagrams, lost at its rate; then the timer runs. */
@@ -203,5 +212,43 @@ class AdaptiveFecRatesTest {
         assertThat(rate.k()).isEqualTo(4);
         assertThat(rate.m()).isEqualTo(1);
         assertThat(Arrays.stream(rate.repairPath()).distinct().toArray()).containsExactly(0);
+    }
+
+    @Test
+    void theSearchRunsOnThePlanningExecutorOneAtATimeAndPublishesWhenItEnds() {
+        holdSearches = true;
+        for (int s = 0; s < 5; s++) {
+            second();
+        }
+        assertThat(searches).as("the I/O thread's timer handed over one search, and no second while it waits")
+                .hasSize(1);
+        assertThat(rates.plan()).as("nothing planned on the I/O thread").isNull();
+        assertThat(rates.rateFor(session)).isEqualTo(new FecRate(1, 2, false));
+
+        searches.poll().run();
+
+        assertThat(rates.plan()).isNotNull();
+        assertThat(rates.plans()).isEqualTo(1);
+        assertThat(rates.rateFor(session)).isNotEqualTo(new FecRate(1, 2, false));
+        second();
+        assertThat(searches).as("the next revision may search again").hasSize(1);
+    }
+
+    @Test
+    void aSearchBegunBeforeTheRateFellBackToEveryPathPublishesNothing() {
+        holdSearches = true;
+        for (int s = 0; s < 5; s++) {
+            second();
+        }
+        Runnable begun = searches.poll();
+        assertThat(begun).isNotNull();
+        LossModel[] unknown = truth();
+        unknown[2] = null; // a path without an estimate (as one just added): back to every path
+        rates.revise(unknown, now);
+        // The fallback does not wait for the search: it is the I/O thread's own, and at once.
+        begun.run();
+
+        assertThat(rates.plan()).as("the stale search's plan is dropped").isNull();
+        assertThat(rates.rateFor(session)).isEqualTo(new FecRate(1, 2, false));
     }
 }
