@@ -40,7 +40,7 @@ import java.time.Duration;
  *       be measured. A path that is down or not validated gets nothing. It starts with every
  *       datagram on every path (k = 1) and plans again every second, or 250 ms after the last
  *       plan when a path dies or its loss moves materially, within k ≤ 24, m ≤ 12, k no more than
- *       the datagrams sent within a group deadline ({@link #fecAdaptive(double, Duration)}), and
+ *       four fifths of the datagrams sent within a group deadline ({@link #fecAdaptive(double, Duration)}), and
  *       never more traffic than duplication on every path. With three paths or more, no path
  *       carries more than m of a group (also while one is down), so that one may die without a
  *       gap; with two, that rule would cost as much as duplication, so it is not applied: a path

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@value #MIN_PLAN_MILLIS} ms: every {@value #PLAN_MILLIS} ms, or as soon as that minimum allows
  * when the estimates change materially (a path dies or comes back, gets its first estimate, or its
  * loss moves by more than half and at least {@value #MATERIAL_LOSS}). Limits: k at most
- * {@value #MAX_K} and no more than the datagrams sent within a group deadline at the measured
+ * {@value #MAX_K} and no more than four fifths of the datagrams sent within a group deadline at the measured
  * rate ({@link CodeRatePlanner.Limits#forRate}), m at most {@value #MAX_M}; and in a session of at
  * least {@value #SURVIVAL_PATHS} paths, no live path carrying more than m of a group (a path that
  * dies between two plans costs erasures, not a gap), also while one of them is down. A session of

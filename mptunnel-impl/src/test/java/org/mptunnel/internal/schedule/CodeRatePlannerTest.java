@@ -127,7 +127,9 @@ class CodeRatePlannerTest {
     @Test
     void aGroupGathersNoMoreDataThanArriveWithinTheDeadline() {
         assertThat(CodeRatePlanner.Limits.forRate(16, 8, 0.001, true, Duration.ofMillis(5), 1_000).maxK())
-                .isEqualTo(5);
+                .as("5 arrive within the deadline; k leaves a margin so that a group fills").isEqualTo(4);
+        assertThat(CodeRatePlanner.Limits.forRate(24, 12, 0.001, true, Duration.ofMillis(12), 2_000).maxK())
+                .isEqualTo(19);
         assertThat(CodeRatePlanner.Limits.forRate(16, 8, 0.001, true, Duration.ofMillis(5), 100).maxK())
                 .as("at least one").isEqualTo(1);
         assertThat(CodeRatePlanner.Limits.forRate(16, 8, 0.001, true, Duration.ofMillis(5), 1e6).maxK())
