@@ -61,8 +61,8 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     private final Admission admission;
     /**
      * Every path ({@link AllPaths}) for a session whose client does not code its data; for one that
-     * does, its client's rate mirrored (the client chose it from what it measures; a server has no
-     * probes of its own) with the default deadline.
+     * does, its client's k:m mirrored (the client chose it for its target, which the wire does not
+     * carry) with the default deadline, spread over the paths by {@link ReplySpread}.
      */
     private final FecScheduler scheduler = new FecScheduler(codec, ServerEngine::mirroredRate,
             TimeUnit.MILLISECONDS.toNanos(Redundancy.DEFAULT_FEC_DEADLINE_MILLIS), this::wakeBy);
