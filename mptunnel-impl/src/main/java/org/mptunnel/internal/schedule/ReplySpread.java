@@ -24,7 +24,7 @@ import org.mptunnel.internal.session.Session;
  *
  * <p>When: {@link #due} at most every {@value #MIN_PLAN_MILLIS} ms, at once when the client's k:m
  * changes, the session's paths change or one dies or revives, and every {@value #PLAN_MILLIS} ms
- * otherwise (the losses drift). The caller bounds how many plans all sessions make per second.
+ * otherwise (the losses drift). The caller bounds the time all sessions' plans take together.
  * I/O thread only.
  */
 public final class ReplySpread {
