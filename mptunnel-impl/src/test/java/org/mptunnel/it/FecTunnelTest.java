@@ -214,10 +214,19 @@ class FecTunnelTest {
                 Traffic.sendPaced(server, session, 0, warmUp, FecTunnelTest::length, 64, receiver);
                 awaitQuiet(client, receiver);
                 await().atMost(Duration.ofSeconds(10)).until(() -> worst(sessionOf(server).paths()).measuredLoss() > 0.15);
+                // then a plan within a quarter of a second: replies until 500 in a row leave nothing on that path
+                int[] next = {warmUp};
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ZERO).until(() -> {
+                    long onWorst = dataOnWorst(server);
+                    Traffic.sendPaced(server, session, next[0], next[0] + 500, FecTunnelTest::length, 64, receiver);
+                    next[0] += 500;
+                    return dataOnWorst(server) - onWorst <= 2; // an ack in flight between the two reads
+                });
+                awaitQuiet(client, receiver);
                 long[] before = sentPerPath(server);
                 long[] acksBefore = receivedPerPath(server);
                 long receivedBefore = receiver.received.get();
-                Traffic.sendPaced(server, session, warmUp, warmUp + COUNT, FecTunnelTest::length, 64, receiver);
+                Traffic.sendPaced(server, session, next[0], next[0] + COUNT, FecTunnelTest::length, 64, receiver);
                 awaitQuiet(client, receiver);
                 long[] after = sentPerPath(server);
                 long[] acksAfter = receivedPerPath(server);
@@ -280,6 +289,12 @@ class FecTunnelTest {
 
     private static long[] receivedPerPath(MultipathDatagramSocket server) {
         return sessionOf(server).paths().stream().mapToLong(PathStats::datagramsReceived).toArray();
+    }
+
+    /** @return what the server sent on its worst path that was not a keepalive-ack (one per keepalive received) */
+    private static long dataOnWorst(MultipathDatagramSocket server) {
+        PathStats worst = worst(sessionOf(server).paths());
+        return worst.datagramsSent() - worst.datagramsReceived();
     }
 
     /** Protocol v2: data and repairs sealed, recovery the same. */

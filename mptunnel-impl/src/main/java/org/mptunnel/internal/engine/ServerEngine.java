@@ -17,7 +17,6 @@ import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
 import org.mptunnel.internal.io.DatagramIo;
 import org.mptunnel.internal.io.NioDatagramIo;
-import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.schedule.AllPaths;
 import org.mptunnel.internal.schedule.FecRate;
@@ -68,25 +67,8 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
             TimeUnit.MILLISECONDS.toNanos(Redundancy.DEFAULT_FEC_DEADLINE_MILLIS), this::wakeBy);
     /** Sessions whose replies are coded, whose groups' deadlines the I/O thread watches; I/O thread only. */
     private final List<Session> codedSessions = new ArrayList<>();
-    /** The coded sessions' spreads of their replies, planned in turn on the timer; I/O thread only. */
-    private final List<ReplySpread> replySpreads = new ArrayList<>();
-    /**
-     * The share of the I/O thread's time that planning the replies' spreads may take, all sessions
-     * together, measured: a plan takes 0.3 to 15 ms (k:m up to 32:16 over up to
-     * {@value ReplySpread#MAX_PATHS} paths), any client that codes makes one due every second, and
-     * this thread also reads every datagram. Plans past it wait their turn (counted).
-     */
-    static final double REPLY_PLAN_SHARE = 0.02;
-    /** The most planning time saved up: a second's worth. */
-    private static final long REPLY_PLAN_BURST_NANOS = (long) (REPLY_PLAN_SHARE * 1e9);
-    /** Planning time the budget allows now, refilled with time, spent as measured; I/O thread only. */
-    private long replyPlanBudgetNanos = REPLY_PLAN_BURST_NANOS;
-    private long replyPlanRefilledAt;
-    /** Where the next turn over {@link #replySpreads} starts, so that every session gets its turn. */
-    private int replySpreadCursor;
-    /** Spreads planned, and plans that were due but waited for the budget. */
-    final Counter replyPlans = new Counter();
-    final Counter replyPlansDeferred = new Counter();
+    /** The coded sessions' spreads of their replies over the paths; I/O thread only. */
+    final ReplySpreads replySpreads = new ReplySpreads(System::nanoTime);
     /** At most {@code maxSessionsPerSource} sessions per source IP (IPv6 /64), so one host cannot fill the table. */
     private final SessionsPerSource perSource;
     /** Refusals of new sessions or handshakes are logged at most once per interval, with a count. */
@@ -403,36 +385,8 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     @Override
     public long onTimer(long now) {
         sessions.checkLiveness(now, deadTimeoutNanos, forgetPathNanos, idleNanos, onExpired);
-        planReplySpreads(now);
+        replySpreads.onTimer(now);
         return now + tickNanos;
-    }
-
-    /** Revises the spreads that are due, in turn over the sessions, within {@link #REPLY_PLAN_SHARE} of the time. */
-    private void planReplySpreads(long now) {
-        int count = replySpreads.size();
-        if (count == 0) {
-            return;
-        }
-        replyPlanBudgetNanos = (long) Math.min(REPLY_PLAN_BURST_NANOS,
-                replyPlanBudgetNanos + (double) (now - replyPlanRefilledAt) * REPLY_PLAN_SHARE);
-        replyPlanRefilledAt = now;
-        for (int n = 0; n < count; n++) {
-            int i = (replySpreadCursor + n) % count;
-            ReplySpread spread = replySpreads.get(i);
-            if (!spread.due(now)) {
-                continue;
-            }
-            if (replyPlanBudgetNanos <= 0) {
-                replyPlansDeferred.increment();
-                replySpreadCursor = i; // first in the next turn
-                return;
-            }
-            long start = System.nanoTime();
-            spread.revise(now);
-            replyPlanBudgetNanos -= System.nanoTime() - start;
-            replyPlans.increment();
-        }
-        replySpreadCursor = 0;
     }
 
     private void expired(Session session) {
@@ -452,7 +406,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         if (groups == null) {
             groups = FecScheduler.attach(session, new FecRate(k, m, duplicated));
             codedSessions.add(session);
-            replySpreads.add(new ReplySpread(session));
+            replySpreads.add(session);
         } else {
             groups.mirror(k, m, duplicated);
         }
@@ -475,7 +429,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         session.discardHeld();
         if (session.schedulerState() != null) {
             codedSessions.remove(session);
-            replySpreads.removeIf(spread -> spread.session() == session);
+            replySpreads.remove(session);
         }
         fecReleased(session);
         perSource.release(session.source());

@@ -23,7 +23,8 @@ import org.mptunnel.internal.session.Session;
  * erasures, not a gap, where the rate allows it). A path that is down or not validated gets nothing.
  *
  * <p>When: {@link #due} at most every {@value #MIN_PLAN_MILLIS} ms, at once when the client's k:m
- * changes, the session's paths change or one dies or revives, and every {@value #PLAN_MILLIS} ms
+ * changes, the session's paths change or one dies or revives, while a live path has no measured
+ * loss yet (a check, not a search), and every {@value #PLAN_MILLIS} ms
  * otherwise (the losses drift). The caller bounds the time all sessions' plans take together.
  * I/O thread only.
  */
@@ -35,6 +36,11 @@ public final class ReplySpread {
     public static final long MIN_PLAN_MILLIS = AdaptiveFecRates.MIN_PLAN_MILLIS;
     /** Over more live paths than this the replies take the paths in turn. */
     public static final int MAX_PATHS = 4;
+    /**
+     * No path is planned as losing less: over paths measured at 0 every spread predicts no loss, and
+     * the search would keep any of them, a lossy path's share included.
+     */
+    static final double MIN_LOSS = 1e-4;
     private static final long MS = 1_000_000L;
 
     private final Session session;
@@ -45,6 +51,8 @@ public final class ReplySpread {
     private Path[] plannedPaths;
     private boolean[] plannedLive;
     private boolean planned;
+    /** Whether the last plan found a live path without a measured loss (a new plan is due once it has one). */
+    private boolean unmeasured;
     private long lastPlanAt;
     private FecPlan plan;
 
@@ -69,7 +77,7 @@ public final class ReplySpread {
         if (since < MIN_PLAN_MILLIS * MS) {
             return false;
         }
-        return since >= PLAN_MILLIS * MS || mirrored.k() != plannedK || mirrored.m() != plannedM
+        return since >= PLAN_MILLIS * MS || unmeasured || mirrored.k() != plannedK || mirrored.m() != plannedM
                 || mirrored.duplicate() != plannedDuplicate || session.paths() != plannedPaths
                 || livenessChanged();
     }
@@ -111,6 +119,7 @@ public final class ReplySpread {
                 unknown |= measuredLoss(paths[i]) < 0;
             }
         }
+        unmeasured = unknown;
         if (unknown || live == 0 || live > MAX_PATHS || mirrored.duplicate()) {
             plan = null;
             groups.spreadMirrored(new FecRate(plannedK, plannedM, plannedDuplicate)); // in turn
@@ -145,10 +154,11 @@ public final class ReplySpread {
         return path.isUp() && path.isValidated();
     }
 
-    /** @return the loss of the replies on {@code path} as its reports measured it, or −1 if too few were */
+    /** @return the loss of the replies on {@code path} as its reports measured it (at least {@link #MIN_LOSS}), or −1 if too few were */
     static double measuredLoss(Path path) {
         double loss = path.dataLoss().oneWayLoss();
-        return loss >= 0 && path.dataLoss().sentTotal() >= AdaptiveFecRates.MEASURED_DATAGRAMS ? Math.min(1, loss) : -1;
+        return loss >= 0 && path.dataLoss().sentTotal() >= AdaptiveFecRates.MEASURED_DATAGRAMS
+                ? Math.min(1, Math.max(MIN_LOSS, loss)) : -1;
     }
 
     /** @return the spread in use, over all the session's paths as they were planned over; null while in turn */

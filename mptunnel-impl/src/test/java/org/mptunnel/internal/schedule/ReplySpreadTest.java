@@ -108,8 +108,9 @@ class ReplySpreadTest {
         assertThat(spread.plan()).isNull();
 
         carry(150);
-        now += ReplySpread.PLAN_MILLIS * MS;
-        assertThat(spread.due(now)).isTrue();
+        assertThat(spread.due(now + (ReplySpread.MIN_PLAN_MILLIS - 1) * MS)).isFalse();
+        now += ReplySpread.MIN_PLAN_MILLIS * MS;
+        assertThat(spread.due(now)).as("checked again at the next chance, not a second later").isTrue();
         spread.revise(now);
         assertThat(groups.mirrored().dataPath()).isNotNull();
     }
@@ -169,6 +170,22 @@ class ReplySpreadTest {
         spread.revise(now);
         assertThat(groups.mirrored()).isEqualTo(new FecRate(10, 6, true));
         assertThat(spread.plan()).isNull();
+    }
+
+    @Test
+    void pathsMeasuredAtNoLossStillKeepTheLossyPathsShareOff() {
+        LOSS[0] = 0; // the two good paths lost nothing over their reports
+        LOSS[1] = 0;
+        try {
+            groups.mirror(4, 4, false);
+            carry(2_000);
+            spread.revise(now);
+            FecPlan plan = spread.plan();
+            assertThat(plan.dataOnPath()[2] + plan.repairOnPath()[2]).as("the 30 %% path: %s", plan).isZero();
+        } finally {
+            LOSS[1] = 0.20;
+            LOSS[0] = 0.01;
+        }
     }
 
     @Test
