@@ -216,12 +216,14 @@ class FecTunnelTest {
                 await().atMost(Duration.ofSeconds(10)).until(() -> worst(sessionOf(server).paths()).measuredLoss() > 0.15);
                 // then a plan within a quarter of a second: replies until 500 in a row leave nothing on that path
                 int[] next = {warmUp};
-                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ZERO).until(() -> {
-                    long onWorst = dataOnWorst(server);
-                    Traffic.sendPaced(server, session, next[0], next[0] + 500, FecTunnelTest::length, 64, receiver);
-                    next[0] += 500;
-                    return dataOnWorst(server) - onWorst <= 2; // an ack in flight between the two reads
-                });
+                await("replies that leave the 30 % path nothing").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ZERO)
+                        .until(() -> {
+                            long onWorst = dataOnWorst(server);
+                            Traffic.sendPaced(server, session, next[0], next[0] + 500, FecTunnelTest::length, 64,
+                                    receiver);
+                            next[0] += 500;
+                            return dataOnWorst(server) - onWorst <= 2; // an ack in flight between the two reads
+                        });
                 awaitQuiet(client, receiver);
                 long[] before = sentPerPath(server);
                 long[] acksBefore = receivedPerPath(server);
