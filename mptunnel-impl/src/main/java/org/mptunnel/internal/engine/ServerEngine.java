@@ -21,6 +21,7 @@ import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.schedule.AllPaths;
 import org.mptunnel.internal.schedule.FecRate;
 import org.mptunnel.internal.schedule.FecScheduler;
+import org.mptunnel.internal.schedule.ReplySpread;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.SessionAddress;
 import org.mptunnel.internal.session.SessionTable;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * address its datagrams come from. The table has a limit; a session silent for a dead timeout may
  * be evicted for a new one, and one idle for the idle timeout expires. A reply goes on every path
  * of its session ({@link AllPaths}): a server has no probes of its own to plan with; if the client
- * codes its data (forward error correction), the replies are coded at the client's rate.
+ * codes its data (forward error correction), the replies are coded at the client's k:m, spread over
+ * the paths by what the client reports of each path's replies ({@link ReplySpread}).
  */
 public final class ServerEngine extends BoundEngine implements Engine.Role {
 
@@ -58,13 +60,15 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     private final Admission admission;
     /**
      * Every path ({@link AllPaths}) for a session whose client does not code its data; for one that
-     * does, its client's rate mirrored (the client chose it from what it measures; a server has no
-     * probes of its own) with the default deadline.
+     * does, its client's k:m mirrored (the client chose it for its target, which the wire does not
+     * carry) with the default deadline, spread over the paths by {@link ReplySpread}.
      */
     private final FecScheduler scheduler = new FecScheduler(codec, ServerEngine::mirroredRate,
             TimeUnit.MILLISECONDS.toNanos(Redundancy.DEFAULT_FEC_DEADLINE_MILLIS), this::wakeBy);
     /** Sessions whose replies are coded, whose groups' deadlines the I/O thread watches; I/O thread only. */
     private final List<Session> codedSessions = new ArrayList<>();
+    /** The coded sessions' spreads of their replies over the paths; I/O thread only. */
+    final ReplySpreads replySpreads = new ReplySpreads(System::nanoTime);
     /** At most {@code maxSessionsPerSource} sessions per source IP (IPv6 /64), so one host cannot fill the table. */
     private final SessionsPerSource perSource;
     /** Refusals of new sessions or handshakes are logged at most once per interval, with a count. */
@@ -381,6 +385,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     @Override
     public long onTimer(long now) {
         sessions.checkLiveness(now, deadTimeoutNanos, forgetPathNanos, idleNanos, onExpired);
+        replySpreads.onTimer(now);
         return now + tickNanos;
     }
 
@@ -401,6 +406,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         if (groups == null) {
             groups = FecScheduler.attach(session, new FecRate(k, m, duplicated));
             codedSessions.add(session);
+            replySpreads.add(session);
         } else {
             groups.mirror(k, m, duplicated);
         }
@@ -423,6 +429,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
         session.discardHeld();
         if (session.schedulerState() != null) {
             codedSessions.remove(session);
+            replySpreads.remove(session);
         }
         fecReleased(session);
         perSource.release(session.source());

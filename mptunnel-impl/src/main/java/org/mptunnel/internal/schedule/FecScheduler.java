@@ -89,6 +89,18 @@ public final class FecScheduler implements Scheduler {
                 mirrored = new FecRate(k, m, duplicate);
             }
         }
+
+        /**
+         * I/O thread: the replies' placement over the paths for the mirrored k:m ({@link ReplySpread});
+         * ignored if the peer's rate changed since (its next plan follows).
+         */
+        void spreadMirrored(FecRate spread) {
+            FecRate current = mirrored;
+            if (current != null && current.k() == spread.k() && current.m() == spread.m()
+                    && current.duplicate() == spread.duplicate()) {
+                mirrored = spread;
+            }
+        }
     }
 
     /** @return the session's groups, or null if its datagrams are not coded */
