@@ -12,16 +12,20 @@ import org.mptunnel.internal.wire.Header;
 public final class Frame {
 
     final ByteBuffer buffer;
+    /** Whether this frame holds a copy that ordered delivery kept ({@link HeldCopies}), not a datagram read into it. */
+    final boolean copy;
     int payloadOffset = Header.LENGTH;
     int payloadLength;
     InetSocketAddress sender;
 
     Frame(int capacity) {
         this.buffer = Header.allocate(capacity);
+        this.copy = false;
     }
 
     private Frame(ByteBuffer buffer) {
         this.buffer = buffer;
+        this.copy = true;
     }
 
     /** A frame on the heap, for a copy of a payload only (see {@link HeldCopies}). */

@@ -84,6 +84,6 @@ public final class HeldCopies {
 
     /** @return whether the frame is one of these copies, not an inbox frame */
     public static boolean isCopy(Frame frame) {
-        return !frame.buffer.isDirect();
+        return frame.copy;
     }
 }
