@@ -72,6 +72,8 @@ public final class FecScheduler implements Scheduler {
         private long repairNumber;
         /** A server's: the rate its client's data last carried. */
         private volatile FecRate mirrored;
+        /** A server's: its replies' group deadline ({@link ReplySpread}); 0: the scheduler's. */
+        private volatile long deadlineNanos;
 
         Groups(FecRate mirrored) {
             this.mirrored = mirrored;
@@ -94,6 +96,15 @@ public final class FecScheduler implements Scheduler {
          * I/O thread: the replies' placement over the paths for the mirrored k:m ({@link ReplySpread});
          * ignored if the peer's rate changed since (its next plan follows).
          */
+        void replyDeadline(long nanos) {
+            deadlineNanos = nanos;
+        }
+
+        /** @return the replies' group deadline, or 0 for the scheduler's */
+        long replyDeadline() {
+            return deadlineNanos;
+        }
+
         void spreadMirrored(FecRate spread) {
             FecRate current = mirrored;
             if (current != null && current.k() == spread.k() && current.m() == spread.m()
@@ -170,7 +181,8 @@ public final class FecScheduler implements Scheduler {
                 g.deadline = 0;
                 sendRepairs(session, g, g.rate.m());
             } else if (index == 0) {
-                long deadline = System.nanoTime() + deadlineNanos;
+                long own = g.deadlineNanos;
+                long deadline = System.nanoTime() + (own > 0 ? own : deadlineNanos);
                 g.deadline = deadline;
                 wakeBy.accept(deadline);
             }

@@ -1,6 +1,7 @@
 package org.mptunnel.internal.schedule;
 
 import java.util.Arrays;
+import org.mptunnel.Redundancy;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
 
@@ -42,6 +43,13 @@ public final class ReplySpread {
      */
     static final double MIN_LOSS = 1e-4;
     private static final long MS = 1_000_000L;
+    /**
+     * The replies' groups close at the latest this long after their first datagram, at least: the
+     * tools' default deadline, the client's groups' span at any rate that fills them sooner.
+     */
+    static final long MIN_DEADLINE_NANOS = Redundancy.DEFAULT_FEC_DEADLINE_MILLIS * MS;
+    /** And at the most this long, however slowly the replies come: the longest a rebuilt reply waits. */
+    static final long MAX_DEADLINE_NANOS = 25 * MS;
 
     private final Session session;
     /** What the last plan was made for: the mirrored rate's shape, the path array and which paths were live. */
@@ -54,6 +62,7 @@ public final class ReplySpread {
     /** Whether the last plan found a live path without a measured loss (a new plan is due once it has one). */
     private boolean unmeasured;
     private long lastPlanAt;
+    private long sentAtLastPlan;
     private FecPlan plan;
 
     public ReplySpread(Session session) {
@@ -103,6 +112,11 @@ public final class ReplySpread {
             return;
         }
         Path[] paths = session.paths();
+        long sent = session.datagramsSent();
+        if (planned && nowNanos - lastPlanAt > 0) {
+            groups.replyDeadline(deadlineFor(mirrored.k(), (sent - sentAtLastPlan) * 1e9 / (nowNanos - lastPlanAt)));
+        }
+        sentAtLastPlan = sent;
         planned = true;
         lastPlanAt = nowNanos;
         plannedK = mirrored.k();
@@ -143,6 +157,22 @@ public final class ReplySpread {
         }
         plan = new FecPlan(plannedK, plannedM, data, repair, found.residualLoss());
         groups.spreadMirrored(FecRate.spread(data, repair, false));
+    }
+
+    /**
+     * The replies' group deadline: long enough for a group of the client's {@code k} to fill at the
+     * replies' rate with the planner's margin ({@link CodeRatePlanner#FILL}), as the client's own
+     * groups fill within its deadline (which the wire does not carry); between
+     * {@link #MIN_DEADLINE_NANOS} and {@link #MAX_DEADLINE_NANOS}. A group its deadline closes short
+     * is a shorter code than the client's k:m (its share of the repairs): at 2,000 replies a second
+     * and k = 19, 5 ms closed each with about 10.
+     */
+    static long deadlineFor(int k, double repliesPerSecond) {
+        if (!(repliesPerSecond > 0)) {
+            return MAX_DEADLINE_NANOS;
+        }
+        double nanos = k / (CodeRatePlanner.FILL * repliesPerSecond) * 1e9;
+        return (long) Math.max(MIN_DEADLINE_NANOS, Math.min(MAX_DEADLINE_NANOS, nanos));
     }
 
     private FecRate mirrored() {

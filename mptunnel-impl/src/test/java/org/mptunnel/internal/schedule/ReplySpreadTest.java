@@ -193,4 +193,23 @@ class ReplySpreadTest {
         groups.spreadMirrored(FecRate.spread(new int[] {4, 4, 0}, new int[] {0, 1, 1}, false));
         assertThat(groups.mirrored()).as("the client's rate is 10:6").isEqualTo(new FecRate(10, 6, false));
     }
+
+    @Test
+    void theRepliesGroupsWaitLongEnoughToFillAtTheRepliesRateWithinBounds() {
+        assertThat(FecScheduler.groupsOf(session).replyDeadline()).as("the scheduler's until measured").isZero();
+        spread.revise(now);
+        for (int i = 0; i < 2_000; i++) {
+            session.countSent(1); // a second of replies at 2,000/s
+        }
+        now += 1_000 * MS;
+        spread.revise(now);
+        // k = 10 at 2,000/s fills in 5 ms; with the planner's margin 6.25 ms
+        assertThat(FecScheduler.groupsOf(session).replyDeadline()).isEqualTo(6_250_000L);
+
+        assertThat(ReplySpread.deadlineFor(19, 2_000)).as("the harness's 12 ms client: groups of 19")
+                .isEqualTo(11_875_000L);
+        assertThat(ReplySpread.deadlineFor(10, 100_000)).as("at least the default").isEqualTo(5 * MS);
+        assertThat(ReplySpread.deadlineFor(10, 10)).as("at the most 25 ms").isEqualTo(25 * MS);
+        assertThat(ReplySpread.deadlineFor(10, 0)).isEqualTo(25 * MS);
+    }
 }
