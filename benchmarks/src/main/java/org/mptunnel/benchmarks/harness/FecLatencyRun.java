@@ -33,7 +33,7 @@ final class FecLatencyRun {
     private static final String SERVER_STATS = "mpserver stats: ";
     private static final Pattern RECEIVER = Pattern.compile("(?:recovered (\\d+) )?residual (\\S+)%");
 
-    private record Scenario(String label, List<Double> losses) {
+    private record Scenario(String label, List<Double> losses, List<String> redundancies) {
     }
 
     /** From a receiver's last statistics line, since its start: datagrams it recovered, its residual loss in %. */
@@ -83,10 +83,12 @@ final class FecLatencyRun {
                         + "| loss one way, window | residual one way, receiver since start |%n",
                         Report.number(run.bound.toNanos() / 1e6, 1), GROUP_DEADLINE.toMillis()))
                 .append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        List<Scenario> scenarios = List.of(new Scenario("0 %, 0 %, 0 %", List.of(0.0, 0.0, 0.0)),
-                new Scenario("1 %, 20 %, 30 %", List.of(0.01, 0.20, 0.30)));
+        List<String> each = List.of("all", "fec:8:4", "fec-adaptive:0.1%");
+        List<Scenario> scenarios = List.of(new Scenario("0 %, 0 %, 0 %", List.of(0.0, 0.0, 0.0), each),
+                new Scenario("1 %, 20 %, 30 %", List.of(0.01, 0.20, 0.30), each),
+                new Scenario("20 %, 20 %, 20 %", List.of(0.20, 0.20, 0.20), List.of("all", "fec-adaptive:0.5%")));
         for (Scenario s : scenarios) {
-            for (String redundancy : List.of("all", "fec:8:4", "fec-adaptive:0.1%")) {
+            for (String redundancy : s.redundancies()) {
                 for (int i = 0; i < options.repeat() && FecRun.selected(options, redundancy); i++) {
                     md.append(run.row(s, redundancy, options.seed() + 100L * i));
                 }
