@@ -84,8 +84,7 @@ class FecTunnelTest {
         try (Loopback net = new Loopback()) {
             MultipathDatagramSocket server = net.server();
             InetSocketAddress to = Loopback.addressOf(server);
-            List<UdpBridge> bridges = List.of(net.bridge(to, Impairment.lossy(0.01, 171)),
-                    net.bridge(to, Impairment.lossy(0.20, 172)), net.bridge(to, Impairment.lossy(0.30, 173)));
+            List<UdpBridge> bridges = net.bridgesLosing(to, 171, 0.01, 0.20, 0.30);
             MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges),
                     b -> b.redundancy(Redundancy.fecAdaptive(0.001)).keepaliveInterval(Duration.ofMillis(10))
                             .deadTimeout(Duration.ofSeconds(1)));
@@ -203,8 +202,7 @@ class FecTunnelTest {
         try (Loopback net = new Loopback()) {
             MultipathDatagramSocket server = net.server();
             InetSocketAddress to = Loopback.addressOf(server);
-            List<UdpBridge> bridges = List.of(net.bridge(to, Impairment.lossy(0.01, 1_205)),
-                    net.bridge(to, Impairment.lossy(0.01, 1_206)), net.bridge(to, Impairment.lossy(0.30, 1_207)));
+            List<UdpBridge> bridges = net.bridgesLosing(to, 1_205, 0.01, 0.01, 0.30);
             MultipathDatagramSocket client = net.client(Loopback.addressesOf(bridges),
                     b -> b.redundancy(Redundancy.fec(4, 4)).keepaliveInterval(Duration.ofMillis(10)));
             SocketAddress session = firstDatagram(client, server);

@@ -65,6 +65,15 @@ final class Loopback implements AutoCloseable {
         return bridges;
     }
 
+    /** One bridge per loss in {@code losses}, each losing that share, seeded {@code seed}, {@code seed} + 1, … */
+    List<UdpBridge> bridgesLosing(InetSocketAddress target, long seed, double... losses) {
+        List<UdpBridge> bridges = new ArrayList<>();
+        for (int i = 0; i < losses.length; i++) {
+            bridges.add(bridge(target, Impairment.lossy(losses[i], seed + i)));
+        }
+        return bridges;
+    }
+
     static InetSocketAddress addressOf(MultipathDatagramSocket server) {
         return new InetSocketAddress(LOOPBACK, server.getLocalPort());
     }

@@ -96,6 +96,7 @@ public final class FecScheduler implements Scheduler {
          * I/O thread: the replies' placement over the paths for the mirrored k:m ({@link ReplySpread});
          * ignored if the peer's rate changed since (its next plan follows).
          */
+        /** I/O thread ({@link ReplySpread}): the deadline of the replies' groups opened from now on; 0: the scheduler's. */
         void replyDeadline(long nanos) {
             deadlineNanos = nanos;
         }
