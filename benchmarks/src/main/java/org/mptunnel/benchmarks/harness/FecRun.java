@@ -27,6 +27,7 @@ final class FecRun {
     private static final String LOSS_NOW = "mpbridge: loss now";
     private static final Pattern CODING = Pattern.compile(
             "wire/payload (\\S+)(?: repairs-sent (\\d+) repairs-received (\\d+) recovered (\\d+))? residual (\\S+)");
+    private static final Pattern SENT_AND_WIRE = Pattern.compile("datagrams-sent (\\d+) .*wire/payload (\\S+)");
 
     /** A bridge's impairment: independent loss, bursty loss, or clean until blackholed. */
     private record Path(String label, List<String> args) {
@@ -49,7 +50,7 @@ final class FecRun {
     private final Topology topology;
     private final List<LossPlot.OverheadPoint> points = new ArrayList<>();
     private final StringBuilder csv = new StringBuilder(
-            "scenario,redundancy,seed,round_trip_loss,wire_per_payload,repairs_sent,recovered,residual_down_since_start,rtt_p50_us,rtt_p99_us,rtt_p999_us\n");
+            "scenario,redundancy,seed,round_trip_loss,wire_per_payload,repairs_sent,recovered,residual_down_since_start,rtt_p50_us,rtt_p99_us,rtt_p999_us,wire_per_payload_since_start\n");
 
     private FecRun(HarnessOptions options, PrintStream log, Topology topology) {
         this.options = options;
@@ -66,10 +67,13 @@ final class FecRun {
             run = new FecRun(options, log, topology);
             md.append(String.format(Locale.ROOT, "FEC end to end: %,d datagrams/s of %d bytes for %.0f s per run, "
                             + "round trip through mpclient (keepalive 10 ms, dead timeout 500 ms), mpbridges, "
-                            + "mpserver, echo; FEC group deadline 5 ms (the default) both ways.%n%n",
+                            + "mpserver, echo; FEC group deadline 5 ms (the default) both ways unless the redundancy sets the "
+                            + "client's (fec-adaptive:TARGET:DEADLINE; the server's replies then close at the deadline "
+                            + "that fills a group of the client's size).%n%n",
                     options.lossyRate(), options.size(), options.lossy().toMillis() / 1e3));
             md.append(String.format(Locale.ROOT, "Each row: %d run(s), seeds %d, %d, …; round-trip loss of each run, "
-                    + "bytes on the wire per payload byte (the client's, data and repairs with their headers), "
+                    + "bytes on the wire per payload byte (the client's, data and repairs with their headers, over the "
+                    + "measured window: the start, coded at the start rate before any estimate, left out), "
                     + "datagrams the client rebuilt from repairs (replies; some merely late), RTT percentiles of "
                     + "each run.%n%n", options.repeat(), options.seed(), options.seed() + 100));
             md.append("| paths (each way) | redundancy | round-trip loss | bytes on the wire per payload byte | "
@@ -82,8 +86,9 @@ final class FecRun {
             List<Path> clean = List.of(Path.loss(0), Path.loss(0), Path.loss(0));
             for (Scenario s : List.of(
                     new Scenario("1/20/30", mixed, List.of("all", "adaptive", "fec:8:4", "fec:8:8", "fec:4:4",
-                            "fec-adaptive:0.1%", "fec-adaptive:0.1%:12ms")),
-                    new Scenario("3x20", even, List.of("all", "adaptive", "fec:8:4", "fec:8:8", "fec-adaptive:0.5%")),
+                            "fec-adaptive:0.1%", "fec-adaptive:0.1%:12ms", "fec-adaptive:0.1%:15ms")),
+                    new Scenario("3x20", even, List.of("all", "adaptive", "fec:8:4", "fec:8:8", "fec-adaptive:0.5%",
+                            "fec-adaptive:0.5%:12ms")),
                     new Scenario("2x10", two, List.of("all", "fec:8:4", "fec:16:8", "fec:8:8", "fec-adaptive:0.01%",
                             "fec-adaptive:0.01%:12ms")),
                     new Scenario("bursty 5%:10", bursty, List.of("all", "adaptive", "fec:8:4", "fec:16:8",
@@ -96,7 +101,7 @@ final class FecRun {
                 }
             }
             md.append('\n');
-            for (String redundancy : List.of("all", "fec:8:4", "fec-adaptive:0.1%")) {
+            for (String redundancy : List.of("all", "fec:8:4", "fec-adaptive:0.1%", "fec-adaptive:0.1%:15ms")) {
                 for (int i = 0; i < options.repeat() && selected(options, redundancy); i++) {
                     md.append(run.blackholed(redundancy, options.seed() + 100L * i));
                 }
@@ -143,8 +148,37 @@ final class FecRun {
         return redundancy.startsWith("fec-adaptive") ? "adaptive FEC" : redundancy.startsWith("fec") ? "FEC" : redundancy.startsWith("adaptive") ? "adaptive" : "duplication";
     }
 
-    /** What one steady run measured. */
+    /** What one steady run measured; {@code wire} over the measured window. */
     private record Steady(StepResult result, double wire, String recovered) {
+    }
+
+    /**
+     * Bytes on the wire per payload byte between two of the client's statistics lines: the last
+     * one printed by {@code fromNanos} (before the window; none: from the start) and the last one.
+     * The lines give the ratio since the start and the datagrams sent, all of one size, so the
+     * window's ratio is the difference of the products over the difference of the counts; it leaves
+     * out the start, when the client codes at its start rate before the first estimates.
+     *
+     * @return the window's ratio, or NaN if the lines do not give it
+     */
+    static double wireInWindow(List<ChildProcess.TimedLine> lines, long fromNanos) {
+        double[] before = {0, 0};
+        double[] last = null;
+        for (ChildProcess.TimedLine line : lines) {
+            Matcher m = SENT_AND_WIRE.matcher(line.line());
+            if (!m.find()) {
+                continue;
+            }
+            double[] point = {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))};
+            if (line.nanos() <= fromNanos) {
+                before = point;
+            }
+            last = point;
+        }
+        if (last == null || last[0] <= before[0]) {
+            return Double.NaN;
+        }
+        return (last[0] * last[1] - before[0] * before[1]) / (last[0] - before[0]);
     }
 
     /** A scenario's row: {@code repeat} runs, each with its own seeds, each a point of the plot. */
@@ -177,7 +211,9 @@ final class FecRun {
         ChildProcess client = tunnel.processes().get(tunnel.processes().size() - 1);
         client.watch(CLIENT_STATS);
         StepResult r;
+        long windowFrom;
         try (LoadGenerator gen = AdaptiveRun.warmedUp(options, name, tunnel)) {
+            windowFrom = System.nanoTime() + options.warmUp().toNanos();
             r = gen.run(options.lossyRate(), options.warmUp(), options.lossy(), null);
         }
         Thread.sleep(300); // the statistics line after the window's end
@@ -185,16 +221,19 @@ final class FecRun {
         topology.stop(tunnel.processes());
         Matcher m = lines.isEmpty() ? null : CODING.matcher(lines.get(lines.size() - 1).line());
         boolean found = m != null && m.find();
-        double wire = found ? Double.parseDouble(m.group(1)) : Double.NaN;
+        double sinceStart = found ? Double.parseDouble(m.group(1)) : Double.NaN;
+        double wire = wireInWindow(lines, windowFrom);
         String repairs = found && m.group(2) != null ? m.group(2) : "0";
         String recovered = found && m.group(4) != null ? m.group(4) : "0";
         String residual = found ? m.group(5) : "-";
-        log.printf(Locale.ROOT, "%-14s %-10s seed %d: loss %.4f %% at %.3f bytes per payload byte, %s repairs, %s recovered, "
-                        + "residual down since start %s, rtt p50 %.0f p99 %.0f us%n", s.name(), redundancy, seed,
-                100 * r.loss(), wire, repairs, recovered, residual, r.rttMicros(50), r.rttMicros(99));
+        log.printf(Locale.ROOT, "%-14s %-10s seed %d: loss %.4f %% at %.3f bytes per payload byte (%.3f since start), "
+                        + "%s repairs, %s recovered, residual down since start %s, rtt p50 %.0f p99 %.0f us%n", s.name(),
+                redundancy, seed, 100 * r.loss(), wire, sinceStart, repairs, recovered, residual, r.rttMicros(50),
+                r.rttMicros(99));
         points.add(new LossPlot.OverheadPoint(kind(redundancy), s.name() + " " + redundancy, wire, r.loss()));
-        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.4f,%s,%s,%s,%.0f,%.0f,%.0f%n", s.name(), redundancy, seed,
-                r.loss(), wire, repairs, recovered, residual, r.rttMicros(50), r.rttMicros(99), r.rttMicros(99.9)));
+        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.4f,%s,%s,%s,%.0f,%.0f,%.0f,%.4f%n", s.name(), redundancy,
+                seed, r.loss(), wire, repairs, recovered, residual, r.rttMicros(50), r.rttMicros(99), r.rttMicros(99.9),
+                sinceStart));
         Files.writeString(options.out().resolve("fec-overhead.svg"), LossPlot.overheadSvg(TITLE, points), StandardCharsets.UTF_8);
         return new Steady(r, wire, recovered);
     }
