@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each path's loss is the one-way loss of the data the server counted on it
  * ({@link Path#dataLoss()}) once the path has carried {@value #MEASURED_DATAGRAMS} data datagrams
- * over the reports, else the loss its keepalives imply ({@code ProbeLoss#planningOneWayLoss}); a
+ * over the reports, else, or while the plan in use gives it nothing (its data loss cannot be
+ * measured then, and would keep it out for good), the loss its keepalives imply
+ * ({@code ProbeLoss#planningOneWayLoss}); a
  * path that is down or not validated is dead: left out of the plan, it gets nothing. Until every live
  * path has an estimate the rate is {@link #startRate}: each datagram on every path. Each path's
  * losses come in runs of the mean length measured from the same reports
@@ -136,24 +138,38 @@ public final class AdaptiveFecRates implements FecRates {
     /** @return each path's loss model now; null entries for live paths without an estimate yet */
     private LossModel[] estimates() {
         Path[] paths = session.paths();
+        FecPlan current = plan;
+        boolean planFits = current != null && current.paths() == paths.length;
         LossModel[] models = new LossModel[paths.length];
         for (int i = 0; i < paths.length; i++) {
-            double loss = lossOf(paths[i]);
-            models[i] = loss < 0 ? null : new LossModel(loss, paths[i].dataLoss().meanBurst());
+            boolean idle = planFits && current.dataOnPath()[i] + current.repairOnPath()[i] == 0;
+            double loss = lossOf(paths[i], idle);
+            models[i] = loss < 0 ? null : new LossModel(loss, idle ? 1 : paths[i].dataLoss().meanBurst());
         }
         return models;
     }
 
-    /** @return the loss to plan {@code path} with: 1 if it is dead, −1 if it has no estimate yet */
-    static double lossOf(Path path) {
+    /**
+     * @param idle whether the plan in use gives the path nothing: it then carries no data whose
+     *             loss the reports could measure, so its data estimate is that of the time it last
+     *             carried some (a path planned out for its loss would never be measured again
+     *             and so never used again, however well it recovered); its keepalives still
+     *             measure it now (if they have no estimate yet, the data's stands)
+     * @return the loss to plan {@code path} with: 1 if it is dead, −1 if it has no estimate yet
+     */
+    static double lossOf(Path path, boolean idle) {
         if (!path.isUp() || !path.isValidated()) {
             return 1;
+        }
+        double probes = path.probeLoss().planningOneWayLoss();
+        if (idle && probes >= 0) {
+            return Math.min(1, probes);
         }
         double measured = path.dataLoss().oneWayLoss();
         if (measured >= 0 && path.dataLoss().sentTotal() >= MEASURED_DATAGRAMS) {
             return Math.min(1, measured);
         }
-        return Math.min(1, path.probeLoss().planningOneWayLoss());
+        return Math.min(1, probes);
     }
 
     private boolean changed(LossModel[] paths) {

@@ -86,6 +86,53 @@ class AdaptiveFecRatesTest {
         rates.onTimer(now, now + 10 * MS);
     }
 
+    /**
+     * One second as the rate in use sends: a path the rate gives nothing carries no data (its
+     * reports then cover none); every live path's keepalives, 100 a second, cross it at its loss
+     * both ways, and those unanswered after 50 ms count as lost.
+     */
+    private void secondAsPlanned() {
+        for (int report = 0; report < 10; report++) {
+            FecRate rate = rates.rateFor(session);
+            for (int i = 0; i < paths.length; i++) {
+                if (!paths[i].isUp()) {
+                    continue;
+                }
+                if (carries(rate, i)) {
+                    for (int d = 0; d < PER_SECOND / 10; d++) {
+                        sent[i]++;
+                        if (random.nextDouble() >= loss[i]) {
+                            arrived[i]++;
+                        }
+                    }
+                }
+                for (int k = 0; k < 10; k++) {
+                    paths[i].probeLoss().sent(++probe, now + k * 10 * MS);
+                    if (random.nextDouble() >= loss[i] && random.nextDouble() >= loss[i]) {
+                        paths[i].probeLoss().acked(probe);
+                    }
+                }
+                paths[i].dataLoss().noteProbe(probe, sent[i]);
+                paths[i].dataLoss().report(probe, arrived[i]);
+                paths[i].heard(now, 64);
+            }
+            for (int d = 0; d < PER_SECOND / 10; d++) {
+                session.countSent(1);
+            }
+            now += 100 * MS;
+            for (Path path : paths) {
+                path.probeLoss().expire(now, 50 * MS);
+            }
+        }
+        rates.onTimer(now, now + 10 * MS);
+    }
+
+    private static boolean carries(FecRate rate, int path) {
+        return rate.dataPath() == null // the start rate: every path in turn
+                || Arrays.stream(rate.dataPath()).anyMatch(p -> p == path)
+                || Arrays.stream(rate.repairPath()).anyMatch(p -> p == path);
+    }
+
     private LossModel[] truth(boolean... dead) {
         LossModel[] models = new LossModel[loss.length];
         for (int i = 0; i < loss.length; i++) {
@@ -151,6 +198,26 @@ class AdaptiveFecRatesTest {
         // two), so that the server's replies, still spread over the dead path until it notices,
         // and a second failure cost erasures only.
         assertThat(mostOnOnePath(plan)).as("no live path more than m of a group").isLessThanOrEqualTo(plan.m());
+    }
+
+    @Test
+    void aPathPlannedOutForItsLossIsUsedAgainOnceItsKeepalivesSayItRecovered() {
+        start(TARGET, Duration.ofMillis(5), 0.01, 0.20, 0.97);
+        for (int s = 0; s < 5; s++) {
+            secondAsPlanned();
+        }
+        FecPlan without = rates.plan();
+        assertThat(without.dataOnPath()[2] + without.repairOnPath()[2]).as("a path losing 97 %% is of no use: %s", without)
+                .isZero();
+
+        loss[2] = 0; // it recovers, while carrying nothing: only its keepalives can tell
+        for (int s = 0; s < 10; s++) {
+            secondAsPlanned();
+        }
+        FecPlan after = rates.plan();
+        assertThat(after.dataOnPath()[2] + after.repairOnPath()[2]).as("the recovered path in the plan: %s", after)
+                .isPositive();
+        assertThat(CodeRatePlanner.residualLoss(after, truth())).isLessThanOrEqualTo(TARGET);
     }
 
     @Test
