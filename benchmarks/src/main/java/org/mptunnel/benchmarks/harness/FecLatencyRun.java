@@ -91,7 +91,10 @@ final class FecLatencyRun {
                         List.of("all", "fec:8:4", "fec-adaptive:0.1%", "fec-adaptive:0.1%:12ms",
                                 "fec-adaptive:0.1%:15ms")),
                 new Scenario("20 %, 20 %, 20 %", List.of(0.20, 0.20, 0.20),
-                        List.of("all", "fec-adaptive:0.5%", "fec-adaptive:0.5%:12ms")));
+                        List.of("all", "fec-adaptive:0.5%", "fec-adaptive:0.5%:12ms")),
+                new Scenario("10 %, 10 %", List.of(0.10, 0.10),
+                        List.of("fec-adaptive:0.01%:12ms", "fec-adaptive:0.01%:15ms",
+                                "fec-adaptive:0.005%:15ms")));
         for (Scenario s : scenarios) {
             for (String redundancy : s.redundancies()) {
                 for (int i = 0; i < options.repeat() && FecRun.selected(options, redundancy); i++) {

@@ -90,7 +90,8 @@ final class FecRun {
                     new Scenario("3x20", even, List.of("all", "adaptive", "fec:8:4", "fec:8:8", "fec-adaptive:0.5%",
                             "fec-adaptive:0.5%:12ms")),
                     new Scenario("2x10", two, List.of("all", "fec:8:4", "fec:16:8", "fec:8:8", "fec-adaptive:0.01%",
-                            "fec-adaptive:0.01%:12ms", "fec-adaptive:0.01%:15ms")),
+                            "fec-adaptive:0.01%:12ms", "fec-adaptive:0.01%:15ms",
+                            "fec-adaptive:0.005%:15ms")),
                     new Scenario("bursty 5%:10", bursty, List.of("all", "adaptive", "fec:8:4", "fec:16:8",
                             "fec-adaptive:0.1%")),
                     new Scenario("clean", clean, List.of("all", "fec:8:4")))) {
