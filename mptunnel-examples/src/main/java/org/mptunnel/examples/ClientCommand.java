@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -39,6 +40,7 @@ import org.mptunnel.examples.client.PathUpdater;
 import org.mptunnel.examples.flow.FlowTimeouts;
 import org.mptunnel.examples.client.LocalForwarder;
 import org.mptunnel.examples.client.SocksServer;
+import org.mptunnel.examples.client.WaitingPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ITypeConverter;
@@ -212,8 +214,14 @@ final class ClientCommand implements Callable<Integer> {
             }
         };
         AutomaticPaths automatic = automaticPaths(configured);
-        List<TunnelPath> paths = automatic != null ? automatic.initialPaths() : configured;
-        paths.forEach(PathUpdater::checkUsable);
+        List<TunnelPath> usable = automatic != null ? automatic.initialPaths() : configured;
+        usable.forEach(PathUpdater::checkUsable);
+        // Automatic paths follow the interfaces themselves; configured ones without a route yet wait.
+        Map<TunnelPath, String> unroutable = automatic != null ? Map.of() : WaitingPaths.unroutable(usable, bind);
+        if (!unroutable.isEmpty() && unroutable.size() == usable.size()) {
+            throw new SocketException("no path has a route to its remote: " + String.join("; ", unroutable.values()));
+        }
+        List<TunnelPath> paths = usable.stream().filter(p -> !unroutable.containsKey(p)).toList();
         TunnelConfig config = TunnelOptions.build(() -> configFor(paths, until));
         PathUpdater updater = new PathUpdater(tunnels, paths);
         if (automatic != null) {
@@ -252,6 +260,8 @@ final class ClientCommand implements Callable<Integer> {
         until.begin(); // a signal from now on stops the tool cleanly
         out.println("mpclient: listening on " + Endpoints.format(forwarder.localAddress()) + ", " + paths.size()
                 + " path(s): " + paths.stream().map(ClientConfigFile::describe).collect(Collectors.joining(", "))
+                + (unroutable.isEmpty() ? "" : ", waiting for a route: " + unroutable.keySet().stream()
+                        .map(ClientConfigFile::describe).collect(Collectors.joining(", ")))
                 + (automatic != null ? " (automatic)" : "")
                 + tunnelOptions.wireFormatNote(config)
                 + (redundancy.isAdaptive() || redundancy.isFec() ? ", redundancy " + RedundancyConverter.format(redundancy) : ""));
@@ -265,7 +275,12 @@ final class ClientCommand implements Callable<Integer> {
                         + "the tunnel (consider --socks-user)", Endpoints.format(socksServer.localAddress()));
             }
         }
-        if (HangupSignal.onHangup(() -> reload(updater, automatic))) {
+        WaitingPaths waiting = automatic != null ? null : new WaitingPaths(updater, usable);
+        for (String why : unroutable.values()) {
+            LoggerFactory.getLogger(ClientCommand.class).warn("{}; started without it, tried again every {} s", why,
+                    WaitingPaths.RETRY.toSeconds());
+        }
+        if (HangupSignal.onHangup(() -> reload(updater, automatic, waiting))) {
             out.println("mpclient: SIGHUP re-reads " + configFile);
         } else {
             LoggerFactory.getLogger(ClientCommand.class).warn("SIGHUP is ignored by this process (started under "
@@ -290,6 +305,9 @@ final class ClientCommand implements Callable<Integer> {
             String lastSocks = socksLine(socksSide);
             if (automatic != null) {
                 automatic.close();
+            }
+            if (waiting != null) {
+                waiting.close();
             }
             if (socksSide != null) {
                 socksSide.close();
@@ -343,7 +361,7 @@ final class ClientCommand implements Callable<Integer> {
      * SIGHUP: reads the configuration file again and applies its paths (through the automatic
      * paths if on). An invalid file changes nothing, said in one line.
      */
-    private void reload(PathUpdater updater, AutomaticPaths automatic) {
+    private void reload(PathUpdater updater, AutomaticPaths automatic, WaitingPaths waiting) {
         Logger log = LoggerFactory.getLogger(ClientCommand.class);
         List<TunnelPath> paths;
         try {
@@ -365,11 +383,12 @@ final class ClientCommand implements Callable<Integer> {
         }
         try {
             PathUpdater.Outcome outcome = updater.apply(paths);
+            waiting.want(paths);
             log.info("reloaded {}: {} path(s), {} added, {} removed", configFile, paths.size(), outcome.added().size(),
                     outcome.removed().size());
             if (!outcome.failed().isEmpty()) {
-                log.warn("{} path(s) could not be added: {}", outcome.failed().size(),
-                        outcome.failed().values().iterator().next());
+                log.warn("{} path(s) could not be added, tried again every {} s: {}", outcome.failed().size(),
+                        WaitingPaths.RETRY.toSeconds(), outcome.failed().values().iterator().next());
             }
         } catch (IllegalArgumentException e) {
             log.warn("reload refused, the running paths are kept: {}", e.getMessage());
