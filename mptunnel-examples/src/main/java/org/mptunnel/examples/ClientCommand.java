@@ -280,7 +280,7 @@ final class ClientCommand implements Callable<Integer> {
             LoggerFactory.getLogger(ClientCommand.class).warn("{}; started without it, tried again every {} s", why,
                     WaitingPaths.RETRY.toSeconds());
         }
-        if (HangupSignal.onHangup(() -> reload(updater, automatic, waiting))) {
+        if (HangupSignal.onHangup(() -> reload(automatic, waiting))) {
             out.println("mpclient: SIGHUP re-reads " + configFile);
         } else {
             LoggerFactory.getLogger(ClientCommand.class).warn("SIGHUP is ignored by this process (started under "
@@ -361,7 +361,7 @@ final class ClientCommand implements Callable<Integer> {
      * SIGHUP: reads the configuration file again and applies its paths (through the automatic
      * paths if on). An invalid file changes nothing, said in one line.
      */
-    private void reload(PathUpdater updater, AutomaticPaths automatic, WaitingPaths waiting) {
+    private void reload(AutomaticPaths automatic, WaitingPaths waiting) {
         Logger log = LoggerFactory.getLogger(ClientCommand.class);
         List<TunnelPath> paths;
         try {
@@ -382,8 +382,7 @@ final class ClientCommand implements Callable<Integer> {
             return;
         }
         try {
-            PathUpdater.Outcome outcome = updater.apply(paths);
-            waiting.want(paths);
+            PathUpdater.Outcome outcome = waiting.apply(paths);
             log.info("reloaded {}: {} path(s), {} added, {} removed", configFile, paths.size(), outcome.added().size(),
                     outcome.removed().size());
             if (!outcome.failed().isEmpty()) {

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,50 +54,78 @@ public final class WaitingPaths implements AutoCloseable {
     }
 
     /**
-     * Which of {@code paths} the system cannot route now: connecting a UDP socket to the remote (from
-     * the path's local address, or {@code bind}) asks the kernel for a route and sends nothing. A
-     * path that leaves from an interface is left to the session (its socket is bound to the device).
+     * Which of {@code paths} the system cannot route now: connecting a UDP socket to the remote from
+     * where the path's socket will be bound (its local address, its interface's address, or
+     * {@code bind} unless that is the wildcard) asks the kernel for a route and sends nothing. A
+     * path whose remote is a name not resolved yet is left to the session.
      *
      * @return each such path and why, in order
      */
     public static Map<TunnelPath, String> unroutable(List<TunnelPath> paths, InetAddress bind) {
         Map<TunnelPath, String> none = new LinkedHashMap<>();
         for (TunnelPath path : paths) {
-            if (path.interfaceName() != null) {
+            InetAddress remote = path.remote().getAddress();
+            if (remote == null) {
                 continue;
             }
-            InetAddress remote = path.remote().getAddress();
-            InetAddress local = path.localAddress() != null ? path.localAddress().getAddress() : bind;
-            try (DatagramChannel probe = DatagramChannel.open(remote instanceof Inet6Address
-                    ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
+            boolean ipv6 = remote instanceof Inet6Address;
+            try (DatagramChannel probe = DatagramChannel.open(ipv6 ? StandardProtocolFamily.INET6
+                    : StandardProtocolFamily.INET)) {
+                InetAddress local = localOf(path, bind, ipv6);
                 if (local != null) {
                     probe.bind(new InetSocketAddress(local, 0));
                 }
                 probe.connect(path.remote());
             } catch (IOException | RuntimeException e) {
-                none.put(path, "path " + ClientConfigFile.describe(path) + ": " + e.getMessage());
+                none.put(path, "path " + ClientConfigFile.describe(path) + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.toString()));
             }
         }
         return none;
     }
 
-    /** A reload's paths: those not in the session are tried until they are. */
-    public void want(List<TunnelPath> paths) {
-        wanted = List.copyOf(paths);
+    /** @return the address the path's socket binds, as the session binds it; null for the wildcard */
+    private static InetAddress localOf(TunnelPath path, InetAddress bind, boolean ipv6) throws IOException {
+        InetAddress local = null;
+        if (path.localAddress() != null) {
+            local = path.localAddress().getAddress();
+        } else if (path.interfaceName() != null) {
+            NetworkInterface nif = NetworkInterface.getByName(path.interfaceName());
+            local = nif == null ? null : nif.inetAddresses().filter(a -> a instanceof Inet6Address == ipv6)
+                    .findFirst().orElse(null);
+        } else {
+            local = bind;
+        }
+        return local == null || local.isAnyLocalAddress() ? null : local;
+    }
+
+    /**
+     * A reload: brings the session to {@code paths} ({@link PathUpdater#apply}), and those it could
+     * not add are tried from then on. Under the updater's lock, so that a retry cannot apply the
+     * list from before the reload after it.
+     */
+    public PathUpdater.Outcome apply(List<TunnelPath> paths) {
+        synchronized (updater) {
+            PathUpdater.Outcome outcome = updater.apply(paths);
+            wanted = List.copyOf(paths);
+            return outcome;
+        }
     }
 
     private void retry() {
         try {
-            List<TunnelPath> want = wanted;
-            if (updater.current().containsAll(want)) {
-                return;
-            }
-            PathUpdater.Outcome outcome = updater.apply(want);
-            for (TunnelPath path : outcome.added()) {
-                LOG.info("path {} is routable now: added", ClientConfigFile.describe(path));
+            synchronized (updater) {
+                List<TunnelPath> want = wanted;
+                if (updater.current().containsAll(want)) {
+                    return;
+                }
+                PathUpdater.Outcome outcome = updater.apply(want);
+                for (TunnelPath path : outcome.added()) {
+                    LOG.info("path {} is routable now: added", ClientConfigFile.describe(path));
+                }
             }
             warned = false;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // the thread must go on: the next retry may succeed
             if (!warned) { // once until a retry succeeds: the same failure every RETRY says nothing new
                 warned = true;
                 LOG.warn("trying the waiting paths again failed (tried every {} s): {}", RETRY.toSeconds(), e.toString());
@@ -105,15 +133,17 @@ public final class WaitingPaths implements AutoCloseable {
         }
     }
 
-    /** @return the wanted paths not in the session now */
-    public List<TunnelPath> waiting() {
-        List<TunnelPath> left = new ArrayList<>(wanted);
-        left.removeAll(updater.current());
-        return left;
-    }
-
+    /** Stops the retries, waiting (briefly) for one under way, so that none runs after the tunnel closes. */
     @Override
     public void close() {
-        retries.shutdownNow();
+        retries.shutdown();
+        try {
+            if (!retries.awaitTermination(2, TimeUnit.SECONDS)) {
+                retries.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            retries.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -27,4 +27,10 @@ public final class DecayedLoss {
         lost = lost * decay + lostDelta;
         return sent > 0 ? Math.min(Math.max(lost / sent, 0), 1) : -1;
     }
+
+    /** Forgets everything counted: the next {@link #add} starts afresh. */
+    public void reset() {
+        sent = 0;
+        lost = 0;
+    }
 }

@@ -1,5 +1,7 @@
 package org.mptunnel.internal.path;
 
+import java.util.Arrays;
+
 /**
  * How bursty one path's loss is: the mean length of a run of consecutive lost datagrams, so that a
  * planner of forward error correction knows whether a path tends to lose its whole share of a
@@ -125,6 +127,17 @@ public final class LossBursts {
         }
         double enterBad = loss * (1 - lambda);
         return Math.pow(1 - enterBad, n + 1) / ((1 - loss) + loss * Math.pow(lambda, n + 1));
+    }
+
+    /** Forgets every report counted: the estimate starts again from nothing (independent loss). */
+    public void reset() {
+        sent = 0;
+        lost = 0;
+        clean = 0;
+        Arrays.fill(expectedClean, 0);
+        pendingSent = 0;
+        pendingLost = 0;
+        pendingConsecutive = false;
     }
 
     /**

@@ -39,6 +39,8 @@ public final class PathLoss {
     private long lastArrived;
     private long sentTotal;
     private long lostTotal;
+    /** Data datagrams sent over the reports since the estimate was last {@link #forget forgotten}. */
+    private long sentMeasured;
     private final DecayedLoss smoothed = new DecayedLoss();
     private final LossBursts bursts = new LossBursts();
     private volatile double published = -1;
@@ -87,6 +89,7 @@ public final class PathLoss {
         }
         long lost = sentDelta - arrivedDelta;
         sentTotal += sentDelta;
+        sentMeasured += sentDelta;
         lostTotal += lost;
         double loss = smoothed.add(sentDelta, lost);
         bursts.add(sentDelta, lost, consecutive);
@@ -129,6 +132,23 @@ public final class PathLoss {
     /** I/O thread: @return data datagrams sent on the path over the reports since the first */
     public long sentTotal() {
         return sentTotal;
+    }
+
+    /**
+     * I/O thread: the path carries none of this side's data for now, so the loss measured so far
+     * grows stale: the smoothed loss and the bursts start again from nothing, and
+     * {@link #oneWayLoss()} is −1 until new reports count data again (the totals are kept).
+     */
+    public void forget() {
+        smoothed.reset();
+        bursts.reset();
+        published = -1;
+        sentMeasured = 0;
+    }
+
+    /** I/O thread: @return data datagrams sent on the path over the reports since it was last {@link #forget forgotten} */
+    public long sentMeasured() {
+        return sentMeasured;
     }
 
     /** I/O thread: @return how many of those were reported lost (late arrivals paid back) */

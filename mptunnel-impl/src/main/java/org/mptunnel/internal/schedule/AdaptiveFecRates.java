@@ -17,9 +17,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each path's loss is the one-way loss of the data the server counted on it
  * ({@link Path#dataLoss()}) once the path has carried {@value #MEASURED_DATAGRAMS} data datagrams
- * over the reports, else, or while the plan in use gives it nothing (its data loss cannot be
- * measured then, and would keep it out for good), the loss its keepalives imply
- * ({@code ProbeLoss#planningOneWayLoss}); a
+ * over the reports (since the plan last gave it nothing: see {@link #estimates}), else the loss its
+ * keepalives imply ({@code ProbeLoss#planningOneWayLoss}); a
  * path that is down or not validated is dead: left out of the plan, it gets nothing. Until every live
  * path has an estimate the rate is {@link #startRate}: each datagram on every path. Each path's
  * losses come in runs of the mean length measured from the same reports
@@ -135,41 +134,42 @@ public final class AdaptiveFecRates implements FecRates {
         return Math.min(nextTickNanos, lastPlanAt + PLAN_MILLIS * MS);
     }
 
-    /** @return each path's loss model now; null entries for live paths without an estimate yet */
+    /**
+     * I/O thread: @return each path's loss model now; null entries for live paths without an
+     * estimate yet. A path the plan in use gives nothing has its data loss forgotten
+     * ({@link org.mptunnel.internal.path.PathLoss#forget}): it carries no data whose loss the
+     * reports could measure, so that estimate is of the time it last carried some (a path planned
+     * out for its loss would keep it, and stay out for good however well it recovered), and once
+     * planned in again it is judged by its keepalives until it has carried
+     * {@value #MEASURED_DATAGRAMS} data datagrams anew (were it judged by the old estimate at once,
+     * it would be planned out again at the next plan, and back in on its keepalives after that).
+     */
     private LossModel[] estimates() {
         Path[] paths = session.paths();
         FecPlan current = plan;
-        boolean planFits = current != null && current.paths() == paths.length;
+        int[] data = current != null && current.paths() == paths.length ? current.dataOnPath() : null;
+        int[] repair = data != null ? current.repairOnPath() : null;
         LossModel[] models = new LossModel[paths.length];
         for (int i = 0; i < paths.length; i++) {
-            boolean idle = planFits && current.dataOnPath()[i] + current.repairOnPath()[i] == 0;
-            double loss = lossOf(paths[i], idle);
-            models[i] = loss < 0 ? null : new LossModel(loss, idle ? 1 : paths[i].dataLoss().meanBurst());
+            if (data != null && data[i] + repair[i] == 0 && paths[i].probeLoss().planningOneWayLoss() >= 0) {
+                paths[i].dataLoss().forget(); // once its keepalives can stand in for it
+            }
+            double loss = lossOf(paths[i]);
+            models[i] = loss < 0 ? null : new LossModel(loss, paths[i].dataLoss().meanBurst());
         }
         return models;
     }
 
-    /**
-     * @param idle whether the plan in use gives the path nothing: it then carries no data whose
-     *             loss the reports could measure, so its data estimate is that of the time it last
-     *             carried some (a path planned out for its loss would never be measured again
-     *             and so never used again, however well it recovered); its keepalives still
-     *             measure it now (if they have no estimate yet, the data's stands)
-     * @return the loss to plan {@code path} with: 1 if it is dead, −1 if it has no estimate yet
-     */
-    static double lossOf(Path path, boolean idle) {
+    /** @return the loss to plan {@code path} with: 1 if it is dead, −1 if it has no estimate yet */
+    static double lossOf(Path path) {
         if (!path.isUp() || !path.isValidated()) {
             return 1;
         }
-        double probes = path.probeLoss().planningOneWayLoss();
-        if (idle && probes >= 0) {
-            return Math.min(1, probes);
-        }
         double measured = path.dataLoss().oneWayLoss();
-        if (measured >= 0 && path.dataLoss().sentTotal() >= MEASURED_DATAGRAMS) {
+        if (measured >= 0 && path.dataLoss().sentMeasured() >= MEASURED_DATAGRAMS) {
             return Math.min(1, measured);
         }
-        return Math.min(1, probes);
+        return Math.min(1, path.probeLoss().planningOneWayLoss());
     }
 
     private boolean changed(LossModel[] paths) {

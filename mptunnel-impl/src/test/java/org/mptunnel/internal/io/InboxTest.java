@@ -56,7 +56,9 @@ class InboxTest {
             assertThat(inbox.deliverCurrent()).isTrue();
             assertThat(inbox.deliverCopyOf(held)).isTrue();
         }
-        // the two queued, the current and the copy's: the copy's frame came back instead of a new one
+        // the two queued, the current and the copy's: the copy's frame came back instead of a new
+        // one (had it been dropped, a fifth would have been made); had the copy been made in the
+        // current frame, there would be three
         assertThat(frames).hasSize(4);
     }
 
@@ -106,6 +108,7 @@ class InboxTest {
                     }
                 }
             }, "receiver-" + r);
+            receiver.setDaemon(true); // a stuck one must not outlive the test
             receiver.start();
             receivers.add(receiver);
         }
@@ -130,9 +133,13 @@ class InboxTest {
             }
         }
         inbox.wakeForClose();
-        for (Thread receiver : receivers) {
-            receiver.join(TimeUnit.SECONDS.toMillis(60));
-            assertThat(receiver.isAlive()).isFalse();
+        try {
+            for (Thread receiver : receivers) {
+                receiver.join(TimeUnit.SECONDS.toMillis(60));
+                assertThat(receiver.isAlive()).isFalse();
+            }
+        } finally {
+            receivers.forEach(Thread::interrupt);
         }
         assertThat(corrupt[0]).isZero();
         int missing = 0;

@@ -87,23 +87,23 @@ class AdaptiveFecRatesTest {
     }
 
     /**
-     * One second as the rate in use sends: a path the rate gives nothing carries no data (its
-     * reports then cover none); every live path's keepalives, 100 a second, cross it at its loss
-     * both ways, and those unanswered after 50 ms count as lost.
+     * One second as the rate in use sends: each path carries its share of the session's datagrams
+     * (its data and repair per data datagram; every datagram on every path at the start rate), so
+     * a path the rate gives nothing carries none and its reports cover none; every live path's
+     * keepalives, 100 a second, cross it at its loss both ways, and those unanswered after 50 ms
+     * count as lost.
      */
-    private void secondAsPlanned() {
+    private void secondAsPlanned(int perSecond) {
         for (int report = 0; report < 10; report++) {
             FecRate rate = rates.rateFor(session);
             for (int i = 0; i < paths.length; i++) {
                 if (!paths[i].isUp()) {
                     continue;
                 }
-                if (carries(rate, i)) {
-                    for (int d = 0; d < PER_SECOND / 10; d++) {
-                        sent[i]++;
-                        if (random.nextDouble() >= loss[i]) {
-                            arrived[i]++;
-                        }
+                for (int d = 0, carried = carried(rate, i, perSecond / 10); d < carried; d++) {
+                    sent[i]++;
+                    if (random.nextDouble() >= loss[i]) {
+                        arrived[i]++;
                     }
                 }
                 for (int k = 0; k < 10; k++) {
@@ -116,7 +116,7 @@ class AdaptiveFecRatesTest {
                 paths[i].dataLoss().report(probe, arrived[i]);
                 paths[i].heard(now, 64);
             }
-            for (int d = 0; d < PER_SECOND / 10; d++) {
+            for (int d = 0; d < perSecond / 10; d++) {
                 session.countSent(1);
             }
             now += 100 * MS;
@@ -127,10 +127,14 @@ class AdaptiveFecRatesTest {
         rates.onTimer(now, now + 10 * MS);
     }
 
-    private static boolean carries(FecRate rate, int path) {
-        return rate.dataPath() == null // the start rate: every path in turn
-                || Arrays.stream(rate.dataPath()).anyMatch(p -> p == path)
-                || Arrays.stream(rate.repairPath()).anyMatch(p -> p == path);
+    /** @return how many of {@code sessionDatagrams} data datagrams' datagrams {@code rate} puts on {@code path} */
+    private static int carried(FecRate rate, int path, int sessionDatagrams) {
+        if (rate.dataPath() == null) {
+            return sessionDatagrams; // the start rate: each datagram on every path
+        }
+        long onPath = Arrays.stream(rate.dataPath()).filter(p -> p == path).count()
+                + Arrays.stream(rate.repairPath()).filter(p -> p == path).count();
+        return (int) (sessionDatagrams * onPath / rate.k());
     }
 
     private LossModel[] truth(boolean... dead) {
@@ -200,24 +204,38 @@ class AdaptiveFecRatesTest {
         assertThat(mostOnOnePath(plan)).as("no live path more than m of a group").isLessThanOrEqualTo(plan.m());
     }
 
+    /**
+     * Slow enough that a path's share of it takes seconds to wash a stale estimate out of the
+     * smoothing of about 1,024 datagrams: were a path planned back in judged by what was measured
+     * before it was planned out, it would be planned out again at the next plan.
+     */
+    private static final int RECOVERY_RATE = 400;
+
     @Test
     void aPathPlannedOutForItsLossIsUsedAgainOnceItsKeepalivesSayItRecovered() {
-        start(TARGET, Duration.ofMillis(5), 0.01, 0.20, 0.97);
+        start(TARGET, Duration.ofMillis(5), 0.01, 0.20, 1.0);
         for (int s = 0; s < 5; s++) {
-            secondAsPlanned();
+            secondAsPlanned(RECOVERY_RATE);
         }
         FecPlan without = rates.plan();
-        assertThat(without.dataOnPath()[2] + without.repairOnPath()[2]).as("a path losing 97 %% is of no use: %s", without)
+        assertThat(without.dataOnPath()[2] + without.repairOnPath()[2]).as("a path losing everything: %s", without)
                 .isZero();
 
-        loss[2] = 0; // it recovers, while carrying nothing: only its keepalives can tell
+        loss[2] = 0.01; // it recovers, while carrying nothing: only its keepalives can tell
         for (int s = 0; s < 10; s++) {
-            secondAsPlanned();
+            secondAsPlanned(RECOVERY_RATE);
         }
         FecPlan after = rates.plan();
         assertThat(after.dataOnPath()[2] + after.repairOnPath()[2]).as("the recovered path in the plan: %s", after)
                 .isPositive();
         assertThat(CodeRatePlanner.residualLoss(after, truth())).isLessThanOrEqualTo(TARGET);
+        // And it stays in: judged by its keepalives until its data is measured anew, not by what
+        // was measured before it was planned out (which would take it out again at the next plan).
+        for (int s = 0; s < 10; s++) {
+            secondAsPlanned(RECOVERY_RATE);
+            FecPlan plan = rates.plan();
+            assertThat(plan.dataOnPath()[2] + plan.repairOnPath()[2]).as("second %d: %s", s, plan).isPositive();
+        }
     }
 
     @Test
