@@ -2,17 +2,21 @@ package org.mptunnel.internal.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.schedule.ReplySpread;
 import org.mptunnel.internal.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A server's {@link ReplySpread}s, one per session whose replies are coded, revised in turn on the
  * I/O thread's timer within a share of that thread's time: a plan takes 0.3 to 15 ms (k:m up to
  * 32:16 over up to {@value ReplySpread#MAX_PATHS} paths), any client that codes makes one due every
  * second, and this thread also reads every datagram. Plans past the share wait their turn,
- * counted; the session that waited is the first of the next turn. I/O thread only.
+ * counted, and said in one INFO line a minute at most (the counts are not in the statistics); the
+ * session that waited is the first of the next turn. I/O thread only.
  */
 final class ReplySpreads {
 
@@ -20,6 +24,10 @@ final class ReplySpreads {
     static final double SHARE = 0.02;
     /** The most planning time saved up: a second's worth. */
     static final long BURST_NANOS = (long) (SHARE * 1e9);
+    /** Plans that waited are said at most this often. */
+    static final long DEFERRED_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplySpreads.class);
 
     private final List<ReplySpread> spreads = new ArrayList<>();
     /** Measures what each plan took. */
@@ -31,6 +39,10 @@ final class ReplySpreads {
     /** Spreads planned, and plans that were due but waited for the budget. */
     final Counter plans = new Counter();
     final Counter deferred = new Counter();
+    /** Lines that said plans waited, and when the last was written. */
+    long deferredLines;
+    private long deferredLoggedAt;
+    private long deferredAtLastLine;
 
     ReplySpreads(LongSupplier clock) {
         this.clock = clock;
@@ -66,6 +78,7 @@ final class ReplySpreads {
             if (budgetNanos <= 0) {
                 deferred.increment();
                 cursor = i;
+                logDeferred(now);
                 return;
             }
             long start = clock.getAsLong();
@@ -74,5 +87,19 @@ final class ReplySpreads {
             plans.increment();
         }
         cursor = 0;
+    }
+
+    private void logDeferred(long now) {
+        if (deferredLines > 0 && now - deferredLoggedAt < DEFERRED_LOG_NANOS) {
+            return;
+        }
+        long waited = deferred.get();
+        LOG.info("planning the spread of coded replies over the paths takes more than its {} % of the I/O "
+                        + "thread: {} plans waited their turn since the last such line ({} sessions' replies coded; "
+                        + "the next line in a minute at the earliest)", Math.round(SHARE * 100),
+                waited - deferredAtLastLine, spreads.size());
+        deferredLines++;
+        deferredLoggedAt = now;
+        deferredAtLastLine = waited;
     }
 }

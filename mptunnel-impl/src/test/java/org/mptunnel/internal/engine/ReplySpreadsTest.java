@@ -61,6 +61,12 @@ class ReplySpreadsTest {
         spreads.onTimer(now + 2_000 * MS); // 18 ms after the debt
         assertThat(spreads.plans.get()).as("the last three").isEqualTo(10);
         assertThat(spreads.deferred.get()).as("the first, due again a second after its plan, waits").isEqualTo(4);
+        assertThat(spreads.deferredLines).as("said once a minute at most").isEqualTo(1);
+
+        long later = now + ReplySpreads.DEFERRED_LOG_NANOS + 2_000 * MS;
+        spreads.onTimer(later); // every session due again: past the share once more, a minute later
+        assertThat(spreads.deferred.get()).isEqualTo(5);
+        assertThat(spreads.deferredLines).isEqualTo(2);
     }
 
     @Test
