@@ -2,6 +2,7 @@ package org.mptunnel.internal.schedule;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -10,20 +11,25 @@ import java.util.concurrent.TimeUnit;
  * ({@link AdaptiveFecRates}): each takes milliseconds, which an I/O thread serving datagrams must not
  * stall for, and a session has at most one waiting or running. Started at the first search, a
  * daemon, and it ends after a minute without work. At most {@value #QUEUED} searches wait; a
- * session whose search does not fit tries again at its next timer.
+ * session whose search does not fit counts it ({@code TunnelStats.fecPlansRefused}) and tries
+ * again at its next timer.
  */
 final class PlanningThread {
 
     static final int QUEUED = 1024;
 
-    static final Executor INSTANCE = create();
+    static final Executor INSTANCE = create(QUEUED);
 
     private PlanningThread() {
     }
 
-    private static Executor create() {
+    /**
+     * @param queued the most searches that may wait
+     * @return a planning thread that refuses a search past them with a {@link RejectedExecutionException}
+     */
+    static ThreadPoolExecutor create(int queued) {
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUED), runnable -> {
+                new ArrayBlockingQueue<>(queued), runnable -> {
                     Thread thread = new Thread(runnable, "mptunnel-fec-planning");
                     thread.setDaemon(true);
                     return thread;
