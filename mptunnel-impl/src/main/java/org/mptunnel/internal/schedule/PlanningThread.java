@@ -2,7 +2,6 @@ package org.mptunnel.internal.schedule;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -18,18 +17,14 @@ final class PlanningThread {
 
     static final int QUEUED = 1024;
 
-    static final Executor INSTANCE = create(QUEUED);
+    static final Executor INSTANCE = create();
 
     private PlanningThread() {
     }
 
-    /**
-     * @param queued the most searches that may wait
-     * @return a planning thread that refuses a search past them with a {@link RejectedExecutionException}
-     */
-    static ThreadPoolExecutor create(int queued) {
+    private static Executor create() {
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(queued), runnable -> {
+                new ArrayBlockingQueue<>(QUEUED), runnable -> {
                     Thread thread = new Thread(runnable, "mptunnel-fec-planning");
                     thread.setDaemon(true);
                     return thread;

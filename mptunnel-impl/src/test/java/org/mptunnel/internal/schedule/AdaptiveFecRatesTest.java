@@ -1,16 +1,12 @@
 package org.mptunnel.internal.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mptunnel.internal.path.Counter;
@@ -361,45 +357,6 @@ class AdaptiveFecRatesTest {
         assertThat(rates.onTimer(now + 30 * MS, Long.MAX_VALUE)).as("a plan made: the next within its interval")
                 .isEqualTo(now + 20 * MS + AdaptiveFecRates.MIN_PLAN_MILLIS * MS);
         assertThat(refused.get()).isEqualTo(2);
-    }
-
-    /** The planning thread as made for the process, with a queue of one: busy, and its queue full. */
-    @Test
-    void aPlanningThreadWithItsQueueFullRefusesTheSearchWhichIsCountedAndMadeOnceThereIsRoom()
-            throws InterruptedException {
-        ThreadPoolExecutor planning = PlanningThread.create(1);
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            planning.execute(() -> {
-                running.countDown();
-                awaitQuietly(release);
-            });
-            assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
-            planning.execute(() -> { }); // another session's search, waiting
-            rates = new AdaptiveFecRates(session, TARGET, Duration.ofMillis(5), planning, refused);
-            second();
-            assertThat(refused.get()).isEqualTo(1);
-            assertThat(rates.plans()).isZero();
-
-            release.countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> planning.getCompletedTaskCount() == 2);
-            rates.onTimer(now + 10 * MS, Long.MAX_VALUE);
-            await().atMost(Duration.ofSeconds(10)).until(() -> rates.plans() == 1);
-            assertThat(rates.plan()).isNotNull();
-            assertThat(refused.get()).isEqualTo(1);
-        } finally {
-            release.countDown();
-            planning.shutdown();
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Test

@@ -71,8 +71,11 @@ class FecPlansRefusedTest {
             release.countDown();
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> planning.getQueue().isEmpty() && planning.getActiveCount() == 0);
+        long searched = planning.getCompletedTaskCount();
         client.onTimer(now + 10 * MS);
-        assertThat(client.stats().fecPlansRefused()).as("room again: the search is taken").isEqualTo(1);
+        await("room again: the search is tried at the next timer, and taken").atMost(Duration.ofSeconds(30))
+                .until(() -> planning.getCompletedTaskCount() > searched);
+        assertThat(client.stats().fecPlansRefused()).isEqualTo(1);
     }
 
     /** Waiting searches until the queue refuses one more ({@value PlanningThread#QUEUED} if none other waits). */
