@@ -36,8 +36,9 @@ final class ReplySpreads {
     private long refilledAt;
     private boolean started;
     private int cursor;
-    /** Spreads planned, and plans that were due but waited for the budget (the socket's count). */
+    /** Spreads planned. */
     final Counter plans = new Counter();
+    /** Plans that were due but waited for the budget: the socket's count. */
     private final Counter deferred;
     /** Lines that said plans waited, and when the last was written. */
     long deferredLines;
