@@ -40,6 +40,13 @@ import java.util.List;
  *                              (docs/PROTOCOL.md, "Path validation"); 0 on a client
  * @param bytesWithheld         on a server, bytes not sent to an unvalidated address because it
  *                              had not sent as many (the anti-amplification limit); 0 on a client
+ * @param fecPlansRefused       on a client with adaptive FEC ({@link Redundancy#fecAdaptive(double)}),
+ *                              code rate searches not made because the process's one planning
+ *                              thread already had 1,024 waiting (the session keeps its rate and
+ *                              tries again at its next timer); 0 otherwise
+ * @param replyPlansDeferred    on a server, plans of the spread of coded replies over a session's
+ *                              paths that waited their turn because all sessions' plans had taken
+ *                              their 2 % of the I/O thread's time; 0 on a client
  */
 public record TunnelStats(
         TunnelConfig.Role role,
@@ -58,7 +65,9 @@ public record TunnelStats(
         List<SessionStats> sessions,
         OrderingStats ordering,
         long pathChallenges,
-        long bytesWithheld) {
+        long bytesWithheld,
+        long fecPlansRefused,
+        long replyPlansDeferred) {
 
     /**
      * Creates a snapshot; the list of sessions is copied, so the snapshot stays immutable.
@@ -82,14 +91,18 @@ public record TunnelStats(
      * @param ordering              what ordered delivery did
      * @param pathChallenges        path challenges sent (server)
      * @param bytesWithheld         bytes not sent to unvalidated addresses (server)
+     * @param fecPlansRefused       adaptive FEC code rate searches refused, the planning thread's
+     *                              queue full (client)
+     * @param replyPlansDeferred    plans of coded replies' spreads that waited for their share of
+     *                              the I/O thread (server)
      */
     public TunnelStats {
         sessions = List.copyOf(sessions);
     }
 
     /**
-     * A snapshot with no datagrams rejected unopened, no path challenges and nothing withheld: the
-     * constructor of the first release, kept for source compatibility.
+     * A snapshot with no datagrams rejected unopened, no path challenges, nothing withheld and no
+     * plan refused or deferred: the constructor of the first release, kept for source compatibility.
      *
      * @param role                  the socket's role
      * @param delivered             data datagrams handed to the application
@@ -111,7 +124,7 @@ public record TunnelStats(
                        long sessionsRefused, long authFailed, long handshakes, long handshakesRefused,
                        List<SessionStats> sessions, OrderingStats ordering) {
         this(role, delivered, duplicatesDropped, tooOldDropped, malformedDropped, unknownSessionDropped, queueDropped,
-                sendDropped, sessionsRefused, authFailed, handshakes, handshakesRefused, 0, sessions, ordering, 0, 0);
+                sendDropped, sessionsRefused, authFailed, handshakes, handshakesRefused, 0, sessions, ordering, 0, 0, 0, 0);
     }
 
     /** @return redundancy's counts summed over the sessions */
@@ -153,6 +166,8 @@ public record TunnelStats(
         private OrderingStats ordering = OrderingStats.NONE;
         private long pathChallenges;
         private long bytesWithheld;
+        private long fecPlansRefused;
+        private long replyPlansDeferred;
 
         private Builder(TunnelConfig.Role role) {
             this.role = role;
@@ -334,11 +349,34 @@ public record TunnelStats(
             return this;
         }
 
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#fecPlansRefused()}
+         * @return this builder
+         */
+        public Builder fecPlansRefused(long n) {
+            fecPlansRefused = n;
+            return this;
+        }
+
+        /**
+         * Sets a count.
+         *
+         * @param n the value of {@link TunnelStats#replyPlansDeferred()}
+         * @return this builder
+         */
+        public Builder replyPlansDeferred(long n) {
+            replyPlansDeferred = n;
+            return this;
+        }
+
         /** @return the snapshot */
         public TunnelStats build() {
             return new TunnelStats(role, delivered, duplicatesDropped, tooOldDropped, malformedDropped,
                     unknownSessionDropped, queueDropped, sendDropped, sessionsRefused, authFailed, handshakes,
-                    handshakesRefused, rejectedUnopened, sessions, ordering, pathChallenges, bytesWithheld);
+                    handshakesRefused, rejectedUnopened, sessions, ordering, pathChallenges, bytesWithheld,
+                    fecPlansRefused, replyPlansDeferred);
         }
     }
 }

@@ -15,16 +15,16 @@ class TunnelStatsTest {
                 .delivered(1).duplicatesDropped(2).tooOldDropped(3).malformedDropped(4).unknownSessionDropped(5)
                 .queueDropped(6).sendDropped(7).sessionsRefused(8).authFailed(9).handshakes(10)
                 .handshakesRefused(11).rejectedUnopened(12).sessions(List.of(session)).ordering(ordering)
-                .pathChallenges(13).bytesWithheld(14).build();
+                .pathChallenges(13).bytesWithheld(14).fecPlansRefused(15).replyPlansDeferred(16).build();
         assertThat(stats).isEqualTo(new TunnelStats(TunnelConfig.Role.SERVER, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-                List.of(session), ordering, 13, 14));
+                List.of(session), ordering, 13, 14, 15, 16));
     }
 
     @Test
     void theBuilderStartsFromNothing() {
         TunnelStats stats = TunnelStats.builder(TunnelConfig.Role.CLIENT).build();
         assertThat(stats).isEqualTo(new TunnelStats(TunnelConfig.Role.CLIENT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                List.of(), OrderingStats.NONE, 0, 0));
+                List.of(), OrderingStats.NONE, 0, 0, 0, 0));
     }
 
     @Test

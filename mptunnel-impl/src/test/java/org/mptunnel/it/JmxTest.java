@@ -41,6 +41,8 @@ class JmxTest {
             // The client's path is challenged at its first keepalive.
             await().atMost(Duration.ofSeconds(5)).until(() -> (Long) mbeans.getAttribute(serverName, "PathChallenges") > 0);
             assertThat((Long) mbeans.getAttribute(serverName, "BytesWithheld")).isNotNegative();
+            assertThat(mbeans.getAttribute(serverName, "ReplyPlansDeferred")).as("no coded replies").isEqualTo(0L);
+            assertThat(mbeans.getAttribute(clientName, "FecPlansRefused")).as("no adaptive FEC").isEqualTo(0L);
             assertThat(mbeans.getAttribute(serverName, "OrderHeld")).as("ordered delivery is off").isEqualTo(0L);
             assertThat(mbeans.getAttribute(clientName, "PathsUp")).isEqualTo(1);
             assertThat((Long) mbeans.getAttribute(clientName, "DatagramsSent")).isGreaterThanOrEqualTo(5L);

@@ -35,6 +35,9 @@ public final class StatsReport {
     /** Path validation: challenges sent to new path addresses, bytes not sent to unvalidated ones. */
     private long pathChallenges;
     private long bytesWithheld;
+    /** FEC planning: a client's code rate searches refused, a server's reply spread plans deferred. */
+    private long fecPlansRefused;
+    private long replyPlansDeferred;
     private int liveSessions;
     private long datagramsSent;
     private RedundancyStats coding = RedundancyStats.NONE;
@@ -110,6 +113,8 @@ public final class StatsReport {
         handshakes += stats.handshakes();
         pathChallenges += stats.pathChallenges();
         bytesWithheld += stats.bytesWithheld();
+        fecPlansRefused += stats.fecPlansRefused();
+        replyPlansDeferred += stats.replyPlansDeferred();
         orderHeld += stats.ordering().held();
         orderReleasedOnTimeout += stats.ordering().releasedOnTimeout();
         orderSkipped += stats.ordering().skipped();
@@ -191,6 +196,8 @@ public final class StatsReport {
         handshakes += other.handshakes;
         pathChallenges += other.pathChallenges;
         bytesWithheld += other.bytesWithheld;
+        fecPlansRefused += other.fecPlansRefused;
+        replyPlansDeferred += other.replyPlansDeferred;
         datagramsSent += other.datagramsSent;
         copiesSent += other.copiesSent;
         coding = coding.plus(other.coding);
@@ -321,6 +328,12 @@ public final class StatsReport {
                 b.append(" order-over-budget ").append(orderOverBudget);
             }
         }
+        if (fecPlansRefused > 0) {
+            b.append(" fec-plans-refused ").append(fecPlansRefused);
+        }
+        if (replyPlansDeferred > 0) {
+            b.append(" reply-plans-deferred ").append(replyPlansDeferred);
+        }
         return b;
     }
 
@@ -347,6 +360,10 @@ public final class StatsReport {
         if (pathChallenges + bytesWithheld > 0) {
             b.append(String.format(Locale.ROOT, "%n  path validation: challenges %d, bytes withheld from"
                     + " unvalidated addresses %d", pathChallenges, bytesWithheld));
+        }
+        if (fecPlansRefused + replyPlansDeferred > 0) {
+            b.append(String.format(Locale.ROOT, "%n  FEC planning: code rate searches refused %d,"
+                    + " reply spread plans deferred %d", fecPlansRefused, replyPlansDeferred));
         }
         if (orderHeld + orderLate > 0) {
             b.append(String.format(Locale.ROOT, "%n  ordered delivery: held %d, released on timeout %d,"

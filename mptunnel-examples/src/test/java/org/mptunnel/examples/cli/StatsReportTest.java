@@ -126,4 +126,21 @@ class StatsReportTest {
         assertThat(report.summary()).contains("path validation: challenges 13, bytes withheld from unvalidated addresses 3400");
         assertThat(new StatsReport().add(stats(OrderingStats.NONE), true).summary()).doesNotContain("path validation");
     }
+
+    @Test
+    void fecPlansRefusedOrDeferredShowOnceThereAreAny() {
+        assertThat(new StatsReport().add(stats(OrderingStats.NONE), true).line()).doesNotContain("plans");
+        assertThat(new StatsReport().add(stats(OrderingStats.NONE), true).summary()).doesNotContain("FEC planning");
+
+        TunnelStats.Builder client = TunnelStats.builder(TunnelConfig.Role.CLIENT);
+        StatsReport clients = new StatsReport().add(client.fecPlansRefused(2).build(), true)
+                .addClosed(new StatsReport().add(client.fecPlansRefused(1).build(), false));
+        assertThat(clients.line()).endsWith(" fec-plans-refused 3");
+        assertThat(clients.summary()).endsWith("FEC planning: code rate searches refused 3, reply spread plans deferred 0");
+
+        StatsReport server = new StatsReport()
+                .add(TunnelStats.builder(TunnelConfig.Role.SERVER).replyPlansDeferred(7).build(), true);
+        assertThat(server.serverLine()).contains(" reply-plans-deferred 7 paths 0 up 0 ");
+        assertThat(server.summary()).endsWith("FEC planning: code rate searches refused 0, reply spread plans deferred 7");
+    }
 }

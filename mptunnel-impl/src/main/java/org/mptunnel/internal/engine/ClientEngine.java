@@ -22,6 +22,7 @@ import org.mptunnel.internal.schedule.FecRates;
 import org.mptunnel.internal.schedule.FecScheduler;
 import org.mptunnel.internal.schedule.Scheduler;
 import org.mptunnel.internal.session.Session;
+import org.mptunnel.internal.session.TunnelCounters;
 import org.mptunnel.internal.wire.Header;
 import org.mptunnel.internal.wire.PathChallenge;
 
@@ -52,7 +53,7 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
         if (codec == PlainCodec.INSTANCE) {
             session.confirmInboundJumps();
         }
-        this.scheduler = scheduler(config, session, codec, keepaliveNanos, this::wakeBy);
+        this.scheduler = scheduler(config, session, codec, keepaliveNanos, this::wakeBy, totals);
         this.probing = new Probing(session, codec, scheduler, peer, keepaliveNanos, deadTimeoutNanos, tickNanos, now);
         this.handshake = config.encrypted() ? new ClientHandshake(config, session, totals,
                 (data, offset, length) -> send(data, offset, length, null, 0), keepaliveNanos, deadTimeoutNanos, now)
@@ -61,7 +62,7 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
 
     /** The configuration's send policy; a FEC one codes the session from its first datagram. */
     private static Scheduler scheduler(TunnelConfig config, Session session, Codec codec, long keepaliveNanos,
-                                       LongConsumer wakeBy) {
+                                       LongConsumer wakeBy, TunnelCounters totals) {
         Redundancy redundancy = config.redundancy();
         if (redundancy.isAdaptive()) {
             return new AdaptivePlanner(session, redundancy.targetLoss(), keepaliveNanos);
@@ -69,7 +70,8 @@ public final class ClientEngine extends ConnectedEngine implements Engine.Role {
         if (redundancy.isFec()) {
             FecScheduler.attach(session, null);
             FecRates rates = redundancy.isFecAdaptive()
-                    ? new AdaptiveFecRates(session, redundancy.targetLoss(), redundancy.groupDeadline())
+                    ? new AdaptiveFecRates(session, redundancy.targetLoss(), redundancy.groupDeadline(),
+                            totals.fecPlansRefused)
                     : FecRates.fixed(new FecRate(redundancy.groupData(), redundancy.groupRepair(), false));
             return new FecScheduler(codec, rates, redundancy.groupDeadline().toNanos(), wakeBy);
         }

@@ -152,6 +152,8 @@ public abstract class Engine implements IoHandler, DatagramIo.Sink {
                 .rejectedUnopened(totals.rejectedUnopened.get())
                 .pathChallenges(totals.pathChallenges.get())
                 .bytesWithheld(totals.bytesWithheld.get())
+                .fecPlansRefused(totals.fecPlansRefused.get())
+                .replyPlansDeferred(totals.replyPlansDeferred.get())
                 .sessions(sessions)
                 .ordering(ordering == null ? OrderingStats.NONE : ordering.totals())
                 .build();

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * I/O thread's timer within a share of that thread's time: a plan takes 0.3 to 15 ms (k:m up to
  * 32:16 over up to {@value ReplySpread#MAX_PATHS} paths), any client that codes makes one due every
  * second, and this thread also reads every datagram. Plans past the share wait their turn,
- * counted, and said in one INFO line a minute at most (the counts are not in the statistics); the
- * session that waited is the first of the next turn. I/O thread only.
+ * counted ({@code TunnelStats.replyPlansDeferred}), and said in one INFO line a minute at most;
+ * the session that waited is the first of the next turn. I/O thread only.
  */
 final class ReplySpreads {
 
@@ -36,16 +36,19 @@ final class ReplySpreads {
     private long refilledAt;
     private boolean started;
     private int cursor;
-    /** Spreads planned, and plans that were due but waited for the budget. */
+    /** Spreads planned. */
     final Counter plans = new Counter();
-    final Counter deferred = new Counter();
+    /** Plans that were due but waited for the budget: the socket's count. */
+    private final Counter deferred;
     /** Lines that said plans waited, and when the last was written. */
     long deferredLines;
     private long deferredLoggedAt;
     private long deferredAtLastLine;
 
-    ReplySpreads(LongSupplier clock) {
+    /** @param deferred counts the plans that waited for the budget */
+    ReplySpreads(LongSupplier clock, Counter deferred) {
         this.clock = clock;
+        this.deferred = deferred;
     }
 
     /** The session's replies are coded from now on. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.mptunnel.Redundancy;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelStats;
@@ -68,7 +69,7 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
     /** Sessions whose replies are coded, whose groups' deadlines the I/O thread watches; I/O thread only. */
     private final List<Session> codedSessions = new ArrayList<>();
     /** The coded sessions' spreads of their replies over the paths; I/O thread only. */
-    final ReplySpreads replySpreads = new ReplySpreads(System::nanoTime);
+    final ReplySpreads replySpreads;
     /** At most {@code maxSessionsPerSource} sessions per source IP (IPv6 /64), so one host cannot fill the table. */
     private final SessionsPerSource perSource;
     /** Refusals of new sessions or handshakes are logged at most once per interval, with a count. */
@@ -98,7 +99,13 @@ public final class ServerEngine extends BoundEngine implements Engine.Role {
 
     /** @param io the backend the channel and the sessions' paths are written through */
     ServerEngine(TunnelConfig config, DatagramChannel channel, DatagramIo io) {
+        this(config, channel, io, System::nanoTime);
+    }
+
+    /** @param planningClock measures what each plan of {@link #replySpreads} took (tests: a clock of their own) */
+    ServerEngine(TunnelConfig config, DatagramChannel channel, DatagramIo io, LongSupplier planningClock) {
         super(config, channel, io);
+        this.replySpreads = new ReplySpreads(planningClock, totals.replyPlansDeferred);
         this.sessions = new SessionTable(config.maxSessions());
         this.perSource = new SessionsPerSource(config.maxSessionsPerSource());
         this.idleNanos = config.sessionIdleTimeout().toNanos();

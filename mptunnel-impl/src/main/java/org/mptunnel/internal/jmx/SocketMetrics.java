@@ -139,6 +139,16 @@ public final class SocketMetrics implements SocketMetricsMXBean {
     }
 
     @Override
+    public long getFecPlansRefused() {
+        return stats.get().fecPlansRefused();
+    }
+
+    @Override
+    public long getReplyPlansDeferred() {
+        return stats.get().replyPlansDeferred();
+    }
+
+    @Override
     public int getSessions() {
         return stats.get().sessions().size();
     }

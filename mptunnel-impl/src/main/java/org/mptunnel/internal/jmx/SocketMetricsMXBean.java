@@ -42,6 +42,12 @@ public interface SocketMetricsMXBean {
     /** @return bytes not sent to unvalidated addresses for want of credit (server) */
     long getBytesWithheld();
 
+    /** @return adaptive FEC code rate searches the process's planning thread refused, its queue full (client) */
+    long getFecPlansRefused();
+
+    /** @return plans of coded replies' spreads that waited for their share of the I/O thread (server) */
+    long getReplyPlansDeferred();
+
     int getSessions();
 
     int getPaths();

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
 import org.slf4j.Logger;
@@ -42,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: {@link #rateFor} any sending thread; {@link #onTimer} the I/O thread, which takes
  * the estimates and hands the search to the {@link PlanningThread} (a plan takes milliseconds,
  * which the I/O thread, serving every datagram, must not stall for), one search at a time per
- * session; the search publishes its plan and rate through volatile fields.
+ * session; the search publishes its plan and rate through volatile fields. A search that thread's
+ * queue refuses (it holds {@value PlanningThread#QUEUED}, for every session of the process) is
+ * counted ({@code TunnelStats.fecPlansRefused}) and is not a plan: the session keeps its rate and
+ * tries again at its next timer.
  */
 public final class AdaptiveFecRates implements FecRates {
 
@@ -77,6 +81,8 @@ public final class AdaptiveFecRates implements FecRates {
     private final Duration deadline;
     /** Runs the searches, one at a time for this session ({@link #searching}). */
     private final Executor planning;
+    /** Searches the planning thread refused; the I/O thread counts. */
+    private final Counter refused;
     private final AtomicBoolean searching = new AtomicBoolean();
     /** Moved on when the I/O thread falls back to the start rate: a search begun before publishes nothing. */
     private volatile long epoch;
@@ -98,17 +104,19 @@ public final class AdaptiveFecRates implements FecRates {
      * @param session    the client's session, whose paths are planned over
      * @param targetLoss the residual loss to meet, above 0 and below 1
      * @param deadline   the groups' deadline
+     * @param refused    counts the searches the planning thread refused (its queue was full)
      */
-    public AdaptiveFecRates(Session session, double targetLoss, Duration deadline) {
-        this(session, targetLoss, deadline, PlanningThread.INSTANCE);
+    public AdaptiveFecRates(Session session, double targetLoss, Duration deadline, Counter refused) {
+        this(session, targetLoss, deadline, PlanningThread.INSTANCE, refused);
     }
 
     /** @param planning where the searches run (tests: the calling thread) */
-    AdaptiveFecRates(Session session, double targetLoss, Duration deadline, Executor planning) {
+    AdaptiveFecRates(Session session, double targetLoss, Duration deadline, Executor planning, Counter refused) {
         this.session = session;
         this.targetLoss = targetLoss;
         this.deadline = deadline;
         this.planning = planning;
+        this.refused = refused;
         this.rate = startRate(session.paths().length);
     }
 
@@ -131,7 +139,10 @@ public final class AdaptiveFecRates implements FecRates {
         if (!planned || nowNanos - lastPlanAt >= PLAN_MILLIS * MS || changed(paths)) {
             revise(paths, nowNanos);
         }
-        return Math.min(nextTickNanos, lastPlanAt + PLAN_MILLIS * MS);
+        long due = lastPlanAt + PLAN_MILLIS * MS;
+        // Overdue (the last search still runs, or this one was refused): the next tick tries again,
+        // rather than a timer due at once, which would run it every millisecond until then.
+        return planned && due - nowNanos > 0 ? Math.min(nextTickNanos, due) : nextTickNanos;
     }
 
     /**
@@ -191,7 +202,9 @@ public final class AdaptiveFecRates implements FecRates {
     /**
      * I/O thread: plans for {@code paths} now (null entries: no estimate yet) and publishes the rate:
      * the start rate at once if a path has no estimate, else through a search on the planning
-     * thread; while this session's previous search runs, only the fall back to the start rate.
+     * thread; while this session's previous search runs, only the fall back to the start rate. A
+     * search the planning thread refuses is counted and changes nothing: not a plan, so the next
+     * timer tries again.
      */
     void revise(LossModel[] paths, long nowNanos) {
         boolean unknown = false;
@@ -205,11 +218,16 @@ public final class AdaptiveFecRates implements FecRates {
             return; // the last search still runs: the next timer tries again
         }
         long sent = session.datagramsSent();
+        double sendRate = datagramsPerSecond;
         if (planned && nowNanos - lastPlanAt > 0) {
             double interval = (sent - sentAtLastPlan) * 1e9 / (nowNanos - lastPlanAt);
-            datagramsPerSecond = datagramsPerSecond == 0 ? interval
-                    : datagramsPerSecond + (interval - datagramsPerSecond) * RATE_WEIGHT;
+            sendRate = sendRate == 0 ? interval : sendRate + (interval - sendRate) * RATE_WEIGHT;
         }
+        if (search && !submit(paths, alive, sendRate)) {
+            refused.increment();
+            return;
+        }
+        datagramsPerSecond = sendRate;
         planned = true;
         lastPlanAt = nowNanos;
         sentAtLastPlan = sent;
@@ -220,11 +238,18 @@ public final class AdaptiveFecRates implements FecRates {
         if (!search) {
             epoch++;
             rate = startRate(paths.length);
-            plan = null;
-            return; // nothing to plan with (yet): every path, as many as are up
+            plan = null; // nothing to plan with (yet): every path, as many as are up
         }
+    }
+
+    /**
+     * I/O thread: hands the search over {@code paths}' {@code alive} live ones to the planning thread.
+     *
+     * @return false if it refused the search (its queue is full)
+     */
+    private boolean submit(LossModel[] paths, int alive, double sendRate) {
         CodeRatePlanner.Limits now = CodeRatePlanner.Limits.forRate(MAX_K, MAX_M, targetLoss,
-                paths.length >= SURVIVAL_PATHS, deadline, datagramsPerSecond);
+                paths.length >= SURVIVAL_PATHS, deadline, sendRate);
         // The dead are left out of the plan, not given a loss of 1: the rule that no path carries
         // more than m of a group must count only the paths that can carry anything.
         int[] live = new int[alive];
@@ -239,8 +264,10 @@ public final class AdaptiveFecRates implements FecRates {
         searching.set(true);
         try {
             planning.execute(() -> search(now, models, live, paths.length, begunIn));
+            return true;
         } catch (RejectedExecutionException e) {
-            searching.set(false); // the planning thread's queue is full: the next timer tries again
+            searching.set(false);
+            return false;
         }
     }
 

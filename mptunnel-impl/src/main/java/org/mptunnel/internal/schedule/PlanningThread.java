@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * ({@link AdaptiveFecRates}): each takes milliseconds, which an I/O thread serving datagrams must not
  * stall for, and a session has at most one waiting or running. Started at the first search, a
  * daemon, and it ends after a minute without work. At most {@value #QUEUED} searches wait; a
- * session whose search does not fit tries again at its next timer.
+ * session whose search does not fit counts it ({@code TunnelStats.fecPlansRefused}) and tries
+ * again at its next timer.
  */
 final class PlanningThread {
 

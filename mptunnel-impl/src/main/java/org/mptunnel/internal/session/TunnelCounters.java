@@ -30,6 +30,10 @@ public final class TunnelCounters {
     public final Counter pathChallenges = new Counter();
     /** Server, shared (application threads count here): bytes not sent to unvalidated addresses for want of credit. */
     public final Counter bytesWithheld = new Counter();
+    /** Client, adaptive FEC: code rate searches the process's planning thread refused, its queue full. */
+    public final Counter fecPlansRefused = new Counter();
+    /** Server: plans of coded replies' spreads that waited for their share of the I/O thread. */
+    public final Counter replyPlansDeferred = new Counter();
 
     /** I/O thread: datagrams handed to the application (a negative delta takes some back). */
     public void countDelivered(long delta) {

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.schedule.FecRate;
 import org.mptunnel.internal.schedule.FecScheduler;
@@ -14,8 +15,8 @@ import org.mptunnel.internal.session.TunnelCounters;
 
 /**
  * The server's plans of its replies' spreads share 2 % of the I/O thread's time: with a clock on
- * which every plan takes 6 ms, a second's 20 ms allow four, the rest wait their turn, counted, and
- * every session gets its plan as time passes.
+ * which every plan takes 6 ms, a second's 20 ms allow four, the rest wait their turn, counted in
+ * the server's statistics, and every session gets its plan as time passes.
  */
 class ReplySpreadsTest {
 
@@ -40,7 +41,8 @@ class ReplySpreadsTest {
 
     @Test
     void plansBeyondTheirShareOfTimeWaitTheirTurnAndAreCounted() {
-        ReplySpreads spreads = new ReplySpreads(this::tick);
+        ServerEngine server = new Wire().server(Wire.serverConfig(), this::tick);
+        ReplySpreads spreads = server.replySpreads;
         List<Session> sessions = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             sessions.add(codedSession(i));
@@ -49,29 +51,30 @@ class ReplySpreadsTest {
         long now = 1_000 * MS;
         spreads.onTimer(now);
         assertThat(spreads.plans.get()).as("20 ms at 6 ms a plan").isEqualTo(4);
-        assertThat(spreads.deferred.get()).isEqualTo(1);
+        assertThat(server.stats().replyPlansDeferred()).isEqualTo(1);
 
         spreads.onTimer(now + 10 * MS);
         assertThat(spreads.plans.get()).as("0.2 ms refilled: still in debt").isEqualTo(4);
-        assertThat(spreads.deferred.get()).isEqualTo(2);
+        assertThat(server.stats().replyPlansDeferred()).isEqualTo(2);
 
         spreads.onTimer(now + 1_000 * MS); // 19.8 ms more: 16 after the debt
         assertThat(spreads.plans.get()).as("the next three in turn").isEqualTo(7);
-        assertThat(spreads.deferred.get()).isEqualTo(3);
+        assertThat(server.stats().replyPlansDeferred()).isEqualTo(3);
         spreads.onTimer(now + 2_000 * MS); // 18 ms after the debt
         assertThat(spreads.plans.get()).as("the last three").isEqualTo(10);
-        assertThat(spreads.deferred.get()).as("the first, due again a second after its plan, waits").isEqualTo(4);
+        assertThat(server.stats().replyPlansDeferred()).as("the first, due again a second after its plan, waits")
+                .isEqualTo(4);
         assertThat(spreads.deferredLines).as("said once a minute at most").isEqualTo(1);
 
         long later = now + ReplySpreads.DEFERRED_LOG_NANOS + 2_000 * MS;
         spreads.onTimer(later); // every session due again: past the share once more, a minute later
-        assertThat(spreads.deferred.get()).isEqualTo(5);
+        assertThat(server.stats().replyPlansDeferred()).isEqualTo(5);
         assertThat(spreads.deferredLines).isEqualTo(2);
     }
 
     @Test
     void aSessionThatLeftIsNoLongerPlanned() {
-        ReplySpreads spreads = new ReplySpreads(this::tick);
+        ReplySpreads spreads = new ReplySpreads(this::tick, new Counter());
         Session session = codedSession(1);
         spreads.add(session);
         spreads.remove(session);

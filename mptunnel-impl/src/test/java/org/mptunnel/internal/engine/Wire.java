@@ -7,6 +7,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.internal.io.DatagramIo;
 import org.mptunnel.internal.io.Frame;
@@ -77,6 +78,11 @@ final class Wire implements DatagramIo {
 
     ServerEngine server(TunnelConfig.ServerBuilder config) {
         return new ServerEngine(config.build(), null, this);
+    }
+
+    /** A server whose plans of coded replies' spreads are timed by {@code planningClock}. */
+    ServerEngine server(TunnelConfig.ServerBuilder config, LongSupplier planningClock) {
+        return new ServerEngine(config.build(), null, this, planningClock);
     }
 
     static TunnelConfig.ClientBuilder clientConfig() {

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.mptunnel.internal.bridge.GilbertElliott;
+import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.TunnelCounters;
@@ -41,7 +42,7 @@ class AdaptiveFecRatesBurstTest {
             back[i] = model.start(117 + i);
         }
         Session session = new Session(1, null, 64, paths, null, paths.length, new TunnelCounters(), 0);
-        AdaptiveFecRates rates = new AdaptiveFecRates(session, target, Duration.ofMillis(5), Runnable::run);
+        AdaptiveFecRates rates = new AdaptiveFecRates(session, target, Duration.ofMillis(5), Runnable::run, new Counter());
         long now = 0;
         long probe = 0;
         for (int second = 0; second < 10; second++) {

@@ -6,8 +6,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mptunnel.internal.path.Counter;
 import org.mptunnel.internal.path.Path;
 import org.mptunnel.internal.session.Session;
 import org.mptunnel.internal.session.TunnelCounters;
@@ -34,6 +36,9 @@ class AdaptiveFecRatesTest {
     /** Searches waiting to run; run by hand where a test says so, else at once. */
     private final java.util.ArrayDeque<Runnable> searches = new java.util.ArrayDeque<>();
     private boolean holdSearches;
+    /** The planning executor refuses searches, as the planning thread does with its queue full. */
+    private boolean refuseSearches;
+    private Counter refused;
     private long now;
     private long probe;
 
@@ -52,13 +57,16 @@ class AdaptiveFecRatesTest {
             paths[i] = new Path(i, new InetSocketAddress("127.0.0.1", 1 + i), null, true, 0);
         }
         session = new Session(1, null, 64, paths, null, paths.length, new TunnelCounters(), 0);
+        refused = new Counter();
         rates = new AdaptiveFecRates(session, target, deadline, search -> {
-            if (holdSearches) {
+            if (refuseSearches) {
+                throw new RejectedExecutionException("the planning thread's queue is full");
+            } else if (holdSearches) {
                 searches.add(search);
             } else {
                 search.run();
             }
-        });
+        }, refused);
     }
 
     /** One second: each live path carries and reports its datagrams, lost at its rate; then the timer runs. */
@@ -317,6 +325,38 @@ class AdaptiveFecRatesTest {
         assertThat(rates.rateFor(session)).isNotEqualTo(new FecRate(1, 2, false));
         second();
         assertThat(searches).as("the next revision may search again").hasSize(1);
+    }
+
+    @Test
+    void whileItsSearchWaitsPastTheNextPlanTheTimerComesAtItsNextTickNotAtOnce() {
+        holdSearches = true;
+        second();
+        assertThat(searches).as("the first plan's search, waiting").hasSize(1);
+        second();
+        assertThat(rates.onTimer(now + MS, Long.MAX_VALUE)).as("a plan is due but the search still waits")
+                .isEqualTo(Long.MAX_VALUE);
+        assertThat(searches).hasSize(1);
+    }
+
+    @Test
+    void aSearchThePlanningThreadRefusesIsCountedAndTriedAgainAtTheNextTimer() {
+        refuseSearches = true;
+        second();
+        assertThat(refused.get()).as("a plan was due: its search refused").isEqualTo(1);
+        assertThat(rates.plans()).isZero();
+        assertThat(rates.rateFor(session)).as("the rate in use stays").isEqualTo(new FecRate(1, 2, false));
+        assertThat(rates.onTimer(now + 10 * MS, Long.MAX_VALUE)).as("not a plan: due again, at the next tick")
+                .isEqualTo(Long.MAX_VALUE);
+        assertThat(refused.get()).as("tried again at that timer").isEqualTo(2);
+
+        refuseSearches = false;
+        rates.onTimer(now + 20 * MS, Long.MAX_VALUE);
+        assertThat(rates.plans()).as("the planning thread had room again").isEqualTo(1);
+        assertThat(rates.plan()).isNotNull();
+        assertThat(rates.rateFor(session)).isNotEqualTo(new FecRate(1, 2, false));
+        assertThat(rates.onTimer(now + 30 * MS, Long.MAX_VALUE)).as("a plan made: the next within its interval")
+                .isEqualTo(now + 20 * MS + AdaptiveFecRates.MIN_PLAN_MILLIS * MS);
+        assertThat(refused.get()).isEqualTo(2);
     }
 
     @Test
