@@ -24,6 +24,12 @@ import java.util.Arrays;
  * that loss which rises is seen within a few dozen probes and loss which falls is believed only
  * once it has stayed low for a few hundred.
  *
+ * <p>Late acks: a probe is counted lost once its ack is overdue, but an ack may be merely late (a
+ * machine too busy to run the far end, a bridge or this end's I/O thread for a while, as at start-up
+ * on a loaded machine). An ack that arrives while its probe's slot still remembers the probe takes
+ * the loss back: every average becomes what it would be had the probe been answered in time. An
+ * ack later than that (the slot reused, {@value #SLOTS} probes on) is ignored.
+ *
  * <p>Threads: the I/O thread records; {@link #roundTripLoss()} may be read from any thread.
  */
 public final class ProbeLoss {
@@ -47,6 +53,8 @@ public final class ProbeLoss {
     private final boolean[] pending = new boolean[SLOTS];
     /** Whether the slot's probe was resolved as lost (false while pending or once answered). */
     private final boolean[] lost = new boolean[SLOTS];
+    /** For a slot whose probe was resolved as lost: which outcome that was (1, 2, …). */
+    private final long[] lostAsOutcome = new long[SLOTS];
     private int next;
     private long outcomes;
     private double slow;
@@ -70,16 +78,24 @@ public final class ProbeLoss {
         lost[slot] = false;
     }
 
-    /** I/O thread: the ack of probe {@code probeNumber} arrived; an unknown or late one is ignored. */
+    /**
+     * I/O thread: the ack of probe {@code probeNumber} arrived. If the probe was already counted
+     * lost, the loss is taken back (see the class comment); an unknown or repeated ack is ignored.
+     */
     public void acked(long probeNumber) {
         for (int i = 0; i < SLOTS; i++) {
-            if (pending[i] && number[i] == probeNumber) {
-                pending[i] = false;
+            if ((pending[i] || lost[i]) && number[i] == probeNumber) {
+                if (pending[i]) {
+                    pending[i] = false;
+                    outcome(0);
+                } else {
+                    lost[i] = false;
+                    takeBackLoss(lostAsOutcome[i]);
+                }
                 if (!answered || sentAt[i] - newestAnsweredSentAt > 0) {
                     newestAnsweredSentAt = sentAt[i];
                     answered = true;
                 }
-                outcome(0);
                 return;
             }
         }
@@ -101,6 +117,7 @@ public final class ProbeLoss {
                 pending[i] = false;
                 lost[i] = true;
                 outcome(1);
+                lostAsOutcome[i] = outcomes;
             }
         }
     }
@@ -112,6 +129,41 @@ public final class ProbeLoss {
         fast += (lost - fast) * (outcomes < SHORT_WINDOW ? 1.0 / outcomes : 1.0 / SHORT_WINDOW);
         precise += (lost - precise) * (outcomes < PRECISE_WINDOW ? 1.0 / outcomes : 1.0 / PRECISE_WINDOW);
         published = slow;
+    }
+
+    /**
+     * Outcome {@code which}, a loss, turns out to have been answered: each average loses what that
+     * loss still weighs in it, so it is as if the outcome had been 0 from the start (the averages
+     * are linear in their outcomes).
+     */
+    private void takeBackLoss(long which) {
+        slow = Math.max(0, slow - weightNow(which, LONG_WINDOW));
+        fast = Math.max(0, fast - weightNow(which, SHORT_WINDOW));
+        precise = Math.max(0, precise - weightNow(which, PRECISE_WINDOW));
+        published = slow;
+    }
+
+    /**
+     * The weight outcome {@code which} has now, after {@link #outcomes} outcomes, in the average of
+     * window {@code window}: outcome {@code j} entered with weight {@code 1/j} below the window,
+     * {@code 1/window} from then on, and each later outcome {@code j} scaled it by {@code 1 - w(j)}.
+     * Below the window those factors {@code (j - 1) / j} telescope: outcome {@code k}'s {@code 1/k}
+     * becomes {@code 1/m} at outcome {@code m}.
+     */
+    private double weightNow(long which, int window) {
+        long n = outcomes;
+        long warm = window - 1; // outcomes 1 .. window - 1 are averaged plainly
+        double weight;
+        long from;
+        if (which <= warm) {
+            long m = Math.min(n, warm);
+            weight = 1.0 / m;
+            from = m;
+        } else {
+            weight = 1.0 / window;
+            from = which;
+        }
+        return weight * Math.pow(1 - 1.0 / window, n - from);
     }
 
     /** @return probes resolved so far (acked or counted lost) */

@@ -39,7 +39,7 @@ class ProbeLossTest {
     }
 
     @Test
-    void aLateOrUnknownAckChangesNothing() {
+    void aRepeatedOrUnknownAckChangesNothing() {
         ProbeLoss loss = new ProbeLoss();
         loss.sent(1, 0);
         loss.acked(1);
@@ -57,6 +57,68 @@ class ProbeLossTest {
         }
         assertThat(loss.outcomes()).isEqualTo(1);
         assertThat(loss.roundTripLoss()).isEqualTo(1.0);
+        loss.acked(0);
+        assertThat(loss.roundTripLoss()).as("too late: the slot holds another probe").isEqualTo(1.0);
+    }
+
+    @Test
+    void anAckAfterItsProbeWasCountedLostTakesTheLossBack() {
+        ProbeLoss loss = new ProbeLoss();
+        loss.sent(7, 0);
+        loss.expire(TIMEOUT + 1, TIMEOUT);
+        assertThat(loss.roundTripLoss()).isEqualTo(1.0);
+        loss.acked(7);
+        assertThat(loss.roundTripLoss()).isZero();
+        assertThat(loss.planningOneWayLoss()).isZero();
+        assertThat(loss.outcomes()).isEqualTo(1);
+        assertThat(loss.newestAnsweredSentAt(-1)).isZero();
+    }
+
+    /**
+     * Probes lost (10 %), answered in time, or answered late (a fifth of the answered ones, up to
+     * ten probes later, after being counted lost), against the same probes all answered in time:
+     * once every late ack is in, each average is the same, before the windows fill and after.
+     */
+    @Test
+    void lateAcksLeaveTheAveragesAsAcksInTimeWould() {
+        ProbeLoss late = new ProbeLoss();
+        ProbeLoss inTime = new ProbeLoss();
+        SplittableRandom random = new SplittableRandom(20_260_405L);
+        java.util.Map<Long, Long> dueAt = new java.util.TreeMap<>(); // probe -> number of the probe after which its ack arrives
+        long now = 0;
+        int lateAcks = 0;
+        for (long n = 0; n < 1_000; n++) {
+            late.sent(n, now);
+            inTime.sent(n, now);
+            double fate = random.nextDouble();
+            if (fate >= 0.1 + 0.18) {
+                late.acked(n);
+                inTime.acked(n);
+            } else if (fate >= 0.1) {
+                inTime.acked(n);
+                dueAt.put(n, n + 1 + random.nextInt(10));
+            }
+            now += TIMEOUT + 1;
+            late.expire(now, TIMEOUT);
+            inTime.expire(now, TIMEOUT);
+            for (var due = dueAt.entrySet().iterator(); due.hasNext(); ) {
+                var ack = due.next();
+                if (ack.getValue() == n) {
+                    late.acked(ack.getKey());
+                    lateAcks++;
+                    due.remove();
+                }
+            }
+            if (dueAt.isEmpty()) {
+                assertThat(late.roundTripLoss()).as("32-probe average after probe %d", n)
+                        .isCloseTo(inTime.roundTripLoss(), within(1e-9));
+                assertThat(late.planningOneWayLoss()).as("planning loss after probe %d", n)
+                        .isCloseTo(inTime.planningOneWayLoss(), within(1e-9));
+                assertThat(late.burst()).as("burst after probe %d", n).isEqualTo(inTime.burst());
+            }
+        }
+        assertThat(lateAcks).as("late acks").isGreaterThan(100);
+        assertThat(late.outcomes()).isEqualTo(inTime.outcomes());
     }
 
     /**
