@@ -104,10 +104,20 @@ public final class ProbeLoss {
     /**
      * I/O thread: forgets the probes still awaiting their ack, counting them neither answered nor
      * lost: the far end said it may have left them unanswered on purpose (a path challenge: it
-     * sends an address it has not validated no more bytes than it received).
+     * sends an address it has not validated no more bytes than it received). If no probe of the
+     * path has been answered yet, the losses counted so far may all be that withholding (acks
+     * overdue before the challenge came), so the estimate starts over: none yet.
      */
     public void forgetPending() {
         Arrays.fill(pending, false);
+        if (!answered) {
+            Arrays.fill(lost, false);
+            outcomes = 0;
+            slow = 0;
+            fast = 0;
+            precise = 0;
+            published = -1;
+        }
     }
 
     /** I/O thread: counts as lost every probe unanswered for longer than {@code timeoutNanos}. */

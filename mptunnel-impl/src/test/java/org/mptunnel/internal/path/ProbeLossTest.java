@@ -74,6 +74,43 @@ class ProbeLossTest {
         assertThat(loss.newestAnsweredSentAt(-1)).isZero();
     }
 
+    /** A server withholds acks from an address until it is validated; its challenge says so. */
+    @Test
+    void aChallengeBeforeAnyAnswerStartsTheEstimateOver() {
+        ProbeLoss loss = new ProbeLoss();
+        loss.sent(1, 0);
+        loss.sent(2, 10);
+        loss.expire(TIMEOUT + 11, TIMEOUT);
+        loss.sent(3, TIMEOUT + 20);
+        assertThat(loss.roundTripLoss()).isEqualTo(1.0);
+        loss.forgetPending();
+        assertThat(loss.outcomes()).isZero();
+        assertThat(loss.roundTripLoss()).isEqualTo(-1);
+        assertThat(loss.planningOneWayLoss()).isEqualTo(-1);
+        loss.acked(1);
+        loss.acked(3);
+        assertThat(loss.outcomes()).as("forgotten probes' acks count for nothing").isZero();
+        loss.sent(4, 2 * TIMEOUT);
+        loss.acked(4);
+        assertThat(loss.outcomes()).isEqualTo(1);
+        assertThat(loss.roundTripLoss()).isZero();
+    }
+
+    @Test
+    void aChallengeAfterAnAnswerForgetsOnlyWhatIsPending() {
+        ProbeLoss loss = new ProbeLoss();
+        loss.sent(1, 0);
+        loss.acked(1);
+        loss.sent(2, 10);
+        loss.expire(TIMEOUT + 11, TIMEOUT);
+        loss.sent(3, TIMEOUT + 20);
+        loss.forgetPending();
+        assertThat(loss.outcomes()).isEqualTo(2);
+        assertThat(loss.roundTripLoss()).isEqualTo(0.5);
+        loss.expire(3 * TIMEOUT, TIMEOUT);
+        assertThat(loss.outcomes()).as("probe 3 was forgotten, not lost").isEqualTo(2);
+    }
+
     /**
      * Probes lost (10 %), answered in time, or answered late (a fifth of the answered ones, up to
      * ten probes later, after being counted lost), against the same probes all answered in time:
