@@ -92,10 +92,16 @@ class FatalErrorIT {
         }
     }
 
+    /**
+     * Each thread the error ended says so in one line: a heap running out can end more than one
+     * (mpserver's target reader besides its I/O thread), whichever asks for memory first.
+     */
     private static void assertFailureReportedOnce(ToolProcess tool, String name) {
         String stderr = tool.stderr();
-        assertThat(stderr.lines().filter(line -> line.contains(" ERROR ")))
-                .as(tool.transcript()).hasSize(1).allMatch(line -> line.contains("failed"));
+        List<String> reports = stderr.lines().filter(line -> line.contains(" ERROR "))
+                .map(line -> line.substring(line.indexOf(" ERROR "))).toList();
+        assertThat(reports).as(tool.transcript()).isNotEmpty().allMatch(line -> line.contains("failed"))
+                .doesNotHaveDuplicates();
         assertThat(stderr).contains(name + ": exiting with status 1: the tunnel failed: java.lang.OutOfMemoryError");
     }
 
