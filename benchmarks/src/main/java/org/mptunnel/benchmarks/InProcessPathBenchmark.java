@@ -2,6 +2,7 @@ package org.mptunnel.benchmarks;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.mptunnel.internal.engine.ClientEngine;
 import org.mptunnel.internal.engine.Codec;
@@ -46,8 +47,19 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 public class InProcessPathBenchmark {
 
+    private static final int PAGE_WORDS = 4096 / Long.BYTES;
+
     @Param({"64", "512", "1400"})
     int payload;
+
+    /**
+     * Where the payload's arrays land on the heap: 0 where they are allocated; any other value is
+     * the seed of a gap of 0 to 4,088 bytes left before each, which moves them against the engine's
+     * direct buffers. A copy's speed depends on that placement on some CPUs
+     * ({@link CopyPlacementBenchmark}), so versions are compared over several layouts.
+     */
+    @Param({"0"})
+    int layout;
 
     private ClientEngine engine;
     private Path path;
@@ -60,6 +72,8 @@ public class InProcessPathBenchmark {
     private long arrivals;
     private long now;
     private long roundTrips;
+    /** The gaps {@link #layout} left, kept so that nothing treats them as dead. */
+    private final byte[][] gaps = new byte[2][];
 
     @Setup(Level.Trial)
     public void setUp() throws InterruptedException {
@@ -68,7 +82,10 @@ public class InProcessPathBenchmark {
         codec = Codec.of(Fixtures.CONFIG);
         sender = Fixtures.session(Fixtures.path(), new TunnelCounters());
         inbox = engine.inbox();
+        Random placement = new Random(layout);
+        gaps[0] = gap(placement);
         data = Fixtures.payload(payload);
+        gaps[1] = gap(placement);
         received = new byte[payload];
         // One round before measuring allocates the inbox's frames (lazily, by design) and checks
         // that the payload makes it through unchanged.
@@ -76,6 +93,11 @@ public class InProcessPathBenchmark {
         if (!Arrays.equals(data, received)) {
             throw new IllegalStateException("payload changed on the way");
         }
+    }
+
+    /** Heap allocation is sequential within a thread's buffer: an array of n bytes moves the next one by n + 16. */
+    private byte[] gap(Random placement) {
+        return layout == 0 ? null : new byte[placement.nextInt(PAGE_WORDS) * Long.BYTES];
     }
 
     @Benchmark
