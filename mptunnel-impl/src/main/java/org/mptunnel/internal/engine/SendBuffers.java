@@ -9,32 +9,48 @@ import org.mptunnel.internal.wire.Header;
  * into it and written from it to every path, with no per-send allocation and no bounce copy in the
  * JDK (which copies heap buffers into a temporary direct one on every write).
  *
- * <p>Most processes send from one thread. That thread's buffer is also kept beside the thread,
- * so its sends compare one reference instead of walking the thread-local map, a chain of four
- * dependent loads that the profile showed waiting behind the previous datagram's copies (6–8 ns
- * of a send → receive at 512 and 1,400 B, BENCHMARKS.md). The first thread to send takes that
- * place and keeps it while it lives; the next thread to send after it ended takes it over (until
- * then the place holds the ended thread and its buffer: one, bounded). Other threads use the
- * thread-local map as before.
+ * <p>Most processes send from one thread. That thread's buffer is also kept in one static place,
+ * so its sends compare one reference instead of walking the thread-local map, a chain of dependent
+ * loads that measured 6–8 ns of an in-process send → receive at 512 and 1,400 B (BENCHMARKS.md).
+ * The first thread to send takes the place; a thread that then sends {@value #CLAIM_AFTER} times
+ * through the map takes it over (the tools warm up from their main thread, then send from
+ * another). Two threads sending alike hand the place back and forth once per that many sends each:
+ * one shared write, no allocation. An ended owner keeps its buffer until the next claim.
  */
 final class SendBuffers {
 
-    private static final ThreadLocal<ByteBuffer> BUFFER =
-            ThreadLocal.withInitial(() -> Header.allocate(Header.LENGTH + TunnelConfig.MAX_PAYLOAD_LIMIT));
+    /** Sends through the thread-local map after which a thread takes the fast place. */
+    static final int CLAIM_AFTER = 1024;
+
+    private static final ThreadLocal<Sender> SENDERS = ThreadLocal.withInitial(Sender::new);
 
     /**
-     * The sending thread that holds the fast place, with its own buffer. Read and written without
-     * ordering: an owner is immutable (final fields), and a thread only ever uses the buffer of an
-     * owner that names itself, which is its own thread-local buffer, however stale the read.
+     * The sender holding the fast place. Read and written without ordering: a thread only uses the
+     * buffer of a sender that names itself, which is its own, however stale the read; a sender's
+     * thread and buffer are final, so any thread that sees it sees them.
      */
-    private static Owner owner;
+    private static Sender owner;
 
     private SendBuffers() {
     }
 
+    static ByteBuffer get() {
+        Thread current = Thread.currentThread();
+        Sender known = owner;
+        if (known != null && known.thread == current) {
+            return known.buffer.clear();
+        }
+        Sender mine = SENDERS.get();
+        if (known == null || --mine.untilClaim <= 0) {
+            mine.untilClaim = CLAIM_AFTER;
+            owner = mine;
+        }
+        return mine.buffer.clear();
+    }
+
     /** @return the thread that holds the fast place, or null; for tests */
     static Thread owner() {
-        Owner known = owner;
+        Sender known = owner;
         return known == null ? null : known.thread;
     }
 
@@ -43,26 +59,10 @@ final class SendBuffers {
         owner = null;
     }
 
-    static ByteBuffer get() {
-        Thread current = Thread.currentThread();
-        Owner known = owner;
-        if (known != null && known.thread == current) {
-            return known.buffer.clear();
-        }
-        ByteBuffer buffer = BUFFER.get();
-        if (known == null || known.thread.getState() == Thread.State.TERMINATED) {
-            owner = new Owner(current, buffer); // the place was free: at most once per owner's life
-        }
-        return buffer.clear();
-    }
-
-    private static final class Owner {
-        final Thread thread;
-        final ByteBuffer buffer;
-
-        Owner(Thread thread, ByteBuffer buffer) {
-            this.thread = thread;
-            this.buffer = buffer;
-        }
+    /** A sending thread's buffer, and its own count towards taking the place (only it touches that). */
+    private static final class Sender {
+        final Thread thread = Thread.currentThread();
+        final ByteBuffer buffer = Header.allocate(Header.LENGTH + TunnelConfig.MAX_PAYLOAD_LIMIT);
+        int untilClaim = CLAIM_AFTER;
     }
 }

@@ -34,14 +34,23 @@ class SendBuffersTest {
     }
 
     @Test
-    void theNextSenderTakesThePlaceOnceItsOwnerHasEnded() throws Exception {
-        ByteBuffer theirs = onAnotherThread(); // the other thread took the place, and has ended
+    void aThreadThatKeepsSendingTakesThePlaceFromTheFirst() throws Exception {
+        ByteBuffer mine = SendBuffers.get(); // this thread was first, as a tool's warm-up is
+        Thread[] owners = new Thread[2];
+        Thread other = new Thread(() -> {
+            for (int i = 1; i < SendBuffers.CLAIM_AFTER; i++) {
+                SendBuffers.get();
+            }
+            owners[0] = SendBuffers.owner();
+            SendBuffers.get();
+            owners[1] = SendBuffers.owner();
+        }, "busy-sender");
+        other.start();
+        other.join(10_000);
 
-        ByteBuffer mine = SendBuffers.get();
-
-        assertThat(SendBuffers.owner()).isSameAs(Thread.currentThread());
-        assertThat(mine).isNotSameAs(theirs);
-        assertThat(SendBuffers.get()).isSameAs(mine);
+        assertThat(owners[0]).as("after %d sends", SendBuffers.CLAIM_AFTER - 1).isSameAs(Thread.currentThread());
+        assertThat(owners[1]).as("after %d sends", SendBuffers.CLAIM_AFTER).isSameAs(other);
+        assertThat(SendBuffers.get()).isSameAs(mine); // this thread still has its own buffer
     }
 
     @Test
