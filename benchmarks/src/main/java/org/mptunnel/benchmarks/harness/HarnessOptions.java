@@ -13,6 +13,8 @@ import java.util.Set;
  * that the options after it may still override.
  *
  * @param jar            mptunnel.jar, whose tools are started
+ * @param bridgeJar      the mptunnel.jar whose mpbridge is started (the same as {@code jar} unless named):
+ *                       two versions' engines are compared over the same bridges
  * @param out            where the CSV files, the SVG plot and the processes' logs go
  * @param size           datagram size in bytes
  * @param rates          the offered rates stepped through, ascending
@@ -41,7 +43,7 @@ import java.util.Set;
  * @param fecLatency     run the latency of rebuilt datagrams instead (see {@link FecLatencyRun})
  * @param bridgeDelay    with {@code fecLatency}: each bridge's delay, each way
  */
-record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
+record HarnessOptions(Path jar, Path bridgeJar, Path out, int size, List<Integer> rates, Duration jitWarmUp, Duration warmUp, Duration step,
                       double maxLoss, int maxFailures, int retries, int refine, double refinePrecision, int latencyRate, Duration latency,
                       int lossyRate, Duration lossy, double lossyP, long seed, int paths, String jvmOptions,
                       boolean quick, boolean adaptive, boolean fec, int repeat, Path fecReplot,
@@ -55,6 +57,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             "steps.csv, processes.csv, summary.csv, loss-vs-rate.svg and logs/ under --out.",
             "",
             "  --jar PATH            mptunnel.jar (default: mptunnel-examples/target/mptunnel.jar in the repo)",
+            "  --bridge-jar PATH     the mptunnel.jar whose mpbridge runs every bridge (default: --jar's)",
             "  --out DIR             output directory (default: benchmarks/target/harness in the repo)",
             "  --size BYTES          datagram size (default: 1000)",
             "  --rates R1,R2,...     offered rates to step through, datagrams/s",
@@ -98,7 +101,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
     private static final List<Integer> DEFAULT_RATES = List.of(2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000,
             40_000, 50_000, 60_000, 80_000, 100_000, 120_000, 150_000, 200_000);
 
-    private static final Set<String> VALUED = Set.of("--jar", "--out", "--size", "--rates", "--max-rate",
+    private static final Set<String> VALUED = Set.of("--jar", "--bridge-jar", "--out", "--size", "--rates", "--max-rate",
             "--step-seconds", "--warmup-seconds", "--jit-warmup-seconds", "--max-loss", "--max-failures", "--retries",
             "--refine", "--refine-precision", "--latency-rate", "--latency-seconds", "--lossy-rate", "--lossy-seconds", "--lossy-p", "--seed",
             "--paths", "--jvm-opts", "--repeat", "--fec-replot", "--fec-only", "--bridge-delay");
@@ -127,6 +130,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
     static HarnessOptions parse(String... args) throws UsageException {
         Path root = repoRoot();
         Path jar = root.resolve("mptunnel-examples/target/mptunnel.jar");
+        Path bridgeJar = null;
         Path out = root.resolve("benchmarks/target/harness");
         int size = 1000;
         List<Integer> rates = DEFAULT_RATES;
@@ -194,6 +198,7 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             String v = args[++i];
             switch (a) {
                 case "--jar" -> jar = Path.of(v);
+                case "--bridge-jar" -> bridgeJar = Path.of(v);
                 case "--out" -> out = Path.of(v);
                 case "--size" -> size = intValue(a, v, LoadGenerator.HEADER, 65_000);
                 case "--rates" -> rates = rateList(a, v);
@@ -230,7 +235,12 @@ record HarnessOptions(Path jar, Path out, int size, List<Integer> rates, Duratio
             throw new UsageException("no mptunnel.jar at " + jar
                     + ": build it with 'mvn -B -DskipTests package', or name it with --jar");
         }
-        return new HarnessOptions(jar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
+        if (bridgeJar == null) {
+            bridgeJar = jar;
+        } else if (!Files.isRegularFile(bridgeJar)) {
+            throw new UsageException("--bridge-jar: no file at " + bridgeJar);
+        }
+        return new HarnessOptions(jar.toAbsolutePath(), bridgeJar.toAbsolutePath(), out.toAbsolutePath(), size, kept, duration(jitWarmUp), duration(warmUp),
                 duration(step), maxLoss, maxFailures, retries, refine, refinePrecision, latencyRate, duration(latency), lossyRate,
                 duration(lossy), lossyP, seed, paths, jvm, quick, adaptive, fec, repeat, fecReplot, fecOnly, fecLatency,
                 duration(bridgeDelayMillis / 1e3));

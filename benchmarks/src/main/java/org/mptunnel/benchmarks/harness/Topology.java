@@ -147,7 +147,8 @@ final class Topology implements AutoCloseable {
     }
 
     private List<String> tool(String tool, String... args) {
-        List<String> command = new ArrayList<>(List.of("-jar", options.jar().toString(), tool));
+        Path jar = tool.equals("mpbridge") ? options.bridgeJar() : options.jar();
+        List<String> command = new ArrayList<>(List.of("-jar", jar.toString(), tool));
         command.addAll(List.of(args));
         return javaCommand(command);
     }

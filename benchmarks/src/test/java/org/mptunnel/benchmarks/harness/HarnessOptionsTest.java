@@ -37,4 +37,17 @@ class HarnessOptionsTest {
         assertThatThrownBy(() -> HarnessOptions.parse("--jar", jar, "--bridge-delay", "soon"))
                 .hasMessage("--bridge-delay needs a number, got soon");
     }
+
+    @Test
+    void bridgesRunTheToolsJarUnlessAnotherIsNamed() throws Exception {
+        Path jar = Files.createFile(dir.resolve("mptunnel.jar"));
+        Path other = Files.createFile(dir.resolve("other.jar"));
+
+        assertThat(HarnessOptions.parse("--jar", jar.toString()).bridgeJar()).isEqualTo(jar.toAbsolutePath());
+        assertThat(HarnessOptions.parse("--jar", jar.toString(), "--bridge-jar", other.toString()).bridgeJar())
+                .isEqualTo(other.toAbsolutePath());
+        assertThatThrownBy(() -> HarnessOptions.parse("--jar", jar.toString(), "--bridge-jar", dir.resolve("none.jar").toString()))
+                .isInstanceOf(HarnessOptions.UsageException.class)
+                .hasMessageStartingWith("--bridge-jar: no file at ");
+    }
 }
