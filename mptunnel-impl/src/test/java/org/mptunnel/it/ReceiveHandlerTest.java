@@ -46,13 +46,13 @@ class ReceiveHandlerTest {
         @Override
         public void onDatagram(ByteBuffer payload, InetSocketAddress from) {
             lastFrom = from;
-            calls.incrementAndGet();
             int length = payload.remaining();
             int number = length >= 4 ? payload.getInt(payload.position()) : -1;
             if (number < 0 || !Numbered.matches(payload, number) || (expectedFrom != null && !expectedFrom.equals(from))) {
                 wrong.incrementAndGet();
             }
             seen.computeIfAbsent(number, n -> new AtomicInteger()).incrementAndGet();
+            calls.incrementAndGet(); // last: a test that sees the call sees what it recorded
         }
 
         void assertEachOnce() {
@@ -125,11 +125,12 @@ class ReceiveHandlerTest {
             AtomicInteger calls = new AtomicInteger();
             AtomicInteger kept = new AtomicInteger();
             MultipathDatagramSocket server = net.server(b -> b.receiveHandler((payload, from) -> {
-                calls.incrementAndGet();
                 if (payload.getInt(payload.position()) % 2 == 0) {
+                    calls.incrementAndGet();
                     throw new IllegalStateException("the handler's own failure");
                 }
                 kept.incrementAndGet();
+                calls.incrementAndGet(); // after kept: a test that sees the call sees it kept
             }));
             MultipathDatagramSocket client = net.client(List.of(Loopback.addressOf(server)));
 

@@ -27,7 +27,8 @@ class UdpBridgeDelayBoundTest {
             for (int i = 0; i < 50; i++) {
                 source.send(ByteBuffer.allocate(1_000), bridge.localAddress());
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> bridge.delayDropped() == 45);
+            // each is counted as delayDropped just before it is counted as dropped
+            await().atMost(Duration.ofSeconds(10)).until(() -> bridge.delayDropped() == 45 && bridge.dropped() >= 45);
             assertThat(bridge.dropped()).isEqualTo(45);
             assertThat(bridge.forwarded()).as("the 5 held are not due for 20 s").isZero();
         }
