@@ -45,6 +45,7 @@ class OrderedDeliveryTest {
     /** What a server delivered, as (session, number) pairs in delivery order, by receive() or by handler. */
     private static final class Delivered implements AutoCloseable {
         final List<long[]> order = new CopyOnWriteArrayList<>();
+        private MultipathDatagramSocket socket;
         private Thread thread;
 
         void record(InetSocketAddress from, ByteBuffer payload) {
@@ -52,6 +53,7 @@ class OrderedDeliveryTest {
         }
 
         void receiveFrom(MultipathDatagramSocket socket) throws IOException {
+            this.socket = socket;
             socket.setSoTimeout(100);
             thread = new Thread(() -> {
                 DatagramPacket packet = new DatagramPacket(new byte[64], 64);
@@ -83,6 +85,7 @@ class OrderedDeliveryTest {
         @Override
         public void close() throws InterruptedException {
             if (thread != null) {
+                socket.close(); // ends the receiving thread's loop; the test's Loopback closes it again, harmlessly
                 thread.join(TimeUnit.SECONDS.toMillis(5));
             }
         }
@@ -315,10 +318,14 @@ class OrderedDeliveryTest {
             sender.send(new DatagramPacket(data, 8));
             long sent = n + 1;
             if (n == 0 || n % 10 == 9) {
-                await().atMost(PATIENCE).until(() -> at.order.size() + skipped.getAsLong() >= (sent == 1 ? 1 : sent - 10));
+                // polled every millisecond: the bridges delay by 0-2 ms, and 400 waits at the default
+                // 100 ms made this test take 45 s
+                await().atMost(PATIENCE).pollInterval(Duration.ofMillis(1))
+                        .until(() -> at.order.size() + skipped.getAsLong() >= (sent == 1 ? 1 : sent - 10));
             }
         }
-        await().atMost(PATIENCE).until(() -> at.order.size() + skipped.getAsLong() >= count - 1);
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(1))
+                .until(() -> at.order.size() + skipped.getAsLong() >= count - 1);
     }
 
     /**
