@@ -63,7 +63,12 @@ public final class ProbeLoss {
     /** When the newest answered probe was sent; meaningful once {@link #answered} is set. */
     private long newestAnsweredSentAt;
     private boolean answered;
-    private volatile double published = -1;
+    private volatile double published;
+
+    /** An estimate with no outcome yet. */
+    public ProbeLoss() {
+        startOver();
+    }
 
     /** I/O thread: probe {@code probeNumber} left on this path at {@code nowNanos}. */
     public void sent(long probeNumber, long nowNanos) {
@@ -111,13 +116,18 @@ public final class ProbeLoss {
     public void forgetPending() {
         Arrays.fill(pending, false);
         if (!answered) {
-            Arrays.fill(lost, false);
-            outcomes = 0;
-            slow = 0;
-            fast = 0;
-            precise = 0;
-            published = -1;
+            startOver();
         }
+    }
+
+    /** No outcome yet: no estimate. */
+    private void startOver() {
+        Arrays.fill(lost, false);
+        outcomes = 0;
+        slow = 0;
+        fast = 0;
+        precise = 0;
+        published = -1;
     }
 
     /** I/O thread: counts as lost every probe unanswered for longer than {@code timeoutNanos}. */
