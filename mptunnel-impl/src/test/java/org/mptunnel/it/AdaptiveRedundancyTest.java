@@ -56,7 +56,7 @@ class AdaptiveRedundancyTest {
             try (Traffic.Receiver receiver = new Traffic.Receiver(server)) {
                 Traffic.sendPaced(client, 0, COUNT, 200, 64, receiver);
                 await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received.get() == server.stats().delivered());
-                awaitQuiet(server);
+                RedundancyTest.awaitQuiet(server);
                 assertThat(receiver.duplicates).hasValue(0);
                 assertThat(receiver.damaged).hasValue(0);
                 SessionStats stats = client.stats().sessions().get(0);
@@ -183,7 +183,7 @@ class AdaptiveRedundancyTest {
                 copiesAt[total / bucket] = end.copiesSent();
                 estimatedAt[total / bucket] = end.estimatedLoss();
                 measuredAt[total / bucket] = end.measuredLoss();
-                awaitQuiet(server);
+                RedundancyTest.awaitQuiet(server);
 
                 int lostBefore = 0;
                 int lostAfter = 0;
@@ -219,15 +219,5 @@ class AdaptiveRedundancyTest {
                 assertThat(lossAfter).as("loss over the second after the clean path turned lossy").isLessThan(0.02);
             }
         }
-    }
-
-    private static void awaitQuiet(MultipathDatagramSocket socket) {
-        long[] last = {-1};
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            long now = socket.stats().delivered() + socket.stats().duplicatesDropped();
-            boolean quiet = now == last[0];
-            last[0] = now;
-            return quiet;
-        });
     }
 }

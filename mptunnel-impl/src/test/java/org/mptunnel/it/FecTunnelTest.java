@@ -11,7 +11,6 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mptunnel.MultipathDatagramSocket;
@@ -368,11 +367,8 @@ class FecTunnelTest {
 
     /** Waits until the receiving socket has delivered all it will and the receiver took it all. */
     private static void awaitQuiet(MultipathDatagramSocket socket, Traffic.Receiver receiver) {
-        AtomicReference<Long> last = new AtomicReference<>(-1L);
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            long delivered = socket.stats().delivered();
-            boolean still = delivered == last.getAndSet(delivered);
-            return still && receiver.received.get() + receiver.duplicates.get() >= delivered - 1;
-        });
+        long delivered = Settled.value(() -> socket.stats().delivered());
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> receiver.received.get() + receiver.duplicates.get() >= delivered - 1);
     }
 }

@@ -90,12 +90,6 @@ class RedundancyTest {
 
     /** Waits until the socket's delivered and duplicate counts stop moving (also used by the v2 tests). */
     static void awaitQuiet(MultipathDatagramSocket socket) {
-        long[] last = {-1};
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            long now = socket.stats().delivered() + socket.stats().duplicatesDropped();
-            boolean quiet = now == last[0];
-            last[0] = now;
-            return quiet;
-        });
+        Settled.value(() -> socket.stats().delivered() + socket.stats().duplicatesDropped());
     }
 }

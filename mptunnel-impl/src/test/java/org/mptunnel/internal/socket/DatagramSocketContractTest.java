@@ -25,8 +25,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,6 +34,7 @@ import org.mptunnel.MultipathDatagramSocket;
 import org.mptunnel.TunnelConfig;
 import org.mptunnel.TunnelConfig.Role;
 import org.mptunnel.TunnelStats;
+import org.mptunnel.it.Settled;
 
 /**
  * The parts of the {@code java.net.DatagramSocket} contract that both roles keep. Each test runs
@@ -290,8 +289,10 @@ class DatagramSocketContractTest {
         link.send(largest);
         assertThat(payload(receive(link.receiver(), 2 * limit))).isEqualTo(largest);
 
-        long sentBefore = settled(() -> datagramsSent(link.sender().stats()));
-        long deliveredBefore = settled(() -> link.receiver().stats().delivered());
+        // an I/O thread may still be sending what the opening exchange asked of it (an ack, a path
+        // challenge, a reply held for validation), counted once each send returns
+        long sentBefore = Settled.value(() -> datagramsSent(link.sender().stats()));
+        long deliveredBefore = Settled.value(() -> link.receiver().stats().delivered());
         assertThatThrownBy(() -> link.send(pattern(limit + 1, 2)))
                 .isInstanceOfSatisfying(DatagramTooLargeException.class, e -> {
                     assertThat(e.limit()).isEqualTo(limit);
@@ -422,21 +423,6 @@ class DatagramSocketContractTest {
         socket.setSoTimeout(300);
         assertThatThrownBy(() -> socket.receive(new DatagramPacket(new byte[16], 16)))
                 .isInstanceOf(SocketTimeoutException.class);
-    }
-
-    /**
-     * Waits until {@code counter} has not moved for 300 ms, and returns it. The engines count a
-     * datagram just after handing it on, and an I/O thread may still be sending what the opening
-     * exchange asked of it (an ack, a path challenge, a reply held for validation), so a count read
-     * at once may still grow by a datagram sent before the moment the test means.
-     */
-    private static long settled(LongSupplier counter) {
-        AtomicLong last = new AtomicLong(Long.MIN_VALUE);
-        await().atMost(SocketPair.PATIENCE).during(Duration.ofMillis(300)).until(() -> {
-            long now = counter.getAsLong();
-            return last.getAndSet(now) == now;
-        });
-        return last.get();
     }
 
     private static long datagramsSent(TunnelStats stats) {
